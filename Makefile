@@ -1,0 +1,46 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+WORKERS ?= 2
+export HOST PORT
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps: reinstall only when a requirements file changes.
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+# axe-core for the accessibility browser test, from the npm registry when npm is here.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --silent --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the accessibility test will be skipped"; fi
+
+run: $(VENV)/.runtime
+	WORKERS=$(WORKERS) BIN=$(BIN) ./scripts/serve.sh
+
+test: $(VENV)/.dev
+	@$(MAKE) --no-print-directory node_modules/.installed || true
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check cms tests bench config.py wsgi.py
+	$(BIN)/ruff format --check cms tests bench config.py wsgi.py
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/pages.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

@@ -1,0 +1,88 @@
+"""The CMS application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import DEV_SECRET_KEY, Config, config_from_env
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: config class (CMS_CONFIG by default), then instance/config.py,
+    then FLASK_* environment variables; a mapping overrides on top of TestingConfig."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    _configure(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from cms.cli import register_cli
+    from cms.errors import register_error_handlers
+    from cms.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def _configure(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> None:
+    if isinstance(config, Mapping):
+        from config import TestingConfig
+
+        app.config.from_object(TestingConfig)
+        app.config.update(config)
+    else:
+        app.config.from_object(config or config_from_env())
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()
+    if app.config.get("REQUIRE_SECRET_KEY") and app.config["SECRET_KEY"] in (
+        None,
+        "",
+        DEV_SECRET_KEY,
+    ):
+        raise RuntimeError("production needs SECRET_KEY set to a long random value")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://"
+    )
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def _init_extensions(app: Flask) -> None:
+    from cms import models  # noqa: F401  (tables must be known to migrations)
+    from cms.database import configure_engine
+    from cms.extensions import csrf, db, limiter, login_manager, migrate
+    from cms.models.base import render_item
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, render_as_batch=True, render_item=render_item)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from cms.auth import bp as auth_bp
+    from cms.moderation import bp as moderation_bp
+    from cms.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(moderation_bp, url_prefix="/moderation")

@@ -1,0 +1,95 @@
+"""The `flask cms ...` commands; each calls services and prints one line."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from cms.models import Role
+from cms.services import settings as settings_service
+from cms.services.demo import seed_demo, site_is_empty
+from cms.services.errors import InvalidInput
+from cms.services.jobs import run_due_jobs
+from cms.services.users import create_user
+
+cms_cli = AppGroup("cms", help="Run and maintain the CMS.")
+
+
+def _refuse(message: str) -> None:
+    """Print a clear message on stderr and exit with status 2."""
+    click.echo(f"Error: {message}", err=True)
+    raise SystemExit(2)
+
+
+@cms_cli.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password", help="Prompted for (hidden) when absent.")
+@click.option("--display-name", default=None, help="Free text, e.g. 管理员.")
+def create_user_command(username, role, password, display_name):
+    """Create an account."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(username, role, password, display_name)
+    except InvalidInput as exc:
+        _refuse(str(exc))
+    click.echo(f"created {user.role.value} {user.username}")
+
+
+@cms_cli.group("setting")
+def setting_group():
+    """Read and change the site's settings."""
+
+
+@setting_group.command("list")
+def setting_list():
+    """Every setting, one `KEY = VALUE` a line."""
+    for key, value in settings_service.listed_settings():
+        click.echo(f"{key} = {value}")
+
+
+@setting_group.command("get")
+@click.argument("key")
+def setting_get(key):
+    """Print one setting's value alone."""
+    try:
+        value = settings_service.get_setting(key)
+    except InvalidInput as exc:
+        _refuse(str(exc))
+    click.echo(settings_service.spec_for(key).dump(value))
+
+
+@setting_group.command("set")
+@click.argument("key")
+@click.argument("value")
+def setting_set(key, value):
+    """Validate and store one setting."""
+    try:
+        typed = settings_service.set_setting(key, value)
+    except InvalidInput as exc:
+        _refuse(f"{key}: {exc}")
+    click.echo(f"{key} = {settings_service.spec_for(key).dump(typed)}")
+
+
+@cms_cli.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the site has no content.")
+def seed_demo_command(if_empty):
+    """Load the demo site; running it again changes nothing."""
+    if if_empty and not site_is_empty():
+        click.echo("demo: the site has content; nothing loaded")
+        return
+    click.echo(seed_demo())
+
+
+@cms_cli.command("tick")
+def tick_command():
+    """Run the periodic jobs that are due, once."""
+    ran = run_due_jobs()
+    click.echo(f"tick: {len(ran)} job(s) ran" + (f": {', '.join(ran)}" if ran else ""))
+
+
+def register_cli(app: Flask) -> None:
+    """Add the `cms` command group to `flask`."""
+    app.cli.add_command(cms_cli)

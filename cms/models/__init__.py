@@ -1,0 +1,23 @@
+"""The data model; import models from here."""
+
+from cms.models.article import Article, ArticleStatus, new_public_id
+from cms.models.base import UTCDateTime, utcnow
+from cms.models.job import JobRun
+from cms.models.setting import Setting
+from cms.models.taxonomy import Category, Tag, article_tags
+from cms.models.user import Role, User
+
+__all__ = [
+    "Article",
+    "ArticleStatus",
+    "Category",
+    "JobRun",
+    "Role",
+    "Setting",
+    "Tag",
+    "UTCDateTime",
+    "User",
+    "article_tags",
+    "new_public_id",
+    "utcnow",
+]

@@ -1,0 +1,120 @@
+"""Articles: what readers come for."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+import string
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cms.extensions import db
+from cms.models.base import UTCDateTime, utcnow
+from cms.models.taxonomy import Category, Tag, article_tags
+from cms.models.user import User, enum_column
+
+PUBLIC_ID_ALPHABET = string.digits + string.ascii_letters
+PUBLIC_ID_LENGTH = 16
+
+
+def new_public_id() -> str:
+    """16 characters of [0-9A-Za-z] from `secrets`: about 95 bits, unguessable."""
+    return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(PUBLIC_ID_LENGTH))
+
+
+class ArticleStatus(enum.StrEnum):
+    """Where an article is in its life; readers only ever see `published`."""
+
+    DRAFT = "draft"
+    PENDING = "pending"
+    PUBLISHED = "published"
+    TRASH = "trash"
+
+
+class Article(db.Model):
+    """An article. `body_html` and `summary` are derived from the Markdown
+    source and the written excerpt by cms.services.articles whenever they change.
+    """
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        # Every list the site shows: home, prev/next, feed and sitemap ...
+        Index("ix_articles_status_published_at", "status", "published_at", "id"),
+        # ... and the category and author pages.
+        Index(
+            "ix_articles_category_id_status_published_at",
+            "category_id",
+            "status",
+            "published_at",
+        ),
+        Index(
+            "ix_articles_owner_id_status_published_at",
+            "owner_id",
+            "status",
+            "published_at",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(
+        String(PUBLIC_ID_LENGTH), unique=True, default=new_public_id
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    body_markdown: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ArticleStatus] = mapped_column(
+        enum_column(ArticleStatus), default=ArticleStatus.DRAFT
+    )
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    contributor: Mapped[str] = mapped_column(String(100), default="")
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL")
+    )
+    allow_comments: Mapped[bool] = mapped_column(Boolean, default=True)
+    view_count: Mapped[int] = mapped_column(Integer, default=0)
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
+
+    owner: Mapped[User] = relationship(back_populates="articles", lazy="joined")
+    category: Mapped[Category | None] = relationship(lazy="joined")
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=article_tags, order_by=Tag.name, lazy="selectin"
+    )
+
+    @classmethod
+    def visible(cls, now: datetime) -> ColumnElement[bool]:
+        """The SQL condition for 'readers may see it': published and its time has come."""
+        return and_(cls.status == ArticleStatus.PUBLISHED, cls.published_at <= now)
+
+    def is_visible(self, now: datetime) -> bool:
+        """The same rule as `visible`, for a loaded row."""
+        return (
+            self.status == ArticleStatus.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= now
+        )
+
+    @property
+    def credited(self) -> str:
+        """The name the attribution credits: the contributor, or the owner's name."""
+        return self.contributor or self.owner.display_name
+
+    def __repr__(self) -> str:
+        return f"<Article {self.public_id} {self.status.value}>"

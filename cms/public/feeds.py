@@ -1,0 +1,60 @@
+"""Machine-readable pages: RSS, sitemap, robots.txt and the health check."""
+
+from flask import current_app, make_response, render_template
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from cms.extensions import db
+from cms.models import Category, Tag
+from cms.public.views import bp
+from cms.services import articles as article_service
+
+FEED_SIZE = 20
+SITEMAP_LIMIT = 50_000  # the sitemap protocol's limit per file
+
+
+def _xml(template: str, **context):
+    response = make_response(render_template(template, **context))
+    response.mimetype = "application/xml"
+    return response
+
+
+@bp.get("/feed.xml")
+def feed():
+    """RSS 2.0 with the newest articles in full."""
+    items = db.session.scalars(
+        article_service.visible_articles().limit(FEED_SIZE)
+    ).all()
+    response = _xml("public/feed.xml", items=items)
+    response.mimetype = "application/rss+xml"
+    return response
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """Every public list and article, with their last change."""
+    items = article_service.sitemap_entries(SITEMAP_LIMIT)
+    categories = db.session.scalars(select(Category).order_by(Category.slug)).all()
+    tags = db.session.scalars(select(Tag).order_by(Tag.slug)).all()
+    return _xml("public/sitemap.xml", items=items, categories=categories, tags=tags)
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Keep crawlers out of the logged-in area; point them at the sitemap."""
+    body = (
+        "User-agent: *\nDisallow: /moderation/\nDisallow: /auth/\n\n"
+        f"Sitemap: {current_app.config['SITE_URL']}/sitemap.xml\n"
+    )
+    return body, 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 `ok` when the database answers, 503 otherwise."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return "database unavailable", 503, {"Content-Type": "text/plain"}
+    return "ok", 200, {"Content-Type": "text/plain"}

@@ -1,0 +1,66 @@
+"""Readers' HTML pages: home, article, and the category, tag and author lists."""
+
+from flask import Blueprint, abort, current_app, render_template, request
+from sqlalchemy import Select, select
+
+from cms.extensions import db
+from cms.models import Category, Tag, User
+from cms.services import articles as article_service
+from cms.services.attribution import attribution_for, structured_data
+from cms.services.errors import NotFound
+from cms.services.views import record_view
+
+bp = Blueprint("public", __name__)
+
+
+def _page_of(query: Select):
+    return db.paginate(
+        query, page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["ARTICLES_PER_PAGE"], max_per_page=50,
+    )  # fmt: skip
+
+
+@bp.get("/")
+def index():
+    """Newest published articles, paginated."""
+    page = _page_of(article_service.visible_articles())
+    return render_template("public/index.html", page=page)
+
+
+@bp.get("/<string(length=16):public_id>.html")
+def article(public_id: str):
+    """One article; counts the view."""
+    try:
+        item = article_service.get_visible(public_id)
+    except NotFound:
+        abort(404)
+    views = record_view(item.id)
+    older, newer = article_service.neighbours(item)
+    return render_template(
+        "public/article.html", article=item, views=views, older=older, newer=newer,
+        notice=attribution_for(item), ld_json=structured_data(item),
+    )  # fmt: skip
+
+
+@bp.get("/category/<slug>/")
+def category(slug: str):
+    """A category's articles (its subcategories' included)."""
+    item = db.one_or_404(select(Category).where(Category.slug == slug))
+    page = _page_of(article_service.in_category(item))
+    return render_template("public/list.html", kind="category", item=item, page=page)
+
+
+@bp.get("/tag/<slug>/")
+def tag(slug: str):
+    """A tag's articles."""
+    item = db.one_or_404(select(Tag).where(Tag.slug == slug))
+    page = _page_of(article_service.with_tag(item))
+    return render_template("public/list.html", kind="tag", item=item, page=page)
+
+
+@bp.get("/author/<username>/")
+def author(username: str):
+    """An author's articles."""
+    item = db.one_or_404(select(User).where(User.username == username))
+    page = _page_of(article_service.by_owner(item))
+    return render_template("public/list.html", kind="author", item=item, page=page)

@@ -1,0 +1,1 @@
+"""Business rules over the models; one module per domain. No request, no templates."""

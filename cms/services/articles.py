@@ -1,0 +1,157 @@
+"""Writing articles and finding the ones readers may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import Select, and_, or_, select
+
+from cms.database import write_transaction
+from cms.extensions import db
+from cms.models import Article, ArticleStatus, Category, Tag, User, article_tags, utcnow
+from cms.services.errors import InvalidInput, NotFound
+from cms.services.taxonomy import category_named, tags_named
+from cms.text.excerpt import derive_excerpt
+from cms.text.markdown import render_markdown
+
+MAX_TITLE_LENGTH = 200
+
+
+def _site_host() -> str | None:
+    return urlsplit(current_app.config["SITE_URL"]).hostname
+
+
+def apply_body(article: Article, markdown: str, excerpt: str = "") -> None:
+    """Set the source and written excerpt, and re-derive the HTML and summary
+    from them. The one place rendering happens, so they never disagree."""
+    article.body_markdown = markdown
+    article.excerpt = excerpt.strip()
+    article.body_html = render_markdown(markdown, _site_host())
+    article.summary = article.excerpt or derive_excerpt(article.body_html)
+
+
+@dataclass
+class ArticleDraft:
+    """What a writer gives for a new article."""
+
+    title: str
+    body_markdown: str
+    owner: User
+    excerpt: str = ""
+    status: ArticleStatus = ArticleStatus.DRAFT
+    published_at: datetime | None = None
+    contributor: str = ""
+    category: str | None = None
+    tags: tuple[str, ...] = ()
+    allow_comments: bool = True
+    public_id: str | None = None
+    view_count: int = 0
+
+
+def create_article(draft: ArticleDraft) -> Article:
+    """Store a new article, rendered, with its category and tags (created when
+    new). Publishing without a time publishes now. InvalidInput for an empty or
+    over-long title; nothing is stored then."""
+    title = draft.title.strip()
+    if not title or len(title) > MAX_TITLE_LENGTH:
+        raise InvalidInput(f"标题须为 1-{MAX_TITLE_LENGTH} 个字符")
+    published_at = draft.published_at
+    if draft.status == ArticleStatus.PUBLISHED and published_at is None:
+        published_at = utcnow()
+    with write_transaction():
+        article = Article(
+            title=title,
+            owner=draft.owner,
+            status=draft.status,
+            published_at=published_at,
+            contributor=draft.contributor.strip(),
+            allow_comments=draft.allow_comments,
+            view_count=draft.view_count,
+        )
+        if draft.public_id:
+            article.public_id = draft.public_id
+        db.session.add(article)
+        apply_body(article, draft.body_markdown, draft.excerpt)
+        article.category = category_named(draft.category) if draft.category else None
+        article.tags = tags_named(list(draft.tags))
+    return article
+
+
+def visible_articles(now: datetime | None = None) -> Select:
+    """Readers' articles, newest first: published and due (a scheduled article
+    shows up by itself when its time comes)."""
+    return (
+        select(Article)
+        .where(Article.visible(now or utcnow()))
+        .order_by(Article.published_at.desc(), Article.id.desc())
+    )
+
+
+def in_category(category: Category) -> Select:
+    """Visible articles of a category and of its direct subcategories."""
+    children = select(Category.id).where(Category.parent_id == category.id)
+    return visible_articles().where(
+        or_(Article.category_id == category.id, Article.category_id.in_(children))
+    )
+
+
+def with_tag(tag: Tag) -> Select:
+    """Visible articles carrying a tag."""
+    return visible_articles().join(article_tags).where(article_tags.c.tag_id == tag.id)
+
+
+def by_owner(user: User) -> Select:
+    """Visible articles owned by an account."""
+    return visible_articles().where(Article.owner_id == user.id)
+
+
+def get_visible(public_id: str) -> Article:
+    """The article readers may see under this id, or NotFound (drafts, pending,
+    trashed and future articles are not found)."""
+    article = db.session.scalar(
+        visible_articles().where(Article.public_id == public_id)
+    )
+    if article is None:
+        raise NotFound(public_id)
+    return article
+
+
+def neighbours(article: Article) -> tuple[Article | None, Article | None]:
+    """(the next older, the next newer) visible article, by publication time
+    then id, so articles published in the same second still have an order."""
+    key_at, key_id = article.published_at, article.id
+    older = db.session.scalar(
+        visible_articles().where(
+            or_(
+                Article.published_at < key_at,
+                and_(Article.published_at == key_at, Article.id < key_id),
+            )
+        )
+    )
+    newer = db.session.scalar(
+        select(Article)
+        .where(
+            Article.visible(utcnow()),
+            or_(
+                Article.published_at > key_at,
+                and_(Article.published_at == key_at, Article.id > key_id),
+            ),
+        )
+        .order_by(Article.published_at.asc(), Article.id.asc())
+    )
+    return older, newer
+
+
+def sitemap_entries(limit: int) -> list[tuple[str, datetime]]:
+    """(public_id, updated_at) of the newest visible articles, without loading
+    their bodies."""
+    query = (
+        select(Article.public_id, Article.updated_at)
+        .where(Article.visible(utcnow()))
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(limit)
+    )
+    return [tuple(row) for row in db.session.execute(query)]

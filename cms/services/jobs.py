@@ -1,0 +1,70 @@
+"""Periodic jobs, run by `flask cms tick` (every minute under `make run`).
+
+Each job has an interval; a run claims it with one conditional UPDATE, so when
+several servers tick at once exactly one of them runs a due job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import text, update
+from sqlalchemy.exc import IntegrityError
+
+from cms.database import write_transaction
+from cms.extensions import db
+from cms.models import JobRun, utcnow
+
+
+@dataclass(frozen=True)
+class Job:
+    """A named piece of upkeep and how often it is due."""
+
+    name: str
+    every: timedelta
+    run: Callable[[], None]
+
+
+def optimize_database() -> None:
+    """Let SQLite refresh its query-planner statistics (a no-op elsewhere:
+    PostgreSQL's autovacuum does this)."""
+    if db.engine.dialect.name == "sqlite":
+        with write_transaction():
+            db.session.execute(text("PRAGMA optimize"))
+
+
+JOBS: list[Job] = [
+    Job("optimize-database", timedelta(hours=6), optimize_database),
+]
+
+
+def _claim(job: Job, now: datetime) -> bool:
+    """True when this caller won the right to run `job` now."""
+    try:
+        with write_transaction():
+            if db.session.get(JobRun, job.name) is None:
+                db.session.add(JobRun(name=job.name, last_run_at=now))
+                return True
+            claimed = db.session.execute(
+                update(JobRun)
+                .where(JobRun.name == job.name, JobRun.last_run_at <= now - job.every)
+                .values(last_run_at=now)
+            ).rowcount
+    except IntegrityError:  # another server inserted the row first
+        return False
+    return claimed == 1
+
+
+def run_due_jobs(
+    now: datetime | None = None, jobs: list[Job] | None = None
+) -> list[str]:
+    """Run every due job once; returns the names of those this call ran."""
+    now = now or utcnow()
+    ran = []
+    for job in JOBS if jobs is None else jobs:
+        if _claim(job, now):
+            job.run()
+            ran.append(job.name)
+    return ran

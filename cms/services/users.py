@@ -1,0 +1,112 @@
+"""Accounts: creating them, checking passwords."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from cms.database import write_transaction
+from cms.extensions import db
+from cms.models import Role, User
+from cms.services.errors import InvalidInput
+
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{2,32}")
+MIN_PASSWORD_LENGTH = 10
+_hasher = PasswordHasher()  # argon2id with the library's current defaults
+# Compared against when the account does not exist, so both paths cost the same.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    text = resources.files("cms.data").joinpath("common-passwords.txt").read_text()
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line and line[0] != "#"
+    )
+
+
+def check_password_strength(password: str, username: str = "") -> None:
+    """InvalidInput unless the password is at least 10 characters, not a common
+    one, not the username, and not one character repeated."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
+    lowered = password.lower()
+    if (
+        lowered in _common_passwords()
+        or lowered == username.lower()
+        or len(set(password)) == 1
+    ):
+        raise InvalidInput("这个密码太常见，请换一个")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def create_user(
+    username: str,
+    role: Role | str,
+    password: str | None = None,
+    display_name: str | None = None,
+    active: bool = True,
+) -> User:
+    """Create an account. A missing password makes an account that cannot log
+    in. InvalidInput for a bad or taken username, an unknown role or a weak
+    password; nothing is stored then."""
+    if not USERNAME_RE.fullmatch(username or ""):
+        raise InvalidInput("用户名须为 2-32 个字母、数字或 _ . - 字符")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise InvalidInput(f"unknown role {role!r}") from None
+    if password is not None:
+        check_password_strength(password, username)
+    display_name = (display_name or "").strip() or username
+    if len(display_name) > 100:
+        raise InvalidInput("显示名称最多 100 个字符")
+    with write_transaction():
+        if db.session.scalar(select(User.id).where(User.username == username)):
+            raise InvalidInput(f"用户名 {username} 已被使用")
+        user = User(
+            username=username,
+            display_name=display_name,
+            role=role,
+            active=active,
+            password_hash=hash_password(password) if password is not None else None,
+        )
+        db.session.add(user)
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active account with this username and password, else None. Takes
+    about the same time whether or not the account exists."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    stored = user.password_hash if user is not None else None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or stored is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(stored):
+        with write_transaction():
+            user.password_hash = hash_password(password)
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The account a session id (`id:version`) names, if the version still holds."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user

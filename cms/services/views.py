@@ -1,0 +1,20 @@
+"""The view counter."""
+
+from sqlalchemy import update
+
+from cms.database import write_transaction
+from cms.extensions import db
+from cms.models import Article
+
+
+def record_view(article_id: int) -> int:
+    """Add one view in a single atomic UPDATE (no read-modify-write race) and
+    return the new count."""
+    with write_transaction():
+        count = db.session.scalar(
+            update(Article)
+            .where(Article.id == article_id)
+            .values(view_count=Article.view_count + 1)
+            .returning(Article.view_count)
+        )
+    return count or 0

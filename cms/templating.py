@@ -1,0 +1,57 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request, url_for
+
+from cms.services.settings import current_settings
+
+DATE_FORMATS = {
+    "date": "%Y年%m月%d日",
+    "datetime": "%Y-%m-%d %H:%M",
+    "full": "%Y-%m-%d %H:%M:%S",
+    "iso": "%Y-%m-%dT%H:%M:%S%z",
+}
+
+
+def localtime(value: datetime | None, fmt: str = "datetime") -> str:
+    """A UTC time shown in the site's time zone (setting site.timezone)."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(current_settings()["site.timezone"])
+    local = value.astimezone(zone)
+    if fmt == "iso":
+        return local.isoformat(timespec="seconds")
+    return local.strftime(DATE_FORMATS.get(fmt, fmt))
+
+
+def rfc822(value: datetime) -> str:
+    """A time as RSS wants it (RFC 822, in UTC)."""
+    return format_datetime(value, usegmt=True)
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """SITE_URL + the path of `endpoint`: never built from the request's Host."""
+    return current_app.config["SITE_URL"] + url_for(endpoint, **values)
+
+
+def canonical_for_request() -> str:
+    """The canonical URL of the page being served (its path under SITE_URL)."""
+    return current_app.config["SITE_URL"] + request.path
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Add the filters and globals above to the app's Jinja environment."""
+    app.add_template_filter(localtime)
+    app.add_template_filter(rfc822)
+    app.add_template_global(absolute_url)
+    app.add_template_global(canonical_for_request)
+
+    @app.context_processor
+    def _site():
+        settings = current_settings()
+        return {"settings": settings, "site_name": settings["site.name"]}

@@ -1,0 +1,1 @@
+"""Pure functions over strings: no database, no Flask. The hot paths, benchmarked alone."""

@@ -1,0 +1,85 @@
+"""Markdown source to safe HTML: markdown-it-py renders, nh3 sanitises."""
+
+import re
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import nh3
+from markdown_it import MarkdownIt
+from mdit_py_plugins.anchors import anchors_plugin
+
+from cms.text.slug import heading_slug
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "details", "em", "figcaption",
+    "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
+    "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "summary", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"title", "lang"},
+    "a": {"href", "aria-hidden"},
+    "img": {"src", "alt", "width", "height"},
+    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "td": {"colspan", "rowspan", "align"}, "th": {"colspan", "rowspan", "align"},
+    "ol": {"start"},
+}  # fmt: skip
+URL_SCHEMES = {"http", "https", "mailto"}
+
+_ANCHOR_TAG = re.compile(r'<a href="([^"]*)"')
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt(
+        "commonmark", {"html": True, "linkify": False, "typographer": False}
+    )
+    md.enable(["table", "strikethrough"])
+    anchors_plugin(
+        md,
+        min_level=2,
+        max_level=4,
+        slug_func=heading_slug,
+        permalink=True,
+        permalinkSymbol="#",
+        permalinkBefore=False,
+    )
+    return md
+
+
+@lru_cache(maxsize=1)
+def _cleaner() -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+        set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}},
+        allowed_classes={"a": {"header-anchor"}},
+    )
+
+
+def _mark_external_links(html: str, site_host: str | None) -> str:
+    """Give links to other hosts rel="nofollow noopener"; nh3's output is
+    normalised (double-quoted, escaped attributes), so a tag prefix is reliable."""
+
+    def add_rel(match: re.Match) -> str:
+        href = match.group(1)
+        host = urlsplit(href.replace("&amp;", "&")).hostname
+        if host and host != site_host:
+            return f'<a rel="nofollow noopener" href="{href}"'
+        return match.group(0)
+
+    return _ANCHOR_TAG.sub(add_rel, html)
+
+
+def render_markdown(source: str, site_host: str | None = None) -> str:
+    """Render Markdown (raw HTML allowed) to HTML that is safe to show as is.
+
+    Guarantees: only ALLOWED_TAGS/ATTRIBUTES survive, URLs are http(s)/mailto or
+    relative, headings h2-h4 get stable ids and a "#" permalink, images load
+    lazily, links to hosts other than `site_host` get rel="nofollow noopener".
+    """
+    html = _parser().render(source)
+    return _mark_external_links(_cleaner().clean(html), site_host)

@@ -1,0 +1,86 @@
+"""Configuration classes, chosen by CMS_CONFIG; every value can come from the environment."""
+
+import os
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "sqlite:///cms.sqlite")
+    # Heroku-style URLs say postgres://; SQLAlchemy wants a driver name.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _default_site_url() -> str:
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "5000")
+    return f"http://{host}:{port}"
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    SITE_URL = os.environ.get("SITE_URL", _default_site_url()).rstrip("/")
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    MAIL_URL = os.environ.get("MAIL_URL") or None
+    MEDIA_URL = os.environ.get("MEDIA_URL") or None
+    ARTICLES_PER_PAGE = 10
+    # Failed logins allowed per client address before /auth/login answers 429.
+    LOGIN_FAILURE_LIMIT = "5 per minute;30 per hour"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 3600 * 4
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+
+class DevelopmentConfig(Config):
+    """Local development: the embedded SQLite database under instance/."""
+
+
+class TestingConfig(Config):
+    """The test suite: in-memory SQLite unless TEST_DATABASE_URL says otherwise."""
+
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    REDIS_URL = None
+    SITE_URL = "http://cms.test"
+    LOGIN_FAILURE_LIMIT = "5 per minute"
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start without a real SECRET_KEY (checked in create_app)."""
+
+    REQUIRE_SECRET_KEY = True
+
+    SESSION_COOKIE_SECURE = os.environ.get("SITE_URL", "").startswith("https://")
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """The config class named by CMS_CONFIG (default: development)."""
+    name = os.environ.get("CMS_CONFIG", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"CMS_CONFIG={name!r} is not one of {', '.join(CONFIGS)}"
+        ) from None

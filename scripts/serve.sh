@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `make run`: migrate, load the demo into an empty database, tick every minute
+# in the background, and serve with gunicorn until interrupted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.venv/bin}
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-5000}
+WORKERS=${WORKERS:-2}
+
+"$BIN/flask" db upgrade
+"$BIN/flask" cms seed-demo --if-empty
+
+( while sleep 60; do "$BIN/flask" cms tick || true; done ) &
+ticker=$!
+trap 'kill "$ticker" 2>/dev/null || true' EXIT INT TERM
+
+echo "Serving the site at http://$HOST:$PORT/  (Ctrl-C to stop)"
+"$BIN/gunicorn" --workers "$WORKERS" --bind "$HOST:$PORT" \
+  --access-logfile - --forwarded-allow-ips 127.0.0.1 wsgi:app

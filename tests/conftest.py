@@ -1,0 +1,137 @@
+"""Fixtures: an app per test on SQLite in memory, or on the PostgreSQL database
+that TEST_DATABASE_URL names (a fresh database per run, dropped at the end)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from cms import create_app
+from cms.extensions import db
+from cms.models import Role
+from tests.factories import make_user
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+PASSWORD = "correct horse battery staple"
+
+
+def _admin_engine(url: str):
+    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=None)
+
+
+def create_database(base_url: str, prefix: str) -> str:
+    """CREATE a uniquely named database next to `base_url`'s; returns its URL."""
+    url = make_url(base_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    engine = _admin_engine(base_url)
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(base_url: str, url: str) -> None:
+    """DROP the database `url` names (closing its connections first)."""
+    name = make_url(url).database
+    engine = _admin_engine(base_url)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """The URL tests run on: in-memory SQLite, or a fresh PostgreSQL database."""
+    if not TEST_DATABASE_URL:
+        yield "sqlite://"
+        return
+    url = create_database(TEST_DATABASE_URL, "cms_test")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    yield url
+    drop_database(TEST_DATABASE_URL, url)
+
+
+def _empty_tables() -> None:
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config(database_url):
+    """Config overrides for the test's app; tests may add to it before `app`."""
+    config = {"SQLALCHEMY_DATABASE_URI": database_url}
+    if TEST_REDIS_URL:
+        config["REDIS_URL"] = TEST_REDIS_URL
+    return config
+
+
+@pytest.fixture
+def app(app_config):
+    """A fresh app per test, with an empty schema."""
+    app = create_app(app_config)
+    in_memory = app_config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
+    with app.app_context():
+        if in_memory:
+            db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if in_memory:
+            db.drop_all()
+        else:
+            _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for calling services directly."""
+    with app.app_context():
+        yield app
+
+
+def _role_fixture(role: Role):
+    @pytest.fixture
+    def make(app):
+        with app.app_context():
+            user = make_user(
+                username=f"{role.value}-user", role=role, password=PASSWORD
+            )
+            return user.username
+
+    return make
+
+
+admin = _role_fixture(Role.ADMIN)
+editor = _role_fixture(Role.EDITOR)
+contributor = _role_fixture(Role.CONTRIBUTOR)
+
+
+@pytest.fixture
+def login(client):
+    """login(username) posts the login form; returns the response."""
+
+    def do_login(username: str, password: str = PASSWORD, next_url: str | None = None):
+        path = "/auth/login" + (f"?next={next_url}" if next_url else "")
+        return client.post(path, data={"username": username, "password": password})
+
+    return do_login

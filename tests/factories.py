@@ -1,0 +1,49 @@
+"""Test data: plain functions taking overrides, storing through the services."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+from cms.models import Article, ArticleStatus, Role, User, utcnow
+from cms.services.articles import ArticleDraft, create_article
+from cms.services.users import create_user
+
+_counter = itertools.count(1)
+
+
+def make_user(
+    username: str | None = None,
+    role: Role = Role.CONTRIBUTOR,
+    password: str | None = "correct horse battery staple",
+    display_name: str | None = None,
+    active: bool = True,
+) -> User:
+    """An account (call inside an app context)."""
+    username = username or f"user{next(_counter)}"
+    return create_user(username, role, password, display_name, active=active)
+
+
+def make_article(
+    title: str | None = None,
+    body: str = "正文第一段。\n\n## 小标题\n\n正文第二段。",
+    owner: User | None = None,
+    status: ArticleStatus = ArticleStatus.PUBLISHED,
+    published_at: datetime | None = None,
+    ago: timedelta | None = None,
+    **overrides,
+) -> Article:
+    """A published article by default, `ago` before now (call inside an app context)."""
+    if owner is None:
+        owner = make_user()
+    if published_at is None and status == ArticleStatus.PUBLISHED:
+        published_at = utcnow() - (ago or timedelta(hours=1))
+    draft = ArticleDraft(
+        title=title or f"测试文章 {next(_counter)}",
+        body_markdown=body,
+        owner=owner,
+        status=status,
+        published_at=published_at,
+        **overrides,
+    )
+    return create_article(draft)

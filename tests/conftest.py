@@ -66,11 +66,31 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture
-def app_config(database_url):
+def redis_prefix():
+    """A key prefix of this test's own in the shared Redis; its keys are deleted
+    afterwards. None when the tests run without Redis."""
+    if not TEST_REDIS_URL:
+        yield None
+        return
+    import redis
+
+    prefix = f"cms-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    keys = list(client.scan_iter(match=f"*{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def app_config(database_url, redis_prefix):
     """Config overrides for the test's app; tests may add to it before `app`."""
     config = {"SQLALCHEMY_DATABASE_URI": database_url}
     if TEST_REDIS_URL:
         config["REDIS_URL"] = TEST_REDIS_URL
+        config["RATELIMIT_STORAGE_URI"] = TEST_REDIS_URL
+        config["RATELIMIT_KEY_PREFIX"] = redis_prefix
     return config
 
 

@@ -1,4 +1,4 @@
-"""Configuration classes, chosen by CMS_CONFIG; every value can come from the environment."""
+"""Configuration classes, chosen by CMS_CONFIG; values come from the environment."""
 
 import os
 
@@ -57,10 +57,11 @@ class TestingConfig(Config):
     REDIS_URL = None
     SITE_URL = "http://cms.test"
     LOGIN_FAILURE_LIMIT = "5 per minute"
+    PASSWORD_HASH_CHEAP = True  # argon2's cheapest profile: fast tests only
 
 
 class ProductionConfig(Config):
-    """Production: refuses to start without a real SECRET_KEY (checked in create_app)."""
+    """Production: create_app refuses to start without a real SECRET_KEY."""
 
     REQUIRE_SECRET_KEY = True
 

@@ -43,11 +43,28 @@ def setting_group():
     """Read and change the site's settings."""
 
 
+def _one_line(text: str) -> str:
+    """A setting's text on one line: backslash and newline escaped."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _from_one_line(text: str) -> str:
+    """The inverse of _one_line (real newlines pass through unchanged)."""
+    out, chars = [], iter(text)
+    for char in chars:
+        if char == "\\":
+            following = next(chars, "")
+            out.append({"n": "\n", "\\": "\\"}.get(following, "\\" + following))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 @setting_group.command("list")
 def setting_list():
-    """Every setting, one `KEY = VALUE` a line."""
+    """Every setting, one `KEY = VALUE` a line (newlines shown as \\n)."""
     for key, value in settings_service.listed_settings():
-        click.echo(f"{key} = {value}")
+        click.echo(f"{key} = {_one_line(value)}")
 
 
 @setting_group.command("get")
@@ -58,7 +75,7 @@ def setting_get(key):
         value = settings_service.get_setting(key)
     except InvalidInput as exc:
         _refuse(str(exc))
-    click.echo(settings_service.spec_for(key).dump(value))
+    click.echo(_one_line(settings_service.spec_for(key).dump(value)))
 
 
 @setting_group.command("set")
@@ -67,10 +84,10 @@ def setting_get(key):
 def setting_set(key, value):
     """Validate and store one setting."""
     try:
-        typed = settings_service.set_setting(key, value)
+        typed = settings_service.set_setting(key, _from_one_line(value))
     except InvalidInput as exc:
         _refuse(f"{key}: {exc}")
-    click.echo(f"{key} = {settings_service.spec_for(key).dump(typed)}")
+    click.echo(f"{key} = {_one_line(settings_service.spec_for(key).dump(typed))}")
 
 
 @cms_cli.command("seed-demo")

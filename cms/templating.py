@@ -7,8 +7,11 @@ from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
+from markupsafe import Markup
 
 from cms.services.settings import current_settings
+from cms.text.comment_text import render_comment
+from cms.text.identicon import identicon_svg
 
 DATE_FORMATS = {
     "date": "%Y年%m月%d日",
@@ -40,14 +43,24 @@ def absolute_url(endpoint: str, **values) -> str:
 
 
 def canonical_for_request() -> str:
-    """The canonical URL of the page being served (its path under SITE_URL)."""
-    return current_app.config["SITE_URL"] + request.path
+    """The canonical URL of the page being served (its path under SITE_URL); a
+    list page past the first keeps its number (each page is its own canonical)."""
+    url = current_app.config["SITE_URL"] + request.path
+    page = request.args.get("page", 1, type=int)
+    return f"{url}?page={page}" if page > 1 else url
+
+
+def identicon(email: str) -> Markup:
+    """The commenter's generated avatar (keyed with SECRET_KEY)."""
+    return identicon_svg(email or "", current_app.config["SECRET_KEY"].encode())
 
 
 def register_template_helpers(app: Flask) -> None:
     """Add the filters and globals above to the app's Jinja environment."""
     app.add_template_filter(localtime)
     app.add_template_filter(rfc822)
+    app.add_template_filter(identicon)
+    app.add_template_filter(render_comment, "comment_html")
     app.add_template_global(absolute_url)
     app.add_template_global(canonical_for_request)
 

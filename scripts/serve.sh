@@ -17,4 +17,4 @@ trap 'kill "$ticker" 2>/dev/null || true' EXIT INT TERM
 
 echo "Serving the site at http://$HOST:$PORT/  (Ctrl-C to stop)"
 "$BIN/gunicorn" --workers "$WORKERS" --bind "$HOST:$PORT" \
-  --access-logfile - --forwarded-allow-ips 127.0.0.1 wsgi:app
+  --access-logfile - --no-control-socket wsgi:app

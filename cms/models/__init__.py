@@ -2,6 +2,7 @@
 
 from cms.models.article import Article, ArticleStatus, new_public_id
 from cms.models.base import UTCDateTime, utcnow
+from cms.models.comment import Comment, CommentStatus, CommentType
 from cms.models.job import JobRun
 from cms.models.setting import Setting
 from cms.models.taxonomy import Category, Tag, article_tags
@@ -11,6 +12,9 @@ __all__ = [
     "Article",
     "ArticleStatus",
     "Category",
+    "Comment",
+    "CommentStatus",
+    "CommentType",
     "JobRun",
     "Role",
     "Setting",

@@ -100,7 +100,7 @@ class Article(db.Model):
 
     @classmethod
     def visible(cls, now: datetime) -> ColumnElement[bool]:
-        """The SQL condition for 'readers may see it': published and its time has come."""
+        """SQL for 'readers may see it': published, and its time has come."""
         return and_(cls.status == ArticleStatus.PUBLISHED, cls.published_at <= now)
 
     def is_visible(self, now: datetime) -> bool:

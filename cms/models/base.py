@@ -1,4 +1,4 @@
-"""Column types and defaults every model shares (the declarative base is in extensions)."""
+"""Column types and defaults shared by the models (the base is in extensions)."""
 
 from datetime import UTC, datetime
 

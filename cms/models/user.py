@@ -25,10 +25,14 @@ class Role(enum.StrEnum):
     CONTRIBUTOR = "contributor"
 
 
-def enum_column(enum_cls: type[enum.Enum], length: int = 16) -> Enum:
-    """A portable enum column: a VARCHAR with a CHECK, storing the members' values."""
+def enum_column(
+    enum_cls: type[enum.Enum], length: int = 16, name: str | None = None
+) -> Enum:
+    """A portable enum column: a VARCHAR with a CHECK, storing the members' values.
+    `name` names the CHECK; give one when a table has two columns of one enum."""
     return Enum(
         enum_cls,
+        name=name or enum_cls.__name__.lower(),
         native_enum=False,
         create_constraint=True,
         length=length,
@@ -62,7 +66,7 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        """The session identity: id and session version, so a bump logs out everywhere."""
+        """The session identity `id:version`; a new version logs out everywhere."""
         return f"{self.id}:{self.session_version}"
 
     @property

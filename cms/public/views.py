@@ -5,8 +5,8 @@ from sqlalchemy import Select, select
 
 from cms.extensions import db
 from cms.models import Category, Tag, User
+from cms.public.article_page import render_article_page
 from cms.services import articles as article_service
-from cms.services.attribution import attribution_for, structured_data
 from cms.services.errors import NotFound
 from cms.services.views import record_view
 
@@ -34,12 +34,7 @@ def article(public_id: str):
         item = article_service.get_visible(public_id)
     except NotFound:
         abort(404)
-    views = record_view(item.id)
-    older, newer = article_service.neighbours(item)
-    return render_template(
-        "public/article.html", article=item, views=views, older=older, newer=newer,
-        notice=attribution_for(item), ld_json=structured_data(item),
-    )  # fmt: skip
+    return render_article_page(item, views=record_view(item.id))
 
 
 @bp.get("/category/<slug>/")

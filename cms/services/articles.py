@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, or_, select
 
 from cms.database import write_transaction
 from cms.extensions import db
@@ -59,6 +60,8 @@ def create_article(draft: ArticleDraft) -> Article:
     if not title or len(title) > MAX_TITLE_LENGTH:
         raise InvalidInput(f"标题须为 1-{MAX_TITLE_LENGTH} 个字符")
     published_at = draft.published_at
+    if published_at is not None and published_at.tzinfo is None:
+        raise InvalidInput("发布时间须带时区")
     if draft.status == ArticleStatus.PUBLISHED and published_at is None:
         published_at = utcnow()
     with write_transaction():
@@ -90,11 +93,25 @@ def visible_articles(now: datetime | None = None) -> Select:
     )
 
 
+def category_and_descendants(category: Category) -> list[int]:
+    """Ids of a category and of every category below it, at any depth (the
+    tree is small: one query, walked in Python; cycles are ignored)."""
+    children: dict[int | None, list[int]] = {}
+    for cid, parent_id in db.session.execute(select(Category.id, Category.parent_id)):
+        children.setdefault(parent_id, []).append(cid)
+    found, queue = {category.id}, [category.id]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            if child not in found:
+                found.add(child)
+                queue.append(child)
+    return sorted(found)
+
+
 def in_category(category: Category) -> Select:
-    """Visible articles of a category and of its direct subcategories."""
-    children = select(Category.id).where(Category.parent_id == category.id)
+    """Visible articles of a category and of all its subcategories."""
     return visible_articles().where(
-        or_(Article.category_id == category.id, Article.category_id.in_(children))
+        Article.category_id.in_(category_and_descendants(category))
     )
 
 
@@ -119,30 +136,52 @@ def get_visible(public_id: str) -> Article:
     return article
 
 
-def neighbours(article: Article) -> tuple[Article | None, Article | None]:
+class Neighbour(NamedTuple):
+    """What the previous/next links show of an article."""
+
+    id: int
+    public_id: str
+    title: str
+    published_at: datetime
+
+
+def neighbours(article: Article) -> tuple[Neighbour | None, Neighbour | None]:
     """(the next older, the next newer) visible article, by publication time
-    then id, so articles published in the same second still have an order."""
+    then id, so articles published in the same second still have an order.
+    `article` must itself be visible.
+
+    Each query is bounded on published_at by the article's own time (and by
+    now for the newer one), so the (status, published_at, id) index is entered
+    at that point and the first row ends it (LIMIT 1); only the columns the
+    links show are read."""
     key_at, key_id = article.published_at, article.id
-    older = db.session.scalar(
-        visible_articles().where(
-            or_(
-                Article.published_at < key_at,
-                and_(Article.published_at == key_at, Article.id < key_id),
-            )
-        )
-    )
-    newer = db.session.scalar(
-        select(Article)
+    columns = (Article.id, Article.public_id, Article.title, Article.published_at)
+    published = Article.status == ArticleStatus.PUBLISHED
+    older = db.session.execute(
+        select(*columns)
         .where(
-            Article.visible(utcnow()),
-            or_(
-                Article.published_at > key_at,
-                and_(Article.published_at == key_at, Article.id > key_id),
-            ),
+            published,
+            Article.published_at <= key_at,
+            or_(Article.published_at < key_at, Article.id < key_id),
+        )
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(1)
+    ).first()
+    newer = db.session.execute(
+        select(*columns)
+        .where(
+            published,
+            Article.published_at >= key_at,
+            Article.published_at <= utcnow(),
+            or_(Article.published_at > key_at, Article.id > key_id),
         )
         .order_by(Article.published_at.asc(), Article.id.asc())
+        .limit(1)
+    ).first()
+    return (
+        Neighbour(*older) if older else None,
+        Neighbour(*newer) if newer else None,
     )
-    return older, newer
 
 
 def sitemap_entries(limit: int) -> list[tuple[str, datetime]]:

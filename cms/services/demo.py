@@ -102,7 +102,11 @@ def seed_demo() -> str:
     for draft in drafts:
         create_article(draft)
     stored = set(db.session.scalars(select(Setting.key)))
-    missing = {k: v for k, v in DEMO_SETTINGS.items() if k not in stored}
+    wanted = DEMO_SETTINGS | {
+        "comments.disallowed": _data("comments-disallowed.txt"),
+        "comments.moderation_words": _data("comments-moderation-words.txt"),
+    }
+    missing = {k: v for k, v in wanted.items() if k not in stored}
     if missing:
         set_settings(missing)
     return f"demo: {len(drafts)} article(s) and {len(missing)} setting(s) added"

@@ -10,12 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 
 from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import JobRun, utcnow
+from cms.services.comments import purge_personal_data
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,16 @@ def optimize_database() -> None:
             db.session.execute(text("PRAGMA optimize"))
 
 
+def purge_commenter_data() -> None:
+    """Forget commenters' IP address and browser once their comment is older
+    than `comments.purge_personal_days` (PIPL: keep personal data no longer
+    than needed)."""
+    purge_personal_data(utcnow())
+
+
 JOBS: list[Job] = [
     Job("optimize-database", timedelta(hours=6), optimize_database),
+    Job("purge-commenter-data", timedelta(hours=1), purge_commenter_data),
 ]
 
 
@@ -60,11 +70,19 @@ def _claim(job: Job, now: datetime) -> bool:
 def run_due_jobs(
     now: datetime | None = None, jobs: list[Job] | None = None
 ) -> list[str]:
-    """Run every due job once; returns the names of those this call ran."""
+    """Run every due job once; returns the names of those this call ran. A job
+    that fails is logged and tried again at its next interval; the jobs after
+    it still run."""
     now = now or utcnow()
     ran = []
     for job in JOBS if jobs is None else jobs:
-        if _claim(job, now):
+        if not _claim(job, now):
+            continue
+        try:
             job.run()
-            ran.append(job.name)
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("periodic job %s failed", job.name)
+            continue
+        ran.append(job.name)
     return ran

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +36,9 @@ def _parse_timezone(raw: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"{raw!r} is not a known time zone (e.g. Asia/Shanghai)")
+        raise InvalidInput(
+            f"{raw!r} is not a known time zone (e.g. Asia/Shanghai)"
+        ) from None
     return name
 
 
@@ -51,6 +54,15 @@ def _parse_notice(raw: str) -> str:
             f"use {', '.join('{' + n + '}' for n in sorted(NOTICE_FIELDS))}"
         )
     return raw
+
+
+def _parse_rules(raw: str) -> str:
+    """One rule a line; surrounding spaces and blank lines are dropped."""
+    lines = (line.strip() for line in raw.replace("\r\n", "\n").split("\n"))
+    rules = "\n".join(line for line in lines if line)
+    if len(rules) > 100_000:
+        raise InvalidInput("at most 100,000 characters of rules")
+    return rules
 
 
 def _parse_line(raw: str) -> str:
@@ -96,9 +108,21 @@ class SettingSpec:
 SPECS: dict[str, SettingSpec] = {
     spec.key: spec
     for spec in [
-        SettingSpec("site.name", "我的网站", "shown in the header and the attribution", _parse_line),
-        SettingSpec("site.description", "", "the home page's meta description", _parse_line),
-        SettingSpec("site.timezone", "Asia/Shanghai", "times are shown in this zone", _parse_timezone),
+        SettingSpec(
+            "site.name",
+            "我的网站",
+            "shown in the header and the attribution",
+            _parse_line,
+        ),
+        SettingSpec(
+            "site.description", "", "the home page's meta description", _parse_line
+        ),
+        SettingSpec(
+            "site.timezone",
+            "Asia/Shanghai",
+            "times are shown in this zone",
+            _parse_timezone,
+        ),
         SettingSpec(
             "site.reprint_notice",
             "本文来自{contributor}投稿，不代表{site_name}立场，如若转载，请注明出处：{canonical_url}",
@@ -106,6 +130,37 @@ SPECS: dict[str, SettingSpec] = {
             _parse_notice,
         ),
         SettingSpec("site.footer", "", "footer text: ICP 备案号, 公安备案号, links"),
+        SettingSpec("comments.require_approval", False, "hold every comment"),
+        SettingSpec("comments.hold_first", True, "hold an address's first comment"),
+        SettingSpec(
+            "comments.flood_seconds", 15, "minimum gap between comments of one IP",
+            minimum=0, maximum=3600,
+        ),
+        SettingSpec(
+            "comments.min_submit_seconds", 3, "a form sent back sooner is a bot",
+            minimum=0, maximum=600,
+        ),
+        SettingSpec(
+            "comments.max_links", 2, "hold a comment with this many links (0 = off)",
+            minimum=0, maximum=100,
+        ),
+        SettingSpec(
+            "comments.moderation_words", "", "one rule a line: hold", _parse_rules
+        ),
+        SettingSpec(
+            "comments.disallowed", "", "one rule a line: spam", _parse_rules
+        ),
+        SettingSpec(
+            "comments.close_after_days", 0, "close comments on older articles",
+            minimum=0, maximum=36500,
+        ),
+        SettingSpec(
+            "comments.max_depth", 5, "reply nesting shown", minimum=1, maximum=10
+        ),
+        SettingSpec(
+            "comments.purge_personal_days", 90, "forget commenters' IP and UA after",
+            minimum=1, maximum=3650,
+        ),
     ]
 }  # fmt: skip
 
@@ -124,10 +179,9 @@ def _load() -> dict[str, Any]:
         spec = SPECS.get(row.key)
         if spec is None:
             continue  # a key a newer or older version knew; harmless
-        try:
+        # A stored value that no longer validates falls back to the default.
+        with contextlib.suppress(InvalidInput):
             values[row.key] = spec.coerce(row.value)
-        except InvalidInput:
-            pass  # a stored value that no longer validates falls back to the default
     return values
 
 

@@ -6,9 +6,10 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 
 from cms.database import write_transaction
 from cms.extensions import db
@@ -17,9 +18,25 @@ from cms.services.errors import InvalidInput
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{2,32}")
 MIN_PASSWORD_LENGTH = 10
-_hasher = PasswordHasher()  # argon2id with the library's current defaults
-# Compared against when the account does not exist, so both paths cost the same.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+
+
+@lru_cache(maxsize=2)
+def _hasher_for(cheap: bool) -> PasswordHasher:
+    # argon2id with the library's defaults (RFC 9106, low memory); the test
+    # suite may ask for the cheapest profile, which is never safe in production.
+    return (
+        PasswordHasher.from_parameters(profiles.CHEAPEST) if cheap else PasswordHasher()
+    )
+
+
+def _hasher() -> PasswordHasher:
+    return _hasher_for(bool(current_app.config.get("PASSWORD_HASH_CHEAP")))
+
+
+@lru_cache(maxsize=2)
+def _dummy_hash(cheap: bool) -> str:
+    """Checked when the account does not exist, so both paths cost the same."""
+    return _hasher_for(cheap).hash("not-a-real-password-for-timing")
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +63,7 @@ def check_password_strength(password: str, username: str = "") -> None:
 
 def hash_password(password: str) -> str:
     """An argon2id hash of the password."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def create_user(
@@ -57,8 +74,8 @@ def create_user(
     active: bool = True,
 ) -> User:
     """Create an account. A missing password makes an account that cannot log
-    in. InvalidInput for a bad or taken username, an unknown role or a weak
-    password; nothing is stored then."""
+    in. Usernames are unique whatever their case. InvalidInput for a bad or
+    taken username, an unknown role or a weak password; nothing is stored."""
     if not USERNAME_RE.fullmatch(username or ""):
         raise InvalidInput("用户名须为 2-32 个字母、数字或 _ . - 字符")
     try:
@@ -71,7 +88,8 @@ def create_user(
     if len(display_name) > 100:
         raise InvalidInput("显示名称最多 100 个字符")
     with write_transaction():
-        if db.session.scalar(select(User.id).where(User.username == username)):
+        taken = select(User.id).where(func.lower(User.username) == username.lower())
+        if db.session.scalar(taken):
             raise InvalidInput(f"用户名 {username} 已被使用")
         user = User(
             username=username,
@@ -87,15 +105,18 @@ def create_user(
 def authenticate(username: str, password: str) -> User | None:
     """The active account with this username and password, else None. Takes
     about the same time whether or not the account exists."""
-    user = db.session.scalar(select(User).where(User.username == username))
+    user = db.session.scalar(
+        select(User).where(func.lower(User.username) == username.lower())
+    )
     stored = user.password_hash if user is not None else None
+    hasher = _hasher()
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
+        hasher.verify(stored or _dummy_hash(hasher.time_cost == 1), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or stored is None or not user.active:
         return None
-    if _hasher.check_needs_rehash(stored):
+    if hasher.check_needs_rehash(stored):
         with write_transaction():
             user.password_hash = hash_password(password)
     return user

@@ -14,7 +14,8 @@ def record_view(article_id: int) -> int:
         count = db.session.scalar(
             update(Article)
             .where(Article.id == article_id)
-            .values(view_count=Article.view_count + 1)
+            # A view is not an edit: keep updated_at (its onupdate would bump it).
+            .values(view_count=Article.view_count + 1, updated_at=Article.updated_at)
             .returning(Article.view_count)
         )
     return count or 0

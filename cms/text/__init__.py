@@ -1,1 +1,1 @@
-"""Pure functions over strings: no database, no Flask. The hot paths, benchmarked alone."""
+"""Pure functions over strings: no database, no Flask; the hot paths."""

@@ -11,7 +11,7 @@ _SENTENCE_END = "。！？!?；;"
 
 
 def html_to_text(html: str) -> str:
-    """The text of an HTML fragment, tags removed, entities decoded, spaces collapsed."""
+    """The text of an HTML fragment: no tags, entities decoded, spaces collapsed."""
     stripped = nh3.clean(html, tags=set(), clean_content_tags={"script", "style"})
     return _SPACES.sub(" ", html_lib.unescape(stripped)).strip()
 
@@ -19,7 +19,7 @@ def html_to_text(html: str) -> str:
 def derive_excerpt(html: str, limit: int = 120) -> str:
     """At most `limit` characters of the text of the paragraphs (headings and
     their anchors left out), ending on a sentence end when one lies in the last
-    third; otherwise cut and marked with an ellipsis."""
+    third; otherwise cut and marked with an ellipsis (counted in the limit)."""
     paragraphs = _PARAGRAPH.findall(html)
     text = html_to_text(" ".join(paragraphs) if paragraphs else html)
     if len(text) <= limit:
@@ -28,4 +28,4 @@ def derive_excerpt(html: str, limit: int = 120) -> str:
     cut = max(head.rfind(mark) for mark in _SENTENCE_END)
     if cut >= limit * 2 // 3:
         return head[: cut + 1]
-    return head.rstrip() + "…"
+    return head[: limit - 1].rstrip() + "…"

@@ -8,7 +8,7 @@ import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 
-from cms.text.slug import heading_slug
+from cms.text.slug import HEADING_ID_PREFIX, heading_slug
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "details", "em", "figcaption",
@@ -26,7 +26,10 @@ ALLOWED_ATTRIBUTES = {
 }  # fmt: skip
 URL_SCHEMES = {"http", "https", "mailto"}
 
-_ANCHOR_TAG = re.compile(r'<a href="([^"]*)"')
+# An <a> start tag as nh3 writes it: values double-quoted, with `"`, `<` and `>`
+# escaped, and attributes in the source's order (href is not always first).
+_ANCHOR_TAG = re.compile(r"<a(\s[^>]*)?>")
+_ATTRIBUTE = re.compile(r'\s+([^\s=>]+)(?:="([^"]*)")?')
 
 
 @lru_cache(maxsize=1)
@@ -57,19 +60,37 @@ def _cleaner() -> nh3.Cleaner:
         strip_comments=True,
         set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}},
         allowed_classes={"a": {"header-anchor"}},
+        attribute_filter=_prefix_ids,
     )
+
+
+def _prefix_ids(tag: str, attribute: str, value: str) -> str:
+    """Ids written in raw HTML get the heading prefix too, so no article can
+    clobber an id of the page around it."""
+    if attribute == "id" and not value.startswith(HEADING_ID_PREFIX):
+        return HEADING_ID_PREFIX + value
+    return value
 
 
 def _mark_external_links(html: str, site_host: str | None) -> str:
     """Give links to other hosts rel="nofollow noopener"; nh3's output is
-    normalised (double-quoted, escaped attributes), so a tag prefix is reliable."""
+    normalised (double-quoted, escaped attributes), so its tags can be read
+    attribute by attribute."""
 
     def add_rel(match: re.Match) -> str:
-        href = match.group(1)
-        host = urlsplit(href.replace("&amp;", "&")).hostname
-        if host and host != site_host:
-            return f'<a rel="nofollow noopener" href="{href}"'
-        return match.group(0)
+        attributes = match.group(1) or ""
+        href = dict(_ATTRIBUTE.findall(attributes)).get("href")
+        if href is None:
+            return match.group(0)
+        # Browsers read a backslash in an http(s) URL as a slash.
+        url = href.replace("&amp;", "&").replace("\\", "/")
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:  # unparsable here: treat as external
+            host = ""
+        if host is None or host == site_host:
+            return match.group(0)
+        return f'<a rel="nofollow noopener"{attributes}>'
 
     return _ANCHOR_TAG.sub(add_rel, html)
 

@@ -10,7 +10,7 @@ _NOT_ID = re.compile(r"[^\w\u3400-\u9fff-]+")
 
 
 def slugify(text: str, max_length: int = 80) -> str:
-    """A lowercase ASCII slug: `支付宝 催收` -> `zhi-fu-bao-cui-shou`, `C++ 入门` -> `c-ru-men`.
+    """A lowercase ASCII slug: `支付宝 催收` -> `zhi-fu-bao-cui-shou`.
 
     Never empty: text with nothing readable (emoji, symbols) gets `u` plus the
     hex of its code points, so distinct names still get distinct slugs.
@@ -23,7 +23,12 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug[:max_length].rstrip("-")
 
 
+HEADING_ID_PREFIX = "h-"
+
+
 def heading_slug(text: str) -> str:
-    """A heading id that keeps Chinese as is (browsers show it in the address bar)."""
+    """A heading id that keeps Chinese as is (browsers show it in the address
+    bar), prefixed `h-` so an article can never take an id of the page around
+    it (`comments`, `respond` …)."""
     slug = _NOT_ID.sub("-", unicodedata.normalize("NFKC", text).strip().lower())
-    return slug.strip("-") or "section"
+    return HEADING_ID_PREFIX + (slug.strip("-") or "section")

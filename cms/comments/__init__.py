@@ -1,0 +1,5 @@
+"""Readers posting comments."""
+
+from cms.comments.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,58 @@
+"""The two cookies of the comment form: the reader's held comments (signed),
+and, when asked for, the name, e-mail and site to fill in next time."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from urllib.parse import quote
+
+from flask import Request, Response, current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+HELD_COOKIE = "cms_held"
+COMMENTER_COOKIE = "cms_commenter"
+HELD_KEEP = 20
+HELD_AGE = timedelta(days=30)
+COMMENTER_AGE = timedelta(days=365)
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="cms.held-comments")
+
+
+def held_ids(request: Request) -> list[int]:
+    """Ids of the held comments this browser wrote (empty when the cookie is
+    missing or forged)."""
+    raw = request.cookies.get(HELD_COOKIE)
+    if not raw:
+        return []
+    try:
+        ids = _signer().loads(raw)
+    except BadSignature:
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+
+def remember_held(request: Request, response: Response, comment_id: int) -> None:
+    """Add a held comment to this browser's list (the newest HELD_KEEP kept)."""
+    ids = [i for i in held_ids(request) if i != comment_id] + [comment_id]
+    response.set_cookie(
+        HELD_COOKIE, _signer().dumps(ids[-HELD_KEEP:]), max_age=HELD_AGE,
+        httponly=True, samesite="Lax", secure=request.is_secure,
+    )  # fmt: skip
+
+
+def remember_commenter(
+    request: Request, response: Response, fields: dict[str, str] | None
+) -> None:
+    """Store name, e-mail and site for the page's script to fill in (readable
+    by script on purpose); `None` forgets them."""
+    if fields is None:
+        if COMMENTER_COOKIE in request.cookies:
+            response.delete_cookie(COMMENTER_COOKIE, samesite="Lax")
+        return
+    response.set_cookie(
+        COMMENTER_COOKIE, quote(json.dumps(fields, ensure_ascii=False)),
+        max_age=COMMENTER_AGE, samesite="Lax", secure=request.is_secure,
+    )  # fmt: skip

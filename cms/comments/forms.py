@@ -1,0 +1,73 @@
+"""The reader's comment form: shape rules only (the services decide the rest)."""
+
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import HiddenInput
+
+from cms.text.comment_text import strip_controls
+
+
+def _clean_name(value: str | None) -> str:
+    return " ".join(strip_controls(value or "").split())
+
+
+def _clean_body(value: str | None) -> str:
+    return strip_controls(value or "")
+
+
+def _http_url(form, field) -> None:
+    parts = urlsplit(field.data or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in field.data:
+        raise ValidationError("请填写以 http:// 或 https:// 开头的网址")
+
+
+class CommentForm(FlaskForm):
+    """Name, e-mail, optional site, text; `parent_id` for replies; `nickname`
+    is a honeypot that people never see. The anti-forgery field is checked by
+    the view (signed token for readers, session token for logged-in users)."""
+
+    class Meta:
+        csrf = False
+
+    author = StringField(
+        "昵称", filters=[_clean_name],
+        validators=[DataRequired("请填写昵称"), Length(1, 50, "昵称最多 50 个字符")],
+    )  # fmt: skip
+    email = EmailField(
+        "邮箱（不会公开）", filters=[lambda v: (v or "").strip()],
+        validators=[DataRequired("请填写邮箱"), Length(max=254),
+                    Email("邮箱格式不正确", check_deliverability=False)],
+    )  # fmt: skip
+    url = URLField(
+        "网站（可选）", filters=[lambda v: (v or "").strip()],
+        validators=[Optional(), Length(max=512, message="网址太长"), _http_url],
+    )  # fmt: skip
+    body = TextAreaField(
+        "评论内容", filters=[_clean_body],
+        validators=[DataRequired("请填写评论内容"),
+                    Length(2, 5000, "评论须为 2-5000 个字符")],
+    )  # fmt: skip
+    parent_id = IntegerField(
+        widget=HiddenInput(), validators=[Optional(), NumberRange(min=1)]
+    )
+    csrf_token = HiddenField()
+    nickname = StringField("请勿填写此项")
+    remember = BooleanField("在此浏览器中记住我的昵称、邮箱和网站")

@@ -1,0 +1,85 @@
+"""Posting a comment: the answers of INTERFACE.md, then POST/redirect/GET."""
+
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import ValidationError, validate_csrf
+
+from cms.comments.cookies import remember_commenter, remember_held
+from cms.comments.forms import CommentForm
+from cms.extensions import csrf
+from cms.models import Article
+from cms.public.article_page import render_article_page
+from cms.services import articles as article_service
+from cms.services.comments import (
+    CommentsClosed,
+    Duplicate,
+    TooFast,
+    comments_open,
+    submit_comment,
+)
+from cms.services.errors import InvalidInput, NotFound
+from cms.services.form_tokens import check_origin, read_comment_token
+from cms.services.spam import Candidate
+
+bp = Blueprint("comments", __name__)
+
+
+def _served_at(form: CommentForm, article: Article):
+    """Check the anti-forgery token and Origin; the form's serving time for
+    readers (None for logged-in users). InvalidInput when forged or expired."""
+    own = [current_app.config["SITE_URL"], request.host_url]
+    check_origin(request.headers.get("Origin"), request.referrer, own)
+    if current_user.is_authenticated:
+        try:
+            validate_csrf(form.csrf_token.data)
+        except ValidationError:
+            raise InvalidInput("表单已过期，请重新提交") from None
+        return None
+    return read_comment_token(form.csrf_token.data, article.public_id)
+
+
+@bp.post("/<string(length=16):public_id>")
+@csrf.exempt  # checked in _served_at: the page may come from a shared cache
+def post(public_id: str):
+    """403 closed, 400 invalid, 429 flood, 409 duplicate, else 303 to the comment."""
+    try:
+        article = article_service.get_visible(public_id)
+    except NotFound:
+        abort(404)
+    if not comments_open(article):
+        abort(403)
+    form = CommentForm()
+    try:
+        served_at = _served_at(form, article)
+    except InvalidInput as error:
+        return render_article_page(article, form=form, status=400, message=str(error))
+    if not form.validate():
+        return render_article_page(article, form=form, status=400)
+    candidate = Candidate(
+        author_name=form.author.data, author_email=form.email.data,
+        author_url=form.url.data or "", body=form.body.data, ip=request.remote_addr,
+        user=current_user if current_user.is_authenticated else None,
+        served_at=served_at, honeypot=form.nickname.data or "",
+    )  # fmt: skip
+    try:
+        submission = submit_comment(
+            article, candidate, form.parent_id.data, request.user_agent.string
+        )
+    except CommentsClosed:
+        abort(403)
+    except TooFast as error:
+        html, _ = render_article_page(article, form=form, message=str(error))
+        return html, 429, {"Retry-After": str(error.retry_after)}
+    except Duplicate as error:
+        return render_article_page(article, form=form, status=409, message=str(error))
+    comment = submission.comment
+    target = url_for(
+        "public.article", public_id=public_id, _anchor=f"comment-{comment.id}"
+    )
+    response = redirect(target, 303)
+    if not submission.visible:
+        remember_held(request, response, comment.id)
+    fields = {"author": candidate.author_name, "email": candidate.author_email,
+              "url": candidate.author_url}  # fmt: skip
+    remember_commenter(request, response, fields if form.remember.data else None)
+    return response

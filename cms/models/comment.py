@@ -1,0 +1,88 @@
+"""Readers' comments, with an explicit moderation state."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cms.extensions import db
+from cms.models.article import Article
+from cms.models.base import UTCDateTime, utcnow
+from cms.models.user import User, enum_column
+
+
+class CommentStatus(enum.StrEnum):
+    """Where a comment stands; readers only ever see `approved` ones."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    SPAM = "spam"
+    TRASH = "trash"
+
+
+class CommentType(enum.StrEnum):
+    """A reader's comment, or a link notice imported from WordPress."""
+
+    COMMENT = "comment"
+    PINGBACK = "pingback"
+    TRACKBACK = "trackback"
+
+
+class Comment(db.Model):
+    """A comment. Shape rules (lengths, e-mail) live in the form, not here, so
+    imports keep what the old site held. `reasons` says why it got its status."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        # The article page: its approved comments, oldest first.
+        Index("ix_comments_article_id_status_created_at", "article_id", "status",
+              "created_at"),
+        # The moderation queue: a status tab, newest or oldest first.
+        Index("ix_comments_status_created_at_id", "status", "created_at", "id"),
+        # A commenter's history (first-comment rule, queue context).
+        Index("ix_comments_author_email_status", "author_email", "status"),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE")
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), index=True
+    )
+    type: Mapped[CommentType] = mapped_column(
+        enum_column(CommentType), default=CommentType.COMMENT
+    )
+    author_name: Mapped[str] = mapped_column(String(255))
+    author_email: Mapped[str] = mapped_column(String(254), default="")
+    author_url: Mapped[str] = mapped_column(String(512), default="")
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[CommentStatus] = mapped_column(
+        enum_column(CommentStatus), default=CommentStatus.PENDING
+    )
+    # The status before it went to spam or trash, for `restore`.
+    previous_status: Mapped[CommentStatus | None] = mapped_column(
+        enum_column(CommentStatus, name="previous_status")
+    )
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    moderated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    article: Mapped[Article] = relationship()
+    parent: Mapped[Comment | None] = relationship(remote_side=[id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} {self.status.value}>"

@@ -1,0 +1,75 @@
+"""Rendering the article page: shared by reading it and by a comment POST
+that must answer with the page again (400, 409, 429)."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from cms.comments.cookies import held_ids
+from cms.comments.forms import CommentForm
+from cms.extensions import db
+from cms.models import Article, Comment
+from cms.services import articles as article_service
+from cms.services.attribution import attribution_for, structured_data
+from cms.services.comments import comments_open
+from cms.services.form_tokens import issue_comment_token
+from cms.services.settings import current_settings
+from cms.services.threads import comment_thread
+
+
+def fresh_form_token(article: Article) -> str:
+    """The anti-forgery value for the comment form: session-bound for
+    logged-in users, a signed stand-alone token for readers."""
+    if current_user.is_authenticated:
+        return generate_csrf()
+    return issue_comment_token(article.public_id)
+
+
+def _reply_target(article: Article) -> Comment | None:
+    reply_to = request.args.get("replytocom", type=int)
+    if not reply_to:
+        return None
+    comment = db.session.get(Comment, reply_to)
+    if comment is None or comment.article_id != article.id:
+        return None
+    return comment
+
+
+def render_article_page(
+    article: Article,
+    views: int | None = None,
+    form: CommentForm | None = None,
+    status: int = 200,
+    message: str | None = None,
+):
+    """The full article page; `form` carries a rejected submission back with
+    its errors and the reader's text, under a fresh token."""
+    settings = current_settings()
+    older, newer = article_service.neighbours(article)
+    thread = comment_thread(
+        article, settings["comments.max_depth"],
+        page=request.args.get("cpage", 1, type=int), held_ids=held_ids(request),
+    )  # fmt: skip
+    reply_target = _reply_target(article) if form is None else None
+    if form is None:
+        form = CommentForm(formdata=None)
+        if reply_target is not None:
+            form.parent_id.data = reply_target.id
+    form.csrf_token.data = fresh_form_token(article)
+    html = render_template(
+        "public/article.html",
+        article=article,
+        views=article.view_count if views is None else views,
+        older=older,
+        newer=newer,
+        notice=attribution_for(article),
+        ld_json=structured_data(article),
+        thread=thread,
+        form=form,
+        form_message=message,
+        reply_target=reply_target,
+        comments_open=comments_open(article),
+    )
+    return html, status

@@ -1,0 +1,175 @@
+"""Receiving comments: the answers of INTERFACE.md, in their order, and storage."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from limits import parse as parse_limit
+from sqlalchemy import or_, select, update
+
+from cms.database import write_transaction
+from cms.extensions import db, limiter
+from cms.models import Article, Comment, CommentStatus, utcnow
+from cms.services.errors import NotAllowed, ServiceError
+from cms.services.settings import current_settings
+from cms.services.spam import Candidate, assess
+
+
+class CommentsClosed(NotAllowed):
+    """Comments are closed on this article (403)."""
+
+
+class TooFast(ServiceError):
+    """Another comment from this address came too recently (429)."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"请 {retry_after} 秒后再发表评论")
+        self.retry_after = retry_after
+
+
+class Duplicate(ServiceError):
+    """The same comment is already there (409)."""
+
+
+def comments_open(article: Article, now: datetime | None = None) -> bool:
+    """Open unless the article forbids them or is older than
+    `comments.close_after_days` (0 = never closes)."""
+    if not article.allow_comments:
+        return False
+    days = current_settings()["comments.close_after_days"]
+    if days and article.published_at is not None:
+        return (now or utcnow()) - article.published_at < timedelta(days=days)
+    return True
+
+
+def check_flood(ip: str | None) -> None:
+    """TooFast when this IP commented within `comments.flood_seconds`; counts
+    this attempt otherwise. Storage is the rate limiter's (Redis when
+    REDIS_URL is set, so several servers share it)."""
+    seconds = current_settings()["comments.flood_seconds"]
+    if not seconds or not ip:
+        return
+    item = parse_limit(f"1 per {seconds} second")
+    strategy = limiter.limiter
+    key = (current_app.config.get("RATELIMIT_KEY_PREFIX") or "cms", "comment-flood", ip)
+    if not strategy.hit(item, *key):
+        reset_at = strategy.get_window_stats(item, *key).reset_time
+        raise TooFast(max(1, math.ceil(reset_at - time.time())))
+
+
+def _is_duplicate(article: Article, candidate: Candidate) -> bool:
+    same_author = [Comment.author_email == candidate.author_email.strip().lower()]
+    if candidate.ip:
+        same_author.append(Comment.ip == candidate.ip)
+    return (
+        db.session.scalar(
+            select(Comment.id)
+            .where(
+                Comment.article_id == article.id,
+                Comment.body == candidate.body,
+                or_(*same_author),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A stored comment; `visible` says whether readers see it now."""
+
+    comment: Comment
+
+    @property
+    def visible(self) -> bool:
+        return self.comment.status == CommentStatus.APPROVED
+
+
+def submit_comment(
+    article: Article,
+    candidate: Candidate,
+    parent_id: int | None = None,
+    user_agent: str | None = None,
+) -> Submission:
+    """Store a validated comment, after the checks INTERFACE.md orders:
+    CommentsClosed, TooFast (flood), Duplicate; then the spam pipeline sets its
+    status. The article's approved count changes in the same transaction, by
+    an atomic UPDATE. `candidate` must already be valid (the form checks shape).
+    """
+    now = utcnow()
+    if not comments_open(article, now):
+        raise CommentsClosed("评论已关闭")
+    check_flood(candidate.ip)
+    verdict = assess(candidate, now)
+    with write_transaction():
+        # One poster at a time per article (SQLite: BEGIN IMMEDIATE already),
+        # so two identical posts cannot both pass the duplicate check.
+        db.session.execute(
+            select(Article.id).where(Article.id == article.id).with_for_update()
+        )
+        if _is_duplicate(article, candidate):
+            raise Duplicate("这条评论已经发表过了")
+        parent = _parent_in(article, parent_id)
+        comment = Comment(
+            article_id=article.id,
+            parent_id=parent,
+            author_name=candidate.author_name,
+            author_email=candidate.author_email.strip().lower(),
+            author_url=candidate.author_url,
+            body=candidate.body,
+            status=verdict.status,
+            reasons=verdict.reasons,
+            ip=candidate.ip,
+            user_agent=(user_agent or "")[:512] or None,
+            user_id=candidate.user.id if candidate.user else None,
+            created_at=now,
+        )
+        db.session.add(comment)
+        if verdict.status == CommentStatus.APPROVED:
+            adjust_comment_count(article.id, +1)
+    return Submission(comment)
+
+
+def _parent_in(article: Article, parent_id: int | None) -> int | None:
+    """The parent id when it names a comment of this article, else None (a
+    reply to a vanished or foreign comment becomes a top-level comment)."""
+    if parent_id is None:
+        return None
+    found = db.session.scalar(
+        select(Comment.id).where(
+            Comment.id == parent_id, Comment.article_id == article.id
+        )
+    )
+    return found
+
+
+def adjust_comment_count(article_id: int, delta: int) -> None:
+    """Add `delta` to an article's approved-comment count in one UPDATE; call
+    inside the write transaction that changed the comments."""
+    if delta:
+        db.session.execute(
+            update(Article)
+            .where(Article.id == article_id)
+            .values(comment_count=Article.comment_count + delta)
+        )
+
+
+def purge_personal_data(now: datetime) -> int:
+    """Clear IP and user agent of comments older than
+    `comments.purge_personal_days`; returns how many rows changed."""
+    cutoff = now - timedelta(days=current_settings()["comments.purge_personal_days"])
+    with write_transaction():
+        return db.session.execute(
+            update(Comment)
+            .where(
+                Comment.created_at < cutoff,
+                or_(Comment.ip.is_not(None), Comment.user_agent.is_not(None)),
+            )
+            .values(ip=None, user_agent=None),
+            execution_options={"synchronize_session": False},
+        ).rowcount

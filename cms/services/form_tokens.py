@@ -1,0 +1,74 @@
+"""Anti-forgery tokens for the anonymous comment form.
+
+The article page may be served from a shared page cache, so the token cannot
+depend on a session: it is signed with SECRET_KEY, names the article, and
+carries the time the form was served (which the too-fast check reads). The
+request's Origin (or Referer) must also be this site.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from cms.services.errors import InvalidInput
+
+TOKEN_MAX_AGE = timedelta(days=2)
+_SALT = "cms.comment-form"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def issue_comment_token(article_public_id: str) -> str:
+    """A token for the comment form of one article, stamped with the time now."""
+    return _serializer().dumps({"a": article_public_id})
+
+
+def read_comment_token(token: str, article_public_id: str) -> datetime:
+    """The time the form was served, when `token` is genuine, unexpired and for
+    this article; InvalidInput otherwise."""
+    try:
+        payload, signed_at = _serializer().loads(
+            token or "",
+            max_age=int(TOKEN_MAX_AGE.total_seconds()),
+            return_timestamp=True,
+        )
+    except SignatureExpired:
+        raise InvalidInput("表单已过期，请重新提交") from None
+    except BadSignature:
+        raise InvalidInput("表单校验失败，请刷新页面后重新提交") from None
+    if not isinstance(payload, dict) or payload.get("a") != article_public_id:
+        raise InvalidInput("表单校验失败，请刷新页面后重新提交")
+    return signed_at.astimezone(UTC)
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def check_origin(origin: str | None, referer: str | None, own: list[str]) -> None:
+    """InvalidInput when the request names another site as its origin.
+
+    `own` are the origins that count as this site (SITE_URL's and the one the
+    request was addressed to). Browsers send Origin with form POSTs; Referer is
+    the fallback; a request with neither (a script, not a browser) passes, as
+    the signed token already ties it to a served form.
+    """
+    allowed = {o for o in (_origin(u) for u in own) if o}
+    claimed = origin if origin and origin != "null" else None
+    if claimed is None and referer:
+        claimed = referer
+    if claimed is None:
+        if origin == "null":
+            raise InvalidInput("表单来源无效")
+        return
+    if _origin(claimed) not in allowed:
+        raise InvalidInput("表单来源无效")

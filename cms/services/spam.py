@@ -1,0 +1,195 @@
+"""The anti-spam pipeline: an ordered list of checks over a comment that
+passed validation, flood and duplicate checks (cms.services.comments).
+
+Each check may give a finding: a reason, and optionally a status. The first
+finding with a status decides; every reason found is kept with the comment
+so editors see why (all checks run, the order only decides the status).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy import select
+
+from cms.extensions import db
+from cms.models import Comment, CommentStatus, User
+from cms.services.settings import current_settings
+from cms.text.normalize import normalize_text
+from cms.text.rules import RuleList, count_links, is_repetitive
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A comment as submitted, before it is stored."""
+
+    author_name: str
+    author_email: str
+    author_url: str
+    body: str
+    ip: str | None = None
+    user: User | None = None
+    served_at: datetime | None = None  # when the form was served (signed token)
+    honeypot: str = ""
+
+    @property
+    def text(self) -> str:
+        """Every reader-written field, normalised, for word rules."""
+        return normalize_text(
+            "\n".join((self.author_name, self.author_email, self.author_url, self.body))
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one check saw; `status` is None when it only informs."""
+
+    reason: str
+    status: CommentStatus | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The settings the checks read, parsed once."""
+
+    min_submit_seconds: int
+    max_links: int
+    require_approval: bool
+    hold_first: bool
+    disallowed: RuleList
+    moderation_words: RuleList
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> Policy:
+        """Build from the `comments.*` settings (rule lists parsed once per text)."""
+        return cls(
+            min_submit_seconds=settings["comments.min_submit_seconds"],
+            max_links=settings["comments.max_links"],
+            require_approval=settings["comments.require_approval"],
+            hold_first=settings["comments.hold_first"],
+            disallowed=_parse_rules(settings["comments.disallowed"]),
+            moderation_words=_parse_rules(settings["comments.moderation_words"]),
+        )
+
+
+@lru_cache(maxsize=32)
+def _parse_rules(text: str) -> RuleList:
+    return RuleList.parse(text)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The pipeline's answer: the status to store and every reason seen."""
+
+    status: CommentStatus
+    reasons: list[str]
+
+
+Check = Callable[[Candidate, Policy, datetime], Finding | None]
+
+SPAM, PENDING, APPROVED = (
+    CommentStatus.SPAM,
+    CommentStatus.PENDING,
+    CommentStatus.APPROVED,
+)
+
+
+def check_staff(c: Candidate, p: Policy, now: datetime) -> Finding | None:
+    """Editors and admins are never held."""
+    if c.user is not None and c.user.is_staff:
+        return Finding("staff", APPROVED)
+    return None
+
+
+def check_honeypot(c: Candidate, p: Policy, now: datetime) -> Finding | None:
+    """A field people never see was filled in: a bot."""
+    return Finding("honeypot", SPAM) if c.honeypot.strip() else None
+
+
+def check_too_fast(c: Candidate, p: Policy, now: datetime) -> Finding | None:
+    """Sent back sooner after the form was served than a person could type."""
+    if p.min_submit_seconds <= 0 or c.served_at is None:
+        return None
+    if (now - c.served_at).total_seconds() < p.min_submit_seconds:
+        return Finding("too fast", SPAM)
+    return None
+
+
+def check_disallowed(c: Candidate, p: Policy, now: datetime) -> Finding | None:
+    """`comments.disallowed`: words, e-mails, IPs and ranges that mean spam."""
+    rule = p.disallowed.match(c.text, c.author_email, c.ip)
+    return Finding(f"disallowed {rule}", SPAM) if rule else None
+
+
+def check_links(c: Candidate, p: Policy, now: datetime) -> Finding | None:
+    """`comments.max_links` or more links in the body: hold."""
+    links = count_links(normalize_text(c.body))
+    if p.max_links > 0 and links >= p.max_links:
+        return Finding(f"{links} links", PENDING)
+    return None
+
+
+def check_repetitive(c: Candidate, p: Policy, now: datetime) -> Finding | None:
+    """One syllable over and over (顶顶顶…): hold."""
+    return Finding("repeated text", PENDING) if is_repetitive(c.body) else None
+
+
+def check_moderation_words(c: Candidate, p: Policy, now: datetime) -> Finding | None:
+    """`comments.moderation_words`: hold for a human."""
+    rule = p.moderation_words.match(c.text, c.author_email, c.ip)
+    return Finding(rule, PENDING) if rule else None
+
+
+def check_require_approval(c: Candidate, p: Policy, now: datetime) -> Finding | None:
+    """`comments.require_approval`: every comment waits."""
+    return Finding("approval required", PENDING) if p.require_approval else None
+
+
+def check_first_comment(c: Candidate, p: Policy, now: datetime) -> Finding | None:
+    """`comments.hold_first`: an address without an approved comment waits;
+    one with an approved comment before is trusted."""
+    address = c.author_email.strip().lower()
+    known = bool(address) and db.session.scalar(
+        select(Comment.id)
+        .where(Comment.author_email == address, Comment.status == APPROVED)
+        .limit(1)
+    )
+    if known:
+        return Finding("known commenter", APPROVED)
+    if p.hold_first:
+        return Finding("first comment", PENDING)
+    return None
+
+
+CHECKS: list[Check] = [
+    check_staff,
+    check_honeypot,
+    check_too_fast,
+    check_disallowed,
+    check_links,
+    check_repetitive,
+    check_moderation_words,
+    check_require_approval,
+    check_first_comment,
+]
+
+
+def assess(
+    candidate: Candidate, now: datetime, policy: Policy | None = None
+) -> Assessment:
+    """Run every check; the first finding with a status decides (approved when
+    none does), and the reasons of all findings are returned."""
+    policy = policy or Policy.from_settings(current_settings())
+    status: CommentStatus | None = None
+    reasons: list[str] = []
+    for check in CHECKS:
+        finding = check(candidate, policy, now)
+        if finding is None:
+            continue
+        reasons.append(finding.reason)
+        if status is None and finding.status is not None:
+            status = finding.status
+    return Assessment(status or APPROVED, reasons)

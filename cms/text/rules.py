@@ -1,0 +1,99 @@
+"""Rule lists (one rule a line) matched against normalised text, e-mails and IPs."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+
+from cms.text.normalize import normalize_text
+
+_URL = re.compile(r"(?:https?://|www\.)\S", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class RuleList:
+    """Parsed rules. Words match normalised text by substring; e-mails match
+    whole addresses (or `@domain` their domain); IPs match exactly and CIDR
+    ranges by containment, never by substring. Blank lines are ignored."""
+
+    words: tuple[str, ...] = ()
+    emails: frozenset[str] = frozenset()
+    domains: frozenset[str] = frozenset()
+    ips: frozenset[ipaddress.IPv4Address | ipaddress.IPv6Address] = frozenset()
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
+        default=()
+    )
+
+    @classmethod
+    def parse(cls, text: str) -> RuleList:
+        """Parse one rule a line; `#` starts a comment line."""
+        words, emails, domains, ips, networks = [], set(), set(), set(), []
+        for raw in text.splitlines():
+            rule = raw.strip()
+            if not rule or rule.startswith("#"):
+                continue
+            if "/" in rule:
+                try:
+                    networks.append(ipaddress.ip_network(rule, strict=False))
+                    continue
+                except ValueError:
+                    pass
+            try:
+                ips.add(ipaddress.ip_address(rule))
+                continue
+            except ValueError:
+                pass
+            if _EMAIL.match(rule):
+                lowered = rule.lower()
+                (domains if lowered.startswith("@") else emails).add(lowered)
+                continue
+            word = normalize_text(rule)
+            if word:
+                words.append(word)
+        return cls(tuple(dict.fromkeys(words)), frozenset(emails), frozenset(domains),
+                   frozenset(ips), tuple(networks))  # fmt: skip
+
+    def match(self, text: str, email: str = "", ip: str | None = None) -> str | None:
+        """A short description of the first rule that matches, or None.
+        `text` must already be normalised (cms.text.normalize)."""
+        address = email.strip().lower()
+        if address and address in self.emails:
+            return f"e-mail: {address}"
+        if address and "@" in address and address[address.index("@") :] in self.domains:
+            return f"e-mail: {address[address.index('@') :]}"
+        if ip:
+            try:
+                parsed = ipaddress.ip_address(ip)
+            except ValueError:
+                parsed = None
+            if parsed is not None:
+                if parsed in self.ips:
+                    return f"IP: {parsed}"
+                for network in self.networks:
+                    if parsed.version == network.version and parsed in network:
+                        return f"IP range: {network}"
+        for word in self.words:
+            if word in text:
+                return f"word: {word}"
+        return None
+
+
+def count_links(text: str) -> int:
+    """How many URLs (http://, https://, www.) a normalised text holds."""
+    return len(_URL.findall(text))
+
+
+_REPEAT = re.compile(r"(.{1,4}?)\1{3,}")
+_NOISE = re.compile(r"[\s\W_]+")
+
+
+def is_repetitive(text: str, min_length: int = 8, share: float = 0.6) -> bool:
+    """True when one short unit repeated over and over makes up most of the
+    text (顶顶顶顶…, 沙发沙发…, 111111…): no content, only noise."""
+    letters = _NOISE.sub("", text)
+    if len(letters) < min_length:
+        return False
+    covered = sum(len(m.group(0)) for m in _REPEAT.finditer(letters))
+    return covered >= share * len(letters)

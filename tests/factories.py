@@ -37,7 +37,7 @@ def make_article(
     if owner is None:
         owner = make_user()
     if published_at is None and status == ArticleStatus.PUBLISHED:
-        published_at = utcnow() - (ago or timedelta(hours=1))
+        published_at = utcnow() - (timedelta(hours=1) if ago is None else ago)
     draft = ArticleDraft(
         title=title or f"测试文章 {next(_counter)}",
         body_markdown=body,
@@ -47,3 +47,33 @@ def make_article(
         **overrides,
     )
     return create_article(draft)
+
+
+def make_comment(
+    article: Article,
+    body: str | None = None,
+    status: str = "approved",
+    parent=None,
+    **overrides,
+):
+    """A comment stored as is (no form, no spam checks; call inside an app
+    context); an approved one counts on its article, as the services do."""
+    from cms.database import write_transaction
+    from cms.extensions import db
+    from cms.models import Comment, CommentStatus
+    from cms.services.comments import adjust_comment_count
+
+    values = {"author_name": "读者", "author_email": "reader@example.cn",
+              "ip": "203.0.113.7", "created_at": utcnow()} | overrides  # fmt: skip
+    comment = Comment(
+        article_id=article.id,
+        parent_id=parent.id if parent is not None else None,
+        body=body or f"评论 {next(_counter)}",
+        status=CommentStatus(status),
+        **values,
+    )
+    with write_transaction():
+        db.session.add(comment)
+        if comment.status == CommentStatus.APPROVED:
+            adjust_comment_count(article.id, +1)
+    return comment

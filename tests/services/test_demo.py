@@ -1,0 +1,160 @@
+"""cms.services.demo.seed_demo: the demo site, loaded once however often it runs."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from cms.extensions import db
+from cms.models import (
+    Article,
+    ArticleStatus,
+    Category,
+    Setting,
+    Tag,
+    User,
+    article_tags,
+)
+from cms.services.demo import REFERENCE_PUBLIC_ID, seed_demo, site_is_empty
+from cms.services.settings import current_settings, get_setting, set_setting
+
+
+def count(table) -> int:
+    return db.session.scalar(select(func.count()).select_from(table))
+
+
+def snapshot() -> dict:
+    """Everything a second run could change, in comparable form."""
+    db.session.rollback()
+    db.session.expire_all()
+    return {
+        "counts": {
+            t.__name__ if hasattr(t, "__name__") else t.name: count(t)
+            for t in (Article, Category, Tag, User, Setting, article_tags)
+        },
+        "settings": {s.key: s.value for s in db.session.scalars(select(Setting))},
+        "articles": sorted(
+            (a.public_id, a.title, a.view_count, a.updated_at)
+            for a in db.session.scalars(select(Article))
+        ),
+    }
+
+
+@pytest.fixture
+def seeded(ctx):
+    report = seed_demo()
+    db.session.expire_all()
+    return report
+
+
+def reference() -> Article:
+    return db.session.scalar(
+        select(Article).where(Article.public_id == REFERENCE_PUBLIC_ID)
+    )
+
+
+def test_the_first_run_reports_what_it_added(seeded):
+    match = re.fullmatch(r"demo: 49 article\(s\) and (\d+) setting\(s\) added", seeded)
+    assert match, seeded
+    assert int(match.group(1)) == count(Setting) >= 3
+
+
+def test_the_reference_article(seeded):
+    article = reference()
+    assert article is not None
+    assert article.title == "支付宝催收上门了怎么办"
+    assert article.status == ArticleStatus.PUBLISHED
+    assert article.view_count == 8206
+    assert article.contributor == "管理员"
+    assert article.credited == "管理员"
+    assert article.published_at == datetime(2024, 12, 11, 2, 12, tzinfo=UTC)
+    local = article.published_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert local.date() == date(2024, 12, 11)
+    assert article.category.name == "催收与逾期"
+    assert {t.name for t in article.tags} == {"支付宝", "催收", "逾期", "征信"}
+
+
+def test_the_reference_article_body_is_the_corrected_text(seeded):
+    article = reference()
+    for body in (article.body_markdown, article.body_html):
+        assert "最大" in body
+        assert "资金周转不灵" in body
+        assert "更大" not in body
+    assert '<h2 id="h-一-支付宝催收上门了">' in article.body_html
+    assert article.summary.startswith("随着互联网的迅猛发展")
+
+
+def test_the_demo_content_counts(seeded):
+    assert count(Article) == 49
+    assert count(Category) == 8
+    assert (
+        db.session.scalar(
+            select(func.count(Article.id)).where(
+                Article.status == ArticleStatus.PUBLISHED
+            )
+        )
+        == 49
+    )
+    # Every demo article is visible today, with a summary and rendered body.
+    assert all(
+        a.published_at and a.summary and a.body_html
+        for a in db.session.scalars(select(Article))
+    )
+
+
+def test_demo_accounts_cannot_log_in(seeded):
+    users = db.session.scalars(select(User)).all()
+    assert {u.display_name for u in users} == {
+        "管理员",
+        "林清",
+        "陈小雨",
+        "周远航",
+        "老王说财经",
+    }
+    assert all(u.active is False and u.password_hash is None for u in users)
+
+
+def test_demo_settings(seeded):
+    assert get_setting("site.name") == "资源分享网"
+    assert get_setting("site.description")
+    assert "ICP" in get_setting("site.footer")
+
+
+def test_a_second_run_changes_nothing(seeded):
+    before = snapshot()
+    assert seed_demo() == "demo: 0 article(s) and 0 setting(s) added"
+    assert snapshot() == before
+
+
+def test_settings_changed_by_the_owner_are_kept(ctx):
+    set_setting("site.name", "我的站")
+    seed_demo()
+    db.session.expire_all()
+    current_settings()
+    assert get_setting("site.name") == "我的站"
+    assert db.session.get(Setting, "site.description") is not None
+
+
+def test_a_partly_seeded_site_is_completed(seeded):
+    victim = db.session.scalar(
+        select(Article).where(Article.public_id != REFERENCE_PUBLIC_ID)
+    )
+    title = victim.title
+    db.session.delete(victim)
+    db.session.commit()
+    assert count(Article) == 48
+    assert seed_demo().startswith("demo: 1 article(s)")
+    assert count(Article) == 49
+    assert (
+        db.session.scalar(select(Article.id).where(Article.title == title)) is not None
+    )
+
+
+def test_site_is_empty(ctx):
+    assert site_is_empty() is True
+    seed_demo()
+    assert site_is_empty() is False

@@ -1,0 +1,45 @@
+"""bench/pages.py keeps working: a tiny run (200 articles, one 2 s round each)
+against a real gunicorn. Checks that it runs, not how fast anything is."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+WRK = Path("/usr/bin/wrk")
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+
+
+@pytest.mark.server
+@pytest.mark.skipif(
+    not WRK.exists(), reason="wrk is not installed at /usr/bin/wrk (apt install wrk)"
+)
+@pytest.mark.skipif(
+    not GUNICORN.exists() and not (Path(sys.executable).parent / "gunicorn").exists(),
+    reason="gunicorn is not installed in .venv",
+)
+def test_pages_benchmark_smoke(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "pages.py"),
+            "--smoke",
+            "--cache-dir",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert re.search(
+        r"ratio article/healthz = \d+\.\d+ \(goal >= 0\.2\) (MET|NOT MET)", output
+    ), output
+    assert "non-2xx" not in output, output

@@ -1,0 +1,225 @@
+"""Shared by the benchmarks: paths, a real gunicorn server, and wrk runs."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"  # git-ignored
+WRK = Path("/usr/bin/wrk")
+WRK_SCRIPT = BENCH / "wrk_paths.lua"
+
+if str(ROOT) not in sys.path:  # `python bench/x.py` puts bench/, not the root, first
+    sys.path.insert(0, str(ROOT))
+
+
+def venv_bin(name: str) -> Path:
+    """A tool from the project's .venv, else from beside the running Python."""
+    candidate = ROOT / ".venv" / "bin" / name
+    return candidate if candidate.exists() else Path(sys.executable).parent / name
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (the kernel picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(database: Path, port: int) -> dict[str, str]:
+    """The environment of a production server on `database`. Inherited
+    FLASK_*/CMS_* and service URLs are dropped so a run depends on nothing
+    the caller's shell happens to set."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("FLASK_", "CMS_"))
+        and key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SITE_URL"}
+        and key not in {"TRUSTED_PROXIES", "MAIL_URL", "MEDIA_URL"}
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{database.resolve()}",  # absolute: four slashes
+        CMS_CONFIG="production",
+        SECRET_KEY=secrets.token_urlsafe(48),
+        SITE_URL=f"http://127.0.0.1:{port}",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+class Server:
+    """gunicorn serving wsgi:app in its own process group; a context manager
+    that waits for /healthz and always stops the whole group on the way out."""
+
+    def __init__(self, database: Path, workers: int, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.command = [
+            str(venv_bin("gunicorn")),
+            "--workers", str(workers),
+            "--bind", f"127.0.0.1:{self.port}",
+            "--forwarded-allow-ips", "127.0.0.1",
+            # Gunicorn 27's control socket has one default path per user:
+            # a second server (make run, another bench) would take it over.
+            "--no-control-socket",
+            "wsgi:app",
+        ]  # fmt: skip
+        self.env = server_env(database, self.port)
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Server:
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own group: workers go with it
+            )
+        try:
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _wait_healthy(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                code = self.process.returncode
+                raise RuntimeError(f"gunicorn exited with {code}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except (OSError, urllib.error.URLError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(
+            f"no 200 from /healthz in {timeout:.0f} s:\n{self.log_tail()}"
+        )
+
+    def settle(self, timeout: float = 120.0) -> None:
+        """Wait until the workers are idle: requests a client gave up on (wrk
+        timeouts) are still served after it leaves, and would slow the next
+        run. Idle = two /healthz in a row answered within 0.5 s."""
+        deadline = time.monotonic() + timeout
+        quick = 0
+        while quick < 2:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server still busy after {timeout:.0f} s")
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=timeout):
+                    pass
+            except (OSError, urllib.error.URLError):
+                quick = 0
+                time.sleep(0.2)
+                continue
+            quick = quick + 1 if time.monotonic() - started < 0.5 else 0
+
+    def stop(self) -> None:
+        """SIGINT to the server's group (gunicorn's quick shutdown: requests
+        wrk left behind are not worth waiting for), SIGKILL after 10 s."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGINT)
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        except ProcessLookupError:
+            pass
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of the server's log, for error messages."""
+        try:
+            text = self.log.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass
+class WrkResult:
+    """One wrk run, as wrk_paths.lua's `done` hook reports it."""
+
+    requests: int
+    seconds: float
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: dict[str, int]
+    output: str
+
+
+_REPORT = re.compile(r"^BENCH (.*)$", re.M)
+_NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s*(\d+)")
+
+
+def run_wrk(
+    url: str,
+    paths_file: Path,
+    duration: int,
+    connections: int,
+    threads: int = 2,
+    timeout: int = 10,
+) -> WrkResult:
+    """Load `url` for `duration` seconds, each request to a random line of
+    `paths_file`; raises RuntimeError when wrk fails or reports nothing."""
+    threads = max(1, min(threads, connections))
+    command = [
+        str(WRK),
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        f"--timeout={timeout}s",
+        "-s", str(WRK_SCRIPT),
+        url,
+        "--", str(paths_file),
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=duration + timeout + 60
+    )
+    output = done.stdout + done.stderr
+    match = _REPORT.search(done.stdout)
+    if done.returncode != 0 or match is None:
+        raise RuntimeError(f"wrk failed ({done.returncode}):\n{output}")
+    fields = dict(item.split("=", 1) for item in match.group(1).split())
+    non_2xx = int(fields["non2xx"])
+    printed = _NON_2XX.search(done.stdout)  # wrk's own line, when there were any
+    if printed:
+        non_2xx = max(non_2xx, int(printed.group(1)))
+    return WrkResult(
+        requests=int(fields["requests"]),
+        seconds=int(fields["duration_us"]) / 1e6,
+        rps=float(fields["rps"]),
+        p50_ms=float(fields["p50_us"]) / 1000,
+        p99_ms=float(fields["p99_us"]) / 1000,
+        non_2xx=non_2xx,
+        socket_errors={
+            key: int(fields[key]) for key in ("connect", "read", "write", "timeout")
+        },
+        output=output,
+    )

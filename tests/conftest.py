@@ -65,17 +65,20 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def redis_prefix():
-    """A key prefix of this test's own in the shared Redis; its keys are deleted
-    afterwards. None when the tests run without Redis."""
+    """This run's key prefix in the shared Redis (None without Redis).
+
+    Flask-Limiter takes the prefix from the first app it is bound to, so the
+    prefix is per run; `app` deletes the run's keys after every test."""
     if not TEST_REDIS_URL:
-        yield None
-        return
+        return None
+    return f"cms-test-{uuid.uuid4().hex[:12]}"
+
+
+def _delete_redis_keys(prefix: str) -> None:
     import redis
 
-    prefix = f"cms-test-{uuid.uuid4().hex[:12]}"
-    yield prefix
     client = redis.Redis.from_url(TEST_REDIS_URL)
     keys = list(client.scan_iter(match=f"*{prefix}*"))
     if keys:
@@ -103,6 +106,8 @@ def app(app_config):
         if in_memory:
             db.create_all()
     yield app
+    if app_config.get("RATELIMIT_KEY_PREFIX"):
+        _delete_redis_keys(app_config["RATELIMIT_KEY_PREFIX"])
     with app.app_context():
         db.session.remove()
         if in_memory:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 
 from cms.database import write_transaction
 from cms.extensions import db
@@ -125,12 +126,27 @@ def by_owner(user: User) -> Select:
     return visible_articles().where(Article.owner_id == user.id)
 
 
+@lru_cache(maxsize=1)
+def _visible_by_public_id() -> Select:
+    # Built once: the article page is the hottest path, and building a select
+    # costs more than running this one. (Tags come by selectin: joining them
+    # here makes SQLite materialise the whole tag table.)
+    return (
+        select(Article)
+        .where(
+            Article.status == ArticleStatus.PUBLISHED,
+            Article.published_at <= bindparam("now"),
+            Article.public_id == bindparam("public_id"),
+        )
+    )
+
+
 def get_visible(public_id: str) -> Article:
     """The article readers may see under this id, or NotFound (drafts, pending,
     trashed and future articles are not found)."""
-    article = db.session.scalar(
-        visible_articles().where(Article.public_id == public_id)
-    )
+    article = db.session.scalars(
+        _visible_by_public_id(), {"now": utcnow(), "public_id": public_id}
+    ).first()
     if article is None:
         raise NotFound(public_id)
     return article
@@ -154,10 +170,22 @@ def neighbours(article: Article) -> tuple[Neighbour | None, Neighbour | None]:
     now for the newer one), so the (status, published_at, id) index is entered
     at that point and the first row ends it (LIMIT 1); only the columns the
     links show are read."""
-    key_at, key_id = article.published_at, article.id
+    older_query, newer_query = _neighbour_queries()
+    params = {"key_at": article.published_at, "key_id": article.id, "now": utcnow()}
+    older = db.session.execute(older_query, params).first()
+    newer = db.session.execute(newer_query, params).first()
+    return (
+        Neighbour(*older) if older else None,
+        Neighbour(*newer) if newer else None,
+    )
+
+
+@lru_cache(maxsize=1)
+def _neighbour_queries() -> tuple[Select, Select]:
     columns = (Article.id, Article.public_id, Article.title, Article.published_at)
     published = Article.status == ArticleStatus.PUBLISHED
-    older = db.session.execute(
+    key_at, key_id = bindparam("key_at"), bindparam("key_id")
+    older = (
         select(*columns)
         .where(
             published,
@@ -166,22 +194,19 @@ def neighbours(article: Article) -> tuple[Neighbour | None, Neighbour | None]:
         )
         .order_by(Article.published_at.desc(), Article.id.desc())
         .limit(1)
-    ).first()
-    newer = db.session.execute(
+    )
+    newer = (
         select(*columns)
         .where(
             published,
             Article.published_at >= key_at,
-            Article.published_at <= utcnow(),
+            Article.published_at <= bindparam("now"),
             or_(Article.published_at > key_at, Article.id > key_id),
         )
         .order_by(Article.published_at.asc(), Article.id.asc())
         .limit(1)
-    ).first()
-    return (
-        Neighbour(*older) if older else None,
-        Neighbour(*newer) if newer else None,
     )
+    return older, newer
 
 
 def sitemap_entries(limit: int) -> list[tuple[str, datetime]]:

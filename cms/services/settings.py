@@ -6,6 +6,7 @@ import contextlib
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -175,14 +176,20 @@ def spec_for(key: str) -> SettingSpec:
 
 def _load() -> dict[str, Any]:
     values = {key: spec.default for key, spec in SPECS.items()}
-    for row in db.session.scalars(select(Setting)):
-        spec = SPECS.get(row.key)
-        if spec is None:
+    for key, text in db.session.execute(select(Setting.key, Setting.value)):
+        if key not in SPECS:
             continue  # a key a newer or older version knew; harmless
         # A stored value that no longer validates falls back to the default.
         with contextlib.suppress(InvalidInput):
-            values[row.key] = spec.coerce(row.value)
+            values[key] = _coerce_stored(key, text)
     return values
+
+
+@lru_cache(maxsize=256)
+def _coerce_stored(key: str, text: str) -> Any:
+    """Stored text to its value; the same text is parsed once per process
+    (settings are read on every request, and rarely change)."""
+    return SPECS[key].coerce(text)
 
 
 def current_settings() -> dict[str, Any]:

@@ -1,14 +1,21 @@
 """The data model; import models from here."""
 
 from cms.models.article import Article, ArticleStatus, new_public_id
+from cms.models.audit import AuditEntry
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.comment import Comment, CommentStatus, CommentType
 from cms.models.job import JobRun
 from cms.models.setting import Setting
+from cms.models.tally import CommentTally, DailyViews
 from cms.models.taxonomy import Category, Tag, article_tags
+from cms.models.token import UsedToken
 from cms.models.user import Role, User
 
 __all__ = [
+    "AuditEntry",
+    "CommentTally",
+    "DailyViews",
+    "UsedToken",
     "Article",
     "ArticleStatus",
     "Category",

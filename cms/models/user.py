@@ -49,6 +49,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(32), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
+    # For moderation e-mails (and password resets); optional.
+    email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.CONTRIBUTOR)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

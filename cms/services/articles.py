@@ -131,13 +131,10 @@ def _visible_by_public_id() -> Select:
     # Built once: the article page is the hottest path, and building a select
     # costs more than running this one. (Tags come by selectin: joining them
     # here makes SQLite materialise the whole tag table.)
-    return (
-        select(Article)
-        .where(
-            Article.status == ArticleStatus.PUBLISHED,
-            Article.published_at <= bindparam("now"),
-            Article.public_id == bindparam("public_id"),
-        )
+    return select(Article).where(
+        Article.status == ArticleStatus.PUBLISHED,
+        Article.published_at <= bindparam("now"),
+        Article.public_id == bindparam("public_id"),
     )
 
 

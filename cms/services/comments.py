@@ -17,6 +17,7 @@ from cms.models import Article, Comment, CommentStatus, utcnow
 from cms.services.errors import NotAllowed, ServiceError
 from cms.services.settings import current_settings
 from cms.services.spam import Candidate, assess
+from cms.services.tallies import adjust_tallies
 
 
 class CommentsClosed(NotAllowed):
@@ -130,8 +131,10 @@ def submit_comment(
             created_at=now,
         )
         db.session.add(comment)
+        db.session.flush()
         if verdict.status == CommentStatus.APPROVED:
             adjust_comment_count(article.id, +1)
+        adjust_tallies({verdict.status: +1})
     return Submission(comment)
 
 

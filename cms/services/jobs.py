@@ -18,6 +18,7 @@ from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import JobRun, utcnow
 from cms.services.comments import purge_personal_data
+from cms.services.stats import snapshot_daily_views
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,15 @@ def purge_commenter_data() -> None:
     purge_personal_data(utcnow())
 
 
+def snapshot_views() -> None:
+    """Record the day's starting view total for the dashboard's "views today"."""
+    snapshot_daily_views()
+
+
 JOBS: list[Job] = [
     Job("optimize-database", timedelta(hours=6), optimize_database),
     Job("purge-commenter-data", timedelta(hours=1), purge_commenter_data),
+    Job("snapshot-daily-views", timedelta(minutes=1), snapshot_views),
 ]
 
 

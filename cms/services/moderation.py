@@ -1,63 +1,299 @@
-"""Changing comments' status with exact article counts."""
+"""Moderating comments: status changes with exact counts, an audit entry for
+every action, and undo."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 
 from cms.database import write_transaction
 from cms.extensions import db
-from cms.models import Comment, CommentStatus, User, utcnow
+from cms.models import (
+    Article,
+    AuditEntry,
+    Comment,
+    CommentStatus,
+    CommentType,
+    User,
+    utcnow,
+)
+from cms.services.audit import record
 from cms.services.comments import adjust_comment_count
+from cms.services.errors import InvalidInput, NotFound
+from cms.services.tallies import adjust_tallies
 
 _PARKED = (CommentStatus.SPAM, CommentStatus.TRASH)
+CHUNK = 500
+
+ACTIONS = {
+    "approve": CommentStatus.APPROVED,
+    "unapprove": CommentStatus.PENDING,
+    "spam": CommentStatus.SPAM,
+    "trash": CommentStatus.TRASH,
+    "restore": None,  # back to the status before spam or trash
+    "delete": None,  # for good; trash only
+}
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What an action did: the audit entry (for undo), how many comments
+    changed, and how many were left alone (and why)."""
+
+    entry: AuditEntry | None
+    changed: int
+    skipped: int
+    note: str = ""
+
+
+def _chunks(items: list[int], size: int = CHUNK) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _move(
+    targets: dict[int, CommentStatus], actor: User | None, now: datetime
+) -> dict[str, dict]:
+    """Move each comment id to its target status, if it is not there already.
+    Rows change by UPDATEs conditional on the status read, so a row another
+    editor moved meanwhile is left alone. Article counts and tallies move by
+    the differences in the same transaction. Returns the audit changes."""
+    changes: dict[str, dict] = {}
+    article_deltas: Counter[int] = Counter()
+    tally_deltas: Counter[CommentStatus] = Counter()
+    for chunk in _chunks(sorted(targets)):
+        rows = db.session.execute(
+            select(Comment.id, Comment.status, Comment.previous_status,
+                   Comment.article_id).where(Comment.id.in_(chunk))
+        ).all()  # fmt: skip
+        groups: dict[tuple, list] = defaultdict(list)
+        for comment_id, old, previous, article_id in rows:
+            new = targets[comment_id]
+            if new != old:
+                groups[(old, new)].append((comment_id, previous, article_id))
+        for (old, new), members in groups.items():
+            values = {"status": new, "moderated_at": now,
+                      "moderated_by_id": actor.id if actor else None}  # fmt: skip
+            if new in _PARKED and old not in _PARKED:
+                values["previous_status"] = old
+            moved = set(
+                db.session.scalars(
+                    update(Comment)
+                    .where(Comment.id.in_([m[0] for m in members]),
+                           Comment.status == old)
+                    .values(**values)
+                    .returning(Comment.id),
+                    execution_options={"synchronize_session": False},
+                )
+            )  # fmt: skip
+            for comment_id, previous, article_id in members:
+                if comment_id not in moved:
+                    continue
+                changes[str(comment_id)] = {
+                    "from": old.value, "to": new.value,
+                    "previous": previous.value if previous else None,
+                }  # fmt: skip
+                tally_deltas[old] -= 1
+                tally_deltas[new] += 1
+                if new == CommentStatus.APPROVED:
+                    article_deltas[article_id] += 1
+                elif old == CommentStatus.APPROVED:
+                    article_deltas[article_id] -= 1
+    for article_id, delta in article_deltas.items():
+        adjust_comment_count(article_id, delta)
+    adjust_tallies(tally_deltas)
+    return changes
 
 
 def set_status(
     comment_ids: Iterable[int], status: CommentStatus, actor: User | None
 ) -> dict[int, CommentStatus]:
-    """Move comments to `status`; returns {id: status it had} for those that
-    changed. Rows change by UPDATEs conditional on their old status, and the
-    article counts move by the difference in the same transaction, so counts
-    stay exact even when two editors act on the same comments at once (a row
-    another editor moved first is left alone). Moving to spam or trash
-    remembers the status it leaves, for `restore`."""
-    ids = sorted(set(comment_ids))
-    changed: dict[int, CommentStatus] = {}
-    deltas: Counter[int] = Counter()
+    """Move comments to `status` (no audit entry: for services that record
+    their own); returns {id: status it had} for those that changed. Moving
+    to spam or trash remembers the status it leaves, for `restore`."""
+    with write_transaction():
+        changes = _move(dict.fromkeys(comment_ids, status), actor, utcnow())
+    return {int(i): CommentStatus(c["from"]) for i, c in changes.items()}
+
+
+def _restore_targets(ids: list[int]) -> dict[int, CommentStatus]:
+    targets = {}
+    for chunk in _chunks(ids):
+        for comment_id, status, previous in db.session.execute(
+            select(Comment.id, Comment.status, Comment.previous_status).where(
+                Comment.id.in_(chunk)
+            )
+        ):
+            if status in _PARKED:
+                targets[comment_id] = previous or CommentStatus.PENDING
+    return targets
+
+
+def apply_action(
+    comment_ids: Iterable[int], action: str, actor: User | None, reason: str = ""
+) -> ActionResult:
+    """Do one of ACTIONS to the comments, with one audit entry for all of
+    them, in one transaction. `delete` removes only comments in the trash (the
+    others are left and counted as skipped); the entry keeps a snapshot of the
+    deleted rows so the action can be undone."""
+    if action not in ACTIONS:
+        raise InvalidInput(f"unknown action {action!r}")
+    ids = sorted({int(i) for i in comment_ids})
+    if not ids:
+        return ActionResult(None, 0, 0, "没有选中评论")
+    if action == "delete":
+        return _delete_for_good(ids, actor, reason)
     now = utcnow()
     with write_transaction():
-        olds = db.session.scalars(
-            select(Comment.status)
-            .where(Comment.id.in_(ids), Comment.status != status)
-            .distinct()
-        ).all()
-        for old in olds:
-            values = {"status": status, "moderated_at": now,
-                      "moderated_by_id": actor.id if actor else None}  # fmt: skip
-            if status in _PARKED and old not in _PARKED:
-                values["previous_status"] = old
-            for chunk in _chunks(ids, 500):
-                moved = db.session.execute(
-                    update(Comment)
-                    .where(Comment.id.in_(chunk), Comment.status == old)
-                    .values(**values)
-                    .returning(Comment.id, Comment.article_id),
-                    execution_options={"synchronize_session": False},
-                ).all()
-                for comment_id, article_id in moved:
-                    changed[comment_id] = old
-                    if status == CommentStatus.APPROVED:
-                        deltas[article_id] += 1
-                    elif old == CommentStatus.APPROVED:
-                        deltas[article_id] -= 1
-        for article_id, delta in deltas.items():
-            adjust_comment_count(article_id, delta)
-    return changed
+        if action == "restore":
+            targets = _restore_targets(ids)
+        else:
+            targets = dict.fromkeys(ids, ACTIONS[action])
+        changes = _move(targets, actor, now)
+        entry = (
+            record(actor, action, "comment", map(int, changes), changes, reason)
+            if changes
+            else None
+        )
+    return ActionResult(entry, len(changes), len(ids) - len(changes))
 
 
-def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+_SNAPSHOT = [c.name for c in Comment.__table__.columns]
+
+
+def _snapshot(comment: Comment) -> dict:
+    data = {}
+    for name in _SNAPSHOT:
+        value = getattr(comment, name)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, (CommentStatus, CommentType)):
+            value = value.value
+        data[name] = value
+    return data
+
+
+def _delete_for_good(ids: list[int], actor: User | None, reason: str) -> ActionResult:
+    with write_transaction():
+        doomed = []
+        for chunk in _chunks(ids):
+            doomed += db.session.scalars(
+                select(Comment).where(
+                    Comment.id.in_(chunk), Comment.status == CommentStatus.TRASH
+                )
+            ).all()
+        if not doomed:
+            return ActionResult(None, 0, len(ids), "只能永久删除回收站中的评论")
+        changes = {str(c.id): {"from": "trash", "to": "deleted",
+                               "snapshot": _snapshot(c)} for c in doomed}  # fmt: skip
+        doomed_ids = [c.id for c in doomed]
+        # Replies to a deleted comment stay; they lose their parent.
+        for chunk in _chunks(doomed_ids):
+            db.session.execute(
+                update(Comment).where(Comment.parent_id.in_(chunk))
+                .values(parent_id=None),
+                execution_options={"synchronize_session": False},
+            )  # fmt: skip
+            db.session.execute(
+                delete(Comment).where(Comment.id.in_(chunk)),
+                execution_options={"synchronize_session": False},
+            )
+        adjust_tallies({CommentStatus.TRASH: -len(doomed)})
+        entry = record(actor, "delete", "comment", doomed_ids, changes, reason)
+    skipped = len(ids) - len(doomed)
+    note = f"{skipped} 条不在回收站，未删除" if skipped else ""
+    return ActionResult(entry, len(doomed), skipped, note)
+
+
+def empty_status(status: CommentStatus, actor: User | None) -> ActionResult:
+    """Empty the spam or the trash: every comment in it is deleted for good
+    (spam goes through the trash in the same transaction, so undo brings it
+    back to spam)."""
+    if status not in _PARKED:
+        raise InvalidInput("只能清空垃圾评论或回收站")
+    ids = list(db.session.scalars(select(Comment.id).where(Comment.status == status)))
+    if status == CommentStatus.SPAM:
+        apply_action(ids, "trash", actor, reason="清空垃圾评论")
+    return _delete_for_good(
+        ids,
+        actor,
+        reason=f"清空{'垃圾评论' if status == CommentStatus.SPAM else '回收站'}",
+    )
+
+
+def undo(entry_id: int, actor: User | None) -> ActionResult:
+    """Reverse a recorded comment action exactly: statuses (and remembered
+    previous statuses) go back for every comment still where the action left
+    it; deleted comments come back from their snapshot. An entry is undone at
+    most once; the undo is itself recorded."""
+    entry = db.session.get(AuditEntry, entry_id)
+    if entry is None or entry.target_type != "comment":
+        raise NotFound(str(entry_id))
+    if entry.undone_at is not None or entry.undo_of_id is not None:
+        raise InvalidInput("这个操作已经撤销过了")
+    now = utcnow()
+    with write_transaction():
+        if entry.action == "delete":
+            restored = _reinsert(entry.changes)
+            changes = {i: {"from": "deleted", "to": "trash"} for i in restored}
+        else:
+            changes = _reverse_moves(entry.changes, actor, now)
+        db.session.execute(
+            update(AuditEntry).where(AuditEntry.id == entry.id).values(undone_at=now)
+        )
+        undo_entry = record(actor, "undo", "comment", map(int, changes), changes,
+                            reason=f"撤销 #{entry.id}", undo_of=entry)  # fmt: skip
+    return ActionResult(undo_entry, len(changes), len(entry.changes) - len(changes))
+
+
+def _reverse_moves(changes: dict, actor: User | None, now: datetime) -> dict:
+    by_target: dict[int, CommentStatus] = {}
+    expected: dict[int, str] = {}
+    for key, change in changes.items():
+        by_target[int(key)] = CommentStatus(change["from"])
+        expected[int(key)] = change["to"]
+    current = {}
+    for chunk in _chunks(sorted(by_target)):
+        current.update(db.session.execute(
+            select(Comment.id, Comment.status).where(Comment.id.in_(chunk))
+        ).all())  # fmt: skip
+    # Only comments still where the action left them go back.
+    targets = {i: s for i, s in by_target.items() if current.get(i) == expected[i]}
+    moved = _move(targets, actor, now)
+    for key in moved:  # put the remembered previous status back as it was
+        previous = changes[key]["previous"]
+        db.session.execute(
+            update(Comment).where(Comment.id == int(key))
+            .values(previous_status=CommentStatus(previous) if previous else None),
+            execution_options={"synchronize_session": False},
+        )  # fmt: skip
+    return moved
+
+
+def _reinsert(changes: dict) -> list[str]:
+    """Put deleted comments back from their snapshots (into the trash, where
+    they were); rows whose id is taken or whose article is gone are skipped."""
+    rows = []
+    for change in changes.values():
+        data = dict(change["snapshot"])
+        for name in ("created_at", "moderated_at"):
+            if data.get(name):
+                data[name] = datetime.fromisoformat(data[name])
+        data["type"] = CommentType(data["type"])
+        for name in ("status", "previous_status"):
+            if data.get(name):
+                data[name] = CommentStatus(data[name])
+        rows.append(data)
+    ids = [r["id"] for r in rows]
+    taken = set(db.session.scalars(select(Comment.id).where(Comment.id.in_(ids))))
+    articles = {r["article_id"] for r in rows}
+    alive = set(db.session.scalars(select(Article.id).where(Article.id.in_(articles))))
+    rows = [r for r in rows if r["id"] not in taken and r["article_id"] in alive]
+    if rows:
+        db.session.execute(insert(Comment), rows)
+        adjust_tallies({CommentStatus.TRASH: len(rows)})
+    return [str(r["id"]) for r in rows]

@@ -159,6 +159,11 @@ SPECS: dict[str, SettingSpec] = {
             "comments.max_depth", 5, "reply nesting shown", minimum=1, maximum=10
         ),
         SettingSpec(
+            "moderation.email_digest_minutes", 0,
+            "e-mail editors a digest every N minutes (0 = one message a comment)",
+            minimum=0, maximum=1440,
+        ),
+        SettingSpec(
             "comments.purge_personal_days", 90, "forget commenters' IP and UA after",
             minimum=1, maximum=3650,
         ),

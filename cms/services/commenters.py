@@ -1,0 +1,206 @@
+"""Commenters: their data (export, erase: PIPL requests) and bans; editors'
+replies and edits from the queue."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+
+from cms.database import write_transaction
+from cms.extensions import db
+from cms.models import Comment, CommentStatus, User, utcnow
+from cms.services.audit import record
+from cms.services.comments import adjust_comment_count
+from cms.services.errors import InvalidInput, NotFound
+from cms.services.moderation import ActionResult, apply_action
+from cms.services.settings import current_settings, set_settings
+from cms.services.tallies import adjust_tallies
+
+ERASED_NAME = "已删除"
+
+
+def comments_by_email(email: str) -> list[Comment]:
+    """Every comment written with this address, oldest first."""
+    address = email.strip().lower()
+    if not address:
+        return []
+    return list(db.session.scalars(
+        select(Comment).where(Comment.author_email == address)
+        .order_by(Comment.created_at, Comment.id)
+    ))  # fmt: skip
+
+
+def export_commenter(email: str) -> dict[str, Any]:
+    """Everything stored about a commenter, as a JSON-ready document."""
+    comments = comments_by_email(email)
+    return {
+        "email": email.strip().lower(),
+        "exported_at": utcnow().isoformat(),
+        "comments": [
+            {
+                "id": c.id,
+                "article": c.article.public_id,
+                "article_title": c.article.title,
+                "parent_id": c.parent_id,
+                "author_name": c.author_name,
+                "author_email": c.author_email,
+                "author_url": c.author_url,
+                "body": c.body,
+                "status": c.status.value,
+                "ip": c.ip,
+                "user_agent": c.user_agent,
+                "created_at": c.created_at.isoformat(),
+            }
+            for c in comments
+        ],
+    }
+
+
+def erase_commenter(email: str, mode: str, actor: User | None) -> int:
+    """Erase a commenter: `comments` deletes their comments (replies to them
+    stay, detached), `personal` keeps the text but blanks name, e-mail, site,
+    IP and browser. Counts stay exact; the audit entry records how many, not
+    the erased data. Returns how many comments were affected."""
+    if mode not in ("comments", "personal"):
+        raise InvalidInput("mode must be comments or personal")
+    address = email.strip().lower()
+    if not address:
+        raise InvalidInput("请填写邮箱")
+    with write_transaction():
+        rows = db.session.execute(
+            select(Comment.id, Comment.status, Comment.article_id)
+            .where(Comment.author_email == address)
+        ).all()  # fmt: skip
+        ids = [r.id for r in rows]
+        if not ids:
+            return 0
+        if mode == "personal":
+            db.session.execute(
+                update(Comment).where(Comment.id.in_(ids))
+                .values(author_name=ERASED_NAME, author_email="", author_url="",
+                        ip=None, user_agent=None),
+                execution_options={"synchronize_session": False},
+            )  # fmt: skip
+        else:
+            db.session.execute(
+                update(Comment)
+                .where(Comment.parent_id.in_(ids))
+                .values(parent_id=None),
+                execution_options={"synchronize_session": False},
+            )
+            tallies: Counter[CommentStatus] = Counter()
+            for _, status, article_id in rows:
+                tallies[status] -= 1
+                if status == CommentStatus.APPROVED:
+                    adjust_comment_count(article_id, -1)
+            adjust_tallies(tallies)
+            db.session.execute(Comment.__table__.delete().where(Comment.id.in_(ids)))
+        record(actor, f"erase-{mode}", "comment", ids,
+               {"count": len(ids)}, reason="个人信息删除请求")  # fmt: skip
+    return len(ids)
+
+
+@dataclass(frozen=True)
+class BanResult:
+    """The rules added and what happened to the commenter's pending comments."""
+
+    rules: list[str]
+    marked_spam: ActionResult | None
+
+
+def ban_commenter(
+    comment_id: int,
+    actor: User | None,
+    by_email: bool = True,
+    by_ip: bool = False,
+    ip_range: bool = False,
+    spam_pending: bool = True,
+) -> BanResult:
+    """Add the commenter of `comment_id` to `comments.disallowed` (e-mail,
+    IP, or its /24 range — /64 for IPv6) and, if asked, mark their other
+    pending comments as spam in the same action."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(str(comment_id))
+    rules = []
+    if by_email and comment.author_email:
+        rules.append(comment.author_email)
+    if (by_ip or ip_range) and comment.ip:
+        address = ipaddress.ip_address(comment.ip)
+        if ip_range:
+            prefix = 24 if address.version == 4 else 64
+            rules.append(str(ipaddress.ip_network(f"{address}/{prefix}", strict=False)))
+        else:
+            rules.append(str(address))
+    if not rules:
+        raise InvalidInput("这条评论没有可封禁的邮箱或 IP")
+    existing = current_settings()["comments.disallowed"]
+    lines = existing.split("\n") if existing else []
+    new_rules = [r for r in rules if r not in lines]
+    if new_rules:
+        set_settings({"comments.disallowed": "\n".join(lines + new_rules)})
+    marked = None
+    if spam_pending:
+        same = []
+        if by_email and comment.author_email:
+            same.append(Comment.author_email == comment.author_email)
+        if (by_ip or ip_range) and comment.ip:
+            same.append(Comment.ip == comment.ip)
+        ids = list(db.session.scalars(
+            select(Comment.id).where(
+                (Comment.status == CommentStatus.PENDING) | (Comment.id == comment.id),
+                db.or_(*same),
+            )
+        ))  # fmt: skip
+        marked = apply_action(ids, "spam", actor, reason="封禁：" + "，".join(rules))
+    with write_transaction():
+        record(actor, "ban", "comment", [comment.id], {"rules": rules},
+               reason="封禁评论者")  # fmt: skip
+    return BanResult(rules, marked)
+
+
+def reply_as(parent_id: int, body: str, actor: User) -> Comment:
+    """Approve a comment (if it is not) and publish a reply to it as `actor`."""
+    body = body.strip()
+    if not 2 <= len(body) <= 5000:
+        raise InvalidInput("回复须为 2-5000 个字符")
+    parent = db.session.get(Comment, parent_id)
+    if parent is None:
+        raise NotFound(str(parent_id))
+    if parent.status != CommentStatus.APPROVED:
+        apply_action([parent.id], "approve", actor, reason="批准并回复")
+    with write_transaction():
+        reply = Comment(
+            article_id=parent.article_id, parent_id=parent.id,
+            author_name=actor.display_name, author_email=(actor.email or "").lower(),
+            body=body, status=CommentStatus.APPROVED, reasons=["staff"],
+            user_id=actor.id, moderated_by_id=actor.id, moderated_at=utcnow(),
+        )  # fmt: skip
+        db.session.add(reply)
+        db.session.flush()
+        adjust_comment_count(parent.article_id, +1)
+        adjust_tallies({CommentStatus.APPROVED: +1})
+        record(actor, "reply", "comment", [reply.id], {"parent": parent.id})
+    return reply
+
+
+def edit_comment(comment_id: int, body: str, actor: User, reason: str = "") -> Comment:
+    """Change a comment's text; the audit entry keeps the text before and after."""
+    body = body.strip()
+    if not 2 <= len(body) <= 5000:
+        raise InvalidInput("评论须为 2-5000 个字符")
+    with write_transaction():
+        comment = db.session.get(Comment, comment_id)
+        if comment is None:
+            raise NotFound(str(comment_id))
+        before = comment.body
+        if before == body:
+            return comment
+        comment.body = body
+        change = {str(comment.id): {"before": before, "after": body}}
+        record(actor, "edit", "comment", [comment.id], change, reason)
+    return comment

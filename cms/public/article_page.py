@@ -9,14 +9,13 @@ from flask_wtf.csrf import generate_csrf
 
 from cms.comments.cookies import held_ids
 from cms.comments.forms import CommentForm
-from cms.extensions import db
 from cms.models import Article, Comment
 from cms.services import articles as article_service
 from cms.services.attribution import attribution_for, structured_data
 from cms.services.comments import comments_open
 from cms.services.form_tokens import issue_comment_token
 from cms.services.settings import current_settings
-from cms.services.threads import comment_thread
+from cms.services.threads import comment_thread, visible_comment
 
 
 def fresh_form_token(article: Article) -> str:
@@ -31,10 +30,7 @@ def _reply_target(article: Article) -> Comment | None:
     reply_to = request.args.get("replytocom", type=int)
     if not reply_to:
         return None
-    comment = db.session.get(Comment, reply_to)
-    if comment is None or comment.article_id != article.id:
-        return None
-    return comment
+    return visible_comment(article, reply_to, held_ids(request))
 
 
 def render_article_page(

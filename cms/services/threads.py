@@ -81,3 +81,17 @@ def comment_thread(
     page = min(max(page, 1), pages)
     start = (page - 1) * TOP_LEVEL_PER_PAGE
     return Thread(roots[start : start + TOP_LEVEL_PER_PAGE], page, pages)
+
+
+def visible_comment(
+    article: Article, comment_id: int, held_ids: Iterable[int] = ()
+) -> Comment | None:
+    """A comment of this article that this viewer may see (approved, or one
+    of their own held ones), else None: a reply link must not reveal others'
+    held comments."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.article_id != article.id:
+        return None
+    if comment.status != CommentStatus.APPROVED and comment.id not in set(held_ids):
+        return None
+    return comment

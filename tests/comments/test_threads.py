@@ -3,6 +3,8 @@ oldest first, comments.max_depth, pagination of top-level comments."""
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import timedelta
 
 from cms.models import utcnow
@@ -212,6 +214,20 @@ def test_replytocom_of_another_article_is_ignored(app, client, article, publish)
     _, fields = read_form(client, article.public_id, f"?replytocom={foreign.id}")
 
     assert fields["parent_id"] == ""
+
+
+@pytest.mark.parametrize("status", ["pending", "spam", "trash"])
+def test_replytocom_does_not_reveal_a_comment_readers_cannot_see(
+    app, client, article, status
+):
+    with app.app_context():
+        hidden = make_comment(article, author_name="隐藏的人", status=status)
+
+    _, fields = read_form(client, article.public_id, f"?replytocom={hidden.id}")
+    page = _page(client, article, f"?replytocom={hidden.id}")
+
+    assert fields["parent_id"] == ""
+    assert "隐藏的人" not in page.get_text()
 
 
 def test_more_than_50_top_level_comments_paginate(app, client, article):

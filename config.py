@@ -31,6 +31,8 @@ class Config:
     SITE_URL = os.environ.get("SITE_URL", _default_site_url()).rstrip("/")
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     MAIL_URL = os.environ.get("MAIL_URL") or None
+    # The sender of notifications; unset: noreply@<SITE_URL's host>.
+    MAIL_FROM = os.environ.get("MAIL_FROM") or None
     MEDIA_URL = os.environ.get("MEDIA_URL") or None
     ARTICLES_PER_PAGE = 10
     # Failed logins allowed per client address before /auth/login answers 429.

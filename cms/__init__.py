@@ -81,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from cms.auth import bp as auth_bp
     from cms.comments import bp as comments_bp
+    from cms.email_actions import bp as email_actions_bp
     from cms.moderation import bp as moderation_bp
     from cms.public import bp as public_bp
 
@@ -88,3 +89,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(comments_bp, url_prefix="/comments")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
+    app.register_blueprint(email_actions_bp, url_prefix="/moderation-mail")

@@ -27,12 +27,13 @@ def _refuse(message: str) -> None:
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--password", help="Prompted for (hidden) when absent.")
 @click.option("--display-name", default=None, help="Free text, e.g. 管理员.")
-def create_user_command(username, role, password, display_name):
+@click.option("--email", default=None, help="Where moderation e-mail goes.")
+def create_user_command(username, role, password, display_name, email):
     """Create an account."""
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(username, role, password, display_name)
+        user = create_user(username, role, password, display_name, email=email)
     except InvalidInput as exc:
         _refuse(str(exc))
     click.echo(f"created {user.role.value} {user.username}")

@@ -5,6 +5,7 @@ from cms.models.audit import AuditEntry
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.comment import Comment, CommentStatus, CommentType
 from cms.models.job import JobRun
+from cms.models.notice import MailNotice
 from cms.models.setting import Setting
 from cms.models.tally import CommentTally, DailyViews
 from cms.models.taxonomy import Category, Tag, article_tags
@@ -23,6 +24,7 @@ __all__ = [
     "CommentStatus",
     "CommentType",
     "JobRun",
+    "MailNotice",
     "Role",
     "Setting",
     "Tag",

@@ -1,5 +1,8 @@
 """The logged-in area where editors run the site."""
 
+# The area is one blueprint (one guard) whose routes live in feature modules;
+# importing them here adds their routes to it.
+from cms.moderation import commenters, queue, rows  # noqa: F401
 from cms.moderation.views import bp
 
 __all__ = ["bp"]

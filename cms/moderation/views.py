@@ -1,17 +1,72 @@
-"""The moderation area's frame: a login guard for every route, and the dashboard."""
+"""The moderation area's frame: one guard for every route, and the dashboard."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 
 from cms.auth.decorators import require_role
-from cms.models import Role
+from cms.models import CommentStatus, Role
+from cms.moderation.display import action_name, waited
+from cms.moderation.forms import ACTION_LABELS, STATUS_LABELS
 from cms.services.dashboard import site_overview
+from cms.services.stats import dashboard as dashboard_figures
+from cms.services.stats import pending_age
+from cms.services.tallies import comment_tallies
+from cms.text.reasons import reason_is_warning, reason_label
 
 bp = Blueprint("moderation", __name__)
-# Every route of the area, present and future, is behind this one guard.
-bp.before_request(require_role(Role.ADMIN, Role.EDITOR, Role.CONTRIBUTOR))
+
+STAFF = frozenset({Role.ADMIN, Role.EDITOR})
+# Routes open to more roles than editors and admins. A route without an entry
+# is for editors and admins only: a new route is never left open by accident.
+OPEN_TO: dict[str, frozenset[Role]] = {
+    "moderation.dashboard": frozenset(Role),
+}
+
+_enter = require_role(*Role)
+
+
+def allowed_roles(endpoint: str | None) -> frozenset[Role]:
+    """The roles that may use `endpoint` (editors and admins unless listed)."""
+    return OPEN_TO.get(endpoint or "", STAFF)
+
+
+@bp.before_request
+def _guard():
+    """Anonymous visitors go to the login page; a role the route is not open
+    to gets 403. Runs before every route of the area, present and future."""
+    answer = _enter()
+    if answer is None and current_user.role not in allowed_roles(request.endpoint):
+        abort(403)
+    return answer
+
+
+@bp.context_processor
+def _area():
+    """What every page of the area shows: the side navigation's pending badge
+    (for those who moderate) and the wording helpers."""
+    staff = current_user.is_authenticated and current_user.role in STAFF
+    return {
+        "pending_count": comment_tallies()[CommentStatus.PENDING] if staff else None,
+        "is_moderator": staff,
+        "status_labels": STATUS_LABELS,
+        "action_labels": ACTION_LABELS,
+        "reason_label": reason_label,
+        "reason_is_warning": reason_is_warning,
+        "action_name": action_name,
+    }
 
 
 @bp.get("/")
 def dashboard():
-    """The area's front page: what the site holds right now."""
-    return render_template("moderation/dashboard.html", overview=site_overview())
+    """The area's front page: article counts for everyone; the comment figures
+    and the latest actions for those who moderate."""
+    figures = dashboard_figures() if current_user.role in STAFF else None
+    age = waited(pending_age(figures.oldest_pending_at)) if figures else ""
+    return render_template(
+        "moderation/dashboard.html",
+        overview=site_overview(),
+        figures=figures,
+        pending_waited=age,
+    )

@@ -74,6 +74,7 @@ def erase_commenter(email: str, mode: str, actor: User | None) -> int:
         rows = db.session.execute(
             select(Comment.id, Comment.status, Comment.article_id)
             .where(Comment.author_email == address)
+            .order_by(Comment.id).with_for_update()  # counts from these statuses
         ).all()  # fmt: skip
         ids = [r.id for r in rows]
         if not ids:
@@ -93,10 +94,14 @@ def erase_commenter(email: str, mode: str, actor: User | None) -> int:
                 execution_options={"synchronize_session": False},
             )
             tallies: Counter[CommentStatus] = Counter()
+            approved: Counter[int] = Counter()
             for _, status, article_id in rows:
                 tallies[status] -= 1
                 if status == CommentStatus.APPROVED:
-                    adjust_comment_count(article_id, -1)
+                    approved[article_id] -= 1
+            # In id order, like the bulk actions, so the two cannot deadlock.
+            for article_id in sorted(approved):
+                adjust_comment_count(article_id, approved[article_id])
             adjust_tallies(tallies)
             db.session.execute(Comment.__table__.delete().where(Comment.id.in_(ids)))
         record(actor, f"erase-{mode}", "comment", ids,

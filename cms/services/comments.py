@@ -15,6 +15,7 @@ from cms.database import write_transaction
 from cms.extensions import db, limiter
 from cms.models import Article, Comment, CommentStatus, utcnow
 from cms.services.errors import NotAllowed, ServiceError
+from cms.services.notify import notify_held
 from cms.services.settings import current_settings
 from cms.services.spam import Candidate, assess
 from cms.services.tallies import adjust_tallies
@@ -135,6 +136,8 @@ def submit_comment(
         if verdict.status == CommentStatus.APPROVED:
             adjust_comment_count(article.id, +1)
         adjust_tallies({verdict.status: +1})
+    if verdict.status == CommentStatus.PENDING:
+        notify_held(comment)  # after the commit; logs failures, never raises
     return Submission(comment)
 
 
@@ -158,7 +161,11 @@ def adjust_comment_count(article_id: int, delta: int) -> None:
         db.session.execute(
             update(Article)
             .where(Article.id == article_id)
-            .values(comment_count=Article.comment_count + delta)
+            # A comment is not an edit: keep updated_at (its onupdate would bump it).
+            .values(
+                comment_count=Article.comment_count + delta,
+                updated_at=Article.updated_at,
+            )
         )
 
 

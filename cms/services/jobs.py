@@ -17,7 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import JobRun, utcnow
+from cms.services.action_links import forget_spent_links
 from cms.services.comments import purge_personal_data
+from cms.services.notify import send_due_digest
 from cms.services.stats import snapshot_daily_views
 
 
@@ -50,10 +52,20 @@ def snapshot_views() -> None:
     snapshot_daily_views()
 
 
+def moderation_mail() -> None:
+    """Mail the editors' digest of held comments when one is due (setting
+    `moderation.email_digest_minutes`), and forget e-mailed links spent so
+    long ago that they have expired anyway."""
+    now = utcnow()
+    send_due_digest(now)
+    forget_spent_links(now)
+
+
 JOBS: list[Job] = [
     Job("optimize-database", timedelta(hours=6), optimize_database),
     Job("purge-commenter-data", timedelta(hours=1), purge_commenter_data),
     Job("snapshot-daily-views", timedelta(minutes=1), snapshot_views),
+    Job("moderation-mail", timedelta(minutes=1), moderation_mail),
 ]
 
 

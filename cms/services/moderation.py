@@ -61,7 +61,11 @@ def _move(
     """Move each comment id to its target status, if it is not there already.
     Rows change by UPDATEs conditional on the status read, so a row another
     editor moved meanwhile is left alone. Article counts and tallies move by
-    the differences in the same transaction. Returns the audit changes."""
+    the differences in the same transaction. Returns the audit changes.
+
+    Rows are locked as they are read, in id order, and articles and tallies
+    are updated in a fixed order, so two editors acting on overlapping
+    comments wait for each other instead of deadlocking (PostgreSQL)."""
     changes: dict[str, dict] = {}
     article_deltas: Counter[int] = Counter()
     tally_deltas: Counter[CommentStatus] = Counter()
@@ -69,6 +73,7 @@ def _move(
         rows = db.session.execute(
             select(Comment.id, Comment.status, Comment.previous_status,
                    Comment.article_id).where(Comment.id.in_(chunk))
+            .order_by(Comment.id).with_for_update()
         ).all()  # fmt: skip
         groups: dict[tuple, list] = defaultdict(list)
         for comment_id, old, previous, article_id in rows:
@@ -103,7 +108,7 @@ def _move(
                     article_deltas[article_id] += 1
                 elif old == CommentStatus.APPROVED:
                     article_deltas[article_id] -= 1
-    for article_id, delta in article_deltas.items():
+    for article_id, delta in sorted(article_deltas.items()):
         adjust_comment_count(article_id, delta)
     adjust_tallies(tally_deltas)
     return changes
@@ -177,18 +182,28 @@ def _snapshot(comment: Comment) -> dict:
     return data
 
 
-def _delete_for_good(ids: list[int], actor: User | None, reason: str) -> ActionResult:
+def _delete_for_good(
+    ids: list[int],
+    actor: User | None,
+    reason: str,
+    status: CommentStatus = CommentStatus.TRASH,
+) -> ActionResult:
+    """Delete the comments among `ids` that are in `status` (the trash, or the
+    spam when it is emptied), keeping a snapshot of each in the audit entry."""
     with write_transaction():
         doomed = []
         for chunk in _chunks(ids):
+            # Locked (PostgreSQL): a comment restored meanwhile must not be
+            # deleted with its count taken from the wrong status.
             doomed += db.session.scalars(
-                select(Comment).where(
-                    Comment.id.in_(chunk), Comment.status == CommentStatus.TRASH
-                )
+                select(Comment)
+                .where(Comment.id.in_(chunk), Comment.status == status)
+                .order_by(Comment.id)
+                .with_for_update()
             ).all()
         if not doomed:
             return ActionResult(None, 0, len(ids), "只能永久删除回收站中的评论")
-        changes = {str(c.id): {"from": "trash", "to": "deleted",
+        changes = {str(c.id): {"from": status.value, "to": "deleted",
                                "snapshot": _snapshot(c)} for c in doomed}  # fmt: skip
         doomed_ids = [c.id for c in doomed]
         # Replies to a deleted comment stay; they lose their parent.
@@ -202,7 +217,7 @@ def _delete_for_good(ids: list[int], actor: User | None, reason: str) -> ActionR
                 delete(Comment).where(Comment.id.in_(chunk)),
                 execution_options={"synchronize_session": False},
             )
-        adjust_tallies({CommentStatus.TRASH: -len(doomed)})
+        adjust_tallies({status: -len(doomed)})
         entry = record(actor, "delete", "comment", doomed_ids, changes, reason)
     skipped = len(ids) - len(doomed)
     note = f"{skipped} 条不在回收站，未删除" if skipped else ""
@@ -210,19 +225,13 @@ def _delete_for_good(ids: list[int], actor: User | None, reason: str) -> ActionR
 
 
 def empty_status(status: CommentStatus, actor: User | None) -> ActionResult:
-    """Empty the spam or the trash: every comment in it is deleted for good
-    (spam goes through the trash in the same transaction, so undo brings it
-    back to spam)."""
+    """Empty the spam or the trash: every comment in it is deleted for good,
+    in one action (one audit entry), so undo brings each back where it was."""
     if status not in _PARKED:
         raise InvalidInput("只能清空垃圾评论或回收站")
     ids = list(db.session.scalars(select(Comment.id).where(Comment.status == status)))
-    if status == CommentStatus.SPAM:
-        apply_action(ids, "trash", actor, reason="清空垃圾评论")
-    return _delete_for_good(
-        ids,
-        actor,
-        reason=f"清空{'垃圾评论' if status == CommentStatus.SPAM else '回收站'}",
-    )
+    reason = f"清空{'垃圾评论' if status == CommentStatus.SPAM else '回收站'}"
+    return _delete_for_good(ids, actor, reason, status)
 
 
 def undo(entry_id: int, actor: User | None) -> ActionResult:
@@ -230,21 +239,30 @@ def undo(entry_id: int, actor: User | None) -> ActionResult:
     previous statuses) go back for every comment still where the action left
     it; deleted comments come back from their snapshot. An entry is undone at
     most once; the undo is itself recorded."""
-    entry = db.session.get(AuditEntry, entry_id)
-    if entry is None or entry.target_type != "comment":
-        raise NotFound(str(entry_id))
-    if entry.undone_at is not None or entry.undo_of_id is not None:
-        raise InvalidInput("这个操作已经撤销过了")
     now = utcnow()
     with write_transaction():
+        # Read and claim the entry inside the write transaction, so neither a
+        # copy the session kept (expire_on_commit is off) nor a concurrent
+        # undo lets it be undone twice.
+        entry = db.session.get(AuditEntry, entry_id, populate_existing=True)
+        if entry is None or entry.target_type != "comment":
+            raise NotFound(str(entry_id))
+        if entry.action not in ACTIONS:  # replies, edits, bans, erasures
+            raise InvalidInput("这个操作不能撤销")
+        claimed = db.session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.id == entry.id, AuditEntry.undone_at.is_(None),
+                   AuditEntry.undo_of_id.is_(None))
+            .values(undone_at=now),
+            execution_options={"synchronize_session": False},
+        ).rowcount  # fmt: skip
+        if not claimed:
+            raise InvalidInput("这个操作已经撤销过了")
         if entry.action == "delete":
             restored = _reinsert(entry.changes)
-            changes = {i: {"from": "deleted", "to": "trash"} for i in restored}
+            changes = {i: {"from": "deleted", "to": s} for i, s in restored.items()}
         else:
             changes = _reverse_moves(entry.changes, actor, now)
-        db.session.execute(
-            update(AuditEntry).where(AuditEntry.id == entry.id).values(undone_at=now)
-        )
         undo_entry = record(actor, "undo", "comment", map(int, changes), changes,
                             reason=f"撤销 #{entry.id}", undo_of=entry)  # fmt: skip
     return ActionResult(undo_entry, len(changes), len(entry.changes) - len(changes))
@@ -260,6 +278,7 @@ def _reverse_moves(changes: dict, actor: User | None, now: datetime) -> dict:
     for chunk in _chunks(sorted(by_target)):
         current.update(db.session.execute(
             select(Comment.id, Comment.status).where(Comment.id.in_(chunk))
+            .order_by(Comment.id).with_for_update()  # still there when moved
         ).all())  # fmt: skip
     # Only comments still where the action left them go back.
     targets = {i: s for i, s in by_target.items() if current.get(i) == expected[i]}
@@ -274,9 +293,10 @@ def _reverse_moves(changes: dict, actor: User | None, now: datetime) -> dict:
     return moved
 
 
-def _reinsert(changes: dict) -> list[str]:
-    """Put deleted comments back from their snapshots (into the trash, where
-    they were); rows whose id is taken or whose article is gone are skipped."""
+def _reinsert(changes: dict) -> dict[str, str]:
+    """Put deleted comments back from their snapshots (into the trash or the
+    spam, where they were); rows whose id is taken or whose article is gone
+    are skipped. Returns {id: status} of the rows put back."""
     rows = []
     for change in changes.values():
         data = dict(change["snapshot"])
@@ -295,5 +315,6 @@ def _reinsert(changes: dict) -> list[str]:
     rows = [r for r in rows if r["id"] not in taken and r["article_id"] in alive]
     if rows:
         db.session.execute(insert(Comment), rows)
-        adjust_tallies({CommentStatus.TRASH: len(rows)})
-    return [str(r["id"]) for r in rows]
+        # Only trash and spam are ever deleted: no article count changes.
+        adjust_tallies(Counter(r["status"] for r in rows))
+    return {str(r["id"]): r["status"].value for r in rows}

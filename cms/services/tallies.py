@@ -14,8 +14,10 @@ from cms.models import Comment, CommentStatus, CommentTally
 def adjust_tallies(deltas: Mapping[CommentStatus, int]) -> None:
     """Apply per-status differences with atomic UPDATEs. Call inside the write
     transaction that changed the comments, after the change. A missing row is
-    created from a recount (which already sees this transaction's changes)."""
-    for status, delta in deltas.items():
+    created from a recount (which already sees this transaction's changes).
+    Rows are updated in a fixed order, so that concurrent adjustments wait for
+    each other rather than deadlock."""
+    for status, delta in sorted(deltas.items()):
         if not delta:
             continue
         done = db.session.execute(

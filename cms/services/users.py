@@ -8,6 +8,7 @@ from importlib import resources
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -66,16 +67,31 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
+def normalize_email(email: str | None) -> str | None:
+    """An account's e-mail address checked for shape and lower-cased; None
+    for none. InvalidInput when it is not an address."""
+    if email is None or not email.strip():
+        return None
+    try:
+        checked = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise InvalidInput(f"邮箱格式不正确：{email.strip()}") from None
+    return checked.normalized.lower()
+
+
 def create_user(
     username: str,
     role: Role | str,
     password: str | None = None,
     display_name: str | None = None,
     active: bool = True,
+    email: str | None = None,
 ) -> User:
     """Create an account. A missing password makes an account that cannot log
-    in. Usernames are unique whatever their case. InvalidInput for a bad or
-    taken username, an unknown role or a weak password; nothing is stored."""
+    in. Usernames are unique whatever their case. The optional e-mail (where
+    moderation mail goes) is stored lower-case. InvalidInput for a bad or
+    taken username, an unknown role, a weak password or a bad e-mail; nothing
+    is stored."""
     if not USERNAME_RE.fullmatch(username or ""):
         raise InvalidInput("用户名须为 2-32 个字母、数字或 _ . - 字符")
     try:
@@ -87,6 +103,7 @@ def create_user(
     display_name = (display_name or "").strip() or username
     if len(display_name) > 100:
         raise InvalidInput("显示名称最多 100 个字符")
+    email = normalize_email(email)
     with write_transaction():
         taken = select(User.id).where(func.lower(User.username) == username.lower())
         if db.session.scalar(taken):
@@ -96,6 +113,7 @@ def create_user(
             display_name=display_name,
             role=role,
             active=active,
+            email=email,
             password_hash=hash_password(password) if password is not None else None,
         )
         db.session.add(user)

@@ -5,8 +5,20 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 
-from cms.models import Article, ArticleStatus, Role, User, utcnow
+from cms.database import write_transaction
+from cms.extensions import db
+from cms.models import (
+    Article,
+    ArticleStatus,
+    Comment,
+    CommentStatus,
+    Role,
+    User,
+    utcnow,
+)
 from cms.services.articles import ArticleDraft, create_article
+from cms.services.comments import adjust_comment_count
+from cms.services.tallies import adjust_tallies
 from cms.services.users import create_user
 
 _counter = itertools.count(1)
@@ -57,11 +69,8 @@ def make_comment(
     **overrides,
 ):
     """A comment stored as is (no form, no spam checks; call inside an app
-    context); an approved one counts on its article, as the services do."""
-    from cms.database import write_transaction
-    from cms.extensions import db
-    from cms.models import Comment, CommentStatus
-    from cms.services.comments import adjust_comment_count
+    context); it counts on its article (when approved) and in the status
+    tallies, as the services do."""
 
     values = {"author_name": "读者", "author_email": "reader@example.cn",
               "ip": "203.0.113.7", "created_at": utcnow()} | overrides  # fmt: skip
@@ -74,6 +83,8 @@ def make_comment(
     )
     with write_transaction():
         db.session.add(comment)
+        db.session.flush()
         if comment.status == CommentStatus.APPROVED:
             adjust_comment_count(article.id, +1)
+        adjust_tallies({comment.status: +1})
     return comment

@@ -3,9 +3,9 @@ oldest first, comments.max_depth, pagination of top-level comments."""
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import timedelta
+
+import pytest
 
 from cms.models import utcnow
 from tests.comments.support import (

@@ -1,0 +1,135 @@
+"""What the e-mail tests share: a real SMTP server that keeps what it
+receives, and reading links out of the messages."""
+
+from __future__ import annotations
+
+import email
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import default as default_policy
+
+from aiosmtpd.controller import Controller
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from config import TestingConfig
+
+SITE_URL = "http://cms.test"  # TestingConfig's
+# The `staff` fixture's accounts that get moderation mail.
+STAFF_ADDRESSES = {"boss@example.cn", "editor@example.cn"}
+LINK_RE = re.compile(r"^(批准|垃圾|回收站)：(\S+)$", re.M)
+
+
+@dataclass(frozen=True)
+class Received:
+    """One message as the server got it: envelope and parsed message."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+    @property
+    def to(self) -> str:
+        return str(self.message["To"])
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def text(self) -> str:
+        return self.message.get_body(("plain",)).get_content()
+
+    def links(self) -> list[tuple[str, str]]:
+        """(label, URL) of every moderation link, in order."""
+        return LINK_RE.findall(self.text)
+
+
+class Inbox:
+    """aiosmtpd handler: stores every message; tests read and clear it."""
+
+    def __init__(self):
+        self.messages: list[Received] = []
+        self.auth: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=default_policy)
+        with self._lock:
+            self.messages.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), message)
+            )
+        return "250 OK"
+
+    def take(self) -> list[Received]:
+        """The messages received so far (the inbox is emptied)."""
+        with self._lock:
+            taken, self.messages = self.messages, []
+        return taken
+
+    def clear(self) -> None:
+        self.take()
+        self.auth.clear()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SMTPServer:
+    """A real SMTP server on 127.0.0.1 (a thread running aiosmtpd)."""
+
+    def __init__(self, **smtp_options):
+        self.inbox = Inbox()
+        self.port = free_port()
+        self.controller = Controller(
+            self.inbox, hostname="127.0.0.1", port=self.port, **smtp_options
+        )
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> SMTPServer:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+def path_of(url: str) -> str:
+    """The path of an absolute link under SITE_URL (for the test client)."""
+    assert url.startswith(SITE_URL + "/"), url
+    return url[len(SITE_URL) :]
+
+
+def links_by_label(received: Received) -> dict[str, str]:
+    """批准 / 垃圾 / 回收站 -> path, for a message about one comment."""
+    return {label: path_of(url) for label, url in received.links()}
+
+
+def link_payload(url: str) -> dict:
+    """What a link says (comment id, action, editor id, token id), verified."""
+    from cms.services.action_links import _SALT
+
+    token = path_of(url).rsplit("/", 1)[1]
+    return URLSafeTimedSerializer(TestingConfig.SECRET_KEY, salt=_SALT).loads(token)
+
+
+def craft_link(secret_key: str, payload: dict, age_seconds: float, salt: str) -> str:
+    """A link token as action_links makes it, but signed `age_seconds` ago."""
+    signed_at = int(time.time() - age_seconds)
+
+    class PastSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return signed_at
+
+    serializer = URLSafeTimedSerializer(secret_key, salt=salt, signer=PastSigner)
+    return serializer.dumps(payload)

@@ -80,8 +80,9 @@ def main() -> int:
     print(f"{'':6} {'spam':>6} {'pending':>8} {'approved':>9} {'total':>6}")
     for kind, counts in table.items():
         total = sum(counts.values())
+        spam, held = counts[CommentStatus.SPAM], counts[CommentStatus.PENDING]
         print(
-            f"{kind:6} {counts[CommentStatus.SPAM]:>6} {counts[CommentStatus.PENDING]:>8}"
+            f"{kind:6} {spam:>6} {held:>8}"
             f" {counts[CommentStatus.APPROVED]:>9} {total:>6}"
         )
     spam_total = sum(table["spam"].values())

@@ -30,11 +30,14 @@ def index():
 @bp.get("/<string(length=16):public_id>.html")
 def article(public_id: str):
     """One article; counts the view."""
+    views = record_view(public_id)
+    if views is None:
+        abort(404)
     try:
         item = article_service.get_visible(public_id)
-    except NotFound:
+    except NotFound:  # unpublished between the two statements
         abort(404)
-    return render_article_page(item, views=record_view(item.id))
+    return render_article_page(item, views=views)
 
 
 @bp.get("/category/<slug>/")

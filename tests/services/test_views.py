@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from cms.extensions import db
-from cms.models import Article
+from cms.models import Article, ArticleStatus, utcnow
 from cms.services.views import record_view
 from tests.factories import make_article
 
@@ -23,15 +25,29 @@ def stored_count(article_id: int) -> int:
 def test_record_view_increments_and_returns_the_new_count(ctx):
     article = make_article(view_count=41)
     other = make_article(view_count=7)
-    assert record_view(article.id) == 42
-    assert record_view(article.id) == 43
+    assert record_view(article.public_id) == 42
+    assert record_view(article.public_id) == 43
     assert stored_count(article.id) == 43
     assert stored_count(other.id) == 7
 
 
 def test_record_view_of_a_missing_article_changes_nothing(ctx):
     article = make_article(view_count=3)
-    assert record_view(article.id + 1000) == 0
+    assert record_view("0" * 16) is None
+    assert stored_count(article.id) == 3
+
+
+@pytest.mark.parametrize("status", [ArticleStatus.DRAFT, ArticleStatus.PENDING,
+                                    ArticleStatus.TRASH])  # fmt: skip
+def test_record_view_of_a_hidden_article_changes_nothing(ctx, status):
+    article = make_article(view_count=3, status=status)
+    assert record_view(article.public_id) is None
+    assert stored_count(article.id) == 3
+
+
+def test_record_view_of_a_future_article_changes_nothing(ctx):
+    article = make_article(view_count=3, published_at=utcnow() + timedelta(hours=1))
+    assert record_view(article.public_id) is None
     assert stored_count(article.id) == 3
 
 
@@ -39,7 +55,8 @@ def test_concurrent_views_are_all_counted(shared_app):
     """8 threads, each in its own app context (own session, own connection),
     record 25 views at once: 200 in the end, each count handed out once."""
     with shared_app.app_context():
-        article_id = make_article().id
+        article = make_article()
+        article_id, public_id = article.id, article.public_id
     barrier = threading.Barrier(THREADS)
     returned: list[int] = []
     errors: list[BaseException] = []
@@ -50,7 +67,7 @@ def test_concurrent_views_are_all_counted(shared_app):
             with shared_app.app_context():
                 barrier.wait(timeout=30)
                 for _ in range(VIEWS_EACH):
-                    count = record_view(article_id)
+                    count = record_view(public_id)
                     with lock:
                         returned.append(count)
         except BaseException as exc:  # noqa: BLE001 - reported below

@@ -3,6 +3,7 @@ replies and edits from the queue."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from collections import Counter
 from dataclasses import dataclass
@@ -150,22 +151,39 @@ def ban_commenter(
         set_settings({"comments.disallowed": "\n".join(lines + new_rules)})
     marked = None
     if spam_pending:
-        same = []
-        if by_email and comment.author_email:
-            same.append(Comment.author_email == comment.author_email)
-        if (by_ip or ip_range) and comment.ip:
-            same.append(Comment.ip == comment.ip)
-        ids = list(db.session.scalars(
-            select(Comment.id).where(
-                (Comment.status == CommentStatus.PENDING) | (Comment.id == comment.id),
-                db.or_(*same),
-            )
-        ))  # fmt: skip
+        ids = _pending_of(comment, by_email, by_ip, ip_range)
         marked = apply_action(ids, "spam", actor, reason="封禁：" + "，".join(rules))
     with write_transaction():
         record(actor, "ban", "comment", [comment.id], {"rules": rules},
                reason="封禁评论者")  # fmt: skip
     return BanResult(rules, marked)
+
+
+def _pending_of(
+    comment: Comment, by_email: bool, by_ip: bool, ip_range: bool
+) -> list[int]:
+    """The banned comment and the pending comments the ban covers: same
+    e-mail, same IP, or an IP in the banned range (matched here, not in SQL,
+    so it works the same on every database)."""
+    ids = {comment.id}
+    if by_email and comment.author_email:
+        ids.update(db.session.scalars(select(Comment.id).where(
+            Comment.status == CommentStatus.PENDING,
+            Comment.author_email == comment.author_email)))  # fmt: skip
+    if (by_ip or ip_range) and comment.ip:
+        address = ipaddress.ip_address(comment.ip)
+        prefix = address.max_prefixlen
+        if ip_range:
+            prefix = 24 if address.version == 4 else 64
+        network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+        pending = select(Comment.id, Comment.ip).where(
+            Comment.status == CommentStatus.PENDING, Comment.ip.is_not(None)
+        )
+        for comment_id, ip in db.session.execute(pending):
+            with contextlib.suppress(ValueError):
+                if ipaddress.ip_address(ip) in network:
+                    ids.add(comment_id)
+    return sorted(ids)
 
 
 def reply_as(parent_id: int, body: str, actor: User) -> Comment:

@@ -206,8 +206,15 @@ def _delete_for_good(
         changes = {str(c.id): {"from": status.value, "to": "deleted",
                                "snapshot": _snapshot(c)} for c in doomed}  # fmt: skip
         doomed_ids = [c.id for c in doomed]
-        # Replies to a deleted comment stay; they lose their parent.
+        # Replies to a deleted comment stay; they lose their parent, and the
+        # entry remembers them so an undo can attach them again.
         for chunk in _chunks(doomed_ids):
+            for reply_id, parent_id in db.session.execute(
+                select(Comment.id, Comment.parent_id).where(
+                    Comment.parent_id.in_(chunk)
+                )
+            ):
+                changes[str(parent_id)].setdefault("replies", []).append(reply_id)
             db.session.execute(
                 update(Comment).where(Comment.parent_id.in_(chunk))
                 .values(parent_id=None),
@@ -314,7 +321,24 @@ def _reinsert(changes: dict) -> dict[str, str]:
     alive = set(db.session.scalars(select(Article.id).where(Article.id.in_(articles))))
     rows = [r for r in rows if r["id"] not in taken and r["article_id"] in alive]
     if rows:
-        db.session.execute(insert(Comment), rows)
+        # Parents are linked after every row is back, whatever their order.
+        links = {r["id"]: r.pop("parent_id") for r in rows}
+        db.session.execute(insert(Comment), [r | {"parent_id": None} for r in rows])
+        for change in changes.values():
+            for reply_id in change.get("replies", []):
+                links.setdefault(reply_id, change["snapshot"]["id"])
+        wanted = set(links) | {p for p in links.values() if p is not None}
+        existing = set(
+            db.session.scalars(select(Comment.id).where(Comment.id.in_(wanted)))
+        )
+        for child, parent in sorted(links.items()):
+            if parent is not None and child in existing and parent in existing:
+                db.session.execute(
+                    update(Comment).where(Comment.id == child,
+                                          Comment.parent_id.is_(None))
+                    .values(parent_id=parent),
+                    execution_options={"synchronize_session": False},
+                )  # fmt: skip
         # Only trash and spam are ever deleted: no article count changes.
         adjust_tallies(Counter(r["status"] for r in rows))
     return {str(r["id"]): r["status"].value for r in rows}

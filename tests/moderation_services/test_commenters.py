@@ -208,11 +208,15 @@ def test_ban_by_ip_and_without_marking(commenter, actor):
 def test_ban_by_range(ctx, actor, article, ip, rule, caught, free):
     comment = add_comment(article, "pending", author_email="x@example.cn", ip=ip)
     same_ip = add_comment(article, "pending", author_email="y@example.cn", ip=ip)
+    in_range = add_comment(article, "pending", author_email="z@example.cn", ip=caught)
+    outside = add_comment(article, "pending", author_email="w@example.cn", ip=free)
     result = ban_commenter(comment.id, actor, by_email=False, ip_range=True)
     check_counts()
     assert result.rules == [rule]
     assert _rules() == [rule]
     assert states([same_ip.id])[same_ip.id][0] == SPAM  # same address, pending
+    assert states([in_range.id])[in_range.id][0] == SPAM  # same range, pending
+    assert states([outside.id])[outside.id][0] != SPAM
     assert _assess("new@example.cn", caught).status == SPAM
     assert _assess("new@example.cn", free).status != SPAM
 

@@ -147,6 +147,36 @@ def test_undo_of_delete_puts_the_rows_back_exactly(ctx, actor):
     assert (article_count(first.id), article_count(second.id)) == (2, 1)
 
 
+def test_undo_of_delete_attaches_the_replies_again(ctx, actor):
+    article = make_article()
+    parent = add_comment(article, "trash")
+    child = add_comment(article, "trash", parent=parent)  # deleted with it
+    reply = add_comment(article, "approved", parent=parent)  # stays, detached
+    grandchild = add_comment(article, "approved", parent=child)  # stays, detached
+
+    deleted = apply_action([parent.id, child.id], "delete", actor)
+    fresh()
+    assert [
+        db.session.get(Comment, i).parent_id for i in (reply.id, grandchild.id)
+    ] == [
+        None,
+        None,
+    ]
+
+    undo(deleted.entry.id, actor)
+    fresh()
+    parents = {
+        i: db.session.get(Comment, i).parent_id
+        for i in (child.id, reply.id, grandchild.id)
+    }
+    assert parents == {
+        child.id: parent.id,
+        reply.id: parent.id,
+        grandchild.id: child.id,
+    }
+    check_counts()
+
+
 def test_undo_of_delete_skips_rows_whose_article_is_gone(ctx, actor):
     kept, doomed = make_article(), make_article()
     a = add_comment(kept, "trash").id

@@ -3,6 +3,7 @@ that TEST_DATABASE_URL names (a fresh database per run, dropped at the end)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 
@@ -160,3 +161,87 @@ def login(client):
         return client.post(path, data={"username": username, "password": password})
 
     return do_login
+
+
+@pytest.fixture(
+    params=[
+        "sqlite-file",
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(
+                not TEST_DATABASE_URL, reason="TEST_DATABASE_URL is not set"
+            ),
+        ),
+    ]
+)
+def shared_app(request, tmp_path):
+    """An app on a database that separate connections really share, for tests
+    with several threads: a SQLite file (WAL, as in production) or a fresh
+    PostgreSQL database; schema created, dropped afterwards."""
+    if request.param == "sqlite-file":
+        url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    else:
+        url = create_database(TEST_DATABASE_URL, "cms_shared")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if request.param == "postgresql":
+        drop_database(TEST_DATABASE_URL, url)
+
+
+@pytest.fixture
+def keep_logging():
+    """migrations/env.py calls logging.config.fileConfig, which resets the root
+    logger and disables every other one; put things back for the other tests."""
+    root = logging.getLogger()
+    saved_root = (root.level, list(root.handlers))
+    saved = {
+        name: (lg.disabled, lg.level, list(lg.handlers), lg.propagate)
+        for name, lg in logging.root.manager.loggerDict.items()
+        if isinstance(lg, logging.Logger)
+    }
+    yield
+    root.setLevel(saved_root[0])
+    root.handlers[:] = saved_root[1]
+    for name, lg in logging.root.manager.loggerDict.items():
+        if not isinstance(lg, logging.Logger):
+            continue
+        if name in saved:
+            lg.disabled, level, handlers, lg.propagate = saved[name]
+            lg.setLevel(level)
+            lg.handlers[:] = handlers
+        else:
+            lg.disabled = False
+
+
+@pytest.fixture(
+    params=[
+        "sqlite-file",
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(
+                not TEST_DATABASE_URL, reason="TEST_DATABASE_URL is not set"
+            ),
+        ),
+    ]
+)
+def new_database(request, tmp_path):
+    """new_database() gives the URL of a new, empty database of the backend."""
+    made: list[str] = []
+
+    def make() -> str:
+        if request.param == "sqlite-file":
+            url = f"sqlite:///{tmp_path / f'db{len(made)}.sqlite'}"
+        else:
+            url = create_database(TEST_DATABASE_URL, "cms_migrations")
+        made.append(url)
+        return url
+
+    yield make
+    if request.param == "postgresql":
+        for url in made:
+            drop_database(TEST_DATABASE_URL, url)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import flask_migrate
@@ -13,67 +12,13 @@ from sqlalchemy import inspect
 
 from cms import create_app
 from cms.extensions import db
-from tests.conftest import TEST_DATABASE_URL, create_database, drop_database
 
 pytestmark = pytest.mark.filterwarnings(
     # The stock Flask-Migrate env.py tries the old get_engine() first.
     "ignore:.get_engine. is deprecated:DeprecationWarning"
 )
+pytestmark = pytest.mark.usefixtures("keep_logging")
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
-
-
-@pytest.fixture(autouse=True)
-def keep_logging():
-    """migrations/env.py calls logging.config.fileConfig, which resets the root
-    logger and disables every other one; put things back for the other tests."""
-    root = logging.getLogger()
-    saved_root = (root.level, list(root.handlers))
-    saved = {
-        name: (lg.disabled, lg.level, list(lg.handlers), lg.propagate)
-        for name, lg in logging.root.manager.loggerDict.items()
-        if isinstance(lg, logging.Logger)
-    }
-    yield
-    root.setLevel(saved_root[0])
-    root.handlers[:] = saved_root[1]
-    for name, lg in logging.root.manager.loggerDict.items():
-        if not isinstance(lg, logging.Logger):
-            continue
-        if name in saved:
-            lg.disabled, level, handlers, lg.propagate = saved[name]
-            lg.setLevel(level)
-            lg.handlers[:] = handlers
-        else:
-            lg.disabled = False
-
-
-@pytest.fixture(
-    params=[
-        "sqlite-file",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.skipif(
-                not TEST_DATABASE_URL, reason="TEST_DATABASE_URL is not set"
-            ),
-        ),
-    ]
-)
-def new_database(request, tmp_path):
-    """new_database() gives the URL of a new, empty database of the backend."""
-    made: list[str] = []
-
-    def make() -> str:
-        if request.param == "sqlite-file":
-            url = f"sqlite:///{tmp_path / f'db{len(made)}.sqlite'}"
-        else:
-            url = create_database(TEST_DATABASE_URL, "cms_migrations")
-        made.append(url)
-        return url
-
-    yield make
-    if request.param == "postgresql":
-        for url in made:
-            drop_database(TEST_DATABASE_URL, url)
 
 
 def schema_diff() -> list:

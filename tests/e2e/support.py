@@ -25,8 +25,8 @@ def require_browser() -> None:
     """Skip the calling test module when Playwright or Debian's Chromium is absent.
 
     Called at module level, so `make test` passes (with a clear skip line) on a
-    machine without them. `playwright install` is never used: its browser
-    downloads are not what we test against."""
+    machine without them. Playwright's own browser downloads are never used:
+    the tests drive the Chromium that Debian packages."""
     pytest.importorskip(
         "playwright.sync_api", reason="Playwright is not installed (requirements-dev)"
     )

@@ -4,7 +4,6 @@ SQL, upgrade to head, and the kept counts are the counted ones."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import flask_migrate
@@ -14,7 +13,6 @@ from sqlalchemy import text
 from cms import create_app
 from cms.extensions import db
 from cms.services.tallies import comment_tallies, recount_tallies
-from tests.conftest import TEST_DATABASE_URL, create_database, drop_database
 from tests.moderation_services.support import APPROVED, PENDING, SPAM, TRASH
 
 pytestmark = pytest.mark.filterwarnings(
@@ -23,52 +21,10 @@ pytestmark = pytest.mark.filterwarnings(
 )
 MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
 BEFORE_MODERATION = "53ef0ace9de1"  # comments
-MODERATION = "148aa588503b"  # audit log, comment tallies, daily views
-
-
-@pytest.fixture(autouse=True)
-def keep_logging():
-    """migrations/env.py calls logging.config.fileConfig, which resets the
-    root logger and disables every other one; put things back afterwards."""
-    root = logging.getLogger()
-    saved_root = (root.level, list(root.handlers))
-    saved = {
-        name: (lg.disabled, lg.level, list(lg.handlers), lg.propagate)
-        for name, lg in logging.root.manager.loggerDict.items()
-        if isinstance(lg, logging.Logger)
-    }
-    yield
-    root.setLevel(saved_root[0])
-    root.handlers[:] = saved_root[1]
-    for name, lg in logging.root.manager.loggerDict.items():
-        if not isinstance(lg, logging.Logger):
-            continue
-        if name in saved:
-            lg.disabled, level, handlers, lg.propagate = saved[name]
-            lg.setLevel(level)
-            lg.handlers[:] = handlers
-        else:
-            lg.disabled = False
-
-
-@pytest.fixture(
-    params=[
-        "sqlite-file",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.skipif(
-                not TEST_DATABASE_URL, reason="TEST_DATABASE_URL is not set"
-            ),
-        ),
-    ]
-)
-def database_url(request, tmp_path):
-    if request.param == "sqlite-file":
-        yield f"sqlite:///{tmp_path / 'seed.sqlite'}"
-        return
-    url = create_database(TEST_DATABASE_URL, "cms_seed")
-    yield url
-    drop_database(TEST_DATABASE_URL, url)
+MODERATION = "148aa588503b"
+pytestmark = pytest.mark.usefixtures(
+    "keep_logging"
+)  # audit log, comment tallies, daily views
 
 
 NOW = "2026-11-01 10:00:00.000000"
@@ -112,7 +68,8 @@ def _seed_old_site(statuses: dict[str, int]) -> None:
     db.session.commit()
 
 
-def test_the_tallies_start_from_the_existing_comments(database_url):
+def test_the_tallies_start_from_the_existing_comments(new_database):
+    database_url = new_database()
     statuses = {"pending": 7, "approved": 12, "spam": 3}  # and no trash
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
@@ -134,7 +91,8 @@ def test_the_tallies_start_from_the_existing_comments(database_url):
         db.engine.dispose()
 
 
-def test_an_empty_site_starts_at_zero(database_url):
+def test_an_empty_site_starts_at_zero(new_database):
+    database_url = new_database()
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS, revision=BEFORE_MODERATION)

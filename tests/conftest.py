@@ -163,17 +163,20 @@ def login(client):
     return do_login
 
 
-@pytest.fixture(
-    params=[
-        "sqlite-file",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.skipif(
-                not TEST_DATABASE_URL, reason="TEST_DATABASE_URL is not set"
-            ),
+# Databases that separate connections really share: a SQLite file (WAL, as in
+# production), and PostgreSQL when TEST_DATABASE_URL names one.
+SHARED_BACKENDS = [
+    "sqlite-file",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not TEST_DATABASE_URL, reason="TEST_DATABASE_URL is not set"
         ),
-    ]
-)
+    ),
+]
+
+
+@pytest.fixture(params=SHARED_BACKENDS)
 def shared_app(request, tmp_path):
     """An app on a database that separate connections really share, for tests
     with several threads: a SQLite file (WAL, as in production) or a fresh
@@ -218,17 +221,7 @@ def keep_logging():
             lg.disabled = False
 
 
-@pytest.fixture(
-    params=[
-        "sqlite-file",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.skipif(
-                not TEST_DATABASE_URL, reason="TEST_DATABASE_URL is not set"
-            ),
-        ),
-    ]
-)
+@pytest.fixture(params=SHARED_BACKENDS)
 def new_database(request, tmp_path):
     """new_database() gives the URL of a new, empty database of the backend."""
     made: list[str] = []

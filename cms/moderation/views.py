@@ -9,9 +9,8 @@ from cms.auth.decorators import require_role
 from cms.models import CommentStatus, Role
 from cms.moderation.display import action_name, waited
 from cms.moderation.forms import ACTION_LABELS, STATUS_LABELS
-from cms.services.dashboard import site_overview
 from cms.services.stats import dashboard as dashboard_figures
-from cms.services.stats import pending_age
+from cms.services.stats import pending_age, site_overview
 from cms.services.tallies import comment_tallies
 from cms.text.reasons import reason_is_warning, reason_label
 
@@ -62,11 +61,14 @@ def _area():
 def dashboard():
     """The area's front page: article counts for everyone; the comment figures
     and the latest actions for those who moderate."""
-    figures = dashboard_figures() if current_user.role in STAFF else None
+    overview = site_overview()
+    figures = None
+    if current_user.role in STAFF:
+        figures = dashboard_figures(views=overview.total_views)
     age = waited(pending_age(figures.oldest_pending_at)) if figures else ""
     return render_template(
         "moderation/dashboard.html",
-        overview=site_overview(),
+        overview=overview,
         figures=figures,
         pending_waited=age,
     )

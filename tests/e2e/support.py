@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,3 +78,46 @@ def contrast(foreground: str, background: str) -> float:
     """WCAG 2 contrast ratio of two CSS rgb() colours (1 to 21)."""
     a, b = sorted((luminance(foreground), luminance(background)), reverse=True)
     return (a + 0.05) / (b + 0.05)
+
+
+class _Deferred:
+    """The WSGI app, filled in once the port (and so SITE_URL) is known."""
+
+    app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+@contextmanager
+def own_site(database: Path, seed: Callable[[], Any], **config) -> Iterator[tuple]:
+    """A live server of a test's own, on a migrated SQLite file, for browser
+    tests that need the server's database (the shared `live_server` does not
+    expose it). `seed` runs in an app context; yields (origin, app, its result)."""
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from cms import create_app
+    from cms.extensions import db
+
+    wsgi = _Deferred()
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
+    origin = f"http://127.0.0.1:{server.server_port}"
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SITE_URL": origin,
+         "TESTING": False, "REDIS_URL": None} | config
+    )  # fmt: skip
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        seeded = seed()
+        db.session.remove()
+    wsgi.app = app
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield origin, app, seeded
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()

@@ -5,15 +5,13 @@ form under the comment) and see the reply nested inside it."""
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.e2e.support import DESKTOP, ROOT, require_browser
+from tests.e2e.support import DESKTOP, own_site, require_browser
 
 require_browser()
 pytestmark = pytest.mark.browser
@@ -31,59 +29,25 @@ class CommentSite:
     article_path: str
 
 
-class _Deferred:
-    """The WSGI app, filled in once the port (and so SITE_URL) is known."""
-
-    app = None
-
-    def __call__(self, environ, start_response):
-        return self.app(environ, start_response)
-
-
 @pytest.fixture
 def comment_site(tmp_path) -> Iterator[CommentSite]:
-    """A server of its own on a migrated SQLite file with one article; the
-    shared live server does not expose its database, which this test needs
-    to approve a comment. Timing rules are off (the browser types at once)."""
-    from flask_migrate import upgrade
-
-    from cms import create_app
-    from cms.extensions import db
+    """A server of its own with one article; the test approves a comment in
+    its database. Timing rules are off (the browser types at once)."""
     from cms.services.settings import set_setting
     from tests.factories import make_article, make_user
 
-    wsgi = _Deferred()
-    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
-    origin = f"http://127.0.0.1:{server.server_port}"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'comments.sqlite'}",
-            "SITE_URL": origin,
-            "TESTING": False,
-            "REDIS_URL": None,
-        }
-    )
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
+    def seed():
         set_setting("site.name", "资源分享网")
         set_setting("comments.min_submit_seconds", "0")
         set_setting("comments.flood_seconds", "0")
-        article = make_article(
+        return make_article(
             title="如何在浏览器里发表评论",
             body="这是一篇用来测试评论功能的文章。\n\n## 第二节\n\n欢迎留言讨论。",
             owner=make_user(username="writer", display_name="王小明", password=None),
         )
-        db.session.remove()
-    wsgi.app = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+
+    with own_site(tmp_path / "comments.sqlite", seed) as (origin, app, article):
         yield CommentSite(origin, app, f"/{article.public_id}.html")
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture

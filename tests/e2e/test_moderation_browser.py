@@ -5,16 +5,14 @@ screenshots at desktop and phone widths for a person to look at."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.e2e.support import AXE_JS, DESKTOP, ROOT, require_browser
+from tests.e2e.support import AXE_JS, DESKTOP, own_site, require_browser
 
 require_browser()
 pytestmark = pytest.mark.browser
@@ -45,15 +43,6 @@ class ModerationSite:
 
     def url(self, path: str) -> str:
         return self.origin + path
-
-
-class _Deferred:
-    """The WSGI app, filled in once the port (and so SITE_URL) is known."""
-
-    app = None
-
-    def __call__(self, environ, start_response):
-        return self.app(environ, start_response)
 
 
 def _seed():
@@ -100,39 +89,11 @@ def _seed():
 
 @pytest.fixture
 def moderation_site(tmp_path) -> Iterator[ModerationSite]:
-    """A server of its own on a migrated SQLite file (the shared live server
-    does not expose its database, which this test checks)."""
-    from flask_migrate import upgrade
-
-    from cms import create_app
-    from cms.extensions import db
-
-    wsgi = _Deferred()
-    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
-    origin = f"http://127.0.0.1:{server.server_port}"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'moderation.sqlite'}",
-            "SITE_URL": origin,
-            "TESTING": False,
-            "REDIS_URL": None,
-            "WTF_CSRF_ENABLED": True,
-        }
-    )
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        article, held = _seed()
-        db.session.remove()
-    wsgi.app = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    """A server of its own (the test checks its database), CSRF on."""
+    database = tmp_path / "moderation.sqlite"
+    with own_site(database, _seed, WTF_CSRF_ENABLED=True) as (origin, app, seeded):
+        article, held = seeded
         yield ModerationSite(origin, app, f"/{article.public_id}.html", held.id)
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture

@@ -100,3 +100,61 @@ def test_the_migrations_form_one_line_of_history(new_database):
         config = app.extensions["migrate"].migrate.get_config(MIGRATIONS)
         heads = ScriptDirectory.from_config(config).get_heads()
         assert len(heads) == 1, f"several heads: {heads}; merge them"
+
+
+def test_the_editorial_migration_keeps_existing_rows_and_fills_defaults(new_database):
+    """Upgrading a site that has content: on SQLite the articles table is
+    rebuilt, which must not cascade into its comments."""
+    from sqlalchemy import text
+
+    now = "2026-01-01 00:00:00"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": new_database()})
+    with app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS, revision="d0a4e542d2b3")
+        db.session.execute(
+            text(
+                "INSERT INTO users (id, username, display_name, role, active, bio, "
+                "session_version, created_at) VALUES "
+                "(1, 'old', '老用户', 'editor', :yes, '', 1, :now)"
+            ),
+            {"yes": True, "now": now},
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO articles (id, public_id, title, body_markdown, "
+                "body_html, excerpt, summary, status, owner_id, contributor, "
+                "allow_comments, view_count, comment_count, created_at, "
+                "updated_at) VALUES (1, 'oldarticle000001', '旧文章', '', '', '', "
+                "'', 'published', 1, '', :yes, 5, 1, :now, :now)"
+            ),
+            {"yes": True, "now": now},
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO comments (id, article_id, type, author_name, "
+                "author_email, author_url, body, status, reasons, ip, user_agent, "
+                "created_at) VALUES (1, 1, 'comment', '读者', 'a@example.cn', '', "
+                "'旧评论', 'approved', '[]', '', '', :now)"
+            ),
+            {"now": now},
+        )
+        db.session.commit()
+        db.session.remove()
+
+        flask_migrate.upgrade(directory=MIGRATIONS)
+
+        assert db.session.scalar(text("SELECT count(*) FROM comments")) == 1
+        row = db.session.execute(
+            text(
+                "SELECT version, show_tip, tip_opens, review_note, view_count "
+                "FROM articles"
+            )
+        ).one()
+        assert (row.version, bool(row.show_tip), row.tip_opens) == (1, True, 0)
+        assert (row.review_note, row.view_count) == ("", 5)
+        user = db.session.execute(
+            text("SELECT avatar, tip_wechat, tip_alipay FROM users")
+        ).one()
+        assert tuple(user) == ("", "", "")
+        db.session.remove()
+        db.engine.dispose()

@@ -5,10 +5,13 @@ from cms.models.audit import AuditEntry
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.comment import Comment, CommentStatus, CommentType
 from cms.models.job import JobRun
+from cms.models.menu import Menu, MenuItem
 from cms.models.notice import MailNotice
+from cms.models.page import Page, PageStatus
+from cms.models.revision import Revision
 from cms.models.setting import Setting
 from cms.models.tally import CommentTally, DailyViews
-from cms.models.taxonomy import Category, Tag, article_tags
+from cms.models.taxonomy import Category, CategoryRedirect, Tag, article_tags
 from cms.models.token import UsedToken
 from cms.models.user import Role, User
 
@@ -20,11 +23,17 @@ __all__ = [
     "Article",
     "ArticleStatus",
     "Category",
+    "CategoryRedirect",
     "Comment",
     "CommentStatus",
     "CommentType",
     "JobRun",
     "MailNotice",
+    "Menu",
+    "MenuItem",
+    "Page",
+    "PageStatus",
+    "Revision",
     "Role",
     "Setting",
     "Tag",

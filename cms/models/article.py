@@ -85,6 +85,15 @@ class Article(db.Model):
         ForeignKey("categories.id", ondelete="SET NULL")
     )
     allow_comments: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The tip box under the article (the owner's or the site's pay links).
+    show_tip: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Readers who opened the tip box (counted by a beacon; interest, not money).
+    tip_opens: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by every save from the editor: a save that names an older version
+    # is refused instead of overwriting someone else's work.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Why an editor sent a submitted article back (shown to its contributor).
+    review_note: Mapped[str] = mapped_column(Text, default="")
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cms.extensions import db
@@ -34,6 +34,7 @@ class Category(db.Model):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("categories.id", ondelete="SET NULL"), index=True
     )
+    position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[Category | None] = relationship(remote_side=[id])
@@ -54,3 +55,18 @@ class Tag(db.Model):
 
     def __repr__(self) -> str:
         return f"<Tag {self.slug}>"
+
+
+class CategoryRedirect(db.Model):
+    """An old category slug that now answers 301 to another category (after a
+    merge or a rename), so links and search engines follow."""
+
+    __tablename__ = "category_redirects"
+
+    old_slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("categories.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    category: Mapped[Category] = relationship()

@@ -55,6 +55,11 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.CONTRIBUTOR)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     bio: Mapped[str] = mapped_column(Text, default="")
+    # A media key (cms.services.media) of the profile picture; "" for none.
+    avatar: Mapped[str] = mapped_column(String(255), default="")
+    # The author's own pay links; they override the site's for their articles.
+    tip_wechat: Mapped[str] = mapped_column(String(512), default="")
+    tip_alipay: Mapped[str] = mapped_column(String(512), default="")
     # Bumped to end every session of the account at once (deactivation, reset).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

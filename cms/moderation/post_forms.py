@@ -1,0 +1,259 @@
+"""Forms of the posts area: the list's filter (GET), the editor, sending back."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from cms.models import Article
+from cms.services.editorial import (
+    MAX_BODY_LENGTH,
+    MAX_CONTRIBUTOR_LENGTH,
+    MAX_EXCERPT_LENGTH,
+    MAX_REASON_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    ArticleEdit,
+)
+from cms.services.post_list import TABS, PostFilter
+from cms.services.settings import current_settings
+
+# Tags are typed in one field, separated by commas (half or full width) or 顿号.
+TAG_SEPARATORS = re.compile(r"[,，、]")
+TIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def split_tags(text: str | None) -> list[str]:
+    """The tag names typed in the field, blank and repeated ones dropped."""
+    names = (name.strip() for name in TAG_SEPARATORS.split(text or ""))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def site_zone() -> ZoneInfo:
+    return ZoneInfo(current_settings()["site.timezone"])
+
+
+def to_utc(local: datetime | None) -> datetime | None:
+    """A wall-clock time typed in the site's zone, as aware UTC."""
+    if local is None:
+        return None
+    return local.replace(tzinfo=site_zone()).astimezone(UTC)
+
+
+def to_local(value: datetime | None) -> datetime | None:
+    """An aware time as the site's wall clock (naive, for datetime-local)."""
+    if value is None:
+        return None
+    return value.astimezone(site_zone()).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _strip(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def _id_or_none(value) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class PostFilterForm(FlaskForm):
+    """Which articles the list shows; read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    status = HiddenField(default="all")
+    q = StringField("标题包含", filters=[_strip], validators=[Length(max=200)])
+    author = SelectField("作者", coerce=_id_or_none, validate_choice=False)
+    category = SelectField("分类", coerce=_id_or_none, validate_choice=False)
+
+    def set_choices(self, authors, tree) -> None:
+        """The author select (empty for contributors: they see only their
+        own) and the category select, in tree order."""
+        self.author.choices = [("", "全部作者")] + [
+            (str(user.id), user.display_name) for user in authors
+        ]
+        self.category.choices = [("", "全部分类")] + [
+            (str(c.id), "　" * depth + c.name) for c, depth in tree
+        ]
+
+    def to_filter(self) -> PostFilter:
+        """The service's filter; unknown tabs mean 全部, bad values are ignored."""
+        self.validate()
+        tab = self.status.data if self.status.data in TABS else "all"
+        return PostFilter(
+            tab=tab,
+            q="" if self.q.errors else self.q.data or "",
+            author_id=None if self.author.errors else self.author.data,
+            category_id=None if self.category.errors else self.category.data,
+        )
+
+    def args(self) -> dict[str, str]:
+        """The non-empty filter fields except the tab, for links."""
+        filter_ = self.to_filter()
+        values = {
+            "q": filter_.q,
+            "author": filter_.author_id,
+            "category": filter_.category_id,
+        }
+        return {key: str(value) for key, value in values.items() if value}
+
+
+class CategoryField(SelectField):
+    """The category select, refusing an id that is not among its choices
+    (e.g. a category deleted while the editor was open) in Chinese."""
+
+    def pre_validate(self, form) -> None:
+        try:
+            super().pre_validate(form)
+        except ValidationError as error:
+            raise ValidationError("所选分类不存在，请重新选择") from error
+
+
+def _check_tags(form, field) -> None:
+    names = split_tags(field.data)
+    if len(names) > MAX_TAGS:
+        raise ValidationError(f"标签最多 {MAX_TAGS} 个")
+    if any(len(name) > MAX_TAG_LENGTH for name in names):
+        raise ValidationError(f"每个标签最多 {MAX_TAG_LENGTH} 个字符")
+
+
+def _whole_number(form, field) -> None:
+    if field.data and not str(field.data).isdigit():
+        raise ValidationError("版本号无效，请刷新编辑页后再保存")
+
+
+class PostForm(FlaskForm):
+    """The editor. `version` is the article version the editor was loaded
+    with (the version check); the buttons post `do` (save, submit, publish,
+    unpublish), read by the view."""
+
+    title = StringField(
+        "标题",
+        filters=[_strip],
+        validators=[
+            DataRequired("请填写标题"),
+            Length(max=200, message="标题最多 200 个字符"),
+        ],
+    )
+    body = TextAreaField(
+        "正文",
+        validators=[
+            Length(max=MAX_BODY_LENGTH, message=f"正文最多 {MAX_BODY_LENGTH} 个字符")
+        ],
+    )
+    excerpt = TextAreaField(
+        "摘要",
+        filters=[_strip],
+        validators=[
+            Length(
+                max=MAX_EXCERPT_LENGTH, message=f"摘要最多 {MAX_EXCERPT_LENGTH} 个字符"
+            )
+        ],
+        description="留空则从正文自动截取",
+    )
+    category = CategoryField("分类", coerce=_id_or_none)
+    tags = StringField(
+        "标签",
+        validators=[_check_tags],
+        description="用逗号或顿号分隔；新标签会自动创建",
+    )
+    contributor = StringField(
+        "署名投稿人",
+        filters=[_strip],
+        validators=[
+            Length(
+                max=MAX_CONTRIBUTOR_LENGTH,
+                message=f"署名最多 {MAX_CONTRIBUTOR_LENGTH} 个字符",
+            )
+        ],
+        description="留空则署作者本人的名字",
+    )
+    published_at = DateTimeLocalField(
+        "发布时间",
+        format=TIME_FORMAT,
+        validators=[Optional()],
+        invalid_value_message="请按“年-月-日 时:分”填写时间",
+        description="按网站时区；留空则发布时取当前时间；填将来的时间即定时发布",
+    )
+    allow_comments = BooleanField("允许评论", default=True)
+    show_tip = BooleanField("显示打赏", default=True)
+    version = HiddenField(validators=[_whole_number])
+
+    def set_categories(self, tree) -> None:
+        """The category select's choices: none, then the tree, indented."""
+        self.category.choices = [("", "（未分类）")] + [
+            (str(category.id), "　" * depth + category.name) for category, depth in tree
+        ]
+
+    def to_edit(self) -> ArticleEdit:
+        """The service's edit, the time converted from the site's zone to UTC."""
+        return ArticleEdit(
+            title=self.title.data or "",
+            body_markdown=self.body.data or "",
+            excerpt=self.excerpt.data or "",
+            category_id=self.category.data,
+            tags=tuple(split_tags(self.tags.data)),
+            contributor=self.contributor.data or "",
+            published_at=to_utc(self.published_at.data),
+            allow_comments=bool(self.allow_comments.data),
+            show_tip=bool(self.show_tip.data),
+        )
+
+    @property
+    def version_number(self) -> int:
+        """The version the editor names (validated as a whole number)."""
+        return int(self.version.data or 0)
+
+
+def editor_data(article: Article) -> dict:
+    """A PostForm's initial values for an article."""
+    return {
+        "title": article.title,
+        "body": article.body_markdown,
+        "excerpt": article.excerpt,
+        "category": article.category_id,
+        "tags": "，".join(tag.name for tag in article.tags),
+        "contributor": article.contributor,
+        "published_at": to_local(article.published_at),
+        "allow_comments": article.allow_comments,
+        "show_tip": article.show_tip,
+        "version": str(article.version),
+    }
+
+
+class EditPostForm(PostForm):
+    """The editor of an existing article: the version is required."""
+
+    version = HiddenField(
+        validators=[DataRequired("表单缺少版本号，请刷新编辑页后再保存"), _whole_number]
+    )
+
+
+class SendBackForm(FlaskForm):
+    """Why an editor returns a submitted article (its writer reads this)."""
+
+    reason = TextAreaField(
+        "退回原因",
+        filters=[_strip],
+        validators=[
+            DataRequired("请填写退回原因，投稿者会看到它"),
+            Length(
+                max=MAX_REASON_LENGTH,
+                message=f"退回原因最多 {MAX_REASON_LENGTH} 个字符",
+            ),
+        ],
+    )

@@ -1,0 +1,247 @@
+"""The posts area: the list, the editor with its live preview, and the
+workflow's buttons (submit, publish, send back, trash, restore).
+
+Every route here is open to every role; the service decides per article. A
+contributor asking for another's article gets 404 (ids are not probed); a
+change they may not make to their own gets 403.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from cms.extensions import db
+from cms.models import Article, Role, utcnow
+from cms.moderation.post_forms import (
+    EditPostForm,
+    PostFilterForm,
+    PostForm,
+    SendBackForm,
+    editor_data,
+    site_zone,
+)
+from cms.moderation.post_workflow import (
+    FIELD_LABELS,
+    STATUS_LABELS,
+    TAB_LABELS,
+    article_or_404,
+    field_text,
+    service_answers,
+    state_of,
+)
+from cms.moderation.views import bp, open_to
+from cms.services import editorial
+from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
+from cms.services.post_list import (
+    TABS,
+    authors,
+    category_tree,
+    posts_query,
+    tab_counts,
+)
+from cms.services.revisions import compare
+
+PER_PAGE = 20
+
+
+@bp.get("/posts")
+@open_to(*Role)
+def posts():
+    """The list: status tabs with counts, search and filters, 20 a page
+    (a contributor's own articles only)."""
+    query = PostFilterForm(formdata=request.args)
+    query.set_choices(authors() if current_user.is_staff else [], category_tree())
+    filter_ = query.to_filter()
+    page = db.paginate(
+        posts_query(current_user, filter_),
+        per_page=PER_PAGE,
+        max_per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "moderation/posts.html",
+        query=query,
+        filter=filter_,
+        page=page,
+        counts=tab_counts(current_user, filter_),
+        tabs=TABS,
+        tab_labels=TAB_LABELS,
+        status_labels=STATUS_LABELS,
+        state_of=state_of,
+        now=utcnow(),
+    )
+
+
+def _publish_label(article: Article | None, form: PostForm) -> str:
+    """发布, 定时发布 when the chosen time is ahead, 更新 on a published article."""
+    chosen = form.published_at.data
+    if chosen is not None and chosen.replace(tzinfo=site_zone()) > utcnow():
+        return "定时发布"
+    if article is not None and article.status.value == "published":
+        return "更新"
+    return "发布"
+
+
+def _editor(
+    form: PostForm,
+    article: Article | None = None,
+    status: int = 200,
+    send_back: SendBackForm | None = None,
+    conflict: dict | None = None,
+):
+    """The editor page for `form` (what the user typed, on errors)."""
+    form.set_categories(category_tree())
+    staff = current_user.is_staff
+    pending = article is not None and article.status.value == "pending"
+    try:
+        preview = Markup(editorial.preview_html(form.body.data or ""))
+    except InvalidInput:
+        preview = Markup("")
+    return render_template(
+        "moderation/post_edit.html",
+        form=form,
+        article=article,
+        state=state_of(article) if article else "new",
+        readonly=article is not None and not editorial.can_edit(current_user, article),
+        can_trash=article is not None and editorial.can_trash(current_user, article),
+        send_back=(send_back or SendBackForm(formdata=None))
+        if staff and pending
+        else None,
+        publish_label=_publish_label(article, form),
+        preview=preview,
+        conflict=conflict,
+        field_labels=FIELD_LABELS,
+        field_text=field_text,
+        status_labels=STATUS_LABELS,
+    ), status
+
+
+DONE = {
+    "save": "已保存。",
+    "submit": "已提交审核，编辑审阅后会发布。",
+    "unpublish": "已撤回为草稿，读者看不到它了。",
+}
+
+
+def _done(action: str, article: Article) -> None:
+    if action == "publish":
+        when = article.published_at
+        if editorial.is_scheduled(article):
+            message = (
+                f"已定时发布：将于 {when.astimezone(site_zone()):%Y-%m-%d %H:%M} 发布。"
+            )
+        else:
+            message = "已发布，读者现在可以看到它。"
+    else:
+        message = DONE[action]
+    flash(message, "success")
+
+
+def _to_editor(article_id: int):
+    return redirect(url_for("moderation.post_edit", article_id=article_id), 303)
+
+
+def _store(form: PostForm, article: Article | None, save):
+    """Validate the editor's form, then `save(edit, action)` through the
+    service; answer as the area does: 303 to the editor, 400 with the form
+    and its errors, 409 on a version conflict, 403 / 404 on a refusal."""
+    form.set_categories(category_tree())
+    if not form.validate():
+        return _editor(form, article, 400)
+    action = request.form.get("do", "save")
+    try:
+        saved = save(form.to_edit(), action)
+    except EditConflict as conflict:
+        return _conflict(form, article.id, conflict)
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    except InvalidInput as error:
+        form.form_errors.append(str(error))
+        return _editor(form, article, 400)
+    _done(action, saved)
+    return _to_editor(saved.id)
+
+
+@bp.route("/posts/new", methods=["GET", "POST"])
+@open_to(*Role)
+def post_new():
+    """A new article: saved as a draft, submitted, or (editors) published."""
+    if request.method == "GET":
+        return _editor(PostForm(data={"allow_comments": True, "show_tip": True}))
+    return _store(
+        PostForm(),
+        None,
+        lambda edit, action: editorial.create(current_user, edit, action),
+    )
+
+
+@bp.route("/posts/<int:article_id>", methods=["GET", "POST"])
+@open_to(*Role)
+def post_edit(article_id: int):
+    """The editor of an article: save, submit, publish or unpublish it, with
+    the version check (409 with the diff when someone saved in between)."""
+    article = article_or_404(article_id)
+    if request.method == "GET":
+        return _editor(EditPostForm(formdata=None, data=editor_data(article)), article)
+    form = EditPostForm()
+
+    def save(edit, action):
+        version = form.version_number
+        return editorial.save(current_user, article_id, edit, version, action)
+
+    return _store(form, article, save)
+
+
+def _conflict(form: EditPostForm, article_id: int, conflict: EditConflict):
+    """409: the user's text stays in the form, the diff from the saved
+    version to it is shown, and the form now names the saved version, so
+    saving again overwrites it deliberately."""
+    article = article_or_404(article_id)
+    mine = editorial.proposed_snapshot(current_user, article, form.to_edit())
+    last = editorial.latest_revision(article_id)
+    form.version.data = str(conflict.version)
+    details = {
+        "who": last.author.display_name if last and last.author else "其他人",
+        "when": last.created_at if last else article.updated_at,
+        "comparison": compare(conflict.current, mine),
+    }
+    return _editor(form, article, 409, conflict=details)
+
+
+@bp.post("/posts/preview")
+@open_to(*Role)
+def post_preview():
+    """The live preview: {"html": …}, rendered exactly as the public page
+    renders the body. `?article_id=` (the article being edited) must be one
+    the user may see."""
+    article_id = request.args.get("article_id", type=int)
+    if article_id is not None:
+        article_or_404(article_id)
+    try:
+        html = editorial.preview_html(request.form.get("markdown", ""))
+    except InvalidInput as error:
+        return jsonify(error=str(error)), 400
+    return jsonify(html=html)
+
+
+@bp.post("/posts/<int:article_id>/send-back")
+def post_send_back(article_id: int):
+    """An editor returns a pending article to its writer, with a reason
+    (required: 400 with the editor again without one)."""
+    article = article_or_404(article_id)
+    form = SendBackForm()
+    if not form.validate():
+        return _editor(
+            EditPostForm(formdata=None, data=editor_data(article)),
+            article,
+            400,
+            send_back=form,
+        )
+    with service_answers():
+        editorial.send_back(current_user, article_id, form.reason.data)
+        flash("已退回，投稿者会在文章上看到退回原因。", "success")
+    return _to_editor(article_id)

@@ -8,6 +8,7 @@ from cms.extensions import db
 from cms.models import Category, Tag
 from cms.public.views import bp
 from cms.services import articles as article_service
+from cms.services import pages as page_service
 
 FEED_SIZE = 20
 SITEMAP_LIMIT = 50_000  # the sitemap protocol's limit per file
@@ -32,11 +33,14 @@ def feed():
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    """Every public list and article, with their last change."""
-    items = article_service.sitemap_entries(SITEMAP_LIMIT)
-    categories = db.session.scalars(select(Category).order_by(Category.slug)).all()
-    tags = db.session.scalars(select(Tag).order_by(Tag.slug)).all()
-    return _xml("public/sitemap.xml", items=items, categories=categories, tags=tags)
+    """Every public list, article and page, with their last change."""
+    return _xml(
+        "public/sitemap.xml",
+        items=article_service.sitemap_entries(SITEMAP_LIMIT),
+        pages=page_service.published_pages(),
+        categories=db.session.scalars(select(Category).order_by(Category.slug)),
+        tags=db.session.scalars(select(Tag).order_by(Tag.slug)),
+    )
 
 
 @bp.get("/robots.txt")

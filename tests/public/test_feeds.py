@@ -8,10 +8,12 @@ from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from cms.extensions import db
-from cms.models import ArticleStatus, utcnow
+from cms.models import ArticleStatus, User, utcnow
+from cms.services.pages import PageInput, create_page
 from tests.public.conftest import EVENING_UTC
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -131,6 +133,19 @@ def test_sitemap_lists_visible_articles_categories_and_tags(client, publish, hid
     ):
         assert f"http://cms.test{path}" in locs
     assert "http://cms.test/" in locs
+
+
+def test_sitemap_lists_published_pages_only(client, app, admin):
+    with app.app_context():
+        actor = db.session.scalar(select(User).where(User.username == admin))
+        create_page(PageInput("关于我们", "正文", slug="about"), actor, publish=True)
+        create_page(PageInput("草稿页面", "正文", slug="draft-page"), actor)
+
+    root = ET.fromstring(client.get("/sitemap.xml").data)
+    locs = [loc.text for loc in root.iter(f"{SITEMAP_NS}loc")]
+
+    assert "http://cms.test/page/about/" in locs
+    assert "http://cms.test/page/draft-page/" not in locs
 
 
 # --- robots.txt --------------------------------------------------------------

@@ -1,0 +1,247 @@
+"""Standalone pages in the area (editors and admins): the list in tree order,
+the editor, trash/restore/delete, and the revisions with diff and restore."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from cms.models import Page, PageStatus
+from cms.moderation.display import ACTION_NAMES
+from cms.moderation.page_forms import PageActionForm, PageForm
+from cms.moderation.views import bp
+from cms.services import pages as service
+from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
+from cms.services.revisions import Snapshot, compare, get_revision, revisions_of
+
+ACTION_NAMES.update({
+    "page-create": "新建页面", "page-save": "保存页面", "page-publish": "发布页面",
+    "page-unpublish": "撤回页面", "page-trash": "页面移到回收站",
+    "page-restore": "从回收站恢复页面", "page-delete": "永久删除页面",
+    "page-revision-restore": "恢复页面版本",
+})  # fmt: skip
+TABS = {"all": "全部", "published": "已发布", "draft": "草稿", "trash": "回收站"}
+WRITES = {
+    "save": (service.save_page, "页面已保存。"),
+    "publish": (service.publish_page, "页面已发布。"),
+    "unpublish": (service.unpublish_page, "页面已撤回为草稿。"),
+}
+
+
+def _page_or_404(page_id: int) -> Page:
+    try:
+        return service.get_page(page_id)
+    except NotFound:
+        abort(404)
+
+
+def _to_editor(page: Page):
+    return redirect(url_for("moderation.page_edit", page_id=page.id), 303)
+
+
+def _form(page: Page | None = None) -> PageForm:
+    initial = {}
+    if page is not None:
+        initial = {"title": page.title, "slug": page.slug, "position": page.position,
+                   "parent_id": page.parent_id, "body": page.body_markdown,
+                   "version": page.version}  # fmt: skip
+    form = PageForm(data=initial)
+    excluded = set() if page is None else {page.id} | service.descendants_of(page.id)
+    form.set_parents(service.page_tree(), excluded)
+    return form
+
+
+STATUS_NAMES = {"draft": "草稿", "published": "已发布", "trash": "回收站"}
+FIELD_LABELS = {"slug": "网址别名", "parent": "上级页面", "parent_id": "上级页面编号",
+                "status": "状态", "position": "排序"}  # fmt: skip
+
+
+def field_text(name: str, value) -> str:
+    """A snapshot field's value in words (for the diffs)."""
+    if value is None or value == "":
+        return "（无）"
+    return STATUS_NAMES.get(value, value) if name == "status" else str(value)
+
+
+def _render(template: str, **context) -> str:
+    return render_template(
+        template, page_statuses=STATUS_NAMES, page_field_labels=FIELD_LABELS,
+        page_field_text=field_text, **context,
+    )  # fmt: skip
+
+
+def _editor(form: PageForm, page: Page | None, status: int = 200, **extra):
+    """The editor; the preview pane starts with the body as readers see it
+    (the typed one after a refused POST)."""
+    if form.is_submitted():
+        preview = service.render_body(form.body.data or "")
+    else:
+        preview = page.body_html if page is not None else ""
+    html = _render("moderation/page_edit.html", form=form, page=page,
+                   preview=Markup(preview), **extra)  # fmt: skip
+    return html, status
+
+
+def _refused(form: PageForm, page: Page | None, error: InvalidInput):
+    """400: the form again, the service's message beside its field."""
+    field = getattr(form, getattr(error, "field", ""), None)
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        flash(str(error), "error")
+    return _editor(form, page, 400)
+
+
+def _conflict(form: PageForm, page: Page, conflict: EditConflict):
+    """409: the user's text kept, the diff from the saved version to it, and
+    the version updated so that saving again overwrites on purpose."""
+    mine = service.snapshot_of_input(form.to_input(), page)
+    form.version.data, form.version.raw_data = conflict.version, [str(conflict.version)]
+    latest = next(iter(revisions_of("page", page.id)), None)
+    details = {
+        "who": latest.author.display_name if latest and latest.author else "其他人",
+        "when": latest.created_at if latest else None,
+        "comparison": compare(conflict.current, mine),
+    }
+    return _editor(form, page, 409, conflict=details)
+
+
+@bp.get("/pages")
+def pages():
+    """Every page of a status tab, in tree order, with the tabs' counts."""
+    tab = request.args.get("status", "all")
+    tab = tab if tab in TABS else "all"
+    counts = {status.value: n for status, n in service.status_counts().items()}
+    counts["all"] = counts["draft"] + counts["published"]
+    shown = (PageStatus.DRAFT, PageStatus.PUBLISHED) if tab == "all" else (tab,)
+    return _render(
+        "moderation/pages.html", tab=tab, tabs=TABS, counts=counts,
+        tree=service.page_tree(tuple(PageStatus(s) for s in shown)),
+    )  # fmt: skip
+
+
+@bp.route("/pages/new", methods=["GET", "POST"])
+def page_new():
+    """Write a new page; 发布 publishes it at once, 保存草稿 keeps a draft."""
+    form = _form()
+    if not form.is_submitted():
+        return _editor(form, None)
+    if not form.validate():
+        return _editor(form, None, 400)
+    try:
+        page = service.create_page(
+            form.to_input(), current_user, publish=form.action == "publish"
+        )
+    except InvalidInput as error:
+        return _refused(form, None, error)
+    flash("页面已发布。" if form.action == "publish" else "草稿已保存。", "success")
+    return _to_editor(page)
+
+
+@bp.route("/pages/<int:page_id>", methods=["GET", "POST"])
+def page_edit(page_id: int):
+    """Edit a page: 保存 / 发布 (更新) / 撤回为草稿, with the version check."""
+    page = _page_or_404(page_id)
+    form = _form(page)
+    if not form.is_submitted():
+        return _editor(form, page)
+    if not form.validate():
+        return _editor(form, page, 400)
+    write, done = WRITES[form.action]
+    try:
+        write(page_id, current_user, form.to_input(), form.version.data)
+    except EditConflict as conflict:
+        return _conflict(form, page, conflict)
+    except InvalidInput as error:
+        return _refused(form, page, error)
+    flash(done, "success")
+    return _to_editor(page)
+
+
+def _button(run: Callable[[], object], done: str, endpoint: str, **args):
+    """A POST button of the list or the editor: CSRF, the service call `run`,
+    then 303 to `endpoint` (a refused action is flashed)."""
+    if not PageActionForm().validate():
+        abort(400)
+    try:
+        run()
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    except InvalidInput as error:
+        flash(str(error), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for(endpoint, **args), 303)
+
+
+@bp.post("/pages/<int:page_id>/trash")
+def page_trash(page_id: int):
+    """Move a page to the trash."""
+    return _button(
+        lambda: service.trash_page(page_id, current_user),
+        "页面已移到回收站。", "moderation.pages",
+    )  # fmt: skip
+
+
+@bp.post("/pages/<int:page_id>/restore")
+def page_restore(page_id: int):
+    """Bring a page back from the trash, as a draft."""
+    return _button(
+        lambda: service.restore_page(page_id, current_user),
+        "页面已恢复为草稿。", "moderation.page_edit", page_id=page_id,
+    )  # fmt: skip
+
+
+@bp.post("/pages/<int:page_id>/delete")
+def page_delete(page_id: int):
+    """Delete a trashed page for good."""
+    return _button(
+        lambda: service.delete_page(page_id, current_user),
+        "页面已永久删除。", "moderation.pages", status="trash",
+    )  # fmt: skip
+
+
+@bp.get("/pages/<int:page_id>/revisions")
+def page_revisions(page_id: int):
+    """Every revision of a page, newest first; pick two to compare."""
+    page = _page_or_404(page_id)
+    return _render(
+        "moderation/page_revisions.html", page=page,
+        revisions=revisions_of("page", page.id),
+    )  # fmt: skip
+
+
+@bp.get("/pages/<int:page_id>/diff")
+def page_diff(page_id: int):
+    """What changed from revision `a` to revision `b` (404 for a bad number)."""
+    page = _page_or_404(page_id)
+    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    if a is None or b is None:
+        abort(404)
+    try:
+        old, new = get_revision("page", page_id, a), get_revision("page", page_id, b)
+    except NotFound:
+        abort(404)
+    comparison = compare(Snapshot.of(old), Snapshot.of(new))
+    return _render(
+        "moderation/page_diff.html",
+        page=page,
+        old=old,
+        new=new,
+        comparison=comparison,
+        revisions=revisions_of("page", page_id),
+    )
+
+
+@bp.post("/pages/<int:page_id>/revisions/<int:number>/restore")
+def page_revision_restore(page_id: int, number: int):
+    """Bring back an old revision (itself saved as a new revision)."""
+    return _button(
+        lambda: service.restore_revision(page_id, number, current_user),
+        f"已恢复到第 {number} 版。", "moderation.page_edit", page_id=page_id,
+    )  # fmt: skip

@@ -1,0 +1,23 @@
+"""Standalone pages (关于我们, 联系我们, 隐私政策 …) at /page/<slug>/."""
+
+from flask import abort, render_template
+
+from cms.public.views import bp
+from cms.services import pages as page_service
+from cms.services.errors import NotFound
+
+
+@bp.get("/page/<slug>/")
+def page(slug: str):
+    """A published page, with its published ancestors as breadcrumbs and its
+    published children listed under it; drafts and trashed pages are 404."""
+    try:
+        item = page_service.get_published(slug)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "public/page.html",
+        page=item,
+        trail=page_service.breadcrumbs(item),
+        children=page_service.published_children(item),
+    )

@@ -1,0 +1,1 @@
+"""The navigation menu and the friend links."""

@@ -1,0 +1,1 @@
+"""Standalone pages: the service, the editor, the public page."""

@@ -42,8 +42,21 @@ def article(public_id: str):
 
 @bp.get("/category/<slug>/")
 def category(slug: str):
-    """A category's articles (its subcategories' included)."""
-    item = db.one_or_404(select(Category).where(Category.slug == slug))
+    """A category's articles (its subcategories' included). An old slug (a
+    renamed, merged or deleted category) answers 301 to the category it now
+    leads to, with the query string kept; an unknown one 404."""
+    from flask import redirect, url_for
+
+    from cms.services.taxonomy import redirect_target
+
+    item = db.session.scalar(select(Category).where(Category.slug == slug))
+    if item is None:
+        target = redirect_target(slug)
+        if target is None:
+            abort(404)
+        location = url_for("public.category", slug=target)
+        query = request.query_string.decode("utf-8", "replace")
+        return redirect(f"{location}?{query}" if query else location, 301)
     page = _page_of(article_service.in_category(item))
     return render_template("public/list.html", kind="category", item=item, page=page)
 

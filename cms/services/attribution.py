@@ -7,9 +7,13 @@ from typing import Any
 from flask import current_app
 from markupsafe import Markup
 
+from cms.extensions import db
 from cms.models import Article
-from cms.services.settings import current_settings
+from cms.services.articles import visible_articles
+from cms.services.settings import current_settings, spec_for
 from cms.text.notice import render_notice
+
+SAMPLE_ARTICLE = {"contributor": "张三", "title": "示例文章标题"}
 
 
 def canonical_url(article: Article) -> str:
@@ -17,16 +21,33 @@ def canonical_url(article: Article) -> str:
     return f"{current_app.config['SITE_URL']}/{article.public_id}.html"
 
 
-def attribution_for(article: Article) -> Markup:
-    """The `site.reprint_notice` template filled in for this article (escaped HTML)."""
+def attribution_for(article: Article | None, template: str | None = None) -> Markup:
+    """The reprint notice (the `site.reprint_notice` template, or `template`)
+    filled in for this article (escaped HTML); `article` None fills in sample
+    values, for previews on a site without articles."""
     settings = current_settings()
-    values = {
-        "contributor": article.credited,
-        "site_name": settings["site.name"],
-        "canonical_url": canonical_url(article),
-        "title": article.title,
-    }
-    return render_notice(settings["site.reprint_notice"], values, "canonical_url")
+    if article is None:
+        values = SAMPLE_ARTICLE | {
+            "canonical_url": f"{current_app.config['SITE_URL']}/0123456789abcdef.html"
+        }
+    else:
+        values = {
+            "contributor": article.credited,
+            "canonical_url": canonical_url(article),
+            "title": article.title,
+        }
+    values["site_name"] = settings["site.name"]
+    notice = settings["site.reprint_notice"] if template is None else template
+    return render_notice(notice, values, "canonical_url")
+
+
+def preview_notice(template: str) -> Markup:
+    """`template` filled in as the article page would fill it, for the newest
+    article readers can see (sample values on a site without one);
+    InvalidInput when the setting would refuse the template."""
+    checked = spec_for("site.reprint_notice").coerce(template)
+    newest = db.session.scalars(visible_articles().limit(1)).first()
+    return attribution_for(newest, checked)
 
 
 def structured_data(article: Article) -> dict[str, Any]:

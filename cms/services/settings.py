@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -15,12 +15,25 @@ from sqlalchemy import select
 
 from cms.database import write_transaction
 from cms.extensions import db
-from cms.models import Setting
-from cms.services.errors import InvalidInput
+from cms.models import Setting, User
+from cms.services.analytics import check_analytics
+from cms.services.audit import record
+from cms.services.errors import FieldError, InvalidInput
+from cms.services.media import load_image, store_image
+from cms.text.paylinks import check_pay_link
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 NOTICE_FIELDS = {"contributor", "site_name", "canonical_url", "title"}
+LOGO_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
+FAVICON_FORMATS = (*LOGO_FORMATS, "ICO")
+# The settings page's sections, in order: group name -> heading.
+GROUPS = {
+    "site": "站点",
+    "comments": "评论",
+    "tipping": "打赏",
+    "analytics": "统计代码",
+}
 
 
 def _parse_bool(raw: str) -> bool:
@@ -29,7 +42,7 @@ def _parse_bool(raw: str) -> bool:
         return True
     if word in _FALSE:
         return False
-    raise InvalidInput(f"{raw!r} is not a yes/no value (use true or false)")
+    raise InvalidInput(f"“{raw}”不是是/否值（请用 true 或 false）")
 
 
 def _parse_timezone(raw: str) -> str:
@@ -37,22 +50,22 @@ def _parse_timezone(raw: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(
-            f"{raw!r} is not a known time zone (e.g. Asia/Shanghai)"
-        ) from None
+        raise InvalidInput(f"“{raw}”不是已知的时区（例如 Asia/Shanghai）") from None
     return name
 
 
 def _parse_notice(raw: str) -> str:
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(raw) if name}
-    except ValueError as exc:
-        raise InvalidInput(f"the notice template is malformed: {exc}") from None
+    except ValueError:
+        raise InvalidInput(
+            "模板格式有误：花括号不成对（要显示花括号本身，请写 {{ 或 }}）"
+        ) from None
     unknown = names - NOTICE_FIELDS
     if unknown:
         raise InvalidInput(
-            f"unknown placeholder {{{sorted(unknown)[0]}}}; "
-            f"use {', '.join('{' + n + '}' for n in sorted(NOTICE_FIELDS))}"
+            f"未知的占位符 {{{sorted(unknown)[0]}}}；可用的有 "
+            f"{'、'.join('{' + n + '}' for n in sorted(NOTICE_FIELDS))}"
         )
     return raw
 
@@ -62,19 +75,34 @@ def _parse_rules(raw: str) -> str:
     lines = (line.strip() for line in raw.replace("\r\n", "\n").split("\n"))
     rules = "\n".join(line for line in lines if line)
     if len(rules) > 100_000:
-        raise InvalidInput("at most 100,000 characters of rules")
+        raise InvalidInput("规则最多 100,000 个字符")
     return rules
+
+
+def _parse_pay_link(raw: str) -> str:
+    try:
+        return check_pay_link(raw)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 def _parse_line(raw: str) -> str:
     if "\n" in raw.strip():
-        raise InvalidInput("this setting is a single line")
+        raise InvalidInput("只能填写一行")
     return raw.strip()
+
+
+def _parse_text(raw: str) -> str:
+    return raw.replace("\r\n", "\n")
 
 
 @dataclass(frozen=True)
 class SettingSpec:
-    """One setting: its default, how text becomes its value, and what it means."""
+    """One setting: its default, how text becomes its value, and how the
+    settings page shows it (`label`, `help`, `group`; `widget` is "" for a
+    line, yes/no or number as the default's type says, else "textarea",
+    "timezone", "media" (an uploaded picture's key, of `formats`) or
+    "paylink" (a payment link, typed or read from a QR picture))."""
 
     key: str
     default: Any
@@ -82,6 +110,10 @@ class SettingSpec:
     parse: Callable[[str], Any] = field(default=str)
     minimum: int | None = None
     maximum: int | None = None
+    label: str = ""
+    group: str = ""
+    widget: str = ""
+    formats: tuple[str, ...] = ()
 
     def coerce(self, raw: str) -> Any:
         """The typed value for `raw`, or InvalidInput saying what is wrong."""
@@ -91,11 +123,11 @@ class SettingSpec:
             try:
                 value = int(raw.strip())
             except ValueError:
-                raise InvalidInput(f"{raw!r} is not a whole number") from None
+                raise InvalidInput(f"“{raw}”不是整数") from None
             if self.minimum is not None and value < self.minimum:
-                raise InvalidInput(f"must be at least {self.minimum}")
+                raise InvalidInput(f"至少为 {self.minimum}")
             if self.maximum is not None and value > self.maximum:
-                raise InvalidInput(f"must be at most {self.maximum}")
+                raise InvalidInput(f"至多为 {self.maximum}")
             return value
         return self.parse(raw)
 
@@ -106,67 +138,88 @@ class SettingSpec:
         return str(value)
 
 
+def _spec(
+    key: str,
+    default: Any,
+    label: str,
+    help: str = "",
+    parse=_parse_line,
+    **options: Any,
+) -> SettingSpec:
+    options.setdefault("group", key.split(".", 1)[0])
+    return SettingSpec(key, default, help, parse, label=label, **options)
+
+
+_NOTICE_HELP = (
+    "每篇文章下方的署名与转载声明。可用占位符：{contributor} 投稿者、"
+    "{site_name} 网站名称、{canonical_url} 文章网址、{title} 文章标题"
+)
+_ANALYTICS_HELP = (
+    "百度统计、51.la、Google Analytics、Umami 等提供的代码：整段 <script> "
+    "标签或纯 JavaScript，最多 10 KB；外部脚本须为 https:// 地址。"
+    "管理后台与登录页不加载统计代码。"
+)
+
 SPECS: dict[str, SettingSpec] = {
     spec.key: spec
     for spec in [
-        SettingSpec(
-            "site.name",
-            "我的网站",
-            "shown in the header and the attribution",
-            _parse_line,
-        ),
-        SettingSpec(
-            "site.description", "", "the home page's meta description", _parse_line
-        ),
-        SettingSpec(
-            "site.timezone",
-            "Asia/Shanghai",
-            "times are shown in this zone",
-            _parse_timezone,
-        ),
-        SettingSpec(
-            "site.reprint_notice",
-            "本文来自{contributor}投稿，不代表{site_name}立场，如若转载，请注明出处：{canonical_url}",
-            "the attribution block under each article",
-            _parse_notice,
-        ),
-        SettingSpec("site.footer", "", "footer text: ICP 备案号, 公安备案号, links"),
-        SettingSpec("comments.require_approval", False, "hold every comment"),
-        SettingSpec("comments.hold_first", True, "hold an address's first comment"),
-        SettingSpec(
-            "comments.flood_seconds", 15, "minimum gap between comments of one IP",
-            minimum=0, maximum=3600,
-        ),
-        SettingSpec(
-            "comments.min_submit_seconds", 3, "a form sent back sooner is a bot",
-            minimum=0, maximum=600,
-        ),
-        SettingSpec(
-            "comments.max_links", 2, "hold a comment with this many links (0 = off)",
-            minimum=0, maximum=100,
-        ),
-        SettingSpec(
-            "comments.moderation_words", "", "one rule a line: hold", _parse_rules
-        ),
-        SettingSpec(
-            "comments.disallowed", "", "one rule a line: spam", _parse_rules
-        ),
-        SettingSpec(
-            "comments.close_after_days", 0, "close comments on older articles",
-            minimum=0, maximum=36500,
-        ),
-        SettingSpec(
-            "comments.max_depth", 5, "reply nesting shown", minimum=1, maximum=10
-        ),
-        SettingSpec(
-            "moderation.email_digest_minutes", 0,
-            "e-mail editors a digest every N minutes (0 = one message a comment)",
-            minimum=0, maximum=1440,
-        ),
-        SettingSpec(
-            "comments.purge_personal_days", 90, "forget commenters' IP and UA after",
-            minimum=1, maximum=3650,
-        ),
+        _spec("site.name", "我的网站", "网站名称", "显示在页头和转载声明中"),
+        _spec("site.description", "", "网站简介",
+              "页头网站名旁的一句话，也是首页的描述"),
+        _spec("site.timezone", "Asia/Shanghai", "时区",
+              "时间以 UTC 保存，按这个时区显示", _parse_timezone, widget="timezone"),
+        _spec("site.logo", "", "网站标志",
+              "PNG、JPEG、GIF 或 WEBP，不超过 2 MB；显示在页头网站名前",
+              widget="media", formats=LOGO_FORMATS),
+        _spec("site.favicon", "", "网站图标（favicon）",
+              "PNG、JPEG、GIF、WEBP 或 ICO，不超过 2 MB；显示在浏览器标签上",
+              widget="media", formats=FAVICON_FORMATS),
+        _spec("site.footer", "", "页脚文字", "显示在每页底部", _parse_text,
+              widget="textarea"),
+        _spec("site.icp_number", "", "ICP 备案号",
+              "例如 京ICP备12345678号-1，链接到工信部备案系统"),
+        _spec("site.police_number", "", "公安备案号",
+              "例如 京公网安备11010502030143号，链接到公安备案系统"),
+        _spec("site.reprint_notice",
+              "本文来自{contributor}投稿，不代表{site_name}立场，如若转载，请注明出处：{canonical_url}",
+              "转载声明", _NOTICE_HELP, _parse_notice, widget="textarea"),
+        _spec("comments.require_approval", False, "所有评论先审后发",
+              "打开后，每条评论都要编辑批准才显示"),
+        _spec("comments.hold_first", True, "同一邮箱的第一条评论先审",
+              "之后同一邮箱的评论直接显示"),
+        _spec("comments.flood_seconds", 15, "两次评论的最短间隔（秒）",
+              "同一 IP 两次评论至少相隔这么久；0 表示不限制",
+              minimum=0, maximum=3600),
+        _spec("comments.min_submit_seconds", 3, "最短填写时间（秒）",
+              "打开文章后比这更快提交的评论视为机器人；0 表示不检查",
+              minimum=0, maximum=600),
+        _spec("comments.max_links", 2, "链接数上限",
+              "含这么多链接或更多的评论先审；0 表示不检查", minimum=0, maximum=100),
+        _spec("comments.moderation_words", "", "审核规则",
+              "每行一条规则（词语、邮箱、IP 或 IP 段，# 开头的行是注释），"
+              "命中的评论先审", _parse_rules,
+              widget="textarea"),
+        _spec("comments.disallowed", "", "禁止规则",
+              "每行一条规则（同上），命中的评论直接进入垃圾评论",
+              _parse_rules, widget="textarea"),
+        _spec("comments.close_after_days", 0, "自动关闭评论（天）",
+              "发表超过这么多天的文章不再接受评论；0 表示从不关闭",
+              minimum=0, maximum=36500),
+        _spec("comments.max_depth", 5, "回复显示层数", "嵌套回复最多显示几层",
+              minimum=1, maximum=10),
+        _spec("moderation.email_digest_minutes", 0, "待审提醒邮件间隔（分钟）",
+              "每隔这么多分钟给编辑发一封汇总邮件；0 表示每条待审评论发一封",
+              minimum=0, maximum=1440, group="comments"),
+        _spec("comments.purge_personal_days", 90, "评论者 IP 与浏览器信息保留天数",
+              "过期后自动删除", minimum=1, maximum=3650),
+        _spec("tipping.wechat", "", "微信收款链接",
+              "wxp:// 或 https:// 开头；也可以上传收款二维码图片，由系统读出链接",
+              _parse_pay_link, widget="paylink"),
+        _spec("tipping.alipay", "", "支付宝收款链接",
+              "https:// 或 alipays:// 开头；也可以上传收款二维码图片，由系统读出链接",
+              _parse_pay_link, widget="paylink"),
+        _spec("site.analytics", "", "统计代码", _ANALYTICS_HELP, check_analytics,
+              widget="textarea", group="analytics"),
     ]
 }  # fmt: skip
 
@@ -219,17 +272,89 @@ def set_setting(key: str, raw: str) -> Any:
 
 
 def set_settings(values: dict[str, str]) -> None:
-    """Validate every value first, then store them all in one transaction."""
-    typed = {key: spec_for(key).coerce(raw) for key, raw in values.items()}
+    """Validate every value first, then store them all in one transaction
+    (FieldError, naming every refused key, changes nothing)."""
+    typed = _validated(values, {})
     with write_transaction():
         for key, value in typed.items():
-            text = SPECS[key].dump(value)
-            row = db.session.get(Setting, key)
-            if row is None:
-                db.session.add(Setting(key=key, value=text))
-            else:
-                row.value = text
+            _store(key, SPECS[key].dump(value))
     g.pop("cms_settings", None)
+
+
+def update_settings(
+    values: Mapping[str, str],
+    actor: User | None,
+    images: Mapping[str, bytes] | None = None,
+) -> dict[str, dict[str, str]]:
+    """Change several settings at once, as the settings page does, audited.
+
+    `values` maps keys to text as typed. `images` maps keys to uploaded files:
+    for a "media" setting (site.logo, site.favicon) the picture is stored and
+    its key becomes the value; for a "paylink" one (tipping.*) the link read
+    from the QR picture replaces the typed one. Everything is checked before
+    anything is stored: a bad value or file raises FieldError (every
+    error, by key) and changes nothing. Only values that differ from the
+    current ones are written, with one audit entry ("settings", "setting",
+    changes {key: {"from": old text, "to": new text}}) in the same
+    transaction. Returns those changes: empty means nothing written, no entry.
+    """
+    values, errors, pictures = dict(values), {}, {}
+    for key, data in (images or {}).items():
+        try:
+            spec = spec_for(key)
+            if spec.widget == "paylink":
+                values[key] = _link_from_image(data)
+            elif spec.widget == "media":
+                load_image(data, formats=spec.formats)
+                pictures[key] = data
+            else:
+                raise InvalidInput("这一项不能上传文件")
+        except InvalidInput as error:
+            errors[key] = str(error)
+    typed = _validated(values, errors)
+    typed |= {key: store_image(data) for key, data in pictures.items()}
+    with write_transaction():
+        query = select(Setting.key, Setting.value).where(Setting.key.in_(typed))
+        stored = {key: text for key, text in db.session.execute(query)}
+        changes = {}
+        for key, value in typed.items():
+            spec = SPECS[key]
+            old, new = stored.get(key, spec.dump(spec.default)), spec.dump(value)
+            if old != new:
+                changes[key] = {"from": old, "to": new}
+                _store(key, new)
+        if changes:
+            record(actor, "settings", "setting", [], changes)
+    g.pop("cms_settings", None)
+    return changes
+
+
+def _validated(values: Mapping[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    """Every value typed; FieldError with `errors` and each refused value."""
+    typed = {}
+    for key, raw in values.items():
+        try:
+            typed[key] = spec_for(key).coerce(raw)
+        except InvalidInput as error:
+            errors.setdefault(key, str(error))
+    if errors:
+        raise FieldError(errors)
+    return typed
+
+
+def _store(key: str, text: str) -> None:
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=text))
+    else:
+        row.value = text
+
+
+def _link_from_image(data: bytes) -> str:
+    # Imported here: the tipping service reads the settings through this module.
+    from cms.services.tipping import link_from_image
+
+    return link_from_image(data)
 
 
 def listed_settings() -> list[tuple[str, str]]:

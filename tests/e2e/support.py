@@ -121,3 +121,35 @@ def own_site(database: Path, seed: Callable[[], Any], **config) -> Iterator[tupl
         thread.join(timeout=5)
         with app.app_context():
             db.engine.dispose()
+
+
+# axe-core's run over the page: every violation with its impact and (up to
+# five) offending nodes.
+RUN_AXE = """async (context) => {
+    const result = await axe.run(context || document, {resultTypes: ['violations']});
+    return result.violations.map(v => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.slice(0, 5)
+            .map(n => n.target.join(' ') + ': ' + n.failureSummary),
+    }));
+}"""
+
+
+def inject_axe(page) -> None:
+    """Load axe-core into the page. It is evaluated through the DevTools
+    protocol, not added as a <script>: the site's Content-Security-Policy
+    (rightly) refuses scripts without its nonce, and stays on for the test."""
+    page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;undefined")
+
+
+def serious_axe_violations(page, context: str | None = None) -> list[str]:
+    """axe-core's serious and critical violations on the loaded page (or in
+    the element `context` selects), one readable line each."""
+    inject_axe(page)
+    return [
+        f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"])
+        for v in page.evaluate(RUN_AXE, context)
+        if v["impact"] in ("serious", "critical")
+    ]

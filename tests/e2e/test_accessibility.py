@@ -2,21 +2,10 @@
 
 import pytest
 
-from tests.e2e.support import AXE_JS, PHONE, require_browser
+from tests.e2e.support import AXE_JS, PHONE, require_browser, serious_axe_violations
 
 require_browser()
 pytestmark = pytest.mark.browser
-
-RUN_AXE = """async () => {
-    const result = await axe.run(document, {resultTypes: ['violations']});
-    return result.violations.map(v => ({
-        id: v.id,
-        impact: v.impact,
-        help: v.help,
-        nodes: v.nodes.slice(0, 5)
-            .map(n => n.target.join(' ') + ': ' + n.failureSummary),
-    }));
-}"""
 
 
 @pytest.fixture
@@ -45,15 +34,9 @@ def test_no_serious_accessibility_violations(
     }[which]
     page.emulate_media(color_scheme=scheme)
     page.goto(live_server.url(path))
-    page.add_script_tag(path=axe_path)
+    bad = serious_axe_violations(page)
 
-    violations = page.evaluate(RUN_AXE)
-
-    bad = [v for v in violations if v["impact"] in ("serious", "critical")]
-    assert not bad, "\n".join(
-        f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"])
-        for v in bad
-    )
+    assert not bad, "\n".join(bad)
 
 
 def test_phone_width_has_no_serious_violations_either(
@@ -62,10 +45,6 @@ def test_phone_width_has_no_serious_violations_either(
     page.set_viewport_size(PHONE)
     page.emulate_media(color_scheme="dark")
     page.goto(live_server.url(reference_path))
-    page.add_script_tag(path=axe_path)
+    bad = serious_axe_violations(page)
 
-    violations = page.evaluate(RUN_AXE)
-
-    assert not [v for v in violations if v["impact"] in ("serious", "critical")], (
-        violations
-    )
+    assert not bad, "\n".join(bad)

@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.support import AXE_JS, DESKTOP, own_site, require_browser
+from tests.e2e.support import (
+    AXE_JS,
+    DESKTOP,
+    own_site,
+    require_browser,
+    serious_axe_violations,
+)
 
 require_browser()
 pytestmark = pytest.mark.browser
@@ -21,15 +27,6 @@ SHOTS = Path("/tmp/shots")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PASSWORD = "correct horse battery staple"
 PHONE_390 = {"width": 390, "height": 844}
-
-RUN_AXE = """async () => {
-    const result = await axe.run(document, {resultTypes: ['violations']});
-    return result.violations.map(v => ({
-        id: v.id, impact: v.impact, help: v.help,
-        nodes: v.nodes.slice(0, 5)
-            .map(n => n.target.join(' ') + ': ' + n.failureSummary),
-    }));
-}"""
 
 
 @dataclass(frozen=True)
@@ -227,15 +224,9 @@ def test_queue_has_no_serious_accessibility_violations(
     page.emulate_media(color_scheme=scheme)
     _log_in(page, moderation_site)
     page.locator("details.row-reply").first.locator("summary").click()
-    page.add_script_tag(path=str(AXE_JS))
+    bad = serious_axe_violations(page)
 
-    violations = page.evaluate(RUN_AXE)
-
-    bad = [v for v in violations if v["impact"] in ("serious", "critical")]
-    assert not bad, "\n".join(
-        f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"])
-        for v in bad
-    )
+    assert not bad, "\n".join(bad)
 
 
 def test_screenshots_of_the_queue_and_dashboard(moderation_site, context):

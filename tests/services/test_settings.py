@@ -78,7 +78,7 @@ def test_yes_no_values_are_parsed(ctx, extra_specs, raw, expected):
 
 @pytest.mark.parametrize("raw", ["maybe", "", "2", "yess", "truefalse"])
 def test_a_bad_yes_no_value_is_refused(ctx, extra_specs, raw):
-    with pytest.raises(InvalidInput, match="yes/no"):
+    with pytest.raises(InvalidInput, match="是/否"):
         service.set_setting("test.flag", raw)
     assert stored() == {}
 
@@ -93,8 +93,8 @@ def test_numbers_are_parsed_and_bounded(ctx, extra_specs):
 
 @pytest.mark.parametrize(
     ("raw", "message"),
-    [("abc", "whole number"), ("1.5", "whole number"), ("", "whole number"),
-     ("-1", "at least 0"), ("3601", "at most 3600")],
+    [("abc", "不是整数"), ("1.5", "不是整数"), ("", "不是整数"),
+     ("-1", "至少为 0"), ("3601", "至多为 3600")],
 )  # fmt: skip
 def test_a_bad_number_is_refused(ctx, extra_specs, raw, message):
     with pytest.raises(InvalidInput, match=message):
@@ -123,7 +123,7 @@ def test_known_time_zones_are_accepted(ctx, zone):
     "zone", ["Mars/Olympus", "", "Asia/Shang hai", "../../etc/passwd", "/etc/localtime"]
 )
 def test_unknown_time_zones_are_refused(ctx, zone):
-    with pytest.raises(InvalidInput, match="time zone"):
+    with pytest.raises(InvalidInput, match="时区"):
         service.set_setting("site.timezone", zone)
     assert stored() == {}
 
@@ -144,11 +144,11 @@ def test_notices_with_known_placeholders_are_accepted(ctx, template):
 
 @pytest.mark.parametrize(
     ("template", "message"),
-    [("来自{author}", "unknown placeholder {author}"),
-     ("{0}", "unknown placeholder {0}"),
-     ("{contributor.__class__}", "unknown placeholder"),
-     ("{contributor", "malformed"),
-     ("多余的 }", "malformed")],
+    [("来自{author}", "未知的占位符 {author}"),
+     ("{0}", "未知的占位符 {0}"),
+     ("{contributor.__class__}", "未知的占位符"),
+     ("{contributor", "花括号不成对"),
+     ("多余的 }", "花括号不成对")],
 )  # fmt: skip
 def test_notices_with_unknown_or_broken_placeholders_are_refused(
     ctx, template, message
@@ -159,7 +159,7 @@ def test_notices_with_unknown_or_broken_placeholders_are_refused(
 
 
 def test_single_line_settings_refuse_several_lines(ctx):
-    with pytest.raises(InvalidInput, match="single line"):
+    with pytest.raises(InvalidInput, match="只能填写一行"):
         service.set_setting("site.name", "第一行\n第二行")
     assert stored() == {}
 

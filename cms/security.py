@@ -1,0 +1,80 @@
+"""Security headers on every answer; the Content-Security-Policy and its nonce.
+
+Every HTML answer carries a policy without 'unsafe-inline' or 'unsafe-eval':
+a script runs when it comes from our own origin or carries this request's
+nonce, a fresh random value per request (templates write
+`nonce="{{ csp_nonce() }}"` on every `<script>`). The site's analytics code is
+served as nonced scripts by `analytics_tags()`, and the page that serves it
+(and only that page) allows the hosts the code loads from and reports to.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, g, has_request_context, request
+from markupsafe import Markup
+
+from cms.services.analytics import AnalyticsCode, analytics_code
+from cms.services.settings import current_settings
+
+# Areas whose visitors are the site's own staff: no analytics there.
+UNTRACKED_BLUEPRINTS = frozenset({"moderation", "auth", "email_actions"})
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "SAMEORIGIN",
+}
+
+
+def csp_nonce() -> str:
+    """This request's nonce (made on first use; one value per request)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def analytics_tags() -> Markup:
+    """The analytics scripts for this page, nonced; nothing on the staff's
+    pages (moderation area, login) or when no code is set."""
+    if not has_request_context() or request.blueprint in UNTRACKED_BLUEPRINTS:
+        return Markup("")
+    code = analytics_code(current_settings()["site.analytics"])
+    if not code.scripts:
+        return Markup("")
+    g.csp_analytics = code
+    return code.render(csp_nonce())
+
+
+def content_security_policy(nonce: str, analytics: AnalyticsCode | None) -> str:
+    """The policy of one HTML answer; `analytics` is the code the page serves."""
+    scripts = analytics.script_hosts if analytics else ()
+    connects = analytics.connect_hosts if analytics else ()
+    directives = [
+        "default-src 'self'",
+        " ".join(["script-src 'self'", f"'nonce-{nonce}'", *scripts]),
+        "style-src 'self'",
+        "img-src 'self' data: https:",
+        " ".join(["connect-src 'self'", *connects]),
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    ]
+    return "; ".join(directives)
+
+
+def _add_headers(response):
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            csp_nonce(), g.get("csp_analytics")
+        )
+    return response
+
+
+def register_security(app: Flask) -> None:
+    """Add the security headers to every answer (the policy to HTML ones)."""
+    app.after_request(_add_headers)

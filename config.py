@@ -37,6 +37,8 @@ class Config:
     ARTICLES_PER_PAGE = 10
     # Failed logins allowed per client address before /auth/login answers 429.
     LOGIN_FAILURE_LIMIT = "5 per minute;30 per hour"
+    # Requests for a password-reset e-mail allowed per client address.
+    PASSWORD_RESET_LIMIT = "5 per minute"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

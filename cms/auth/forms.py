@@ -1,8 +1,8 @@
-"""Forms of the auth blueprint."""
+"""Forms of the auth blueprint: login, forgotten password, new password."""
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -23,3 +23,36 @@ class LoginForm(FlaskForm):
         ],
     )
     remember = BooleanField("记住我")
+
+
+class ForgotForm(FlaskForm):
+    """Who forgot their password: a username or an e-mail address."""
+
+    identifier = StringField(
+        "用户名或邮箱",
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[
+            DataRequired(message="请输入用户名或邮箱"),
+            Length(max=254, message="最多 254 个字符"),
+        ],
+    )
+
+
+class ResetForm(FlaskForm):
+    """A new password, twice (the rules are the service's)."""
+
+    password = PasswordField(
+        "新密码",
+        validators=[
+            DataRequired(message="请输入新密码"),
+            Length(max=1024, message="密码最多 1024 个字符"),
+        ],
+        description="至少 10 个字符，不能是常见密码",
+    )
+    confirm = PasswordField(
+        "再次输入新密码",
+        validators=[
+            DataRequired(message="请再次输入新密码"),
+            EqualTo("password", message="两次输入的密码不一致"),
+        ],
+    )

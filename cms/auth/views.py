@@ -1,16 +1,35 @@
-"""Login and logout."""
+"""Login, logout, and a forgotten password's reset by e-mail."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from cms.auth.decorators import safe_next
-from cms.auth.forms import LoginForm
+from cms.auth.forms import ForgotForm, LoginForm, ResetForm
 from cms.extensions import limiter, login_manager
+from cms.services.errors import FieldError, ServiceError
+from cms.services.mail import mail_configured
+from cms.services.password_reset import (
+    LinkExpired,
+    LinkUsed,
+    read_token,
+    request_reset,
+    reset_password,
+)
 from cms.services.users import authenticate, load_session_user
 
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = "用户名或密码不正确"
+FORGOT_SENT = "如果该账号存在并设置了邮箱，重置链接已发送"
 
 
 @login_manager.user_loader
@@ -24,6 +43,10 @@ login_manager.login_message = "请先登录"
 
 def _failure_limit() -> str:
     return current_app.config["LOGIN_FAILURE_LIMIT"]
+
+
+def _forgot_limit() -> str:
+    return current_app.config["PASSWORD_RESET_LIMIT"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -42,9 +65,12 @@ def login():
         if user is not None:
             login_user(user, remember=form.remember.data)
             return redirect(next_url or url_for("moderation.dashboard"), 303)
-    if request.method == "POST":
-        return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
-    return render_template("auth/login.html", form=form, error=None)
+    failed = request.method == "POST"
+    page = render_template(
+        "auth/login.html", form=form, error=LOGIN_FAILED if failed else None,
+        can_reset=mail_configured(),
+    )  # fmt: skip
+    return page, 401 if failed else 200
 
 
 @bp.post("/logout")
@@ -52,3 +78,62 @@ def logout():
     """Log out and go home (CSRFProtect refuses a POST without its token)."""
     logout_user()
     return redirect(url_for("public.index"), 303)
+
+
+def _private(body: str, status: int = 200):
+    """A page about a secret link: never cached, never sent on as a Referer."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(_forgot_limit, methods=["POST"])
+def forgot():
+    """Ask for a reset link by username or e-mail. A valid POST answers the
+    same page and status (200) whether or not such an account exists, and
+    mails only an active account with an address. Without MAIL_URL the page
+    says to ask an administrator and sends nothing."""
+    enabled = mail_configured()
+    form = ForgotForm()
+    sent = enabled and form.validate_on_submit()
+    if sent:
+        request_reset(form.identifier.data)
+    page = render_template(
+        "auth/forgot.html", form=form, enabled=enabled, sent=sent, message=FORGOT_SENT
+    )
+    return _private(page, 400 if form.errors else 200)
+
+
+def _refused(error: ServiceError):
+    """410 for a link used already; 400 for an expired, altered or stale one."""
+    status, title = 400, "链接无效"
+    if isinstance(error, LinkUsed):
+        status, title = 410, "链接已使用"
+    elif isinstance(error, LinkExpired):
+        title = "链接已过期"
+    page = render_template(
+        "auth/link_error.html", code=status, title=title, message=str(error)
+    )
+    return _private(page, status)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    """A reset link: GET shows the form (and changes nothing); POST with a
+    strong new password sets it, ends every session of the account, spends
+    the link and answers 303 to the login page."""
+    form = ResetForm()
+    try:
+        user = read_token(token)
+        if form.validate_on_submit():
+            reset_password(token, form.password.data)
+            flash("密码已重置，请用新密码登录。", "success")
+            return redirect(url_for("auth.login"), 303)
+    except FieldError as error:
+        form.password.errors = [*form.password.errors, *error.errors.values()]
+    except ServiceError as error:
+        return _refused(error)
+    page = render_template("auth/reset.html", form=form, user=user)
+    return _private(page, 400 if form.errors else 200)

@@ -13,6 +13,7 @@ from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
+from jinja2 import Environment
 
 from cms.models import utcnow
 from cms.services.settings import current_settings
@@ -163,3 +164,15 @@ def send_mail(mails: Sequence[Mail]) -> int:
             server.host, server.port, sent, len(mails), error,
         )  # fmt: skip
     return sent
+
+
+def mail_templates() -> Environment:
+    """The app's templates as plain text: no escaping, block tags eat their
+    line (templates/email/*.txt)."""
+    env = current_app.extensions.get("cms_mail_templates")
+    if env is None:
+        env = current_app.jinja_env.overlay(
+            autoescape=False, trim_blocks=True, lstrip_blocks=True
+        )
+        current_app.extensions["cms_mail_templates"] = env
+    return env

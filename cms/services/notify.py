@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from jinja2 import Environment
 from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -22,7 +21,7 @@ from cms.services.action_links import (
     link_url,
 )
 from cms.services.attribution import canonical_url
-from cms.services.mail import Mail, mail_configured, send_mail
+from cms.services.mail import Mail, mail_configured, mail_templates, send_mail
 from cms.services.settings import current_settings
 from cms.text.reasons import reason_label
 
@@ -79,22 +78,10 @@ def _item(comment: Comment, editor: User) -> HeldItem:
     )
 
 
-def _templates() -> Environment:
-    """The app's templates as plain text: no escaping, block tags eat their
-    line (templates/email/*.txt)."""
-    env = current_app.extensions.get("cms_mail_templates")
-    if env is None:
-        env = current_app.jinja_env.overlay(
-            autoescape=False, trim_blocks=True, lstrip_blocks=True
-        )
-        current_app.extensions["cms_mail_templates"] = env
-    return env
-
-
 def _render(name: str, **context) -> str:
     site = current_settings()["site.name"]
     queue_url = current_app.config["SITE_URL"] + QUEUE_PATH
-    template = _templates().get_template(name)
+    template = mail_templates().get_template(name)
     return template.render(
         site_name=site, queue_url=queue_url, link_days=LINK_MAX_AGE.days, **context
     )

@@ -16,6 +16,7 @@ from cms.services.comments import comments_open
 from cms.services.form_tokens import issue_comment_token
 from cms.services.settings import current_settings
 from cms.services.threads import comment_thread, visible_comment
+from cms.services.tipping import pay_links_for
 
 
 def fresh_form_token(article: Article) -> str:
@@ -67,5 +68,6 @@ def render_article_page(
         form_message=message,
         reply_target=reply_target,
         comments_open=comments_open(article),
+        tip=pay_links_for(article),
     )
     return html, status

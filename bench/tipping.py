@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""The tip box's QR images: the time to draw one QR SVG, and requests/s for a
+cached QR image against /healthz under real load (gunicorn, 2 workers, SQLite
+with the demo site; wrk alternating between the two in short rounds).
+
+Prints the median (and p95) milliseconds per SVG drawn with segno, then the
+requests/s and p99 of each URL and the ratio qr / healthz (goal: >= 0.9).
+wrk sends no If-None-Match: every request gets the whole SVG (the view keeps
+it in memory; what it still does per request is one query checking that the
+link is still in use). Exit status 0 whether or not the goal is met; 1 when a
+response was not 2xx/3xx or the server or wrk failed.
+
+    .venv/bin/python bench/tipping.py            # 3 rounds x 10 s
+    .venv/bin/python bench/tipping.py --smoke    # 1 round x 2 s
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import ROOT, WRK, Server, WrkResult, run_wrk, venv_bin
+
+GOAL = 0.9
+KINDS = ("healthz", "qr")
+# Typical payloads: WeChat's wxp:// code and an Alipay qr.alipay.com link,
+# and the longest link the CMS accepts.
+SAMPLE_LINKS = (
+    "wxp://f2f0K5Y2abcdefghijklmnopqrstuvwxyz012",
+    "https://qr.alipay.com/fkx12345abcdefghijklmn",
+    "https://qr.alipay.com/" + "a" * (512 - len("https://qr.alipay.com/")),
+)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, help="seconds a round (default 10)")
+    parser.add_argument("--rounds", type=int, help="rounds of each (default 3)")
+    parser.add_argument("--warmup", type=int, help="seconds of each first (2)")
+    parser.add_argument("--draws", type=int, default=300, help="SVGs timed (300)")
+    parser.add_argument("--connections", type=int, default=16, help="default 16")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument("--timeout", type=int, default=10, help="wrk timeout (10 s)")
+    parser.add_argument("--smoke", action="store_true", help="1 round of 2 s")
+    args = parser.parse_args(argv)
+    defaults = (2, 1, 0) if args.smoke else (10, 3, 2)
+    for name, value in zip(("duration", "rounds", "warmup"), defaults, strict=True):
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    if min(args.rounds, args.duration, args.connections, args.draws) < 1:
+        parser.error("--rounds, --duration, --connections, --draws must be >= 1")
+    return args
+
+
+def time_drawing(draws: int) -> None:
+    """Median and p95 ms of cms.services.tipping.qr_svg, per sample link."""
+    from cms.services.tipping import qr_svg
+
+    print(f"drawing: qr_svg (segno, error M, quiet zone 4), {draws} draws per link")
+    for link in SAMPLE_LINKS:
+        qr_svg(link)  # imports and tables warmed
+        times = []
+        for _ in range(draws):
+            started = time.perf_counter()
+            svg = qr_svg(link)
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        shown = link if len(link) < 50 else f"{link[:30]}... ({len(link)} chars)"
+        print(
+            f"  {shown:<50} median={statistics.median(times):6.3f} ms  "
+            f"p95={p95:6.3f} ms  svg={len(svg)} bytes"
+        )
+
+
+def build_site(database: Path) -> list[str]:
+    """The demo site on a migrated SQLite file; returns its QR image paths."""
+    import flask_migrate
+
+    from cms import create_app
+    from cms.extensions import db
+    from cms.services.demo import seed_demo
+    from cms.services.settings import get_setting
+    from cms.services.tipping import qr_key
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(ROOT / "migrations"))
+        seed_demo()
+        links = [get_setting("tipping.wechat"), get_setting("tipping.alipay")]
+        db.engine.dispose()
+    return [f"/tip/{qr_key(link)}.svg" for link in links if link]
+
+
+def describe(result: WrkResult) -> str:
+    extra = f"  non-2xx={result.non_2xx}" if result.non_2xx else ""
+    if any(result.socket_errors.values()):
+        extra += f"  socket errors={result.socket_errors}"
+    return (
+        f"rps={result.rps:9.1f}  p50={result.p50_ms:7.2f} ms  "
+        f"p99={result.p99_ms:7.2f} ms  n={result.requests}{extra}"
+    )
+
+
+def measure(args, server: Server, paths: dict[str, Path]) -> dict[str, list]:
+    """Warm both up, then alternate healthz, qr, healthz, qr ..."""
+
+    def load(kind: str, seconds: int) -> WrkResult:
+        server.settle()
+        return run_wrk(
+            server.url, paths[kind], seconds, args.connections, args.threads,
+            args.timeout,
+        )  # fmt: skip
+
+    if args.warmup > 0:
+        for kind in KINDS:
+            load(kind, args.warmup)
+    results: dict[str, list[WrkResult]] = {kind: [] for kind in KINDS}
+    for n in range(1, args.rounds + 1):
+        for kind in KINDS:
+            result = load(kind, args.duration)
+            results[kind].append(result)
+            print(f"round {n}/{args.rounds}  {kind:<8} {describe(result)}", flush=True)
+    return results
+
+
+def report(results: dict[str, list[WrkResult]]) -> int:
+    """The summary; 1 when a response was not 2xx/3xx or a kind got none."""
+    rps = {}
+    print()
+    print("summary (rps over all rounds; p99 = median of rounds)")
+    for kind, runs in results.items():
+        rps[kind] = sum(r.requests for r in runs) / sum(r.seconds for r in runs)
+        p99 = statistics.median(r.p99_ms for r in runs)
+        print(f"  {kind:<8} rps={rps[kind]:9.1f}  p99={p99:7.2f} ms")
+    failed = 0
+    if rps["healthz"] > 0 and rps["qr"] > 0:
+        ratio = rps["qr"] / rps["healthz"]
+        verdict = "MET" if ratio >= GOAL else "NOT MET"
+        print(f"  ratio qr/healthz = {ratio:.3f} (goal >= {GOAL}) {verdict}")
+    else:
+        print("FAIL: a URL got no answer at all; no ratio")
+        failed = 1
+    for kind, runs in results.items():
+        non_2xx = sum(r.non_2xx for r in runs)
+        if non_2xx:
+            print(f"FAIL: {non_2xx} {kind} responses were not 2xx or 3xx")
+            failed = 1
+    return failed
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    time_drawing(args.draws)
+    for tool in (WRK, venv_bin("gunicorn")):
+        if not tool.exists():
+            print(f"error: {tool} is missing", file=sys.stderr)
+            return 1
+    print(
+        f"\nserving: {args.rounds} x {args.duration} s each, wrk -t{args.threads} "
+        f"-c{args.connections}, gunicorn --workers {args.workers}, "
+        f"{os.cpu_count()} CPUs (shared by wrk and the server)"
+    )
+    with tempfile.TemporaryDirectory(prefix="cms-bench-tipping-") as tmp:
+        workdir = Path(tmp)
+        database = workdir / "site.sqlite"
+        qr_paths = build_site(database)
+        paths = {"healthz": workdir / "healthz.txt", "qr": workdir / "qr.txt"}
+        paths["healthz"].write_text("/healthz\n")
+        paths["qr"].write_text("".join(f"{p}\n" for p in qr_paths))
+        print(f"paths: /healthz and {', '.join(qr_paths)} (random per request)")
+        with Server(database, args.workers, workdir / "gunicorn.log") as server:
+            print(f"server: {' '.join(server.command)} at {server.url}")
+            try:
+                results = measure(args, server, paths)
+            except RuntimeError as exc:
+                print(f"error: {exc}\n--- server log ---\n{server.log_tail()}")
+                return 1
+        return report(results)
+
+
+def _terminate(signum, _frame):
+    raise KeyboardInterrupt  # unwind through the `with` blocks: server stopped
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

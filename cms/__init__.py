@@ -29,9 +29,11 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
     from cms.cli import register_cli
     from cms.errors import register_error_handlers
+    from cms.security import register_security
     from cms.templating import register_template_helpers
 
     register_error_handlers(app)
+    register_security(app)
     register_template_helpers(app)
     register_cli(app)
     return app
@@ -84,9 +86,11 @@ def _register_blueprints(app: Flask) -> None:
     from cms.email_actions import bp as email_actions_bp
     from cms.moderation import bp as moderation_bp
     from cms.public import bp as public_bp
+    from cms.tipping import bp as tipping_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(comments_bp, url_prefix="/comments")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(email_actions_bp, url_prefix="/moderation-mail")
+    app.register_blueprint(tipping_bp, url_prefix="/tip")

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup
 
+from cms.security import analytics_tags, csp_nonce
+from cms.services.menus import menu_links
 from cms.services.settings import current_settings
 from cms.text.comment_text import render_comment
 from cms.text.identicon import identicon_svg
@@ -55,6 +57,11 @@ def identicon(email: str) -> Markup:
     return identicon_svg(email or "", current_app.config["SECRET_KEY"].encode())
 
 
+def media_url(key: str) -> str:
+    """The URL of an uploaded file (cms.services.media key)."""
+    return url_for("public.media", key=key)
+
+
 def register_template_helpers(app: Flask) -> None:
     """Add the filters and globals above to the app's Jinja environment."""
     app.add_template_filter(localtime)
@@ -63,6 +70,10 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(render_comment, "comment_html")
     app.add_template_global(absolute_url)
     app.add_template_global(canonical_for_request)
+    app.add_template_global(media_url)
+    app.add_template_global(menu_links, "site_menu")
+    app.add_template_global(csp_nonce)
+    app.add_template_global(analytics_tags)
 
     @app.context_processor
     def _site():

@@ -161,10 +161,10 @@ def test_setting_set_and_get_yes_no_and_numbers(app, runner):
 
 @pytest.mark.parametrize(
     ("key", "value", "message"),
-    [("comments.flood_seconds", "abc", "whole number"),
-     ("comments.require_approval", "maybe", "yes/no"),
-     ("site.timezone", "Mars/Olympus", "time zone"),
-     ("site.reprint_notice", "来自{author}", "placeholder")],
+    [("comments.flood_seconds", "abc", "不是整数"),
+     ("comments.require_approval", "maybe", "是/否"),
+     ("site.timezone", "Mars/Olympus", "时区"),
+     ("site.reprint_notice", "来自{author}", "占位符")],
 )  # fmt: skip
 def test_setting_set_refuses_a_bad_value_and_stores_nothing(
     app, runner, key, value, message
@@ -221,7 +221,10 @@ def test_seed_demo_twice_adds_nothing_the_second_time(app, runner):
     assert after_first["Category"] == 8
     second = cms(runner, "seed-demo")
     assert second.exit_code == 0
-    assert second.stdout == "demo: 0 article(s) and 0 setting(s) added\n"
+    assert second.stdout == (
+        "demo: 0 article(s) and 0 setting(s) added; "
+        "0 page(s) and 0 menu link(s) added\n"
+    )
     assert _counts(app) == after_first
 
 

@@ -2,7 +2,19 @@
 
 # The area is one blueprint (one guard) whose routes live in feature modules;
 # importing them here adds their routes to it.
-from cms.moderation import commenters, queue, rows  # noqa: F401
+from cms.moderation import (  # noqa: F401
+    audit,
+    categories,
+    commenters,
+    menus,
+    pages,
+    posts,
+    profile,
+    queue,
+    rows,
+    settings_page,
+    users,
+)
 from cms.moderation.views import bp
 
 __all__ = ["bp"]

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Setting, User
 from cms.services.articles import ArticleDraft, create_article
+from cms.services.demo_pages import seed_demo_pages
 from cms.services.settings import set_settings
 from cms.services.users import create_user
 
@@ -30,6 +31,9 @@ DEMO_SETTINGS = {
     "site.name": "资源分享网",
     "site.description": "实用的生活、理财与数码知识分享",
     "site.footer": "© 资源分享网 · 京ICP备00000000号-1（示例）",
+    # Demo pay links (not real accounts), so the demo shows the tip box.
+    "tipping.wechat": "wxp://f2f0-demo-not-a-real-payment-code",
+    "tipping.alipay": "https://qr.alipay.com/fkx-demo-not-a-real-code",
 }
 
 
@@ -109,4 +113,9 @@ def seed_demo() -> str:
     missing = {k: v for k, v in wanted.items() if k not in stored}
     if missing:
         set_settings(missing)
-    return f"demo: {len(drafts)} article(s) and {len(missing)} setting(s) added"
+    # After the articles: the menu links the categories with most articles.
+    pages = seed_demo_pages(owner=_author("管理员"))
+    return (
+        f"demo: {len(drafts)} article(s) and {len(missing)} setting(s) added; "
+        + pages.removeprefix("demo: ")
+    )

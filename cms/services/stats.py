@@ -33,11 +33,12 @@ def site_today(now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(_site_zone()).date()
 
 
-def total_views() -> int:
-    """All views of all articles so far."""
-    return int(
-        db.session.scalar(select(func.coalesce(func.sum(Article.view_count), 0)))
-    )
+def total_views(owner_id: int | None = None) -> int:
+    """All views so far of every article (or of one owner's articles)."""
+    query = select(func.coalesce(func.sum(Article.view_count), 0))
+    if owner_id is not None:
+        query = query.where(Article.owner_id == owner_id)
+    return int(db.session.scalar(query))
 
 
 def snapshot_daily_views(now: datetime | None = None) -> bool:
@@ -73,13 +74,16 @@ class Overview:
     total_views: int
 
 
-def site_overview() -> Overview:
-    """Counts in two aggregate queries, whatever the number of articles."""
-    rows = db.session.execute(
-        select(Article.status, func.count()).group_by(Article.status)
-    ).all()
-    by_status = {status: 0 for status in ArticleStatus} | dict(rows)
-    return Overview(by_status=by_status, total_views=total_views())
+def site_overview(owner_id: int | None = None) -> Overview:
+    """Article counts by status and the total views, of the whole site or of
+    one owner's articles; two aggregate queries, whatever the number."""
+    counts = select(Article.status, func.count()).group_by(Article.status)
+    if owner_id is not None:
+        counts = counts.where(Article.owner_id == owner_id)
+    by_status = {status: 0 for status in ArticleStatus} | dict(
+        db.session.execute(counts).all()
+    )
+    return Overview(by_status=by_status, total_views=total_views(owner_id))
 
 
 def dashboard(now: datetime | None = None, views: int | None = None) -> Dashboard:

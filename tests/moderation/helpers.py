@@ -114,7 +114,7 @@ def browser_submit(client, soup, button, path: str):
             )
             data.add(name, chosen.get("value", chosen.get_text()))
         elif element.name == "textarea":
-            data.add(name, element.get_text().removeprefix("\n"))
+            data.add(name, element.get_text().replace("\r\n", "\n").removeprefix("\n"))
         elif kind in ("checkbox", "radio"):
             if element.has_attr("checked"):
                 data.add(name, element.get("value", "on"))

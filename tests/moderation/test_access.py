@@ -1,6 +1,6 @@
 """The moderation area's guard, walked over every rule of the URL map:
-anonymous visitors go to the login page, contributors enter the dashboard
-only (403 everywhere else), editors and admins get every page."""
+anonymous visitors go to the login page; each role gets exactly the routes
+open to it (cms.moderation.views.allowed_roles) and 403 everywhere else."""
 
 from __future__ import annotations
 
@@ -11,47 +11,22 @@ from bs4 import BeautifulSoup
 
 from cms.models import Role
 from cms.moderation.views import OPEN_TO, allowed_roles
-from cms.services.moderation import apply_action
-from tests.moderation.helpers import add_comment, statuses
+from tests.moderation.helpers import statuses
+from tests.moderation.routes import (
+    SAMPLES,
+    make_targets,
+    moderation_rules,
+    permitted,
+    request_for,
+    sample_paths,
+)
 
-# What each route needs to answer 200 (GET) or 303 (POST) for a moderator:
-# query string and form data; "{comment}" and "{entry}" are filled in. A route
-# missing here fails test_every_route_is_in_the_matrix: add it.
-SAMPLES: dict[str, dict] = {
-    "moderation.dashboard": {},
-    "moderation.comment_queue": {"query": {"status": "pending"}},
-    "moderation.bulk_action": {"data": {"ids": "{comment}", "action": "approve"}},
-    "moderation.undo_action": {"data": {"entry_id": "{entry}"}},
-    "moderation.empty_bin": {"data": {"status": "trash"}},
-    "moderation.reply": {"data": {"body": "谢谢你的留言。"}},
-    "moderation.edit": {"data": {"body": "改过的评论内容", "next": ""}},
-    "moderation.ban": {"data": {"by_email": "y", "spam_pending": "y"}},
-    "moderation.commenters": {"query": {"email": "reader@example.cn"}},
-    "moderation.export": {"query": {"email": "reader@example.cn"}},
-    "moderation.erase": {
-        "data": {"email": "nobody@example.cn", "mode": "personal", "confirm": "y"}
-    },
-}
-
-
-def moderation_rules(app) -> list[tuple[str, str, set[str]]]:
-    """(endpoint, path, methods) for every rule of the moderation blueprint,
-    each URL argument given the value 1 (the guard answers before any lookup)."""
-    found = []
-    adapter = app.url_map.bind("cms.test")
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("moderation."):
-            path = adapter.build(rule.endpoint, {name: 1 for name in rule.arguments})
-            found.append((rule.endpoint, path, set(rule.methods - {"HEAD", "OPTIONS"})))
-    return found
-
-
-def moderation_requests(app) -> list[tuple[str, str]]:
-    """(method, path): GET where the route has it, else its other method."""
-    return [
-        ("GET" if "GET" in methods else sorted(methods)[0], path)
-        for _, path, methods in moderation_rules(app)
-    ]
+EVERYONE = {
+    "moderation.dashboard", "moderation.posts", "moderation.post_new",
+    "moderation.post_edit", "moderation.post_preview", "moderation.post_trash",
+    "moderation.post_restore", "moderation.profile", "moderation.change_password",
+}  # fmt: skip
+ADMINS_ONLY = {"moderation.users", "moderation.user_edit", "moderation.audit"}
 
 
 def assert_sent_to_login(response, path: str) -> None:
@@ -62,49 +37,36 @@ def assert_sent_to_login(response, path: str) -> None:
     assert parse_qs(location.query) == {"next": [path]}, path
 
 
-def fill(sample: dict, comment_id: int, entry_id: int) -> dict[str, str]:
-    return {
-        key: value.format(comment=comment_id, entry=entry_id)
-        for key, value in sample.items()
-    }
-
-
 @pytest.fixture
-def targets(app, article):
-    """A pending comment and an undoable action (its audit entry)."""
+def targets(app, contributor):
     with app.app_context():
-        comment = add_comment(article)
-        other = add_comment(article)
-        entry = apply_action([other.id], "spam", None).entry
-        return comment.id, entry.id
+        return make_targets(contributor)
 
 
 def test_every_route_is_in_the_matrix(app):
-    endpoints = {endpoint for endpoint, _, _ in moderation_rules(app)}
+    endpoints = {endpoint for endpoint, _ in moderation_rules(app)}
 
-    assert endpoints == set(SAMPLES), "add new routes to SAMPLES"
-    assert ("GET", "/moderation/") in moderation_requests(app)
+    assert endpoints == set(SAMPLES), "add new routes to tests/moderation/routes.py"
     # and the area has POST-only routes, each also tested below
-    assert any("GET" not in m for _, _, m in moderation_rules(app))
+    assert any("GET" not in methods for _, methods in moderation_rules(app))
+
+
+def test_who_may_use_what_is_exactly_this():
+    assert {e for e, roles in OPEN_TO.items() if roles == set(Role)} == EVERYONE
+    assert {e for e, roles in OPEN_TO.items() if roles == {Role.ADMIN}} == ADMINS_ONLY
+    assert set(OPEN_TO) == EVERYONE | ADMINS_ONLY
 
 
 def test_a_route_without_an_entry_is_for_editors_and_admins_only():
     assert allowed_roles("moderation.some_future_page") == {Role.ADMIN, Role.EDITOR}
     assert allowed_roles(None) == {Role.ADMIN, Role.EDITOR}
     assert allowed_roles("moderation.dashboard") == set(Role)
-    assert set(OPEN_TO) == {"moderation.dashboard"}
 
 
-def test_every_moderation_route_sends_anonymous_visitors_to_login(app, client):
-    for method, path in moderation_requests(app):
-        response = client.open(path, method=method)
-        assert_sent_to_login(response, path)
-
-
-def test_anonymous_posts_to_every_post_route_go_to_login(app, client):
-    for _, path, methods in moderation_rules(app):
-        if "POST" in methods:
-            assert_sent_to_login(client.post(path, data={"action": "approve"}), path)
+def test_every_moderation_route_sends_anonymous_visitors_to_login(app, client, targets):
+    for _, path, methods in sample_paths(app, targets):
+        for method in methods:
+            assert_sent_to_login(client.open(path, method=method), path)
 
 
 def test_dashboard_redirect_is_exactly_the_login_url(client):
@@ -126,54 +88,51 @@ def test_anonymous_visit_changes_nothing(client):
         assert "_user_id" not in session
 
 
-def test_contributor_gets_403_everywhere_but_the_dashboard(
-    app, client, login, contributor, targets
+@pytest.mark.parametrize("role", ["contributor", "editor"])
+def test_a_role_gets_403_on_every_route_not_open_to_it(
+    request, app, client, login, role, targets
 ):
-    comment_id, entry_id = targets
-    login(contributor)
+    login(request.getfixturevalue(role))
+    refused = 0
 
-    for endpoint, path, methods in moderation_rules(app):
-        path = path.replace("/1/", f"/{comment_id}/")
-        sample = SAMPLES[endpoint]
+    for endpoint, methods in moderation_rules(app):
+        if permitted(endpoint, role):
+            continue
+        path, query, data = request_for(app, endpoint, targets)
         for method in sorted(methods):
             response = client.open(
-                path,
-                method=method,
-                query_string=sample.get("query"),
-                data=fill(sample.get("data", {}), comment_id, entry_id)
-                if method == "POST"
-                else None,
-            )
-            expected = 200 if endpoint == "moderation.dashboard" else 403
-            assert response.status_code == expected, (endpoint, method)
+                path, method=method, query_string=query,
+                data=data if method == "POST" else None,
+            )  # fmt: skip
+            assert response.status_code == 403, (endpoint, method)
+            refused += 1
 
+    assert refused > 0
     with app.app_context():
-        assert statuses(comment_id) == ["pending"]  # the POSTs changed nothing
+        assert statuses(targets["comment"]) == ["pending"]  # nothing changed
 
 
-@pytest.mark.parametrize("role", ["editor", "admin"])
-def test_moderators_get_every_page(request, app, client, login, role, targets):
-    comment_id, entry_id = targets
+@pytest.mark.parametrize("role", ["contributor", "editor", "admin"])
+def test_a_role_reads_every_page_open_to_it(request, app, client, login, role, targets):
     login(request.getfixturevalue(role))
-    rules = moderation_rules(app)
-    # POST /moderation/comments shares its path with the queue's GET
-    readable = {path for _, path, methods in rules if "GET" in methods}
+    paths = sample_paths(app, targets)
+    readable = {path for _, path, methods in paths if "GET" in methods}
 
-    for endpoint, path, methods in rules:
-        path = path.replace("/1/", f"/{comment_id}/")
+    for endpoint, path, methods in paths:
+        if not permitted(endpoint, role):
+            continue
         query = SAMPLES[endpoint].get("query")
         if "GET" in methods:
-            response = client.get(path, query_string=query)
-            assert response.status_code == 200, endpoint
+            assert client.get(path, query_string=query).status_code == 200, endpoint
         elif path not in readable:
             # POST only: a GET is refused (405), and changes nothing
             assert client.get(path, query_string=query).status_code == 405, endpoint
     with app.app_context():
-        assert statuses(comment_id) == ["pending"]
+        assert statuses(targets["comment"]) == ["pending"]
 
 
 @pytest.mark.parametrize("role", ["admin", "editor", "contributor"])
-def test_every_staff_role_enters_the_dashboard(request, client, login, role):
+def test_every_link_of_the_area_navigation_opens(request, client, login, role):
     username = request.getfixturevalue(role)
     login(username)
 
@@ -183,11 +142,16 @@ def test_every_staff_role_enters_the_dashboard(request, client, login, role):
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert soup.select_one("h1").get_text(strip=True) == "概览"
     assert username in soup.select_one(".mod-user").get_text()
-    nav = [a.get_text(" ", strip=True) for a in soup.select(".mod-nav a")]
+    links = soup.select(".mod-nav a")
+    assert links[0].get_text(strip=True) == "概览"
+    for link in links:  # no link to a page that would answer 403
+        assert client.get(link["href"]).status_code == 200, link["href"]
+    names = {a.get_text(" ", strip=True).split(" ")[0] for a in links}
     if role == "contributor":
-        assert nav == ["概览"]  # no links to pages that would answer 403
+        assert names == {"概览", "我的投稿", "个人资料"}
     else:
-        assert nav[0] == "概览" and nav[1].startswith("评论") and nav[2] == "评论者"
+        assert {"文章", "评论", "页面", "分类", "设置"} <= names
+        assert ("用户" in names) == (role == "admin")
 
 
 def test_login_then_next_leads_back_into_the_area(client, editor):

@@ -6,11 +6,19 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import func, select
 
-from cms.services.moderation import apply_action
+from cms.extensions import db
+from cms.models import AuditEntry
 from tests.conftest import PASSWORD
 from tests.moderation.helpers import add_comment, assert_counts_exact, statuses
-from tests.moderation.test_access import SAMPLES, fill, moderation_rules
+from tests.moderation.routes import (
+    expected_post,
+    make_targets,
+    moderation_rules,
+    permitted,
+    request_for,
+)
 
 
 @pytest.fixture
@@ -36,51 +44,47 @@ def log_in(client, username: str) -> None:
     assert response.status_code == 303
 
 
-def post_routes(app) -> list[tuple[str, str]]:
+def post_routes(app) -> list[str]:
     return [
-        (endpoint, path)
-        for endpoint, path, methods in moderation_rules(app)
-        if "POST" in methods
+        endpoint for endpoint, methods in moderation_rules(app) if "POST" in methods
     ]
 
 
 @pytest.mark.parametrize("role", ["editor", "admin"])
 def test_every_post_route_works_with_the_token_from_the_page(
-    request, app, client, role, article
+    request, app, client, role, contributor
 ):
     log_in(client, request.getfixturevalue(role))
     with app.app_context():
-        comment = add_comment(article)
-        entry = apply_action([add_comment(article).id], "trash", None).entry
-        comment_id, entry_id = comment.id, entry.id
+        targets = make_targets(contributor)
     token = token_from(client, "/moderation/comments", "form#bulk")
 
-    for endpoint, path in post_routes(app):
-        path = path.replace("/1/", f"/{comment_id}/")
-        data = fill(SAMPLES[endpoint]["data"], comment_id, entry_id)
+    for endpoint in post_routes(app):
+        path, _, data = request_for(app, endpoint, targets)
         response = client.post(path, data=data | {"csrf_token": token})
-        assert response.status_code == 303, endpoint
-        assert response.headers["Location"].startswith("/moderation/"), endpoint
+        if not permitted(endpoint, role):
+            assert response.status_code == 403, endpoint
+            continue
+        assert response.status_code == expected_post(endpoint), endpoint
+        if response.status_code == 303:
+            location = response.headers["Location"]
+            assert location.startswith(("/moderation/", "/auth/")), endpoint
 
     with app.app_context():
         assert_counts_exact()
 
 
 def test_every_post_route_without_the_token_is_400_and_changes_nothing(
-    app, client, editor, article
+    app, client, admin, contributor
 ):
-    log_in(client, editor)
+    log_in(client, admin)
     with app.app_context():
-        comment = add_comment(article)
-        trashed = add_comment(article, status="trash")
-        entry = apply_action([add_comment(article).id], "spam", None).entry
-        ids = (comment.id, trashed.id)
-        entry_id = entry.id
+        targets = make_targets(contributor)
         before = assert_counts_exact()
+        audit_before = db.session.scalar(select(func.count(AuditEntry.id)))
 
-    for endpoint, path in post_routes(app):
-        path = path.replace("/1/", f"/{ids[0]}/")
-        data = fill(SAMPLES[endpoint]["data"], ids[0], entry_id)
+    for endpoint in post_routes(app):
+        path, _, data = request_for(app, endpoint, targets)
         for token in (None, "forged"):
             sent = data if token is None else data | {"csrf_token": token}
             response = client.post(path, data=sent)
@@ -88,8 +92,9 @@ def test_every_post_route_without_the_token_is_400_and_changes_nothing(
             assert "表单已过期" in response.get_data(as_text=True)
 
     with app.app_context():
-        assert statuses(*ids) == ["pending", "trash"]
+        assert statuses(targets["comment"]) == ["pending"]
         assert assert_counts_exact() == before
+        assert db.session.scalar(select(func.count(AuditEntry.id))) == audit_before
 
 
 def test_every_post_form_on_the_queue_carries_a_token(app, client, editor, article):

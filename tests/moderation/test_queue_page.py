@@ -270,5 +270,5 @@ def test_dashboard_shows_the_age_of_the_oldest_pending(app, staff, article):
 def test_contributors_see_the_article_counts_only(client, login, contributor):
     login(contributor)
     soup = soup_of(client.get("/moderation/"))
-    assert [h.get_text() for h in soup.select("h2")] == ["文章"]
+    assert [h.get_text() for h in soup.select("h2")] == ["我的文章"]
     assert soup.select_one(".audit-table") is None

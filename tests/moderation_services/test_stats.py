@@ -3,23 +3,25 @@ and the dashboard's figures."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
 from cms.database import write_transaction
 from cms.extensions import db
-from cms.models import Article, DailyViews
+from cms.models import Article, ArticleStatus, DailyViews, User
 from cms.services.moderation import apply_action
 from cms.services.settings import set_setting
 from cms.services.stats import (
     dashboard,
     pending_age,
+    site_overview,
     site_today,
     snapshot_daily_views,
     total_views,
 )
-from tests.factories import make_article
+from tests.factories import make_article, make_user
 from tests.moderation_services.support import (
     APPROVED,
     PENDING,
@@ -162,3 +164,34 @@ def test_servers_ticking_at_once_store_one_baseline(shared_app):
     with shared_app.app_context():
         assert baselines() == {date(2026, 11, 29): 42}
         db.session.remove()
+
+
+def test_the_overview_counts_the_site_or_one_owners_articles(ctx):
+    mine, theirs = make_user(password=None), make_user(password=None)
+    make_article(owner=mine, view_count=5)
+    make_article(owner=mine, status=ArticleStatus.DRAFT)
+    make_article(owner=theirs, view_count=7)
+
+    own = site_overview(mine.id)
+    everything = site_overview()
+
+    assert own.by_status["published"] == 1 and own.by_status["draft"] == 1
+    assert own.total_views == 5
+    assert everything.by_status["published"] == 2 and everything.total_views == 12
+
+
+def test_a_contributors_dashboard_counts_only_their_articles(
+    app, client, login, contributor
+):
+    with app.app_context():
+        owner = db.session.scalar(select(User).where(User.username == contributor))
+        make_article(owner=owner, status=ArticleStatus.DRAFT)
+        make_article(view_count=9)  # someone else's
+    login(contributor)
+
+    page = client.get("/moderation/").get_data(as_text=True)
+
+    assert "我的文章" in page
+    figures = dict(re.findall(r"<dt>(.+?)</dt><dd>(\d+)</dd>", page))
+    assert figures["已发布"] == "0" and figures["草稿"] == "1"
+    assert figures["总阅读"] == "0"

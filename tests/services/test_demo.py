@@ -58,7 +58,11 @@ def reference() -> Article:
 
 
 def test_the_first_run_reports_what_it_added(seeded):
-    match = re.fullmatch(r"demo: 49 article\(s\) and (\d+) setting\(s\) added", seeded)
+    match = re.fullmatch(
+        r"demo: 49 article\(s\) and (\d+) setting\(s\) added; "
+        r"3 page\(s\) and \d+ menu link\(s\) added",
+        seeded,
+    )
     assert match, seeded
     assert int(match.group(1)) == count(Setting) >= 3
 
@@ -126,7 +130,9 @@ def test_demo_settings(seeded):
 
 def test_a_second_run_changes_nothing(seeded):
     before = snapshot()
-    assert seed_demo() == "demo: 0 article(s) and 0 setting(s) added"
+    assert seed_demo() == (
+        "demo: 0 article(s) and 0 setting(s) added; 0 page(s) and 0 menu link(s) added"
+    )
     assert snapshot() == before
 
 
@@ -158,3 +164,17 @@ def test_site_is_empty(ctx):
     assert site_is_empty() is True
     seed_demo()
     assert site_is_empty() is False
+
+
+def test_the_demo_has_its_pages_menu_friend_links_and_tip_box(seeded, app):
+    assert "3 page(s)" in seeded
+    client = app.test_client()
+
+    home = client.get("/").get_data(as_text=True)
+    about = client.get("/page/about/")
+    article = client.get(f"/{REFERENCE_PUBLIC_ID}.html").get_data(as_text=True)
+
+    assert about.status_code == 200 and "关于我们" in about.get_data(as_text=True)
+    assert 'class="site-menu"' in home and "/page/about/" in home
+    assert 'class="friend-links"' in home
+    assert 'data-pay="wechat"' in article and 'data-pay="alipay"' in article

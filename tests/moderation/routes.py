@@ -1,0 +1,253 @@
+"""Every route of the moderation area with what it needs to succeed, and the
+objects those routes act on: shared by the access matrix and the CSRF tests.
+
+A route missing from SAMPLES fails test_every_route_is_in_the_matrix: add it.
+Each SAMPLES entry may give `args` (URL arguments), `query` (GET) and `data`
+(POST), with "{name}" placeholders filled from `make_targets`; `ok` is the
+answer a permitted POST gives (303 unless stated). Routes that destroy or
+move their object get an object of their own, so the routes can be walked in
+any order.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cms.extensions import db
+from cms.models import Role, User
+from cms.moderation.views import allowed_roles
+from cms.services import editorial
+from cms.services.menus import add_item
+from cms.services.moderation import apply_action
+from cms.services.pages import PageInput, create_page, trash_page
+from cms.services.taxonomy import create_category
+from tests.factories import make_article, make_user
+from tests.moderation.helpers import add_comment
+
+SAMPLES: dict[str, dict] = {
+    # dashboard, comments, commenters
+    "moderation.dashboard": {},
+    "moderation.comment_queue": {"query": {"status": "pending"}},
+    "moderation.bulk_action": {"data": {"ids": "{comment}", "action": "approve"}},
+    "moderation.undo_action": {"data": {"entry_id": "{entry}"}},
+    "moderation.empty_bin": {"data": {"status": "trash"}},
+    "moderation.reply": {
+        "args": {"comment_id": "{comment}"},
+        "data": {"body": "谢谢你的留言。"},
+    },
+    "moderation.edit": {
+        "args": {"comment_id": "{comment}"},
+        "data": {"body": "改过的评论内容", "next": ""},
+    },
+    "moderation.ban": {
+        "args": {"comment_id": "{comment}"},
+        "data": {"by_email": "y", "spam_pending": "y"},
+    },
+    "moderation.commenters": {"query": {"email": "reader@example.cn"}},
+    "moderation.export": {"query": {"email": "reader@example.cn"}},
+    "moderation.erase": {
+        "data": {"email": "nobody@example.cn", "mode": "personal", "confirm": "y"}
+    },
+    # posts
+    "moderation.posts": {},
+    "moderation.post_new": {"data": {"title": "新文章", "body": "正文", "do": "save"}},
+    "moderation.post_edit": {
+        "args": {"article_id": "{own_article}"},
+        "data": {"title": "改过的标题", "body": "正文", "version": "1", "do": "save"},
+    },
+    "moderation.post_preview": {"data": {"markdown": "**预览**"}, "ok": 200},
+    "moderation.post_send_back": {
+        "args": {"article_id": "{pending_article}"},
+        "data": {"reason": "请补充来源"},
+    },
+    "moderation.post_trash": {"args": {"article_id": "{trash_article}"}},
+    "moderation.post_restore": {"args": {"article_id": "{trashed_article}"}},
+    "moderation.post_revisions": {"args": {"article_id": "{own_article}"}},
+    "moderation.post_diff": {
+        "args": {"article_id": "{own_article}"},
+        "query": {"a": "1", "b": "1"},
+    },
+    "moderation.post_revision_restore": {
+        "args": {"article_id": "{article_to_restore}", "number": "1"}
+    },
+    # pages
+    "moderation.pages": {},
+    "moderation.page_new": {
+        "data": {"title": "新页面", "body": "正文", "position": "0", "do": "save"}
+    },
+    "moderation.page_edit": {
+        "args": {"page_id": "{page}"},
+        "data": {
+            "title": "关于",
+            "slug": "",
+            "position": "0",
+            "body": "改",
+            "do": "save",
+        },
+    },
+    "moderation.page_trash": {"args": {"page_id": "{page_to_trash}"}},
+    "moderation.page_restore": {"args": {"page_id": "{trashed_page}"}},
+    "moderation.page_delete": {"args": {"page_id": "{page_to_delete}"}},
+    "moderation.page_revisions": {"args": {"page_id": "{page}"}},
+    "moderation.page_diff": {
+        "args": {"page_id": "{page}"},
+        "query": {"a": "1", "b": "1"},
+    },
+    "moderation.page_revision_restore": {"args": {"page_id": "{page}", "number": "1"}},
+    # categories
+    "moderation.categories": {},
+    "moderation.category_create": {"data": {"name": "新分类", "parent": "0"}},
+    "moderation.category_edit": {"args": {"category_id": "{category}"}},
+    "moderation.category_update": {
+        "args": {"category_id": "{category}"},
+        "data": {"name": "改名", "slug": ""},
+    },
+    "moderation.category_move": {
+        "args": {"category_id": "{category}"},
+        "data": {"parent": "0"},
+    },
+    "moderation.category_merge": {
+        "args": {"category_id": "{category_to_merge}"},
+        "data": {"target": "{category}"},
+    },
+    "moderation.category_delete": {"args": {"category_id": "{category_to_delete}"}},
+    # menus
+    "moderation.menus": {},
+    "moderation.menu_add": {
+        "data": {
+            "menu": "friends",
+            "kind": "url",
+            "label": "示例",
+            "url": "https://example.org/",
+        }  # fmt: skip
+    },
+    "moderation.menu_update": {
+        "args": {"item_id": "{menu_item}"},
+        "data": {"label": "示例二", "url": "https://example.net/"},
+    },
+    "moderation.menu_move": {
+        "args": {"item_id": "{menu_item}"},
+        "data": {"direction": "down"},
+    },
+    "moderation.menu_delete": {"args": {"item_id": "{menu_item_to_delete}"}},
+    # settings, users, profile, audit
+    "moderation.settings": {
+        "data": {"site.name": "改名的网站", "comments.hold_first": "true"}
+    },
+    "moderation.notice_preview": {"data": {"template": "{{site_name}}"}, "ok": 200},
+    "moderation.users": {
+        "data": {
+            "username": "newbie",
+            "password": "a long enough passphrase",
+            "role": "contributor",
+        }  # fmt: skip
+    },
+    "moderation.user_edit": {
+        "args": {"user_id": "{other_user}"},
+        "data": {"do": "password", "password": "a long enough passphrase"},
+    },
+    "moderation.profile": {"data": {"display_name": "新名字"}},
+    "moderation.change_password": {
+        "data": {
+            "current_password": "correct horse battery staple",
+            "new_password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+        }  # fmt: skip
+    },
+    "moderation.audit": {},
+}
+
+
+def _user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def make_targets(contributor: str) -> dict[str, int]:
+    """The objects SAMPLES refers to (call inside an app context): comments and
+    an undoable action; articles of `contributor` in each state the post
+    routes need; pages, categories, menu items and another account."""
+    author = _user(contributor)
+    boss = make_user(username="matrix-admin", role=Role.ADMIN, password=None)
+    article = make_article(title="评论审核测试文章", owner=make_user(password=None))
+    comment = add_comment(article)
+    entry = apply_action([add_comment(article).id], "spam", None).entry
+
+    def draft(title: str, action: str = "save") -> int:
+        edit = editorial.ArticleEdit(title=title, body_markdown="正文")
+        return editorial.create(author, edit, action).id
+
+    trashed_article = draft("回收站里的稿子")
+    editorial.trash(author, trashed_article)
+
+    def page(title: str, slug: str, trashed: bool = False) -> int:
+        made = create_page(PageInput(title, "正文", slug=slug), boss, publish=True)
+        if trashed:
+            trash_page(made.id, boss)
+        return made.id
+
+    return {
+        "comment": comment.id,
+        "entry": entry.id,
+        "own_article": draft("投稿者的草稿"),
+        "article_to_restore": draft("要恢复版本的稿子"),
+        "pending_article": draft("待审的稿子", "submit"),
+        "trash_article": draft("要删的稿子"),
+        "trashed_article": trashed_article,
+        "page": page("关于我们", "about"),
+        "page_to_trash": page("旧页面", "old"),
+        "trashed_page": page("回收站页面", "binned", trashed=True),
+        "page_to_delete": page("要删的页面", "gone", trashed=True),
+        "category": create_category("分类甲", boss).id,
+        "category_to_merge": create_category("分类乙", boss).id,
+        "category_to_delete": create_category("分类丙", boss).id,
+        "menu_item": add_item(
+            "friends", "url", boss, url="https://a.test/", label="甲"
+        ).id,
+        "menu_item_to_delete": add_item(
+            "friends", "url", boss, url="https://b.test/", label="乙"
+        ).id,
+        "other_user": make_user(username="someone", password=None).id,
+    }
+
+
+def fill(values: dict, targets: dict[str, int]) -> dict[str, str]:
+    """`values` with their "{name}" placeholders replaced by target ids."""
+    return {key: str(value).format(**targets) for key, value in values.items()}
+
+
+def moderation_rules(app) -> list[tuple[str, set[str]]]:
+    """(endpoint, methods) of every rule of the moderation blueprint."""
+    return [
+        (rule.endpoint, set(rule.methods - {"HEAD", "OPTIONS"}))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("moderation.")
+    ]
+
+
+def request_for(app, endpoint: str, targets: dict[str, int]):
+    """(path, query, data) of a successful request to `endpoint`."""
+    sample = SAMPLES[endpoint]
+    args = fill(sample.get("args", {}), targets)
+    adapter = app.url_map.bind("cms.test")
+    path = adapter.build(endpoint, {k: int(v) for k, v in args.items()})
+    return (
+        path,
+        fill(sample.get("query", {}), targets),
+        fill(sample.get("data", {}), targets),
+    )
+
+
+def permitted(endpoint: str, role: str) -> bool:
+    return Role(role) in allowed_roles(endpoint)
+
+
+def expected_post(endpoint: str) -> int:
+    return SAMPLES[endpoint].get("ok", 303)
+
+
+def sample_paths(app, targets) -> list[tuple[str, str, set[str]]]:
+    """(endpoint, path, methods) for every rule, arguments filled in."""
+    return [
+        (endpoint, request_for(app, endpoint, targets)[0], methods)
+        for endpoint, methods in moderation_rules(app)
+    ]

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -223,3 +227,153 @@ def run_wrk(
         },
         output=output,
     )
+
+
+def add_load_options(parser: argparse.ArgumentParser) -> None:
+    """The options `measure` and `compare` read: rounds of wrk against a
+    gunicorn server. --duration, --rounds and --warmup default to None: each
+    benchmark fills them in (its --smoke run is shorter)."""
+    parser.add_argument("--duration", type=int, help="seconds a round (default 10)")
+    parser.add_argument("--rounds", type=int, help="rounds of each (default 3)")
+    parser.add_argument("--warmup", type=int, help="seconds of each first (2)")
+    parser.add_argument("--connections", type=int, default=16, help="default 16")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=10,
+        help="wrk: seconds before a request counts as lost (10)",
+    )
+
+
+def tools_missing() -> bool:
+    """True (after saying so on stderr) when wrk or gunicorn is not there."""
+    missing = [tool for tool in (WRK, venv_bin("gunicorn")) if not tool.exists()]
+    for tool in missing:
+        print(f"error: {tool} is missing", file=sys.stderr)
+    return bool(missing)
+
+
+def describe(result: WrkResult) -> str:
+    """One wrk run on one line: rps, p50, p99, requests, and any failures."""
+    extra = f"  non-2xx={result.non_2xx}" if result.non_2xx else ""
+    if any(result.socket_errors.values()):
+        extra += f"  socket errors={result.socket_errors}"
+    return (
+        f"rps={result.rps:9.1f}  p50={result.p50_ms:7.2f} ms  "
+        f"p99={result.p99_ms:7.2f} ms  n={result.requests}{extra}"
+    )
+
+
+def measure(
+    args: argparse.Namespace,
+    server: Server,
+    paths: dict[str, Path],
+    kinds: tuple[str, str],
+) -> dict[str, list[WrkResult]]:
+    """Warm each kind up (`args.warmup` s), then alternate them, base, other,
+    base, other ..., for `args.rounds` rounds of `args.duration` s, so machine
+    noise hits both; prints each run."""
+
+    def load(kind: str, seconds: int) -> WrkResult:
+        server.settle()
+        return run_wrk(
+            server.url, paths[kind], seconds, args.connections, args.threads,
+            args.timeout,
+        )  # fmt: skip
+
+    if args.warmup > 0:
+        for kind in kinds:
+            load(kind, args.warmup)
+    results: dict[str, list[WrkResult]] = {kind: [] for kind in kinds}
+    for n in range(1, args.rounds + 1):
+        for kind in kinds:
+            result = load(kind, args.duration)
+            results[kind].append(result)
+            print(f"round {n}/{args.rounds}  {kind:<8} {describe(result)}", flush=True)
+    return results
+
+
+def report(
+    results: dict[str, list[WrkResult]],
+    kinds: tuple[str, str],
+    goal: float,
+    noun: str,
+) -> int:
+    """Print the summary table and the ratio other/base of `kinds` against
+    `goal`; 1 when any response was not 2xx/3xx or a kind got no answer at all
+    (then there is no ratio to give; `noun` names what got none)."""
+    summary = {}
+    for kind, runs in results.items():
+        requests = sum(r.requests for r in runs)
+        seconds = sum(r.seconds for r in runs)
+        summary[kind] = (
+            requests / seconds,
+            statistics.median(r.p99_ms for r in runs),
+            max(r.p99_ms for r in runs),
+        )
+    print()
+    print("summary (rps over all rounds; p99 = median of rounds, worst in brackets)")
+    for kind, (rps, p99, worst) in summary.items():
+        print(f"  {kind:<8} rps={rps:9.1f}  p99={p99:7.2f} ms  [{worst:.2f} ms]")
+    failed = 0
+    base, other = kinds
+    if summary[base][0] > 0 and summary[other][0] > 0:
+        ratio = summary[other][0] / summary[base][0]
+        verdict = "MET" if ratio >= goal else "NOT MET"
+        print(f"  ratio {other}/{base} = {ratio:.3f} (goal >= {goal}) {verdict}")
+    else:
+        print(f"FAIL: a {noun} got no answer at all; no ratio")
+        failed = 1
+    for kind, runs in results.items():
+        non_2xx = sum(r.non_2xx for r in runs)
+        lost = {
+            name: sum(r.socket_errors[name] for r in runs)
+            for name in runs[0].socket_errors
+        }
+        if non_2xx:
+            print(f"FAIL: {non_2xx} {kind} responses were not 2xx or 3xx")
+            failed = 1
+        if any(lost.values()):
+            print(
+                f"warning: {kind} socket errors {lost} (timeout = no answer within "
+                "--timeout; such requests are not in rps or p99)"
+            )
+    return failed
+
+
+def compare(
+    args: argparse.Namespace,
+    database: Path,
+    workdir: Path,
+    paths: dict[str, Path],
+    kinds: tuple[str, str],
+    goal: float,
+    noun: str,
+) -> int:
+    """Serve `database` with gunicorn (`args.workers`), `measure` the kinds
+    and `report`; 1 (with the server's log) when the server or wrk failed."""
+    with Server(database, args.workers, workdir / "gunicorn.log") as server:
+        print(f"server: {' '.join(server.command)} at {server.url}")
+        try:
+            results = measure(args, server, paths, kinds)
+        except RuntimeError as exc:
+            print(f"error: {exc}\n--- server log ---\n{server.log_tail()}")
+            return 1
+    return report(results, kinds, goal, noun)
+
+
+def _terminate(signum, _frame):
+    raise KeyboardInterrupt  # unwind through the `with` blocks: server stopped
+
+
+def run_main(main: Callable[[], int]) -> NoReturn:
+    """A benchmark's entry point: SIGTERM unwinds like Ctrl-C (servers are
+    stopped); exit with main's status, or 130 when interrupted."""
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, WRK, Server, WrkResult, run_wrk, venv_bin
+from _common import ROOT, add_load_options, compare, run_main, tools_missing
 
 GOAL = 0.9
 KINDS = ("healthz", "qr")
@@ -40,14 +38,8 @@ SAMPLE_LINKS = (
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, help="seconds a round (default 10)")
-    parser.add_argument("--rounds", type=int, help="rounds of each (default 3)")
-    parser.add_argument("--warmup", type=int, help="seconds of each first (2)")
     parser.add_argument("--draws", type=int, default=300, help="SVGs timed (300)")
-    parser.add_argument("--connections", type=int, default=16, help="default 16")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
-    parser.add_argument("--timeout", type=int, default=10, help="wrk timeout (10 s)")
+    add_load_options(parser)
     parser.add_argument("--smoke", action="store_true", help="1 round of 2 s")
     args = parser.parse_args(argv)
     defaults = (2, 1, 0) if args.smoke else (10, 3, 2)
@@ -99,70 +91,11 @@ def build_site(database: Path) -> list[str]:
     return [f"/tip/{qr_key(link)}.svg" for link in links if link]
 
 
-def describe(result: WrkResult) -> str:
-    extra = f"  non-2xx={result.non_2xx}" if result.non_2xx else ""
-    if any(result.socket_errors.values()):
-        extra += f"  socket errors={result.socket_errors}"
-    return (
-        f"rps={result.rps:9.1f}  p50={result.p50_ms:7.2f} ms  "
-        f"p99={result.p99_ms:7.2f} ms  n={result.requests}{extra}"
-    )
-
-
-def measure(args, server: Server, paths: dict[str, Path]) -> dict[str, list]:
-    """Warm both up, then alternate healthz, qr, healthz, qr ..."""
-
-    def load(kind: str, seconds: int) -> WrkResult:
-        server.settle()
-        return run_wrk(
-            server.url, paths[kind], seconds, args.connections, args.threads,
-            args.timeout,
-        )  # fmt: skip
-
-    if args.warmup > 0:
-        for kind in KINDS:
-            load(kind, args.warmup)
-    results: dict[str, list[WrkResult]] = {kind: [] for kind in KINDS}
-    for n in range(1, args.rounds + 1):
-        for kind in KINDS:
-            result = load(kind, args.duration)
-            results[kind].append(result)
-            print(f"round {n}/{args.rounds}  {kind:<8} {describe(result)}", flush=True)
-    return results
-
-
-def report(results: dict[str, list[WrkResult]]) -> int:
-    """The summary; 1 when a response was not 2xx/3xx or a kind got none."""
-    rps = {}
-    print()
-    print("summary (rps over all rounds; p99 = median of rounds)")
-    for kind, runs in results.items():
-        rps[kind] = sum(r.requests for r in runs) / sum(r.seconds for r in runs)
-        p99 = statistics.median(r.p99_ms for r in runs)
-        print(f"  {kind:<8} rps={rps[kind]:9.1f}  p99={p99:7.2f} ms")
-    failed = 0
-    if rps["healthz"] > 0 and rps["qr"] > 0:
-        ratio = rps["qr"] / rps["healthz"]
-        verdict = "MET" if ratio >= GOAL else "NOT MET"
-        print(f"  ratio qr/healthz = {ratio:.3f} (goal >= {GOAL}) {verdict}")
-    else:
-        print("FAIL: a URL got no answer at all; no ratio")
-        failed = 1
-    for kind, runs in results.items():
-        non_2xx = sum(r.non_2xx for r in runs)
-        if non_2xx:
-            print(f"FAIL: {non_2xx} {kind} responses were not 2xx or 3xx")
-            failed = 1
-    return failed
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     time_drawing(args.draws)
-    for tool in (WRK, venv_bin("gunicorn")):
-        if not tool.exists():
-            print(f"error: {tool} is missing", file=sys.stderr)
-            return 1
+    if tools_missing():
+        return 1
     print(
         f"\nserving: {args.rounds} x {args.duration} s each, wrk -t{args.threads} "
         f"-c{args.connections}, gunicorn --workers {args.workers}, "
@@ -176,24 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         paths["healthz"].write_text("/healthz\n")
         paths["qr"].write_text("".join(f"{p}\n" for p in qr_paths))
         print(f"paths: /healthz and {', '.join(qr_paths)} (random per request)")
-        with Server(database, args.workers, workdir / "gunicorn.log") as server:
-            print(f"server: {' '.join(server.command)} at {server.url}")
-            try:
-                results = measure(args, server, paths)
-            except RuntimeError as exc:
-                print(f"error: {exc}\n--- server log ---\n{server.log_tail()}")
-                return 1
-        return report(results)
-
-
-def _terminate(signum, _frame):
-    raise KeyboardInterrupt  # unwind through the `with` blocks: server stopped
+        return compare(args, database, workdir, paths, KINDS, GOAL, noun="URL")
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        sys.exit(130)
+    run_main(main)

@@ -22,16 +22,15 @@ from cms.moderation.category_forms import (
 )
 from cms.moderation.display import ACTION_NAMES
 from cms.moderation.views import bp
-from cms.services.errors import InvalidInput, NotFound
-from cms.services.taxonomy import (
-    category_tree,
+from cms.services.categories import (
     create_category,
     delete_category,
-    descendant_ids,
     merge_categories,
     move_category,
     update_category,
 )
+from cms.services.errors import InvalidInput, NotFound
+from cms.services.taxonomy import category_tree, descendant_ids
 
 ACTION_NAMES.update(
     {

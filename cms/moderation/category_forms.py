@@ -1,6 +1,6 @@
 """Forms of the categories page (POST, with CSRF). Shape checks only: the
 rules that need the database (unique names and slugs, loops in the tree) are
-the taxonomy service's."""
+the categories service's."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from cms.services.taxonomy import (
+from cms.services.categories import (
     MAX_DESCRIPTION_LENGTH,
     MAX_NAME_LENGTH,
     MAX_SLUG_LENGTH,
-    CategoryNode,
 )
+from cms.services.taxonomy import CategoryNode
 
 TOP_LEVEL = 0  # the parent select's value for "no parent"
 

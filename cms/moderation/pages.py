@@ -15,6 +15,12 @@ from cms.moderation.page_forms import PageActionForm, PageForm
 from cms.moderation.views import bp
 from cms.services import pages as service
 from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
+from cms.services.page_queries import (
+    descendants_of,
+    get_page,
+    page_tree,
+    status_counts,
+)
 from cms.services.revisions import Snapshot, compare, get_revision, revisions_of
 
 ACTION_NAMES.update({
@@ -33,7 +39,7 @@ WRITES = {
 
 def _page_or_404(page_id: int) -> Page:
     try:
-        return service.get_page(page_id)
+        return get_page(page_id)
     except NotFound:
         abort(404)
 
@@ -49,8 +55,8 @@ def _form(page: Page | None = None) -> PageForm:
                    "parent_id": page.parent_id, "body": page.body_markdown,
                    "version": page.version}  # fmt: skip
     form = PageForm(data=initial)
-    excluded = set() if page is None else {page.id} | service.descendants_of(page.id)
-    form.set_parents(service.page_tree(), excluded)
+    excluded = set() if page is None else {page.id} | descendants_of(page.id)
+    form.set_parents(page_tree(), excluded)
     return form
 
 
@@ -114,12 +120,12 @@ def pages():
     """Every page of a status tab, in tree order, with the tabs' counts."""
     tab = request.args.get("status", "all")
     tab = tab if tab in TABS else "all"
-    counts = {status.value: n for status, n in service.status_counts().items()}
+    counts = {status.value: n for status, n in status_counts().items()}
     counts["all"] = counts["draft"] + counts["published"]
     shown = (PageStatus.DRAFT, PageStatus.PUBLISHED) if tab == "all" else (tab,)
     return _render(
         "moderation/pages.html", tab=tab, tabs=TABS, counts=counts,
-        tree=service.page_tree(tuple(PageStatus(s) for s in shown)),
+        tree=page_tree(tuple(PageStatus(s) for s in shown)),
     )  # fmt: skip
 
 
@@ -227,15 +233,24 @@ def page_diff(page_id: int):
         old, new = get_revision("page", page_id, a), get_revision("page", page_id, b)
     except NotFound:
         abort(404)
-    comparison = compare(Snapshot.of(old), Snapshot.of(new))
-    return _render(
-        "moderation/page_diff.html",
-        page=page,
+    revisions = revisions_of("page", page_id)
+    restorable = page.status != PageStatus.TRASH and old.number != revisions[0].number
+    return render_template(
+        "moderation/revision_diff.html",
+        document=page,
+        kind="页面",
+        revisions=revisions,
         old=old,
         new=new,
-        comparison=comparison,
-        revisions=revisions_of("page", page_id),
-    )
+        comparison=compare(Snapshot.of(old), Snapshot.of(new)),
+        field_labels=FIELD_LABELS,
+        field_text=field_text,
+        revisions_url=url_for("moderation.page_revisions", page_id=page.id),
+        edit_url=url_for("moderation.page_edit", page_id=page.id),
+        restore_url=url_for(
+            "moderation.page_revision_restore", page_id=page.id, number=old.number
+        ) if restorable else None,
+    )  # fmt: skip
 
 
 @bp.post("/pages/<int:page_id>/revisions/<int:number>/restore")

@@ -13,7 +13,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from cms.models import Article, Role, utcnow
+from cms.models import Article, Role
 from cms.moderation.display import ACTION_NAMES
 from cms.moderation.views import bp, open_to
 from cms.services import editorial
@@ -150,19 +150,24 @@ def post_diff(article_id: int):
         old, new = (get_revision("article", article.id, n) for n in (a, b))
     except NotFound:
         abort(404)
+    restorable = state_of(article) != "trash" and old.number != newest
     return render_template(
-        "moderation/post_diff.html",
-        article=article,
+        "moderation/revision_diff.html",
+        document=article,
+        kind="文章",
         revisions=revisions,
         old=old,
         new=new,
         comparison=compare(Snapshot.of(old), Snapshot.of(new)),
         field_labels=FIELD_LABELS,
         field_text=field_text,
-        state=state_of(article),
-        status_labels=STATUS_LABELS,
-        now=utcnow(),
-    )
+        revisions_url=url_for("moderation.post_revisions", article_id=article.id),
+        edit_url=url_for("moderation.post_edit", article_id=article.id),
+        restore_url=url_for(
+            "moderation.post_revision_restore", article_id=article.id,
+            number=old.number,
+        ) if restorable else None,
+    )  # fmt: skip
 
 
 @bp.post("/posts/<int:article_id>/revisions/<int:number>/restore")

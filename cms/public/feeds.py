@@ -8,7 +8,7 @@ from cms.extensions import db
 from cms.models import Category, Tag
 from cms.public.views import bp
 from cms.services import articles as article_service
-from cms.services import pages as page_service
+from cms.services import page_queries as page_service
 
 FEED_SIZE = 20
 SITEMAP_LIMIT = 50_000  # the sitemap protocol's limit per file

@@ -3,7 +3,7 @@
 from flask import abort, render_template
 
 from cms.public.views import bp
-from cms.services import pages as page_service
+from cms.services import page_queries as page_service
 from cms.services.errors import NotFound
 
 

@@ -1,5 +1,6 @@
 """Standalone pages (关于我们, 联系我们 …): writing them, with a revision and an
-audit entry for every change, and finding the ones readers may see.
+audit entry for every change. Finding them (for readers and for the editors'
+lists) is cms.services.page_queries.
 
 Only editors and admins write pages: every writing function takes the acting
 user and raises NotAllowed for any other role. `actor=None` means the system
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from cms.database import write_transaction
 from cms.extensions import db
@@ -28,6 +29,7 @@ from cms.services.errors import (
     NotFound,
 )
 from cms.services.menus import forget_menu_cache
+from cms.services.page_queries import descendants_of, get_page
 from cms.services.revisions import (
     Snapshot,
     forget_revisions,
@@ -57,129 +59,7 @@ class PageInput:
     position: int = 0
 
 
-class PageLink(NamedTuple):
-    """Enough of a page to link to it (breadcrumbs)."""
-
-    title: str
-    slug: str
-
-
-# -- reading ---------------------------------------------------------------
-
-
-def published_pages() -> list[Page]:
-    """Every published page, by position then title."""
-    query = (
-        select(Page)
-        .where(Page.status == PageStatus.PUBLISHED)
-        .order_by(Page.position, Page.title, Page.id)
-    )
-    return list(db.session.scalars(query))
-
-
-def get_published(slug: str) -> Page:
-    """The published page with this slug, or NotFound (drafts and trashed
-    pages are not found)."""
-    page = db.session.scalar(
-        select(Page).where(Page.slug == slug, Page.status == PageStatus.PUBLISHED)
-    )
-    if page is None:
-        raise NotFound(slug)
-    return page
-
-
-def get_page(page_id: int) -> Page:
-    """Any page by id (for the editors), or NotFound."""
-    page = db.session.get(Page, page_id)
-    if page is None:
-        raise NotFound(f"page {page_id}")
-    return page
-
-
-def breadcrumbs(page: Page) -> list[PageLink]:
-    """The page's published ancestors, the top one first (an unpublished
-    ancestor is left out, the ones above it still shown). One query."""
-    rows = {
-        row.id: row
-        for row in db.session.execute(
-            select(Page.id, Page.parent_id, Page.title, Page.slug, Page.status)
-        )
-    }
-    trail: list[PageLink] = []
-    seen = {page.id}
-    parent_id = page.parent_id
-    while parent_id is not None and parent_id not in seen:
-        seen.add(parent_id)
-        row = rows.get(parent_id)
-        if row is None:
-            break
-        if row.status == PageStatus.PUBLISHED:
-            trail.append(PageLink(row.title, row.slug))
-        parent_id = row.parent_id
-    return trail[::-1]
-
-
-def published_children(page: Page) -> list[Page]:
-    """The page's published children, by position then title."""
-    query = (
-        select(Page)
-        .where(Page.parent_id == page.id, Page.status == PageStatus.PUBLISHED)
-        .order_by(Page.position, Page.title, Page.id)
-    )
-    return list(db.session.scalars(query))
-
-
-def status_counts() -> dict[PageStatus, int]:
-    """How many pages each status holds (one grouped query)."""
-    counts = dict.fromkeys(PageStatus, 0)
-    query = select(Page.status, func.count(Page.id)).group_by(Page.status)
-    for status, count in db.session.execute(query):
-        counts[PageStatus(status)] = count
-    return counts
-
-
-def page_tree(statuses: tuple[PageStatus, ...] | None = None) -> list[tuple[Page, int]]:
-    """(page, depth) in tree order: each page followed by its children (by
-    position, then title). With `statuses`, only those pages; a page whose
-    parent is not among them starts a branch of its own."""
-    query = select(Page).order_by(Page.position, Page.title, Page.id)
-    if statuses:
-        query = query.where(Page.status.in_(statuses))
-    pages = list(db.session.scalars(query))
-    present = {page.id for page in pages}
-    children: dict[int | None, list[Page]] = {}
-    for page in pages:
-        parent = page.parent_id if page.parent_id in present else None
-        children.setdefault(parent, []).append(page)
-    ordered: list[tuple[Page, int]] = []
-    placed: set[int] = set()
-
-    def walk(parent_id: int | None, depth: int) -> None:
-        for page in children.get(parent_id, []):
-            if page.id not in placed:
-                placed.add(page.id)
-                ordered.append((page, depth))
-                walk(page.id, depth + 1)
-
-    walk(None, 0)
-    # A cycle stored by other means has no root: show its pages at the top.
-    ordered += [(page, 0) for page in pages if page.id not in placed]
-    return ordered
-
-
-def descendants_of(page_id: int) -> set[int]:
-    """Ids of every page below `page_id`, at any depth (one query)."""
-    children: dict[int | None, list[int]] = {}
-    for pid, parent_id in db.session.execute(select(Page.id, Page.parent_id)):
-        children.setdefault(parent_id, []).append(pid)
-    found: set[int] = set()
-    queue = [page_id]
-    while queue:
-        for child in children.get(queue.pop(), []):
-            if child not in found and child != page_id:
-                found.add(child)
-                queue.append(child)
-    return found
+# -- snapshots ----------------------------------------------------------------
 
 
 def snapshot_of(page: Page) -> Snapshot:

@@ -12,15 +12,17 @@ from cms.models import User
 from cms.services.audit import record
 from cms.services.errors import FieldError, InvalidInput, NotFound
 from cms.services.media import MAX_UPLOAD_BYTES, load_image, store_image
+from cms.services.passwords import (
+    check_password_strength,
+    hash_password,
+    verify_password,
+)
 from cms.services.tipping import link_from_image
 from cms.services.users import (
     check_field,
-    check_password_strength,
     clean_display_name,
-    hash_password,
     normalize_email,
     replace_password,
-    verify_password,
 )
 from cms.text.paylinks import check_pay_link
 

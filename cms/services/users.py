@@ -1,17 +1,13 @@
-"""Accounts: creating them, checking passwords, and what admins change about
-them (role, address, name, activation, password)."""
+"""Accounts: creating them, logging in, and what admins change about them
+(role, address, name, activation, password). How passwords are checked for
+strength, hashed and verified is cms.services.passwords."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
-from argon2 import PasswordHasher, profiles
-from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from sqlalchemy import func, select
 
 from cms.database import write_transaction
@@ -19,66 +15,15 @@ from cms.extensions import db
 from cms.models import Article, Role, User
 from cms.services.audit import record
 from cms.services.errors import FieldError, InvalidInput, NotAllowed, NotFound
+from cms.services.passwords import (
+    check_password_strength,
+    hash_password,
+    needs_rehash,
+    verify_hash,
+)
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{2,32}")
-MIN_PASSWORD_LENGTH = 10
 MAX_DISPLAY_NAME = 100
-
-
-@lru_cache(maxsize=2)
-def _hasher_for(cheap: bool) -> PasswordHasher:
-    # argon2id with the library's defaults (RFC 9106, low memory); the test
-    # suite may ask for the cheapest profile, which is never safe in production.
-    return (
-        PasswordHasher.from_parameters(profiles.CHEAPEST) if cheap else PasswordHasher()
-    )
-
-
-def _hasher() -> PasswordHasher:
-    return _hasher_for(bool(current_app.config.get("PASSWORD_HASH_CHEAP")))
-
-
-@lru_cache(maxsize=2)
-def _dummy_hash(cheap: bool) -> str:
-    """Checked when the account does not exist, so both paths cost the same."""
-    return _hasher_for(cheap).hash("not-a-real-password-for-timing")
-
-
-@lru_cache(maxsize=1)
-def _common_passwords() -> frozenset[str]:
-    text = resources.files("cms.data").joinpath("common-passwords.txt").read_text()
-    return frozenset(
-        line.strip().lower() for line in text.splitlines() if line and line[0] != "#"
-    )
-
-
-def check_password_strength(password: str, username: str = "") -> None:
-    """InvalidInput unless the password is at least 10 characters, not a common
-    one, not the username, and not one character repeated."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
-    lowered = password.lower()
-    if (
-        lowered in _common_passwords()
-        or lowered == username.lower()
-        or len(set(password)) == 1
-    ):
-        raise InvalidInput("这个密码太常见，请换一个")
-
-
-def hash_password(password: str) -> str:
-    """An argon2id hash of the password."""
-    return _hasher().hash(password)
-
-
-def verify_password(user: User, password: str) -> bool:
-    """Whether `password` is the account's password (False without one)."""
-    if not user.password_hash:
-        return False
-    try:
-        return _hasher().verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def normalize_email(email: str | None) -> str | None:
@@ -209,14 +154,11 @@ def authenticate(username: str, password: str) -> User | None:
         select(User).where(func.lower(User.username) == username.lower())
     )
     stored = user.password_hash if user is not None else None
-    hasher = _hasher()
-    try:
-        hasher.verify(stored or _dummy_hash(hasher.time_cost == 1), password)
-    except (VerificationError, InvalidHashError):
+    if not verify_hash(stored, password):
         return None
     if user is None or stored is None or not user.active:
         return None
-    if hasher.check_needs_rehash(stored):
+    if needs_rehash(stored):
         with write_transaction():
             user.password_hash = hash_password(password)
     return user

@@ -11,8 +11,8 @@ from sqlalchemy import event, select
 
 from cms.extensions import db
 from cms.models import AuditEntry, User
+from cms.services.categories import create_category, merge_categories
 from cms.services.moderation import apply_action, undo
-from cms.services.taxonomy import create_category, merge_categories
 from tests.audit.helpers import entry_ids, notices, soup_of
 from tests.factories import make_article, make_comment, make_user
 

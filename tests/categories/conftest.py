@@ -9,7 +9,7 @@ from sqlalchemy import select
 from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import Article, User
-from cms.services.taxonomy import create_category
+from cms.services.categories import create_category
 from tests.factories import make_article, make_user
 
 

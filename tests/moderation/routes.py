@@ -17,10 +17,10 @@ from cms.extensions import db
 from cms.models import Role, User
 from cms.moderation.views import allowed_roles
 from cms.services import editorial
+from cms.services.categories import create_category
 from cms.services.menus import add_item
 from cms.services.moderation import apply_action
 from cms.services.pages import PageInput, create_page, trash_page
-from cms.services.taxonomy import create_category
 from tests.factories import make_article, make_user
 from tests.moderation.helpers import add_comment
 

@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 from cms import create_app
 from cms.extensions import db
 from cms.models import Role, User
-from cms.services import users as service
+from cms.services import passwords
 from cms.services.errors import InvalidInput
+from cms.services.passwords import hash_password
 from cms.services.users import (
     authenticate,
     create_user,
-    hash_password,
     load_session_user,
 )
 
@@ -116,7 +116,7 @@ def test_common_passwords_are_refused(ctx, password):
 
 
 def test_the_common_password_list_is_loaded():
-    common = service._common_passwords()
+    common = passwords._common_passwords()
     assert len(common) > 50
     assert "1234567890" in common
     assert not any(word.startswith("#") for word in common)

@@ -35,10 +35,14 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM") or None
     MEDIA_URL = os.environ.get("MEDIA_URL") or None
     ARTICLES_PER_PAGE = 10
+    # How long a process keeps the header menu and friend links (seconds).
+    MENU_CACHE_SECONDS = 2
     # Failed logins allowed per client address before /auth/login answers 429.
     LOGIN_FAILURE_LIMIT = "5 per minute;30 per hour"
     # Requests for a password-reset e-mail allowed per client address.
     PASSWORD_RESET_LIMIT = "5 per minute"
+    # Tip-box "opened" beacons counted per client address.
+    TIP_BEACON_LIMIT = "30 per minute"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -62,6 +66,7 @@ class TestingConfig(Config):
     SITE_URL = "http://cms.test"
     LOGIN_FAILURE_LIMIT = "5 per minute"
     PASSWORD_HASH_CHEAP = True  # argon2's cheapest profile: fast tests only
+    MENU_CACHE_SECONDS = 0  # every request reads the menus (tests change them)
 
 
 class ProductionConfig(Config):

@@ -23,6 +23,7 @@ from cms.extensions import db
 from cms.models import Article, Category, CategoryRedirect, MenuItem, User
 from cms.services.audit import record
 from cms.services.errors import FieldError
+from cms.services.menus import forget_menu_cache
 from cms.services.taxonomy import descendant_ids, get_category, unique_slug
 from cms.text.slug import slugify
 
@@ -204,6 +205,7 @@ def update_category(
             record(actor, "category-update", "category", [category.id], changes)
     except IntegrityError:
         raise _slug_clash() from None
+    forget_menu_cache()  # menu links show a category's name and slug
     return True
 
 
@@ -345,6 +347,7 @@ def merge_categories(source_id: int, target_id: int, actor: User | None) -> Fold
         db.session.delete(source)
         db.session.flush()
         record(actor, "category-merge", "category", [source_id, target.id], changes)
+    forget_menu_cache()
     return Folded(target, len(changes["articles"]))
 
 
@@ -389,4 +392,5 @@ def delete_category(
         db.session.flush()
         ids = [category_id] + ([target.id] if target is not None else [])
         record(actor, "category-delete", "category", ids, changes)
+    forget_menu_cache()
     return Folded(target, count or 0)

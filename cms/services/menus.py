@@ -1,14 +1,21 @@
 """The navigation menu (header) and the friend links (footer): what readers
-see, loaded once per request, and the editors' changes, each audited."""
+see, and the editors' changes, each audited.
+
+Every public page shows both menus, so they are read with one query and kept
+per process for MENU_CACHE_SECONDS (2 by default). A change made through the
+services drops the kept copy at once in the process that made it; other
+processes show it when their copy expires.
+"""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 from urllib.parse import quote, urlsplit
 
-from flask import current_app, g, has_app_context
+from flask import current_app
 from sqlalchemy import Select, select
 
 from cms.database import write_transaction
@@ -22,7 +29,7 @@ KINDS: tuple[Kind, ...] = ("category", "page", "url")
 MAX_LABEL_LENGTH = 100
 MAX_URL_LENGTH = 512
 STAFF = frozenset({Role.ADMIN, Role.EDITOR})
-_CACHE_KEY = "_cms_menu_links"
+_CACHE_KEY = "cms_menu_links"
 
 
 class MenuLink(NamedTuple):
@@ -85,20 +92,19 @@ def _load_links() -> dict[str, list[MenuLink]]:
 
 def menu_links(menu: str) -> list[MenuLink]:
     """The links of `menu` ("header" or "friends"), in order; links to pages
-    that are not published are left out. Both menus come from ONE query per
-    request (kept in flask.g), however often the templates ask."""
-    links = g.get(_CACHE_KEY) if has_app_context() else None
-    if links is None:
-        links = _load_links()
-        if has_app_context():
-            setattr(g, _CACHE_KEY, links)
-    return links.get(str(menu), [])
+    that are not published are left out. Both menus come from one query,
+    kept for MENU_CACHE_SECONDS in this process."""
+    kept = current_app.extensions.get(_CACHE_KEY)
+    now = time.monotonic()
+    if kept is None or kept[0] <= now:
+        kept = (now + current_app.config["MENU_CACHE_SECONDS"], _load_links())
+        current_app.extensions[_CACHE_KEY] = kept
+    return kept[1].get(str(menu), [])
 
 
 def forget_menu_cache() -> None:
-    """Drop this request's menus (after a change that shows in them)."""
-    if has_app_context():
-        g.pop(_CACHE_KEY, None)
+    """Drop this process's menus (after a change that shows in them)."""
+    current_app.extensions.pop(_CACHE_KEY, None)
 
 
 # -- what editors see ----------------------------------------------------------

@@ -8,7 +8,6 @@ from cms.services.tipping import count_open, qr_image
 
 bp = Blueprint("tipping", __name__)
 
-DEFAULT_BEACON_LIMIT = "30 per minute"
 QR_HEADERS = {
     "Cache-Control": "public, max-age=31536000, immutable",
     "X-Content-Type-Options": "nosniff",
@@ -18,7 +17,7 @@ QR_HEADERS = {
 
 
 def _beacon_limit() -> str:
-    return current_app.config.get("TIP_BEACON_LIMIT", DEFAULT_BEACON_LIMIT)
+    return current_app.config["TIP_BEACON_LIMIT"]
 
 
 @bp.get("/<string(length=24):key>.svg")

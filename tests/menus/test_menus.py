@@ -297,7 +297,9 @@ def test_deleting_a_category_removes_its_link(app, staff, category):
         assert [row[1] for row in stored(Menu.HEADER)] == ["其他"]
 
 
-def test_the_menus_cost_one_query_per_page(app, client, staff, category, add_page):
+def test_the_menus_cost_one_query_then_none_while_kept(
+    app, client, staff, category, add_page
+):
     about = add_page("关于我们", "about")
     add(staff, kind="category", category_id=category)
     add(staff, kind="page", page_id=about)
@@ -314,14 +316,22 @@ def test_the_menus_cost_one_query_per_page(app, client, staff, category, add_pag
 
     with app.app_context():
         engine = db.engine
+    app.config["MENU_CACHE_SECONDS"] = 60
     event.listen(engine, "before_cursor_execute", count)
     try:
-        for path in ("/", "/page/about/"):
+        for path, queries in (("/", 1), ("/page/about/", 0), ("/", 0)):
             statements.clear()
             soup = parse(reader.get(path))
             assert len(soup.select("nav.site-menu a")) == 2
             assert len(soup.select("nav.friend-links a")) == 1
-            assert len(statements) == 1, path
+            assert len(statements) == queries, path
+        # a change through the service is shown at once in this process
+        staff.post(
+            "/moderation/menus",
+            data={"menu": "friends", "label": "又一个", "url": "https://example.net/"},
+        )
+        soup = parse(reader.get("/"))
+        assert len(soup.select("nav.friend-links a")) == 2
     finally:
         event.remove(engine, "before_cursor_execute", count)
 
@@ -371,3 +381,21 @@ def test_check_link_url():
         service.check_link_url("/page/about/", absolute_only=True)
     with pytest.raises(InvalidInput):
         service.check_link_url("https://example.com/" + "a" * 600)
+
+
+def test_a_kept_menu_follows_a_category_rename_at_once(app, staff, category):
+    app.config["MENU_CACHE_SECONDS"] = 60
+    add(staff, kind="category", category_id=category)
+    reader = app.test_client()
+    assert [a["href"] for a in parse(reader.get("/")).select("nav.site-menu a")] == [
+        "/category/li-cai/"
+    ]
+
+    staff.post(
+        f"/moderation/categories/{category}", data={"name": "投资理财", "slug": "touzi"}
+    )
+
+    links = parse(reader.get("/")).select("nav.site-menu a")
+    assert [(a.get_text(), a["href"]) for a in links] == [
+        ("投资理财", "/category/touzi/")
+    ]

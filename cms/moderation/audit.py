@@ -143,9 +143,10 @@ def read_query(form: AuditFilterForm, choices: FilterChoices) -> AuditQuery:
 
 
 def lines_of(entry: AuditEntry):
-    """The entry's changes as lines (statuses of comments and articles in
-    words), and how many more there are."""
-    words = STATUS_WORDS if entry.target_type in ("comment", "article") else None
+    """The entry's changes as lines (statuses of comments, articles and pages
+    in words), and how many more there are."""
+    with_status = entry.target_type in ("comment", "article", "page")
+    words = STATUS_WORDS if with_status else None
     return change_lines(entry.changes, words)
 
 
@@ -153,7 +154,8 @@ def target_link(target: Target) -> str | None:
     """Where a target can be seen: the article, the comment's or the
     category's editing page, the account's page; None when there is none."""
     endpoints = {
-        "article": ("public.article", {"public_id": target.key}),
+        "article": ("moderation.post_edit", {"article_id": target.id}),
+        "page": ("moderation.page_edit", {"page_id": target.id}),
         "comment": ("moderation.edit", {"comment_id": target.id}),
         "category": ("moderation.category_edit", {"category_id": target.id}),
         "user": ("moderation.user_edit", {"user_id": target.id}),

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, and_, cast, literal_column, or_, select, union_all
 
 from cms.extensions import db
-from cms.models import Article, AuditEntry, Category, Comment, User
+from cms.models import Article, AuditEntry, Category, Comment, Page, User
 from cms.services.queue import Cursor
 
 PAGE_SIZE = 50
@@ -150,6 +150,7 @@ def _titles_query(kind: str, ids: list[int]):
         "category": (Category, Category.name, Category.slug),
         "user": (User, User.display_name, User.username),
         "comment": (Comment, Comment.author_name, literal_column("''")),
+        "page": (Page, Page.title, Page.slug),
     }[kind]
     return select(
         literal_column(f"'{kind}'").label("kind"),
@@ -166,10 +167,10 @@ def linked_ids(entry: AuditEntry) -> list[int]:
 
 def targets_of(entries: Iterable[AuditEntry]) -> dict[tuple[str, int], Target]:
     """{(kind, id): Target} for the linked targets of the entries that still
-    exist: comments, articles, categories and users, in one query."""
+    exist: comments, articles, pages, categories and users, in one query."""
     wanted: dict[str, set[int]] = {}
     for entry in entries:
-        if entry.target_type in ("article", "category", "user", "comment"):
+        if entry.target_type in ("article", "category", "user", "comment", "page"):
             ids = [i for i in linked_ids(entry) if isinstance(i, int)]
             wanted.setdefault(entry.target_type, set()).update(ids)
     parts = [_titles_query(kind, sorted(ids)) for kind, ids in wanted.items() if ids]

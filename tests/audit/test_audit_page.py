@@ -13,6 +13,8 @@ from cms.extensions import db
 from cms.models import AuditEntry, User
 from cms.services.categories import create_category, merge_categories
 from cms.services.moderation import apply_action, undo
+from cms.services.pages import PageInput, create_page
+from cms.services.settings import update_settings
 from tests.audit.helpers import entry_ids, notices, soup_of
 from tests.factories import make_article, make_comment, make_user
 
@@ -239,3 +241,28 @@ def test_a_page_costs_the_same_queries_however_many_targets(
     assert queries() == few, few
     with app.app_context():
         assert db.session.scalar(select(db.func.count(AuditEntry.id))) == 42
+
+
+def test_pages_and_settings_entries_read_in_words(app, admin_client, admin):
+    with app.app_context():
+        actor = db.session.scalar(select(User).where(User.username == admin))
+        page = create_page(
+            PageInput("关于我们", "正文", slug="about"), actor, publish=True
+        )
+        update_settings({"site.name": "新站名", "comments.max_depth": "3"}, actor)
+        page_id = page.id
+
+    soup = soup_of(admin_client.get("/moderation/audit"))
+
+    page_row, settings_row = None, None
+    for row in soup.select("tr[data-entry]"):
+        action = row.select_one(".audit-action").get_text(strip=True)
+        if action == "修改设置":
+            settings_row = row
+        elif row.select_one(".audit-count").get_text(strip=True) == "1 个页面":
+            page_row = row
+    assert settings_row.select_one(".audit-count").get_text(strip=True) == "2 个设置"
+    assert [a["href"] for a in page_row.select(".audit-target-list a")] == [
+        f"/moderation/pages/{page_id}"
+    ]
+    assert "已发布" in page_row.select_one(".change-list").get_text()

@@ -21,8 +21,6 @@ from cms.services.audit import record
 from cms.services.errors import FieldError, InvalidInput, NotFound
 from cms.services.mail import Mail, mail_configured, mail_templates, send_mail
 from cms.services.passwords import check_password_strength, hash_password
-
-# The plain-text template environment of every e-mail the site sends.
 from cms.services.settings import current_settings
 from cms.services.users import check_field, replace_password
 

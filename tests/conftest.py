@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from cms import create_app
 from cms.extensions import db
 from cms.models import Role
+from tests.email.support import SMTPServer
 from tests.factories import make_user
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -238,3 +239,19 @@ def new_database(request, tmp_path):
     if request.param == "postgresql":
         for url in made:
             drop_database(TEST_DATABASE_URL, url)
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server (aiosmtpd) for the run; `inbox` empties it for
+    each test. Point the app at it with MAIL_URL = smtp_server.url."""
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server):
+    smtp_server.inbox.clear()
+    yield smtp_server.inbox
+    smtp_server.inbox.clear()

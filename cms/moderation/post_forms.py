@@ -18,15 +18,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from cms.models import Article
-from cms.services.editorial import (
+from cms.services.article_edits import (
     MAX_BODY_LENGTH,
     MAX_CONTRIBUTOR_LENGTH,
     MAX_EXCERPT_LENGTH,
-    MAX_REASON_LENGTH,
     MAX_TAG_LENGTH,
     MAX_TAGS,
     ArticleEdit,
 )
+from cms.services.editorial import MAX_REASON_LENGTH
 from cms.services.post_list import TABS, PostFilter
 from cms.services.settings import current_settings
 

@@ -16,6 +16,7 @@ from flask_login import current_user
 from cms.models import Article, Role
 from cms.moderation.display import ACTION_NAMES
 from cms.moderation.views import bp, open_to
+from cms.services import article_access as access
 from cms.services import editorial
 from cms.services.errors import InvalidInput, NotAllowed, NotFound
 from cms.services.revisions import Snapshot, compare, get_revision, revisions_of
@@ -63,7 +64,7 @@ FIELD_LABELS = {
 def state_of(article: Article, now: datetime | None = None) -> str:
     """The article's status for labels, with "scheduled" for a published
     article whose time is still to come."""
-    if editorial.is_scheduled(article, now):
+    if access.is_scheduled(article, now):
         return "scheduled"
     return article.status.value
 
@@ -90,7 +91,7 @@ def article_or_404(article_id: int) -> Article:
     """The article the current user may see, else 404 (for a contributor,
     another's article does not exist)."""
     try:
-        return editorial.article_for(current_user, article_id)
+        return access.article_for(current_user, article_id)
     except NotFound:
         abort(404)
 

@@ -32,7 +32,8 @@ from cms.moderation.post_workflow import (
     state_of,
 )
 from cms.moderation.views import bp, open_to
-from cms.services import editorial
+from cms.services import article_access as access
+from cms.services import article_edits, editorial
 from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
 from cms.services.post_list import (
     TABS,
@@ -104,8 +105,8 @@ def _editor(
         form=form,
         article=article,
         state=state_of(article) if article else "new",
-        readonly=article is not None and not editorial.can_edit(current_user, article),
-        can_trash=article is not None and editorial.can_trash(current_user, article),
+        readonly=article is not None and not access.can_edit(current_user, article),
+        can_trash=article is not None and access.can_trash(current_user, article),
         send_back=(send_back or SendBackForm(formdata=None))
         if staff and pending
         else None,
@@ -128,7 +129,7 @@ DONE = {
 def _done(action: str, article: Article) -> None:
     if action == "publish":
         when = article.published_at
-        if editorial.is_scheduled(article):
+        if access.is_scheduled(article):
             message = (
                 f"已定时发布：将于 {when.astimezone(site_zone()):%Y-%m-%d %H:%M} 发布。"
             )
@@ -201,8 +202,8 @@ def _conflict(form: EditPostForm, article_id: int, conflict: EditConflict):
     version to it is shown, and the form now names the saved version, so
     saving again overwrites it deliberately."""
     article = article_or_404(article_id)
-    mine = editorial.proposed_snapshot(current_user, article, form.to_edit())
-    last = editorial.latest_revision(article_id)
+    mine = article_edits.proposed_snapshot(current_user, article, form.to_edit())
+    last = article_edits.latest_revision(article_id)
     form.version.data = str(conflict.version)
     details = {
         "who": last.author.display_name if last and last.author else "其他人",

@@ -1,11 +1,7 @@
-"""The article workflow: who may see and change an article, and every change
-made from the editor (each one a revision and an audit entry).
-
-Roles: editors and admins may do everything. A contributor sees only the
-articles they own, changes them only while they are drafts or pending, and
-never publishes, never sets the credited contributor, never changes the owner.
-Another contributor's article is NotFound for them, never NotAllowed, so its
-id cannot be probed.
+"""The article workflow: every change made from the editor, each one a
+revision and an audit entry, under the rules of cms.services.article_access
+(a contributor never publishes, never sets the credited contributor, never
+changes the owner).
 
 Statuses: draft -> (submit) pending -> (publish) published, or (send back,
 with a reason) draft again; published -> (unpublish) draft; anything ->
@@ -15,15 +11,29 @@ to come is scheduled (定时发布): readers see it when the time comes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import select
 
 from cms.database import write_transaction
 from cms.extensions import db
-from cms.models import Article, ArticleStatus, Category, Revision, User, utcnow
-from cms.services.articles import MAX_TITLE_LENGTH, apply_body
+from cms.models import Article, ArticleStatus, Category, User, utcnow
+from cms.services.article_access import (
+    DRAFT,
+    PENDING,
+    PUBLISHED,
+    TRASH,
+    can_edit,
+    can_trash,
+    can_view,
+)
+from cms.services.article_edits import (
+    MAX_BODY_LENGTH,
+    ArticleEdit,
+    check_edit,
+    latest_revision,
+    snapshot_of,
+    tag_names,
+)
+from cms.services.articles import apply_body
 from cms.services.audit import record
 from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
 from cms.services.revisions import (
@@ -33,15 +43,7 @@ from cms.services.revisions import (
 )
 from cms.services.taxonomy import tags_named
 
-MAX_BODY_LENGTH = 200_000
-MAX_EXCERPT_LENGTH = 1_000
-MAX_CONTRIBUTOR_LENGTH = 100
-MAX_TAGS = 20
-MAX_TAG_LENGTH = 100
 MAX_REASON_LENGTH = 500
-
-DRAFT, PENDING = ArticleStatus.DRAFT, ArticleStatus.PENDING
-PUBLISHED, TRASH = ArticleStatus.PUBLISHED, ArticleStatus.TRASH
 
 # The note of the revision that keeps an article's state from before the editor.
 BASELINE = "编辑器之外写入的版本"
@@ -56,152 +58,6 @@ NOTES = {
     "trash": "移到回收站",
     "restore": "从回收站恢复",
 }
-
-
-@dataclass(frozen=True)
-class ArticleEdit:
-    """What the editor submits. `contributor` None leaves the credit as it is
-    (it is ignored for contributors anyway). `published_at` is aware UTC or
-    None, and for editors and admins only: on a draft or pending article it
-    is the planned time (None: publish now, when published); a published
-    article keeps its time when it is None."""
-
-    title: str
-    body_markdown: str
-    excerpt: str = ""
-    category_id: int | None = None
-    tags: tuple[str, ...] = ()
-    contributor: str | None = None
-    published_at: datetime | None = None
-    allow_comments: bool = True
-    show_tip: bool = True
-
-
-# -- Who may do what ---------------------------------------------------------
-
-
-def can_view(user: User, article: Article) -> bool:
-    """Editors and admins see every article; a contributor only their own."""
-    return user.is_staff or article.owner_id == user.id
-
-
-def can_edit(user: User, article: Article) -> bool:
-    """Editors and admins change any article not in the trash; a contributor
-    only their own, and only while it is a draft or pending."""
-    if article.status == TRASH or not can_view(user, article):
-        return False
-    return user.is_staff or article.status in (DRAFT, PENDING)
-
-
-def can_trash(user: User, article: Article) -> bool:
-    """Editors and admins trash any article; a contributor their own drafts."""
-    if article.status == TRASH or not can_view(user, article):
-        return False
-    return user.is_staff or article.status == DRAFT
-
-
-def article_for(user: User, article_id: int) -> Article:
-    """The article, when `user` may see it; NotFound otherwise (whether it
-    does not exist or belongs to another contributor)."""
-    article = db.session.get(Article, article_id)
-    if article is None or not can_view(user, article):
-        raise NotFound(f"article {article_id}")
-    return article
-
-
-def is_scheduled(article: Article, now: datetime | None = None) -> bool:
-    """Published with a time still to come (定时发布)."""
-    return (
-        article.status == PUBLISHED
-        and article.published_at is not None
-        and article.published_at > (now or utcnow())
-    )
-
-
-# -- Snapshots ---------------------------------------------------------------
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value is not None else None
-
-
-def snapshot_of(article: Article) -> Snapshot:
-    """The article's state as a revision keeps it: the texts, and the other
-    fields as JSON values (category name, sorted tag names, contributor,
-    status, publication time in ISO 8601 UTC, the two switches)."""
-    return Snapshot(
-        article.title,
-        article.body_markdown,
-        article.excerpt,
-        {
-            "category": article.category.name if article.category else None,
-            "tags": sorted(tag.name for tag in article.tags),
-            "contributor": article.contributor,
-            "status": article.status.value,
-            "published_at": _iso(article.published_at),
-            "allow_comments": article.allow_comments,
-            "show_tip": article.show_tip,
-        },
-    )
-
-
-def proposed_snapshot(user: User, article: Article, edit: ArticleEdit) -> Snapshot:
-    """What `article` would become if `user` saved `edit` (status unchanged):
-    for comparing an edit that arrived too late with the saved state.
-    Stores nothing."""
-    category = db.session.get(Category, edit.category_id) if edit.category_id else None
-    fields = snapshot_of(article).fields | {
-        "category": category.name if category else None,
-        "tags": sorted(_tag_names(edit.tags)),
-        "allow_comments": edit.allow_comments,
-        "show_tip": edit.show_tip,
-    }
-    if user.is_staff:
-        if edit.contributor is not None:
-            fields["contributor"] = edit.contributor.strip()
-        if edit.published_at is not None or article.status != PUBLISHED:
-            fields["published_at"] = _iso(edit.published_at)
-    return Snapshot(
-        edit.title.strip(), edit.body_markdown, edit.excerpt.strip(), fields
-    )
-
-
-def latest_revision(article_id: int) -> Revision | None:
-    """The article's newest revision (who saved last, and when), or None."""
-    return db.session.scalar(
-        select(Revision)
-        .where(Revision.target_type == "article", Revision.target_id == article_id)
-        .order_by(Revision.number.desc())
-        .limit(1)
-    )
-
-
-# -- Checks ------------------------------------------------------------------
-
-
-def _tag_names(names: tuple[str, ...] | list[str]) -> list[str]:
-    return list(dict.fromkeys(n.strip() for n in names if n.strip()))
-
-
-def check_edit(edit: ArticleEdit) -> None:
-    """InvalidInput (with a message for people) when the edit breaks a rule
-    of shape: title 1-200 characters, lengths, tags, an aware time."""
-    title = edit.title.strip()
-    if not title or len(title) > MAX_TITLE_LENGTH:
-        raise InvalidInput(f"标题须为 1-{MAX_TITLE_LENGTH} 个字符")
-    if len(edit.body_markdown) > MAX_BODY_LENGTH:
-        raise InvalidInput(f"正文最多 {MAX_BODY_LENGTH} 个字符")
-    if len(edit.excerpt.strip()) > MAX_EXCERPT_LENGTH:
-        raise InvalidInput(f"摘要最多 {MAX_EXCERPT_LENGTH} 个字符")
-    if edit.contributor and len(edit.contributor.strip()) > MAX_CONTRIBUTOR_LENGTH:
-        raise InvalidInput(f"投稿人署名最多 {MAX_CONTRIBUTOR_LENGTH} 个字符")
-    tags = _tag_names(edit.tags)
-    if len(tags) > MAX_TAGS:
-        raise InvalidInput(f"标签最多 {MAX_TAGS} 个")
-    if any(len(tag) > MAX_TAG_LENGTH for tag in tags):
-        raise InvalidInput(f"每个标签最多 {MAX_TAG_LENGTH} 个字符")
-    if edit.published_at is not None and edit.published_at.tzinfo is None:
-        raise InvalidInput("发布时间须带时区")
 
 
 def _locked(user: User, article_id: int) -> Article:
@@ -243,7 +99,7 @@ def _apply(user: User, article: Article, edit: ArticleEdit) -> None:
         if category is None:
             raise InvalidInput("所选分类不存在，请重新选择")
         article.category = category
-    article.tags = tags_named(_tag_names(edit.tags))
+    article.tags = tags_named(tag_names(edit.tags))
     article.allow_comments = edit.allow_comments
     article.show_tip = edit.show_tip
     if user.is_staff:

@@ -1,5 +1,5 @@
-"""Fixtures for the e-mail tests: a real SMTP server (aiosmtpd) that the app
-sends to, staff with and without e-mail addresses, and an article."""
+"""Fixtures for the e-mail tests: the app sends to the real SMTP server of
+tests/conftest.py; staff with and without e-mail addresses, and an article."""
 
 from __future__ import annotations
 
@@ -9,23 +9,7 @@ from cms.extensions import db
 from cms.models import User
 from cms.services.settings import set_setting
 from cms.services.users import create_user
-from tests.email.support import SMTPServer
 from tests.factories import make_article
-
-
-@pytest.fixture(scope="session")
-def smtp_server():
-    """One SMTP server for the run; `inbox` empties it for each test."""
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def inbox(smtp_server):
-    smtp_server.inbox.clear()
-    yield smtp_server.inbox
-    smtp_server.inbox.clear()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from cms.extensions import db
 from cms.models import Role, User
 from cms.moderation.views import allowed_roles
 from cms.services import editorial
+from cms.services.article_edits import ArticleEdit
 from cms.services.categories import create_category
 from cms.services.menus import add_item
 from cms.services.moderation import apply_action
@@ -173,7 +174,7 @@ def make_targets(contributor: str) -> dict[str, int]:
     entry = apply_action([add_comment(article).id], "spam", None).entry
 
     def draft(title: str, action: str = "save") -> int:
-        edit = editorial.ArticleEdit(title=title, body_markdown="正文")
+        edit = ArticleEdit(title=title, body_markdown="正文")
         return editorial.create(author, edit, action).id
 
     trashed_article = draft("回收站里的稿子")

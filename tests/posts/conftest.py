@@ -8,7 +8,7 @@ import pytest
 from cms.extensions import db
 from cms.models import Role, User
 from cms.services import editorial
-from cms.services.editorial import ArticleEdit
+from cms.services.article_edits import ArticleEdit
 from tests.conftest import PASSWORD
 from tests.factories import make_user
 

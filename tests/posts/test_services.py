@@ -11,8 +11,9 @@ import pytest
 
 from cms.extensions import db
 from cms.models import ArticleStatus, AuditEntry, Role, utcnow
-from cms.services import editorial
-from cms.services.editorial import ArticleEdit
+from cms.services import article_access as access
+from cms.services import article_edits, editorial
+from cms.services.article_edits import ArticleEdit
 from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
 from tests.factories import make_user
 from tests.posts.support import count, revision_numbers, stored
@@ -36,15 +37,15 @@ def test_who_may_see_edit_and_trash_what(people):
     pending = editorial.create(a, EDIT, "submit")
     published = editorial.create(editor, EDIT, "publish")
 
-    assert editorial.can_view(a, draft) and not editorial.can_view(b, draft)
-    assert editorial.can_edit(a, draft) and editorial.can_edit(a, pending)
-    assert not editorial.can_edit(b, draft)
-    assert editorial.can_trash(a, draft) and not editorial.can_trash(a, pending)
-    assert not editorial.can_view(a, published)
+    assert access.can_view(a, draft) and not access.can_view(b, draft)
+    assert access.can_edit(a, draft) and access.can_edit(a, pending)
+    assert not access.can_edit(b, draft)
+    assert access.can_trash(a, draft) and not access.can_trash(a, pending)
+    assert not access.can_view(a, published)
     for staff in (people["admin"], editor):
-        assert all(editorial.can_edit(staff, x) for x in (draft, pending, published))
+        assert all(access.can_edit(staff, x) for x in (draft, pending, published))
     with pytest.raises(NotFound):
-        editorial.article_for(b, draft.id)
+        access.article_for(b, draft.id)
     with pytest.raises(NotFound):
         editorial.save(b, draft.id, EDIT, 1)
     with pytest.raises(NotFound):
@@ -115,7 +116,7 @@ def test_snapshot_fields(people):
         "publish",
     )
 
-    snapshot = editorial.snapshot_of(stored(article.id))
+    snapshot = article_edits.snapshot_of(stored(article.id))
 
     assert (snapshot.title, snapshot.body_markdown, snapshot.excerpt) == ("t", "b", "e")
     assert snapshot.fields == {
@@ -127,7 +128,7 @@ def test_snapshot_fields(people):
         "allow_comments": False,
         "show_tip": False,
     }
-    assert editorial.is_scheduled(stored(article.id))
+    assert access.is_scheduled(stored(article.id))
 
 
 def test_every_change_writes_one_revision_and_one_audit_entry(people):

@@ -14,7 +14,7 @@ from cms.models import UsedToken, User
 from cms.services.password_reset import _SALT, password_fingerprint
 from config import TestingConfig
 from tests.conftest import PASSWORD
-from tests.email.support import SITE_URL, SMTPServer, craft_link, path_of
+from tests.email.support import SITE_URL, craft_link, path_of
 from tests.factories import make_user
 from tests.users.support import (
     account,
@@ -30,20 +30,6 @@ from tests.users.support import (
 NEW_PASSWORD = "a brand new passphrase"
 SENT = "如果该账号存在并设置了邮箱，重置链接已发送"
 LINK_RE = re.compile(r"^(http\S+/auth/reset/\S+)$", re.M)
-
-
-@pytest.fixture(scope="module")
-def smtp_server():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def inbox(smtp_server):
-    smtp_server.inbox.clear()
-    yield smtp_server.inbox
-    smtp_server.inbox.clear()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from cms.moderation.display import ACTION_NAMES
 from cms.moderation.page_forms import PageActionForm, PageForm
 from cms.moderation.views import bp
 from cms.services import pages as service
+from cms.services.articles import render_body
 from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
 from cms.services.page_queries import (
     descendants_of,
@@ -83,7 +84,7 @@ def _editor(form: PageForm, page: Page | None, status: int = 200, **extra):
     """The editor; the preview pane starts with the body as readers see it
     (the typed one after a refused POST)."""
     if form.is_submitted():
-        preview = service.render_body(form.body.data or "")
+        preview = render_body(form.body.data or "")
     else:
         preview = page.body_html if page is not None else ""
     html = _render("moderation/page_edit.html", form=form, page=page,

@@ -26,12 +26,18 @@ def _site_host() -> str | None:
     return urlsplit(current_app.config["SITE_URL"]).hostname
 
 
+def render_body(markdown: str) -> str:
+    """Markdown to the sanitised HTML readers get: the one renderer of article
+    and page bodies and of the editor's preview, so they never disagree."""
+    return render_markdown(markdown, _site_host())
+
+
 def apply_body(article: Article, markdown: str, excerpt: str = "") -> None:
     """Set the source and written excerpt, and re-derive the HTML and summary
-    from them. The one place rendering happens, so they never disagree."""
+    from them."""
     article.body_markdown = markdown
     article.excerpt = excerpt.strip()
-    article.body_html = render_markdown(markdown, _site_host())
+    article.body_html = render_body(markdown)
     article.summary = article.excerpt or derive_excerpt(article.body_html)
 
 

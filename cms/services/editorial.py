@@ -33,7 +33,7 @@ from cms.services.article_edits import (
     snapshot_of,
     tag_names,
 )
-from cms.services.articles import apply_body
+from cms.services.articles import apply_body, render_body
 from cms.services.audit import record
 from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
 from cms.services.revisions import (
@@ -335,10 +335,8 @@ def restore_revision(user: User, article_id: int, number: int) -> Article:
 
 
 def preview_html(markdown: str) -> str:
-    """The HTML the public page would show for this Markdown: rendered by
-    apply_body itself, on an article that is never stored."""
+    """The HTML the public page would show for this Markdown (the same
+    renderer); nothing is stored."""
     if len(markdown) > MAX_BODY_LENGTH:
         raise InvalidInput(f"正文最多 {MAX_BODY_LENGTH} 个字符")
-    scratch = Article()
-    apply_body(scratch, markdown)
-    return scratch.body_html
+    return render_body(markdown)

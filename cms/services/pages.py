@@ -12,15 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import current_app
 from sqlalchemy import select
 
 from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import Page, PageStatus, Role, User
 from cms.services import audit
+from cms.services.articles import render_body
 from cms.services.errors import (
     EditConflict,
     FieldError,
@@ -37,7 +36,6 @@ from cms.services.revisions import (
     record_revision,
 )
 from cms.text.excerpt import derive_excerpt
-from cms.text.markdown import render_markdown
 from cms.text.slug import slugify
 
 MAX_TITLE_LENGTH = 200
@@ -141,12 +139,6 @@ def _valid_parent(parent_id: int | None, page_id: int | None) -> int | None:
     ):
         raise FieldError("parent_id", "上级页面不能是它自己或它的下级页面")
     return parent_id
-
-
-def render_body(markdown: str) -> str:
-    """A page's HTML from its Markdown, rendered and sanitised exactly as an
-    article's body (so the editor's shared preview shows what readers get)."""
-    return render_markdown(markdown, urlsplit(current_app.config["SITE_URL"]).hostname)
 
 
 def _apply(page: Page, data: PageInput) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import PASSWORD
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -153,3 +155,13 @@ def serious_axe_violations(page, context: str | None = None) -> list[str]:
         for v in page.evaluate(RUN_AXE, context)
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def log_in(page, origin: str, username: str, next_path: str) -> None:
+    """Log in through the login form (test password) and land on `next_path`."""
+    page.goto(f"{origin}/auth/login?next={next_path}")
+    page.fill("[name=username]", username)
+    page.fill("[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("form button[type=submit]")
+    assert page.url == origin + next_path

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PASSWORD
 from tests.e2e.support import (
     AXE_JS,
     DESKTOP,
     PHONE,
     REFERENCE_PATH,
+    log_in,
     own_site,
     require_browser,
     serious_axe_violations,
@@ -28,7 +30,7 @@ require_browser()
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/shots")
-PASSWORD = "correct horse battery staple"
+
 ANALYTICS = "<!-- 统计 -->\n<script>window.__analyticsRan = true;</script>"
 # Collects every CSP violation from the first script on (an init script is
 # injected by the browser itself: the page's own policy does not apply to it).
@@ -98,15 +100,6 @@ def _violations(page) -> list[str]:
     return found
 
 
-def _log_in(page, site: CspSite, next_path: str) -> None:
-    page.goto(site.url(f"/auth/login?next={next_path}"))
-    page.fill("[name=username]", "editor")
-    page.fill("[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
-    assert page.url == site.url(next_path)
-
-
 def test_the_home_page_runs_the_analytics_code_without_violations(page, csp_site):
     page.goto(csp_site.url("/"), wait_until="load")
     assert page.evaluate("window.__analyticsRan") is True
@@ -123,7 +116,7 @@ def test_the_reference_article_breaks_no_rule(page, csp_site):
 
 @pytest.mark.parametrize("path", ["/moderation/comments", "/moderation/settings"])
 def test_the_staff_pages_break_no_rule_and_track_nothing(page, csp_site, path):
-    _log_in(page, csp_site, path)
+    log_in(page, csp_site.origin, "editor", path)
     page.wait_for_load_state("load")
     assert page.evaluate("window.__analyticsRan") is None
     assert _violations(page) == []
@@ -132,7 +125,7 @@ def test_the_staff_pages_break_no_rule_and_track_nothing(page, csp_site, path):
 def test_typing_a_notice_updates_its_preview(page, csp_site):
     from playwright.sync_api import expect
 
-    _log_in(page, csp_site, "/moderation/settings")
+    log_in(page, csp_site.origin, "editor", "/moderation/settings")
     preview = page.locator("#notice-preview")
     problem = page.locator("#notice-preview-error")
     assert "如若转载" in preview.inner_text()  # the saved notice, server-rendered
@@ -157,7 +150,7 @@ def test_the_settings_page_has_no_serious_accessibility_violations(
     if not AXE_JS.exists():
         pytest.skip("node_modules/axe-core is missing: run `npm ci`")
     page.emulate_media(color_scheme=scheme)
-    _log_in(page, csp_site, "/moderation/settings")
+    log_in(page, csp_site.origin, "editor", "/moderation/settings")
     assert serious_axe_violations(page) == []
     assert _violations(page) == []
 
@@ -175,7 +168,7 @@ def _shot(page, name: str) -> Path:
 
 
 def test_screenshots_of_the_settings_page(page, csp_site):
-    _log_in(page, csp_site, "/moderation/settings")
+    log_in(page, csp_site.origin, "editor", "/moderation/settings")
     _shot(page, "settings-1280.png")
     page.set_viewport_size(PHONE)
     page.reload()

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PASSWORD
 from tests.e2e.support import (
     AXE_JS,
     DESKTOP,
     PHONE,
+    log_in,
     own_site,
     require_browser,
     serious_axe_violations,
@@ -26,7 +28,7 @@ pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/shots")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-PASSWORD = "correct horse battery staple"
+
 TITLE = "信用卡分期还款前要算清的三笔账"
 
 
@@ -81,15 +83,6 @@ def _context(browser, site: Site, **options):
     return context
 
 
-def _log_in(page, site: Site, username: str, next_path: str) -> None:
-    page.goto(site.url(f"/auth/login?next={next_path}"))
-    page.fill("[name=username]", username)
-    page.fill("[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
-    assert page.url == site.url(next_path)
-
-
 def _shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / name
@@ -115,7 +108,7 @@ def _status(site: Site, title: str) -> str:
 def test_contributor_submits_editor_publishes_home_shows_it(browser, site):
     writer_context = _context(browser, site)
     page = writer_context.new_page()
-    _log_in(page, site, "writer", "/moderation/posts/new")
+    log_in(page, site.origin, "writer", "/moderation/posts/new")
 
     page.fill("[name=title]", TITLE)
     page.select_option("[name=category]", label="　信用卡")
@@ -159,7 +152,7 @@ def test_contributor_submits_editor_publishes_home_shows_it(browser, site):
 
     editor_context = _context(browser, site)
     desk = editor_context.new_page()
-    _log_in(desk, site, "editor", "/moderation/posts?status=pending")
+    log_in(desk, site.origin, "editor", "/moderation/posts?status=pending")
     _shot(desk, "posts-list-1280.png")
     with desk.expect_navigation():
         desk.click(f".post-edit-link:text('{TITLE}')")
@@ -183,7 +176,7 @@ def test_contributor_submits_editor_publishes_home_shows_it(browser, site):
 def test_screenshots_of_the_revisions_and_a_diff(browser, site):
     context = _context(browser, site)
     page = context.new_page()
-    _log_in(page, site, "editor", "/moderation/posts/new")
+    log_in(page, site.origin, "editor", "/moderation/posts/new")
     page.fill("[name=title]", "版本对比示例")
     page.fill("textarea[name=body]", "第一段。\n\n第二段。\n\n第三段。")
     with page.expect_navigation():
@@ -218,7 +211,7 @@ def test_the_posts_pages_have_no_serious_accessibility_violations(
     context = _context(browser, site)
     page = context.new_page()
     page.emulate_media(color_scheme=scheme)
-    _log_in(page, site, "editor", "/moderation/posts/new")
+    log_in(page, site.origin, "editor", "/moderation/posts/new")
     page.fill("[name=title]", "无障碍检查")
     page.fill("textarea[name=body]", "第一段。\n\n第二段。")
     with page.expect_navigation():

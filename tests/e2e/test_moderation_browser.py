@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PASSWORD
 from tests.e2e.support import (
     AXE_JS,
     DESKTOP,
+    log_in,
     own_site,
     require_browser,
     serious_axe_violations,
@@ -25,7 +27,7 @@ pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/shots")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-PASSWORD = "correct horse battery staple"
+
 PHONE_390 = {"width": 390, "height": 844}
 
 
@@ -106,15 +108,6 @@ def context(browser, moderation_site):
     context.close()
 
 
-def _log_in(page, site: ModerationSite) -> None:
-    page.goto(site.url("/auth/login?next=/moderation/comments"))
-    page.fill("[name=username]", "editor")
-    page.fill("[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
-    assert page.url == site.url("/moderation/comments")
-
-
 def _status(site: ModerationSite, comment_id: int) -> str:
     from cms.extensions import db
     from cms.models import Comment
@@ -137,7 +130,7 @@ def _shot(page, name: str) -> None:
 def test_approve_with_the_keyboard_then_undo(moderation_site, context):
     site = moderation_site
     queue = context.new_page()
-    _log_in(queue, site)
+    log_in(queue, site.origin, "editor", "/moderation/comments")
     reader = context.new_page()
     reader.goto(site.url(site.article_path))
     assert reader.locator(f"#comment-{site.held_id}").count() == 0
@@ -174,7 +167,7 @@ def test_approve_with_the_keyboard_then_undo(moderation_site, context):
 def test_spam_and_trash_keys_act_on_the_current_row(moderation_site, context):
     site = moderation_site
     page = context.new_page()
-    _log_in(page, site)
+    log_in(page, site.origin, "editor", "/moderation/comments")
 
     page.keyboard.press("j")
     with page.expect_navigation():
@@ -193,7 +186,7 @@ def test_spam_and_trash_keys_act_on_the_current_row(moderation_site, context):
 def test_keys_are_ignored_while_typing_and_help_opens(moderation_site, context):
     site = moderation_site
     page = context.new_page()
-    _log_in(page, site)
+    log_in(page, site.origin, "editor", "/moderation/comments")
 
     page.keyboard.press("j")
     page.keyboard.press("r")  # opens the current row's reply box, focused
@@ -222,7 +215,7 @@ def test_queue_has_no_serious_accessibility_violations(
         pytest.skip("node_modules/axe-core is missing: run `npm ci`")
     page = context.new_page()
     page.emulate_media(color_scheme=scheme)
-    _log_in(page, moderation_site)
+    log_in(page, moderation_site.origin, "editor", "/moderation/comments")
     page.locator("details.row-reply").first.locator("summary").click()
     bad = serious_axe_violations(page)
 
@@ -231,7 +224,7 @@ def test_queue_has_no_serious_accessibility_violations(
 
 def test_screenshots_of_the_queue_and_dashboard(moderation_site, context):
     page = context.new_page()
-    _log_in(page, moderation_site)
+    log_in(page, moderation_site.origin, "editor", "/moderation/comments")
     _shot(page, "moderation-queue-1280.png")
     with page.expect_navigation():  # an action, for the dashboard's log
         page.locator(".queue-row").last.locator("button[value=spam]").click()

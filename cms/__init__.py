@@ -28,10 +28,14 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
 
     from cms.cli import register_cli
+    from cms.database import watch_sessions
     from cms.errors import register_error_handlers
+    from cms.listeners import register_listeners
     from cms.security import register_security
     from cms.templating import register_template_helpers
 
+    watch_sessions()
+    register_listeners(app)
     register_error_handlers(app)
     register_security(app)
     register_template_helpers(app)

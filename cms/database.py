@@ -1,15 +1,34 @@
-"""Engine set-up per backend, and the one way services open a write transaction."""
+"""Engine set-up per backend, and the unit of work: the one way services open
+a write transaction (nestable), with domain events dispatched after commit."""
 
-from collections.abc import Iterator
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from cms.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _IMMEDIATE = "cms_begin_immediate"
+# Keys in Session.info: how deep the open write blocks are, whether an
+# exception left an inner block (the unit must then roll back), the events
+# emitted in the open unit, and those of committed units not yet dispatched.
+DEPTH = "cms_unit_depth"
+DOOMED = "cms_unit_doomed"
+PENDING = "cms_events_pending"
+COMMITTED = "cms_events_committed"
+
+log = logging.getLogger(__name__)
+
+
+class TransactionDoomed(RuntimeError):
+    """An exception left an inner write block and was caught inside the outer
+    one; the whole unit was rolled back instead of committing half of it."""
 
 
 def configure_engine(engine: Engine) -> None:
@@ -41,22 +60,105 @@ def configure_engine(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def in_unit_of_work() -> bool:
+    """True inside a `write_transaction` block."""
+    return db.session().info.get(DEPTH, 0) > 0
+
+
 @contextmanager
 def write_transaction() -> Iterator[None]:
-    """Run the block as one write transaction: committed at the end, rolled back
-    on any exception (which propagates).
+    """Run the block as one unit of work: one write transaction, committed at
+    the end of the outermost block, rolled back on any exception.
 
-    A read transaction the session may hold is ended first (reads only, by the
-    rule that writes happen in here), so that the write starts with
-    BEGIN IMMEDIATE on SQLite. Every service that writes goes through this.
+    Blocks nest: an inner block (a service called by another service) joins
+    the outer one and commits nothing; only the outermost commits. An
+    exception leaving an inner block rolls the whole unit back, even if the
+    outer block catches it (the outermost block then raises
+    TransactionDoomed). Events emitted in the unit (`cms.events.emit`) reach
+    their after-commit handlers once, after the commit; a rolled-back unit's
+    events reach none.
+
+    The outermost block first ends a read transaction the session may hold
+    (reads only, by the rule that writes happen in here; pending changes
+    outside a unit are a bug and raise RuntimeError), so that the write starts
+    with BEGIN IMMEDIATE on SQLite.
     """
     session = db.session()
+    depth = session.info.get(DEPTH, 0)
+    if depth:
+        session.info[DEPTH] = depth + 1
+        try:
+            yield
+        except BaseException:
+            session.info[DOOMED] = True
+            raise
+        finally:
+            session.info[DEPTH] = depth
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("changes made outside write_transaction()")
     if session.in_transaction():
-        session.commit()
-    session.connection(execution_options={_IMMEDIATE: True})
+        session.commit()  # a read transaction: nothing to write
+    session.info[DEPTH] = 1
+    session.info[DOOMED] = False
     try:
+        session.connection(execution_options={_IMMEDIATE: True})
         yield
+        if session.info[DOOMED]:
+            raise TransactionDoomed("an inner write block failed")
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info[DEPTH] = 0
+        session.info[DOOMED] = False
+    dispatch_committed(session)
+
+
+def queue_event(session: Session, item: object) -> None:
+    """Keep an event of the open unit until it commits (or is dropped)."""
+    session.info.setdefault(PENDING, []).append(item)
+
+
+def _drop(_item: object) -> None:
+    """The dispatcher until cms.events installs its own."""
+
+
+_dispatch: list[Callable[[object], None]] = [_drop]
+
+
+def set_dispatcher(dispatcher: Callable[[object], None]) -> None:
+    """Name the function that hands a committed event to its after-commit
+    handlers (cms.events installs it; this module knows nothing of events)."""
+    _dispatch[0] = dispatcher
+
+
+def dispatch_committed(session: Session) -> None:
+    """Hand the events of committed units to their after-commit handlers, each
+    event once (they are taken off the list before they are sent)."""
+    committed = session.info.get(COMMITTED)
+    while committed:
+        _dispatch[0](committed.pop(0))
+
+
+def _on_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the unit is still open
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        session.info.setdefault(COMMITTED, []).extend(pending)
+
+
+def _on_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back (its caller handles that); not the unit
+    session.info.pop(PENDING, None)
+
+
+def watch_sessions() -> None:
+    """Move a unit's events to "committed" when its transaction commits and
+    drop them when it rolls back (SQLAlchemy session events); idempotent."""
+    if not event.contains(db.session, "after_commit", _on_commit):
+        event.listen(db.session, "after_commit", _on_commit)
+        event.listen(db.session, "after_rollback", _on_rollback)

@@ -34,6 +34,9 @@ class Config:
     # The sender of notifications; unset: noreply@<SITE_URL's host>.
     MAIL_FROM = os.environ.get("MAIL_FROM") or None
     MEDIA_URL = os.environ.get("MEDIA_URL") or None
+    # Deliver the outbox from a background thread in each worker as soon as a
+    # change queues mail; off: only `flask cms tick` delivers it.
+    OUTBOX_THREAD = True
     ARTICLES_PER_PAGE = 10
     # How long a process keeps the header menu and friend links (seconds).
     MENU_CACHE_SECONDS = 2
@@ -67,6 +70,7 @@ class TestingConfig(Config):
     LOGIN_FAILURE_LIMIT = "5 per minute"
     PASSWORD_HASH_CHEAP = True  # argon2's cheapest profile: fast tests only
     MENU_CACHE_SECONDS = 0  # every request reads the menus (tests change them)
+    OUTBOX_THREAD = False  # tests deliver the outbox when they choose
 
 
 class ProductionConfig(Config):

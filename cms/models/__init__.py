@@ -7,6 +7,7 @@ from cms.models.comment import Comment, CommentStatus, CommentType
 from cms.models.job import JobRun
 from cms.models.menu import Menu, MenuItem
 from cms.models.notice import MailNotice
+from cms.models.outbox import OutboxMessage, OutboxStatus
 from cms.models.page import Page, PageStatus
 from cms.models.revision import Revision
 from cms.models.setting import Setting
@@ -29,6 +30,8 @@ __all__ = [
     "CommentType",
     "JobRun",
     "MailNotice",
+    "OutboxMessage",
+    "OutboxStatus",
     "Menu",
     "MenuItem",
     "Page",

@@ -20,6 +20,7 @@ from cms.models import JobRun, utcnow
 from cms.services.action_links import forget_spent_links
 from cms.services.comments import purge_personal_data
 from cms.services.notify import send_due_digest
+from cms.services.outbox import deliver_due
 from cms.services.stats import snapshot_daily_views
 
 
@@ -53,7 +54,7 @@ def snapshot_views() -> None:
 
 
 def moderation_mail() -> None:
-    """Mail the editors' digest of held comments when one is due (setting
+    """Queue the editors' digest of held comments when one is due (setting
     `moderation.email_digest_minutes`), and forget e-mailed links spent so
     long ago that they have expired anyway."""
     now = utcnow()
@@ -61,11 +62,18 @@ def moderation_mail() -> None:
     forget_spent_links(now)
 
 
+def deliver_outbox() -> None:
+    """Deliver the messages no worker's sender delivered (a worker that
+    crashed or stopped, retries that fell due while nothing ran)."""
+    deliver_due()
+
+
 JOBS: list[Job] = [
     Job("optimize-database", timedelta(hours=6), optimize_database),
     Job("purge-commenter-data", timedelta(hours=1), purge_commenter_data),
     Job("snapshot-daily-views", timedelta(minutes=1), snapshot_views),
     Job("moderation-mail", timedelta(minutes=1), moderation_mail),
+    Job("deliver-outbox", timedelta(minutes=1), deliver_outbox),
 ]
 
 

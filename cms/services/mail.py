@@ -1,5 +1,6 @@
-"""Sending e-mail through the SMTP server MAIL_URL names; a failure is logged,
-never raised, so nothing a reader does can break on the mail server."""
+"""Sending e-mail through the SMTP server MAIL_URL names; a failure is logged
+and reported, never raised. Messages reach this module only through the
+outbox (cms.services.outbox), so no request waits on the mail server."""
 
 from __future__ import annotations
 
@@ -130,21 +131,25 @@ def _connect(server: MailServer) -> smtplib.SMTP:
     return smtp
 
 
-def send_mail(mails: Sequence[Mail]) -> int:
-    """Send the messages over one connection; returns how many the server
-    accepted. Never raises: a bad MAIL_URL, a server that is down or slow
-    (DEFAULT_TIMEOUT) or a refused recipient is logged and counted out."""
+def deliver(mails: Sequence[Mail]) -> list[str | None]:
+    """Send the messages over one connection; one entry per message: None
+    when the server accepted it, else why not. Never raises: a bad MAIL_URL,
+    a server that is down or slow (DEFAULT_TIMEOUT) or a refused recipient is
+    logged and reported. Only the outbox calls this (cms.services.outbox):
+    requests never wait on it."""
+    if not mails:
+        return []
     url = current_app.config.get("MAIL_URL")
-    if not url or not mails:
-        return 0
+    if not url:
+        return ["MAIL_URL is not set"] * len(mails)
     log = current_app.logger
     try:
         server = parse_mail_url(url)
     except ValueError as error:
         log.error("e-mail not sent: %s", error)
-        return 0
+        return [str(error)] * len(mails)
     sender = mail_from()
-    sent = 0
+    results: list[str | None] = []
     try:
         with _connect(server) as smtp:
             for mail in mails:
@@ -156,14 +161,17 @@ def send_mail(mails: Sequence[Mail]) -> int:
                     smtplib.SMTPNotSupportedError,
                 ) as error:
                     log.warning("e-mail to %s refused: %s", mail.to, error)
+                    results.append(f"refused: {error}")
                 else:
-                    sent += 1
+                    results.append(None)
     except (OSError, smtplib.SMTPException) as error:
         log.warning(
             "e-mail through %s:%s failed after %d of %d message(s): %s",
-            server.host, server.port, sent, len(mails), error,
+            server.host, server.port, len(results), len(mails), error,
         )  # fmt: skip
-    return sent
+        reason = f"{type(error).__name__}: {error}"
+        results += [reason] * (len(mails) - len(results))
+    return results
 
 
 def mail_templates() -> Environment:

@@ -1,0 +1,83 @@
+"""The background sender: one thread per worker process that delivers the
+outbox after commit, so no request waits on the mail server.
+
+It starts when the first message is queued in the process (after a gunicorn
+fork, never before), wakes at once when a unit of work queues mail
+(MailQueued), also wakes when a retry falls due, and ends after IDLE seconds
+with nothing to do (the next message starts it again). `flask cms tick`
+delivers whatever a process left behind (it crashed, or it was stopped).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from datetime import timedelta
+
+from flask import Flask, current_app
+
+from cms.events import MailQueued
+from cms.extensions import db
+from cms.models import utcnow
+from cms.services.outbox import deliver_due, next_due_at
+
+IDLE = 60.0  # seconds without work before the thread ends
+log = logging.getLogger(__name__)
+
+
+class Sender:
+    """The sender of one app in one process."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.wake = threading.Event()
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.pid = 0
+
+    def poke(self) -> None:
+        """Wake the thread (start it when it is not running in this process)."""
+        with self.lock:  # the thread decides to end under this lock too
+            self.wake.set()
+            alive = self.thread is not None and self.thread.is_alive()
+            if not alive or self.pid != os.getpid():
+                self.pid = os.getpid()
+                self.thread = threading.Thread(
+                    target=self._run, name="cms-outbox", daemon=True
+                )
+                self.thread.start()
+
+    def _run(self) -> None:
+        wait = 0.0
+        while True:
+            woken = self.wake.wait(timeout=wait)
+            self.wake.clear()
+            with self.app.app_context():
+                try:
+                    deliver_due()
+                    due = next_due_at()
+                except Exception:
+                    log.exception("outbox delivery failed")
+                    due = utcnow() + timedelta(seconds=IDLE)
+                finally:
+                    db.session.remove()
+            if due is None and not woken and wait >= IDLE:
+                with self.lock:
+                    if not self.wake.is_set():
+                        self.thread = None
+                        return
+            seconds = (due - utcnow()).total_seconds() if due else IDLE
+            wait = min(max(seconds, 0.5), IDLE)
+
+
+def wake_sender(_event: MailQueued) -> None:
+    """After-commit handler of MailQueued: deliver now, in the background.
+    Off (OUTBOX_THREAD false, as in most tests): the tick job delivers."""
+    if not current_app.config.get("OUTBOX_THREAD", True):
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    sender = app.extensions.get("cms_outbox_sender")
+    if sender is None:
+        sender = app.extensions.setdefault("cms_outbox_sender", Sender(app))
+    sender.poke()

@@ -1,0 +1,241 @@
+"""The outbox: every message is a row written in the transaction of the change
+that causes it; a sender delivers it after commit, retries with backoff, and
+records the outcome. A request never waits on the mail server.
+
+Delivery is at least once: a sender claims rows with a conditional UPDATE (so
+two senders never take the same row), sends, then records the result; a
+sender that dies between sending and recording leaves its claim, which goes
+stale after STALE_CLAIM and is taken again (by `flask cms tick` at the latest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+
+from cms.database import write_transaction
+from cms.events import MailQueued, emit
+from cms.extensions import db
+from cms.models import OutboxMessage, OutboxStatus, utcnow
+from cms.services.errors import InvalidInput, NotFound
+from cms.services.mail import Mail, deliver, mail_configured
+
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(hours=1)
+STALE_CLAIM = timedelta(minutes=10)
+BATCH = 50
+MAIL = "mail"
+
+# kind -> how a row's payload becomes messages (an empty list: nothing to
+# send, the row is dropped). Kinds other than "mail" are added by the
+# services that own them (password reset).
+_COMPOSERS: dict[str, Callable[[dict[str, Any]], list[Mail]]] = {
+    MAIL: lambda payload: [Mail(**payload)],
+}
+
+
+def register_kind(kind: str, compose: Callable[[dict[str, Any]], list[Mail]]) -> None:
+    """Teach the outbox a kind of row: `compose(payload)` gives its messages
+    when the sender delivers it (in an app context, outside any transaction)."""
+    _COMPOSERS[kind] = compose
+
+
+def enqueue(kind: str, payload: dict[str, Any]) -> None:
+    """Write one row to the outbox in the caller's unit of work (opens one
+    when called outside); it is delivered after commit, never before, and
+    never when the unit rolls back. Nothing is written when MAIL_URL is unset."""
+    if kind not in _COMPOSERS:
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    if not mail_configured():
+        return
+    with write_transaction():
+        db.session.add(OutboxMessage(kind=kind, payload=payload))
+        emit(MailQueued())
+
+
+def enqueue_mail(mails: Sequence[Mail]) -> None:
+    """enqueue() each ready message."""
+    for mail in mails:
+        enqueue(MAIL, {"to": mail.to, "subject": mail.subject, "text": mail.text,
+                       "html": mail.html})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What one delivery run did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    dropped: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retrying + self.failed + self.dropped
+
+
+def _due(now: datetime):
+    return or_(
+        and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
+        and_(
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.claimed_at < now - STALE_CLAIM,
+        ),
+    )
+
+
+def _claim(now: datetime, limit: int) -> list[OutboxMessage]:
+    """Take up to `limit` due rows for this sender (conditional UPDATE: a row
+    another sender claimed meanwhile is not taken twice)."""
+    with write_transaction():
+        ids = list(
+            db.session.scalars(
+                select(OutboxMessage.id)
+                .where(_due(now))
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+        )
+        if not ids:
+            return []
+        claimed = list(
+            db.session.scalars(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), _due(now))
+                .values(status=OutboxStatus.SENDING, claimed_at=now,
+                        attempts=OutboxMessage.attempts + 1)
+                .returning(OutboxMessage.id),
+                execution_options={"synchronize_session": False},
+            )
+        )  # fmt: skip
+    rows = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(claimed))
+        .order_by(OutboxMessage.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed try: 1, 2, 4 … minutes,
+    at most an hour."""
+    return min(FIRST_RETRY * 2 ** max(0, attempts - 1), LONGEST_WAIT)
+
+
+def _compose(row: OutboxMessage) -> list[Mail] | str:
+    try:
+        return _COMPOSERS[row.kind](dict(row.payload))
+    except Exception as error:  # a bad row must not stop the others
+        return f"{type(error).__name__}: {error}"
+
+
+def deliver_due(now: datetime | None = None, limit: int = BATCH) -> DeliveryReport:
+    """Deliver every due message (in batches of `limit` over one connection
+    each) and record each outcome: sent; dropped (nothing to send); or, on
+    failure, retried after retry_delay() until MAX_ATTEMPTS, then failed."""
+    totals = DeliveryReport()
+    while True:
+        moment = now or utcnow()
+        rows = _claim(moment, limit)
+        if not rows:
+            return totals
+        report = _deliver(rows, moment)
+        totals = DeliveryReport(
+            *(a + b for a, b in zip(_fields(totals), _fields(report), strict=True))
+        )
+        if len(rows) < limit:
+            return totals
+
+
+def _fields(report: DeliveryReport) -> tuple[int, int, int, int]:
+    return report.sent, report.retrying, report.failed, report.dropped
+
+
+def _deliver(rows: list[OutboxMessage], now: datetime) -> DeliveryReport:
+    composed = {row.id: _compose(row) for row in rows}
+    mails = [m for c in composed.values() if isinstance(c, list) for m in c]
+    errors = iter(deliver(mails))
+    outcome: dict[int, str | None] = {}
+    for row in rows:
+        result = composed[row.id]
+        if isinstance(result, str):
+            outcome[row.id] = result
+            continue
+        row_errors = [e for e in (next(errors) for _ in result) if e]
+        outcome[row.id] = "; ".join(row_errors) or (None if result else "")
+    return _record(rows, outcome, now)
+
+
+def _record(
+    rows: list[OutboxMessage], outcome: dict[int, str | None], now: datetime
+) -> DeliveryReport:
+    counts = {"sent": 0, "retrying": 0, "failed": 0, "dropped": 0}
+    with write_transaction():
+        for row in rows:
+            error = outcome[row.id]
+            values: dict[str, Any] = {"claimed_at": None}
+            if error is None:
+                values |= {"status": OutboxStatus.SENT, "sent_at": now,
+                           "last_error": ""}  # fmt: skip
+                counts["sent"] += 1
+            elif error == "":
+                values |= {"status": OutboxStatus.DROPPED, "sent_at": now}
+                counts["dropped"] += 1
+            elif row.attempts >= MAX_ATTEMPTS:
+                values |= {"status": OutboxStatus.FAILED, "last_error": error[:2000]}
+                counts["failed"] += 1
+            else:
+                values |= {"status": OutboxStatus.PENDING,
+                           "due_at": now + retry_delay(row.attempts),
+                           "last_error": error[:2000]}  # fmt: skip
+                counts["retrying"] += 1
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id,
+                       OutboxMessage.status == OutboxStatus.SENDING)
+                .values(**values),
+                execution_options={"synchronize_session": False},
+            )  # fmt: skip
+    for row in rows:
+        db.session.expire(row)  # read afresh: the UPDATEs bypassed the objects
+    return DeliveryReport(**counts)
+
+
+def next_due_at() -> datetime | None:
+    """When the earliest waiting message is due (None: nothing waits)."""
+    return db.session.scalar(
+        select(func.min(OutboxMessage.due_at)).where(
+            OutboxMessage.status == OutboxStatus.PENDING
+        )
+    )
+
+
+def outbox_counts() -> dict[OutboxStatus, int]:
+    """How many messages are in each state (the dashboard shows failures)."""
+    rows = db.session.execute(
+        select(OutboxMessage.status, func.count(OutboxMessage.id)).group_by(
+            OutboxMessage.status
+        )
+    )
+    found = dict(rows.all())
+    return {status: found.get(status, 0) for status in OutboxStatus}
+
+
+def retry_message(message_id: int) -> OutboxMessage:
+    """Put a failed message back in the queue, due now (attempts start again).
+    NotFound for an unknown id; InvalidInput when it has not failed."""
+    with write_transaction():
+        row = db.session.get(OutboxMessage, message_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"outbox message {message_id}")
+        if row.status != OutboxStatus.FAILED:
+            raise InvalidInput("只能重试发送失败的邮件")
+        row.status, row.attempts, row.due_at = OutboxStatus.PENDING, 0, utcnow()
+        emit(MailQueued())
+    return row

@@ -8,12 +8,14 @@ import os
 import uuid
 
 import pytest
+from flask import current_app, has_app_context
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from cms import create_app
 from cms.extensions import db
 from cms.models import Role
+from cms.services.outbox import deliver_due
 from tests.email.support import SMTPServer
 from tests.factories import make_user
 
@@ -251,7 +253,23 @@ def smtp_server():
 
 
 @pytest.fixture
-def inbox(smtp_server):
+def inbox(smtp_server, request):
+    """The test server's inbox, emptied. The app's mail goes through its
+    outbox: `take()` first delivers what the test's app queued (the sender
+    thread is off in tests, so each test decides when delivery happens)."""
+
+    def deliver_outbox() -> None:
+        if "app" not in request.fixturenames:
+            return
+        app = request.getfixturevalue("app")
+        if has_app_context() and current_app._get_current_object() is app:
+            deliver_due()  # the test's own context (one in-memory connection)
+            return
+        with app.app_context():
+            deliver_due()
+
     smtp_server.inbox.clear()
+    smtp_server.inbox.before_take = deliver_outbox
     yield smtp_server.inbox
+    smtp_server.inbox.before_take = None
     smtp_server.inbox.clear()

@@ -6,6 +6,7 @@ import itertools
 from datetime import datetime, timedelta
 
 from cms.database import write_transaction
+from cms.events import CommentMove, CommentsChanged, emit
 from cms.extensions import db
 from cms.models import (
     Article,
@@ -17,8 +18,6 @@ from cms.models import (
     utcnow,
 )
 from cms.services.articles import ArticleDraft, create_article
-from cms.services.comments import adjust_comment_count
-from cms.services.tallies import adjust_tallies
 from cms.services.users import create_user
 
 _counter = itertools.count(1)
@@ -69,8 +68,8 @@ def make_comment(
     **overrides,
 ):
     """A comment stored as is (no form, no spam checks; call inside an app
-    context); it counts on its article (when approved) and in the status
-    tallies, as the services do."""
+    context); announced as the services do, so it counts on its article (when
+    approved) and in the status tallies, and a held one is mailed about."""
 
     values = {"author_name": "读者", "author_email": "reader@example.cn",
               "ip": "203.0.113.7", "created_at": utcnow()} | overrides  # fmt: skip
@@ -84,7 +83,6 @@ def make_comment(
     with write_transaction():
         db.session.add(comment)
         db.session.flush()
-        if comment.status == CommentStatus.APPROVED:
-            adjust_comment_count(article.id, +1)
-        adjust_tallies({comment.status: +1})
+        move = CommentMove(comment.id, article.id, None, comment.status.value)
+        emit(CommentsChanged.of_moves([move]))
     return comment

@@ -5,21 +5,20 @@ works once."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, event
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import Comment, UsedToken, User
 from cms.services.errors import InvalidInput, NotAllowed, NotFound, ServiceError
+from cms.services.moderation import apply_action
 
 # The actions a link may carry, with the words the e-mail and the pages use.
 LINK_ACTIONS = {"approve": "批准", "spam": "垃圾", "trash": "回收站"}
@@ -130,53 +129,22 @@ class LinkOutcome:
     changed: bool
 
 
-@contextmanager
-def _stored_by_next_commit(row: db.Model) -> Iterator[None]:
-    """Add `row` to the session as its next commit begins: the commit of the
-    service call inside the block, so the two are stored together or not at
-    all. (That service opens its own write transaction; nesting one here would
-    only commit early.)"""
-    session = db.session()
-    if session.in_transaction():
-        session.commit()  # reads only: the next commit must be the block's
-    pending = [row]
-
-    def add_pending(s) -> None:
-        # A savepoint's commit fires this too (the comment tallies use one,
-        # and swallow its IntegrityError): wait for the real one.
-        if s.in_nested_transaction():
-            return
-        while pending:
-            s.add(pending.pop())
-
-    event.listen(session, "before_commit", add_pending)
-    try:
-        yield
-    finally:
-        event.remove(session, "before_commit", add_pending)
-    if pending:
-        raise RuntimeError("the block committed nothing")
-
-
 def use_link(token: str, actor_label: str | None = None) -> LinkOutcome:
     """Do what the link says, as the editor it was sent to, through
     moderation.apply_action (audit reason "e-mail link from <username>",
     plus `actor_label`, e.g. the client's address, in brackets), and spend
     the link in the same transaction. The errors of read_link; LinkUsed also
     when another request spent it a moment earlier."""
-    # Imported here: moderation imports comments, which notifies through
-    # notify, which issues links from this module.
-    from cms.services.moderation import apply_action
-
     link = read_link(token)
     reason = f"e-mail link from {link.editor.username}"
     if actor_label:
         reason += f" ({actor_label})"
     try:
-        with _stored_by_next_commit(UsedToken(token_id=link.token_id)):
+        with write_transaction():
+            db.session.add(UsedToken(token_id=link.token_id))
+            db.session.flush()  # a link spent meanwhile fails here
             result = apply_action([link.comment.id], link.action, link.editor, reason)
     except IntegrityError:
-        db.session.rollback()
         raise LinkUsed("这个链接已经用过了，每个链接只能使用一次") from None
     db.session.refresh(link.comment)  # the action's UPDATE bypassed the object
     return LinkOutcome(link, result.changed > 0)

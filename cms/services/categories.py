@@ -19,11 +19,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cms.database import write_transaction
+from cms.events import TaxonomyChanged, emit
 from cms.extensions import db
 from cms.models import Article, Category, CategoryRedirect, MenuItem, User
 from cms.services.audit import record
 from cms.services.errors import FieldError
-from cms.services.menus import forget_menu_cache
 from cms.services.taxonomy import descendant_ids, get_category, unique_slug
 from cms.text.slug import slugify
 
@@ -157,6 +157,7 @@ def create_category(
             if taken:
                 changes["redirect_removed"] = taken
             record(actor, "category-create", "category", [category.id], changes)
+            emit(TaxonomyChanged("category", (category.id,)))
     except IntegrityError:
         raise _slug_clash() from None
     return category
@@ -203,9 +204,9 @@ def update_category(
                 _redirect(before["slug"], category.id)
                 changes["redirect_added"] = before["slug"]
             record(actor, "category-update", "category", [category.id], changes)
+            emit(TaxonomyChanged("category", (category.id,)))
     except IntegrityError:
         raise _slug_clash() from None
-    forget_menu_cache()  # menu links show a category's name and slug
     return True
 
 
@@ -240,6 +241,7 @@ def move_category(category_id: int, parent_id: int | None, actor: User | None) -
         category.parent_id = parent_id
         db.session.flush()
         record(actor, "category-move", "category", [category.id], changes)
+        emit(TaxonomyChanged("category", (category.id,)))
     return True
 
 
@@ -347,7 +349,7 @@ def merge_categories(source_id: int, target_id: int, actor: User | None) -> Fold
         db.session.delete(source)
         db.session.flush()
         record(actor, "category-merge", "category", [source_id, target.id], changes)
-    forget_menu_cache()
+        emit(TaxonomyChanged("category", (source_id, target.id)))
     return Folded(target, len(changes["articles"]))
 
 
@@ -392,5 +394,5 @@ def delete_category(
         db.session.flush()
         ids = [category_id] + ([target.id] if target is not None else [])
         record(actor, "category-delete", "category", ids, changes)
-    forget_menu_cache()
+        emit(TaxonomyChanged("category", tuple(ids)))
     return Folded(target, count or 0)

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
 
 from cms.database import write_transaction
+from cms.events import CommentMove, CommentsChanged, emit
 from cms.extensions import db
 from cms.models import Comment, CommentStatus, User, utcnow
 from cms.services.audit import record
-from cms.services.comments import adjust_comment_count
 from cms.services.errors import InvalidInput, NotFound
 from cms.services.moderation import ActionResult, apply_action
 from cms.services.settings import current_settings, set_settings
-from cms.services.tallies import adjust_tallies
 
 ERASED_NAME = "已删除"
 
@@ -87,6 +85,8 @@ def erase_commenter(email: str, mode: str, actor: User | None) -> int:
                         ip=None, user_agent=None),
                 execution_options={"synchronize_session": False},
             )  # fmt: skip
+            articles = sorted({r.article_id for r in rows})
+            emit(CommentsChanged(ids=tuple(ids), article_ids=tuple(articles)))
         else:
             db.session.execute(
                 update(Comment)
@@ -94,17 +94,9 @@ def erase_commenter(email: str, mode: str, actor: User | None) -> int:
                 .values(parent_id=None),
                 execution_options={"synchronize_session": False},
             )
-            tallies: Counter[CommentStatus] = Counter()
-            approved: Counter[int] = Counter()
-            for _, status, article_id in rows:
-                tallies[status] -= 1
-                if status == CommentStatus.APPROVED:
-                    approved[article_id] -= 1
-            # In id order, like the bulk actions, so the two cannot deadlock.
-            for article_id in sorted(approved):
-                adjust_comment_count(article_id, approved[article_id])
-            adjust_tallies(tallies)
             db.session.execute(Comment.__table__.delete().where(Comment.id.in_(ids)))
+            gone = [CommentMove(r.id, r.article_id, r.status.value, None) for r in rows]
+            emit(CommentsChanged.of_moves(gone))
         record(actor, f"erase-{mode}", "comment", ids,
                {"count": len(ids)}, reason="个人信息删除请求")  # fmt: skip
     return len(ids)
@@ -128,7 +120,8 @@ def ban_commenter(
 ) -> BanResult:
     """Add the commenter of `comment_id` to `comments.disallowed` (e-mail,
     IP, or its /24 range — /64 for IPv6) and, if asked, mark their other
-    pending comments as spam in the same action."""
+    pending comments as spam: one unit of work (one commit; a failure
+    anywhere changes nothing)."""
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         raise NotFound(str(comment_id))
@@ -144,16 +137,17 @@ def ban_commenter(
             rules.append(str(address))
     if not rules:
         raise InvalidInput("这条评论没有可封禁的邮箱或 IP")
-    existing = current_settings()["comments.disallowed"]
-    lines = existing.split("\n") if existing else []
-    new_rules = [r for r in rules if r not in lines]
-    if new_rules:
-        set_settings({"comments.disallowed": "\n".join(lines + new_rules)})
     marked = None
-    if spam_pending:
-        ids = _pending_of(comment, by_email, by_ip, ip_range)
-        marked = apply_action(ids, "spam", actor, reason="封禁：" + "，".join(rules))
     with write_transaction():
+        existing = current_settings()["comments.disallowed"]
+        lines = existing.split("\n") if existing else []
+        new_rules = [r for r in rules if r not in lines]
+        if new_rules:
+            set_settings({"comments.disallowed": "\n".join(lines + new_rules)})
+        if spam_pending:
+            ids = _pending_of(comment, by_email, by_ip, ip_range)
+            reason = "封禁：" + "，".join(rules)
+            marked = apply_action(ids, "spam", actor, reason=reason)
         record(actor, "ban", "comment", [comment.id], {"rules": rules},
                reason="封禁评论者")  # fmt: skip
     return BanResult(rules, marked)
@@ -187,16 +181,17 @@ def _pending_of(
 
 
 def reply_as(parent_id: int, body: str, actor: User) -> Comment:
-    """Approve a comment (if it is not) and publish a reply to it as `actor`."""
+    """Approve a comment (if it is not) and publish a reply to it as `actor`,
+    in one unit of work."""
     body = body.strip()
     if not 2 <= len(body) <= 5000:
         raise InvalidInput("回复须为 2-5000 个字符")
     parent = db.session.get(Comment, parent_id)
     if parent is None:
         raise NotFound(str(parent_id))
-    if parent.status != CommentStatus.APPROVED:
-        apply_action([parent.id], "approve", actor, reason="批准并回复")
     with write_transaction():
+        if parent.status != CommentStatus.APPROVED:
+            apply_action([parent.id], "approve", actor, reason="批准并回复")
         reply = Comment(
             article_id=parent.article_id, parent_id=parent.id,
             author_name=actor.display_name, author_email=(actor.email or "").lower(),
@@ -205,8 +200,8 @@ def reply_as(parent_id: int, body: str, actor: User) -> Comment:
         )  # fmt: skip
         db.session.add(reply)
         db.session.flush()
-        adjust_comment_count(parent.article_id, +1)
-        adjust_tallies({CommentStatus.APPROVED: +1})
+        move = CommentMove(reply.id, parent.article_id, None, reply.status.value)
+        emit(CommentsChanged.of_moves([move]))
         record(actor, "reply", "comment", [reply.id], {"parent": parent.id})
     return reply
 
@@ -224,6 +219,7 @@ def edit_comment(comment_id: int, body: str, actor: User, reason: str = "") -> C
         if before == body:
             return comment
         comment.body = body
+        emit(CommentsChanged(ids=(comment.id,), article_ids=(comment.article_id,)))
         change = {str(comment.id): {"before": before, "after": body}}
         record(actor, "edit", "comment", [comment.id], change, reason)
     return comment

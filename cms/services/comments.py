@@ -12,13 +12,12 @@ from limits import parse as parse_limit
 from sqlalchemy import or_, select, update
 
 from cms.database import write_transaction
+from cms.events import CommentMove, CommentsChanged, emit
 from cms.extensions import db, limiter
 from cms.models import Article, Comment, CommentStatus, utcnow
 from cms.services.errors import NotAllowed, ServiceError
-from cms.services.notify import notify_held
 from cms.services.settings import current_settings
 from cms.services.spam import Candidate, assess
-from cms.services.tallies import adjust_tallies
 
 
 class CommentsClosed(NotAllowed):
@@ -100,8 +99,9 @@ def submit_comment(
 ) -> Submission:
     """Store a validated comment, after the checks INTERFACE.md orders:
     CommentsClosed, TooFast (flood), Duplicate; then the spam pipeline sets its
-    status. The article's approved count changes in the same transaction, by
-    an atomic UPDATE. `candidate` must already be valid (the form checks shape).
+    status. Announces CommentsChanged (the counts follow it in the same
+    transaction; a held comment's notice is queued with it). `candidate` must
+    already be valid (the form checks shape).
     """
     now = utcnow()
     if not comments_open(article, now):
@@ -133,11 +133,8 @@ def submit_comment(
         )
         db.session.add(comment)
         db.session.flush()
-        if verdict.status == CommentStatus.APPROVED:
-            adjust_comment_count(article.id, +1)
-        adjust_tallies({verdict.status: +1})
-    if verdict.status == CommentStatus.PENDING:
-        notify_held(comment)  # after the commit; logs failures, never raises
+        move = CommentMove(comment.id, article.id, None, verdict.status.value)
+        emit(CommentsChanged.of_moves([move]))
     return Submission(comment)
 
 
@@ -152,21 +149,6 @@ def _parent_in(article: Article, parent_id: int | None) -> int | None:
         )
     )
     return found
-
-
-def adjust_comment_count(article_id: int, delta: int) -> None:
-    """Add `delta` to an article's approved-comment count in one UPDATE; call
-    inside the write transaction that changed the comments."""
-    if delta:
-        db.session.execute(
-            update(Article)
-            .where(Article.id == article_id)
-            # A comment is not an edit: keep updated_at (its onupdate would bump it).
-            .values(
-                comment_count=Article.comment_count + delta,
-                updated_at=Article.updated_at,
-            )
-        )
 
 
 def purge_personal_data(now: datetime) -> int:

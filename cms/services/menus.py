@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import Select, select
 
 from cms.database import write_transaction
+from cms.events import MenuChanged, emit
 from cms.extensions import db
 from cms.models import Category, Menu, MenuItem, Page, PageStatus, Role, User
 from cms.services import audit
@@ -102,8 +103,9 @@ def menu_links(menu: str) -> list[MenuLink]:
     return kept[1].get(str(menu), [])
 
 
-def forget_menu_cache() -> None:
-    """Drop this process's menus (after a change that shows in them)."""
+def forget_menu_cache(_event: object = None) -> None:
+    """Drop this process's menus: the after-commit handler of the events whose
+    changes show in them (menus, pages, categories)."""
     current_app.extensions.pop(_CACHE_KEY, None)
 
 
@@ -287,7 +289,7 @@ def add_item(
         _renumber(items)
         audit.record(actor, "menu-add", "menu_item", [item.id],
                      {str(item.id): {"from": None, "to": _describe(item)}})  # fmt: skip
-        forget_menu_cache()
+        emit(MenuChanged(str(menu)))
     return item
 
 
@@ -308,7 +310,7 @@ def update_item(
         if after != before:
             audit.record(actor, "menu-update", "menu_item", [item.id],
                          {str(item.id): {"from": before, "to": after}})  # fmt: skip
-        forget_menu_cache()
+            emit(MenuChanged(str(item.menu)))
     return item
 
 
@@ -330,7 +332,7 @@ def move_item(item_id: int, direction: str, actor: User | None) -> bool:
         items[index], items[other] = items[other], items[index]
         moved = _renumber(items)
         audit.record(actor, "menu-move", "menu_item", [int(i) for i in moved], moved)
-        forget_menu_cache()
+        emit(MenuChanged(str(item.menu)))
     return True
 
 
@@ -345,4 +347,4 @@ def delete_item(item_id: int, actor: User | None) -> None:
         _renumber(_items(menu))
         audit.record(actor, "menu-delete", "menu_item", [item_id],
                      {str(item_id): {"from": before, "to": None}})  # fmt: skip
-        forget_menu_cache()
+        emit(MenuChanged(str(menu)))

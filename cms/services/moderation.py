@@ -3,7 +3,7 @@ every action, and undo."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 
 from cms.database import write_transaction
+from cms.events import CommentMove, CommentsChanged, emit
 from cms.extensions import db
 from cms.models import (
     Article,
@@ -22,9 +23,7 @@ from cms.models import (
     utcnow,
 )
 from cms.services.audit import record
-from cms.services.comments import adjust_comment_count
 from cms.services.errors import InvalidInput, NotFound
-from cms.services.tallies import adjust_tallies
 
 _PARKED = (CommentStatus.SPAM, CommentStatus.TRASH)
 CHUNK = 500
@@ -67,8 +66,7 @@ def _move(
     are updated in a fixed order, so two editors acting on overlapping
     comments wait for each other instead of deadlocking (PostgreSQL)."""
     changes: dict[str, dict] = {}
-    article_deltas: Counter[int] = Counter()
-    tally_deltas: Counter[CommentStatus] = Counter()
+    moves: list[CommentMove] = []
     for chunk in _chunks(sorted(targets)):
         rows = db.session.execute(
             select(Comment.id, Comment.status, Comment.previous_status,
@@ -102,15 +100,9 @@ def _move(
                     "from": old.value, "to": new.value,
                     "previous": previous.value if previous else None,
                 }  # fmt: skip
-                tally_deltas[old] -= 1
-                tally_deltas[new] += 1
-                if new == CommentStatus.APPROVED:
-                    article_deltas[article_id] += 1
-                elif old == CommentStatus.APPROVED:
-                    article_deltas[article_id] -= 1
-    for article_id, delta in sorted(article_deltas.items()):
-        adjust_comment_count(article_id, delta)
-    adjust_tallies(tally_deltas)
+                moves.append(CommentMove(comment_id, article_id, old.value, new.value))
+    if moves:
+        emit(CommentsChanged.of_moves(moves))
     return changes
 
 
@@ -206,6 +198,7 @@ def _delete_for_good(
         changes = {str(c.id): {"from": status.value, "to": "deleted",
                                "snapshot": _snapshot(c)} for c in doomed}  # fmt: skip
         doomed_ids = [c.id for c in doomed]
+        gone = [CommentMove(c.id, c.article_id, status.value, None) for c in doomed]
         # Replies to a deleted comment stay; they lose their parent, and the
         # entry remembers them so an undo can attach them again.
         for chunk in _chunks(doomed_ids):
@@ -224,7 +217,7 @@ def _delete_for_good(
                 delete(Comment).where(Comment.id.in_(chunk)),
                 execution_options={"synchronize_session": False},
             )
-        adjust_tallies({status: -len(doomed)})
+        emit(CommentsChanged.of_moves(gone))
         entry = record(actor, "delete", "comment", doomed_ids, changes, reason)
     skipped = len(ids) - len(doomed)
     note = f"{skipped} 条不在回收站，未删除" if skipped else ""
@@ -339,6 +332,7 @@ def _reinsert(changes: dict) -> dict[str, str]:
                     .values(parent_id=parent),
                     execution_options={"synchronize_session": False},
                 )  # fmt: skip
-        # Only trash and spam are ever deleted: no article count changes.
-        adjust_tallies(Counter(r["status"] for r in rows))
+        back = [CommentMove(r["id"], r["article_id"], None, r["status"].value)
+                for r in rows]  # fmt: skip
+        emit(CommentsChanged.of_moves(back))
     return {str(r["id"]): r["status"].value for r in rows}

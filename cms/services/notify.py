@@ -1,5 +1,6 @@
 """Telling editors about held comments by e-mail: one message a comment, or a
-digest every `moderation.email_digest_minutes` (sent by the periodic jobs)."""
+digest every `moderation.email_digest_minutes` (queued by the periodic jobs).
+Messages go through the outbox (cms.services.outbox)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from cms.database import write_transaction
+from cms.events import IMPORT, CommentsChanged
 from cms.extensions import db
 from cms.models import Comment, CommentStatus, MailNotice, Role, User, utcnow
 from cms.services.action_links import (
@@ -21,7 +23,8 @@ from cms.services.action_links import (
     link_url,
 )
 from cms.services.attribution import canonical_url
-from cms.services.mail import Mail, mail_configured, mail_templates, send_mail
+from cms.services.mail import Mail, mail_configured, mail_templates
+from cms.services.outbox import enqueue
 from cms.services.settings import current_settings
 from cms.text.reasons import reason_label
 
@@ -113,43 +116,75 @@ def digest_mail(comments: list[Comment], total: int, editor: User) -> Mail:
 
 
 def _mark(comment_ids: list[int], in_digest: bool, now: datetime) -> None:
-    """Record the comments as mailed (IntegrityError when one already is)."""
-    with write_transaction():
-        for start in range(0, len(comment_ids), _CHUNK):
-            rows = [{"comment_id": i, "sent_at": now, "in_digest": in_digest}
-                    for i in comment_ids[start : start + _CHUNK]]  # fmt: skip
-            db.session.execute(insert(MailNotice), rows)
+    """Record the comments as mailed, in the caller's unit of work."""
+    for start in range(0, len(comment_ids), _CHUNK):
+        rows = [{"comment_id": i, "sent_at": now, "in_digest": in_digest}
+                for i in comment_ids[start : start + _CHUNK]]  # fmt: skip
+        db.session.execute(insert(MailNotice), rows)
 
 
-def _unmark(comment_ids: list[int]) -> None:
-    with write_transaction():
-        for start in range(0, len(comment_ids), _CHUNK):
-            db.session.execute(
-                delete(MailNotice).where(
-                    MailNotice.comment_id.in_(comment_ids[start : start + _CHUNK])
-                ),
-                execution_options={"synchronize_session": False},
-            )
+HELD_KIND = "held-comment"
+DIGEST_KIND = "held-digest"
 
 
-def notify_held(comment: Comment) -> None:
-    """Mail every staff recipient about a comment just held for moderation,
-    when MAIL_URL is set and digests are off. Call after the comment is
-    committed. Never raises: whatever fails is logged."""
-    if not mail_configured():
+def queue_held_notices(event: CommentsChanged) -> None:
+    """In-transaction handler: for each comment that arrived held (a new
+    comment moved to pending, not an import), queue one outbox row per staff
+    recipient and record the comment as mailed, in the unit of work that
+    stored it: the message goes out after commit, never for a rolled-back
+    comment, and the request neither waits on the mail server nor renders
+    the message (compose_held_mail does, in the sender). Nothing when
+    MAIL_URL is unset or digests are on (the tick job queues those)."""
+    held = [m.comment_id for m in event.moves
+            if m.before is None and m.after == CommentStatus.PENDING.value]  # fmt: skip
+    if not held or event.origin == IMPORT or not mail_configured():
         return
-    comment_id = comment.id
-    try:
-        if current_settings()["moderation.email_digest_minutes"]:
-            return
-        editors = staff_recipients()
-        if not editors:
-            return
-        if send_mail([held_mail(comment, editor) for editor in editors]):
-            _mark([comment_id], in_digest=False, now=utcnow())
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("e-mail about comment %s failed", comment_id)
+    if current_settings()["moderation.email_digest_minutes"]:
+        return
+    editors = [user.id for user in staff_recipients()]
+    if not editors:
+        return
+    for comment_id in held:
+        for editor_id in editors:
+            enqueue(HELD_KIND, {"comment": comment_id, "editor": editor_id})
+    _mark(held, in_digest=False, now=utcnow())
+
+
+def _recipient(editor_id: int) -> User | None:
+    """The editor a queued message is for, if they still get moderation mail."""
+    editor = db.session.get(User, editor_id)
+    if editor is None or not editor.active or not editor.is_staff:
+        return None
+    return editor if editor.email else None
+
+
+def compose_held_mail(payload: dict) -> list[Mail]:
+    """The outbox's composer for HELD_KIND rows: the message about one held
+    comment for one editor, as the comment is now; nothing once the comment
+    was moderated or deleted, or the editor no longer gets such mail."""
+    editor = _recipient(payload["editor"])
+    comment = db.session.get(Comment, payload["comment"])
+    if editor is None or comment is None or comment.status != CommentStatus.PENDING:
+        return []
+    return [held_mail(comment, editor)]
+
+
+def compose_digest_mail(payload: dict) -> list[Mail]:
+    """The outbox's composer for DIGEST_KIND rows: one editor's digest of the
+    comments it names (those still held are listed; the count is of all)."""
+    editor = _recipient(payload["editor"])
+    if editor is None:
+        return []
+    ids = payload["comments"]
+    shown = list(
+        db.session.scalars(
+            select(Comment)
+            .options(joinedload(Comment.article))
+            .where(Comment.id.in_(ids[:DIGEST_LIMIT]))
+            .order_by(Comment.id)
+        )
+    )
+    return [digest_mail(shown, len(ids), editor)]
 
 
 def _last_digest_at() -> datetime | None:
@@ -175,45 +210,29 @@ def _unmailed_held(now: datetime) -> list[int]:
 
 
 def send_due_digest(now: datetime) -> int:
-    """When digests are on and the last one went out at least
-    `moderation.email_digest_minutes` ago, mail each staff recipient one
-    digest of the held comments no message named yet; returns how many
-    comments it covered (0 when none was due or nothing waited).
-
-    The comments are recorded as mailed before sending (a second server
-    running this at once then finds them taken and sends nothing); when no
-    message at all gets through, the record is undone so the next run tries
-    again."""
+    """When digests are on and the last one was queued at least
+    `moderation.email_digest_minutes` ago, queue for each staff recipient one
+    digest of the held comments no message named yet (composed by
+    compose_digest_mail when it is sent), and record them as mailed, in one
+    transaction; returns how many comments it covered (0 when
+    none was due or nothing waited). Two servers running this at once cannot
+    both queue the same comments (the records' primary key refuses the
+    second, which then queues nothing)."""
     minutes = current_settings()["moderation.email_digest_minutes"]
     if not minutes or not mail_configured():
         return 0
     last = _last_digest_at()
     if last is not None and now - last < timedelta(minutes=minutes):
         return 0
-    editors = staff_recipients()
+    editors = [user.id for user in staff_recipients()]
     ids = _unmailed_held(now)
     if not editors or not ids:
         return 0
     try:
-        _mark(ids, in_digest=True, now=now)
+        with write_transaction():
+            _mark(ids, in_digest=True, now=now)
+            for editor_id in editors:
+                enqueue(DIGEST_KIND, {"comments": ids, "editor": editor_id})
     except IntegrityError:
-        return 0  # another server is sending these
-    try:
-        shown = list(
-            db.session.scalars(
-                select(Comment)
-                .options(joinedload(Comment.article))
-                .where(Comment.id.in_(ids[:DIGEST_LIMIT]))
-                .order_by(Comment.id)
-            )
-        )
-        mails = [digest_mail(shown, len(ids), editor) for editor in editors]
-        sent = send_mail(mails)
-    except Exception:
-        db.session.rollback()
-        _unmark(ids)
-        raise
-    if not sent:
-        _unmark(ids)
-        return 0
+        return 0  # another server queued these
     return len(ids)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from cms.database import write_transaction
+from cms.events import PageChanged, emit
 from cms.extensions import db
 from cms.models import Page, PageStatus, Role, User
 from cms.services import audit
@@ -27,7 +28,6 @@ from cms.services.errors import (
     NotAllowed,
     NotFound,
 )
-from cms.services.menus import forget_menu_cache
 from cms.services.page_queries import descendants_of, get_page
 from cms.services.revisions import (
     Snapshot,
@@ -224,7 +224,7 @@ def create_page(
             {str(page.id): {"from": None, "to": page.status.value},
              "title": page.title, "slug": page.slug},
         )  # fmt: skip
-        forget_menu_cache()
+        emit(PageChanged(page.id, frozenset({"created"})))
     return page
 
 
@@ -262,7 +262,7 @@ def _write(
         if data is not None:
             changes["fields"] = _field_changes(before, after)
         audit.record(actor, action, "page", [page.id], changes)
-        forget_menu_cache()
+        emit(PageChanged(page.id, frozenset(changes.get("fields", {})) | {"status"}))
     return page
 
 
@@ -344,7 +344,7 @@ def delete_page(page_id: int, actor: User | None) -> None:
         forget_revisions("page", page.id)
         db.session.flush()
         db.session.delete(page)
-        forget_menu_cache()
+        emit(PageChanged(page_id, frozenset({"deleted"})))
 
 
 def restore_revision(page_id: int, number: int, actor: User | None) -> Page:

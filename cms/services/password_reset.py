@@ -19,7 +19,8 @@ from cms.models import UsedToken, User
 from cms.services.action_links import LinkExpired, LinkInvalid, LinkUsed
 from cms.services.audit import record
 from cms.services.errors import FieldError, InvalidInput, NotFound
-from cms.services.mail import Mail, mail_configured, mail_templates, send_mail
+from cms.services.mail import Mail, mail_configured, mail_templates
+from cms.services.outbox import enqueue, enqueue_mail
 from cms.services.passwords import check_password_strength, hash_password
 from cms.services.settings import current_settings
 from cms.services.users import check_field, replace_password
@@ -163,22 +164,31 @@ def _accounts_named(identifier: str) -> list[User]:
     )
 
 
-def request_reset(identifier: str) -> int:
-    """Mail a reset link to every active account with a password and an
-    address that `identifier` names (username or e-mail address; one message
-    each); returns how many the server accepted. Nothing is sent when MAIL_URL
-    is unset or nothing matches: the caller answers the same either way."""
-    if not mail_configured():
-        return 0
-    accounts = _accounts_named(identifier)
-    return send_mail([_reset_mail(user, issue_token(user)) for user in accounts])
+RESET_KIND = "password-reset"
+
+
+def request_reset(identifier: str) -> None:
+    """Ask for reset links for whatever accounts `identifier` (a username or
+    an e-mail address) names. The request only writes one outbox row holding
+    what was typed, the same work whether or not such an account exists; the
+    sender resolves it later (compose_reset_mails). Nothing is written when
+    MAIL_URL is unset."""
+    enqueue(RESET_KIND, {"identifier": (identifier or "").strip()[:254]})
+
+
+def compose_reset_mails(payload: dict) -> list[Mail]:
+    """The outbox's composer for RESET_KIND rows: one message with a fresh
+    link to every active account with a password and an address that the
+    typed identifier names (none: nothing is sent)."""
+    accounts = _accounts_named(payload.get("identifier", ""))
+    return [_reset_mail(user, issue_token(user)) for user in accounts]
 
 
 def send_reset_link(user_id: int, actor: User) -> None:
     """An admin mails an account its reset link (audited `user-reset-link`;
-    the password stays until the link is used). InvalidInput when e-mail is
-    off, the account has no address, no password, is inactive, or the mail
-    server refused the message; NotFound for an unknown id."""
+    the password stays until the link is used; the message goes out through
+    the outbox). InvalidInput when e-mail is off, the account has no address,
+    no password or is inactive; NotFound for an unknown id."""
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound(f"user {user_id}")
@@ -188,7 +198,6 @@ def send_reset_link(user_id: int, actor: User) -> None:
         raise InvalidInput("这个账号没有设置邮箱，请直接为它设置新密码")
     if not user.active or not user.password_hash:
         raise InvalidInput("这个账号已停用或不能登录，无法发送重置链接")
-    if not send_mail([_reset_mail(user, issue_token(user))]):
-        raise InvalidInput("邮件没有发出去，请检查邮件服务器设置后重试")
     with write_transaction():
+        enqueue_mail([_reset_mail(user, issue_token(user))])
         record(actor, "user-reset-link", "user", [user.id], {"email": user.email})

@@ -1,19 +1,63 @@
-"""Site-wide comment counts per status, kept rather than counted per view."""
+"""Kept comment counts: each article's approved count and the site-wide count
+per status. Their one owner is `follow_comment_moves`, the in-transaction
+handler of CommentsChanged: services announce moves, never adjust counts."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from cms.events import CommentsChanged
 from cms.extensions import db
-from cms.models import Comment, CommentStatus, CommentTally
+from cms.models import Article, Comment, CommentStatus, CommentTally
+
+_APPROVED = CommentStatus.APPROVED.value
+
+
+def follow_comment_moves(event: CommentsChanged) -> None:
+    """Apply an event's status moves to the kept counts, in the unit of work
+    that moved the comments: +1/-1 on an article's approved count for each
+    comment entering or leaving `approved`, and the per-status tallies.
+    Articles are updated in id order and tallies in a fixed order, so that
+    concurrent units wait for each other rather than deadlock."""
+    articles: Counter[int] = Counter()
+    tallies: Counter[CommentStatus] = Counter()
+    for move in event.moves:
+        if move.before == move.after:
+            continue
+        if move.before is not None:
+            tallies[CommentStatus(move.before)] -= 1
+        if move.after is not None:
+            tallies[CommentStatus(move.after)] += 1
+        if move.after == _APPROVED:
+            articles[move.article_id] += 1
+        elif move.before == _APPROVED:
+            articles[move.article_id] -= 1
+    for article_id, delta in sorted(articles.items()):
+        _adjust_comment_count(article_id, delta)
+    adjust_tallies(tallies)
+
+
+def _adjust_comment_count(article_id: int, delta: int) -> None:
+    """Add `delta` to an article's approved-comment count in one UPDATE."""
+    if delta:
+        db.session.execute(
+            update(Article)
+            .where(Article.id == article_id)
+            # A comment is not an edit: keep updated_at (its onupdate would bump it).
+            .values(
+                comment_count=Article.comment_count + delta,
+                updated_at=Article.updated_at,
+            )
+        )
 
 
 def adjust_tallies(deltas: Mapping[CommentStatus, int]) -> None:
-    """Apply per-status differences with atomic UPDATEs. Call inside the write
-    transaction that changed the comments, after the change. A missing row is
+    """Apply per-status differences with atomic UPDATEs (follow_comment_moves
+    calls this; nothing else should). A missing row is
     created from a recount (which already sees this transaction's changes).
     Rows are updated in a fixed order, so that concurrent adjustments wait for
     each other rather than deadlock."""

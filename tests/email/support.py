@@ -55,6 +55,8 @@ class Inbox:
         self.messages: list[Received] = []
         self.auth: list[tuple[str, str]] = []
         self._lock = threading.Lock()
+        # Called by take() first: delivers the app's outbox (tests/conftest.py).
+        self.before_take = None
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=default_policy)
@@ -65,13 +67,17 @@ class Inbox:
         return "250 OK"
 
     def take(self) -> list[Received]:
-        """The messages received so far (the inbox is emptied)."""
+        """The messages received so far (the inbox is emptied), after the
+        app's outbox was delivered."""
+        if self.before_take is not None:
+            self.before_take()
         with self._lock:
             taken, self.messages = self.messages, []
         return taken
 
     def clear(self) -> None:
-        self.take()
+        with self._lock:
+            self.messages = []
         self.auth.clear()
 
 

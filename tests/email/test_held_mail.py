@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from cms.extensions import db
-from cms.models import CommentStatus, MailNotice
+from cms.models import CommentStatus, MailNotice, OutboxMessage, OutboxStatus, utcnow
+from cms.services.moderation import apply_action
 from cms.services.notify import reason_label
+from cms.services.outbox import deliver_due, retry_delay
 from tests.comments.support import (
     comment_id_from,
     post_comment,
@@ -114,29 +116,43 @@ def test_without_mail_url_nothing_is_sent_and_submission_works(
         assert db.session.scalars(select(MailNotice)).all() == []
 
 
-def test_a_server_that_is_down_does_not_break_the_submission(
+def _outbox() -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_a_server_that_is_down_is_retried_until_it_is_back(
     app, client, inbox, article, staff, caplog
 ):
+    good_url = app.config["MAIL_URL"]
     app.config["MAIL_URL"] = f"smtp://127.0.0.1:{free_port()}"
-    with caplog.at_level(logging.WARNING):
-        response = post_comment(client, article.public_id, **reader(1))
+    response = post_comment(client, article.public_id, **reader(1))
     comment_id = comment_id_from(response, article.public_id)
-    assert inbox.take() == []
-    assert "e-mail through 127.0.0.1" in caplog.text
     with app.app_context():
         [row] = rows()
         assert row.id == comment_id and row.status == CommentStatus.PENDING
-        # Not recorded as mailed: a later digest may still name it.
-        assert db.session.get(MailNotice, comment_id) is None
+        with caplog.at_level(logging.WARNING):
+            assert deliver_due().retrying == 2
+        assert "e-mail through 127.0.0.1" in caplog.text
+        queued = _outbox()
+        assert [m.status for m in queued] == [OutboxStatus.PENDING] * 2
+        assert all(m.attempts == 1 and "Connection" in m.last_error for m in queued)
+        # Not due again yet: a run now sends nothing.
+        assert deliver_due().handled == 0
+        app.config["MAIL_URL"] = good_url
+        later = utcnow() + retry_delay(1)
+        assert deliver_due(now=later).sent == 2
+        assert [m.status for m in _outbox()] == [OutboxStatus.SENT] * 2
+    assert {m.to for m in inbox.take()} == STAFF_ADDRESSES
 
 
 def test_a_bad_mail_url_is_logged_and_the_submission_works(
     app, client, inbox, article, staff, caplog
 ):
     app.config["MAIL_URL"] = "http://127.0.0.1:25"
-    with caplog.at_level(logging.ERROR):
-        response = post_comment(client, article.public_id, **reader(1))
+    response = post_comment(client, article.public_id, **reader(1))
     comment_id_from(response, article.public_id)
+    with app.app_context(), caplog.at_level(logging.ERROR):
+        assert deliver_due().retrying == 2
     assert "must start with smtp:// or smtps://" in caplog.text
 
 
@@ -152,25 +168,41 @@ def test_a_server_refusing_every_message_does_not_break_the_submission(
     server.start()
     try:
         app.config["MAIL_URL"] = server.url
-        with caplog.at_level(logging.WARNING):
-            response = post_comment(client, article.public_id, **reader(1))
+        response = post_comment(client, article.public_id, **reader(1))
         comment_id_from(response, article.public_id)
+        with app.app_context(), caplog.at_level(logging.WARNING):
+            assert deliver_due().retrying == 2
     finally:
         server.stop()
     assert caplog.text.count("refused") == 2
 
 
-def test_a_failure_while_writing_the_message_is_logged_not_raised(
+def test_a_failure_while_writing_the_message_is_logged_and_retried(
     app, client, inbox, article, staff, caplog, monkeypatch
 ):
     def broken(*args, **kwargs):
         raise RuntimeError("template trouble")
 
     monkeypatch.setattr("cms.services.notify.held_mail", broken)
-    with caplog.at_level(logging.ERROR):
-        response = post_comment(client, article.public_id, **reader(1))
+    response = post_comment(client, article.public_id, **reader(1))
     comment_id_from(response, article.public_id)
-    assert "template trouble" in caplog.text
+    with app.app_context():
+        assert deliver_due().retrying == 2
+        assert all("template trouble" in m.last_error for m in _outbox())
+    monkeypatch.undo()
+    with app.app_context():
+        assert deliver_due(now=utcnow() + retry_delay(1)).sent == 2
+    assert len(inbox.take()) == 2
+
+
+def test_a_comment_moderated_before_its_notice_goes_out_is_not_mailed(
+    app, client, inbox, article, staff
+):
+    response = post_comment(client, article.public_id, **reader(1))
+    comment_id = comment_id_from(response, article.public_id)
+    with app.app_context():
+        apply_action([comment_id], "approve", None)
+        assert deliver_due().dropped == 2
     assert inbox.take() == []
 
 

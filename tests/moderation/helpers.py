@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 
 from cms.database import write_transaction
+from cms.events import CommentMove, CommentsChanged, emit
 from cms.extensions import db
 from cms.models import Article, Comment, CommentStatus, utcnow
-from cms.services.comments import adjust_comment_count
-from cms.services.tallies import adjust_tallies, comment_tallies, recount_tallies
+from cms.services.tallies import comment_tallies, recount_tallies
 from tests.factories import make_comment
 
 
@@ -35,9 +35,8 @@ def add_comments(article: Article, count: int, status: str = "pending", **overri
     with write_transaction():
         db.session.add_all(comments)
         db.session.flush()
-        adjust_tallies({CommentStatus(status): count})
-        if status == "approved":
-            adjust_comment_count(article.id, count)
+        moves = [CommentMove(c.id, article.id, None, status) for c in comments]
+        emit(CommentsChanged.of_moves(moves))
     return comments
 
 

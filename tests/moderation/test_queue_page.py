@@ -232,7 +232,7 @@ def test_an_empty_queue_says_so(staff):
 
 def test_dashboard_figures_and_latest_actions(app, staff, article, editor):
     with app.app_context():
-        old = add_comment(article, created_at=utcnow() - timedelta(hours=3)).id
+        old = add_comment(article, created_at=utcnow() - timedelta(minutes=2)).id
         add_comment(article)
         spam = add_comment(article, status="approved").id
         from sqlalchemy import select

@@ -53,7 +53,7 @@ def people(app):
         ]:
             user = make_user(name, password=password, active=active)
             user.email = email.lower() if email else None
-        db.session.commit()
+            db.session.commit()
     return "alice"
 
 

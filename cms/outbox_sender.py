@@ -35,6 +35,7 @@ class Sender:
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
         self.pid = 0
+        self.stopping = False
 
     def poke(self) -> None:
         """Wake the thread (start it when it is not running in this process)."""
@@ -48,11 +49,23 @@ class Sender:
                 )
                 self.thread.start()
 
+    def stop(self, timeout: float | None = None) -> None:
+        """End the thread after its current delivery (what is left waits for
+        the next message or the tick job)."""
+        with self.lock:
+            self.stopping = True
+            self.wake.set()
+            thread = self.thread
+        if thread is not None:
+            thread.join(timeout)
+
     def _run(self) -> None:
         wait = 0.0
         while True:
             woken = self.wake.wait(timeout=wait)
             self.wake.clear()
+            if self.stopping:
+                return
             with self.app.app_context():
                 try:
                     deliver_due()

@@ -105,16 +105,17 @@ def app_config(database_url, redis_prefix):
 def app(app_config):
     """A fresh app per test, with an empty schema."""
     app = create_app(app_config)
-    in_memory = app_config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
+    # SQLite (in memory, or a file a test asked for): a schema of its own.
+    sqlite = app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     with app.app_context():
-        if in_memory:
+        if sqlite:
             db.create_all()
     yield app
     if app_config.get("RATELIMIT_KEY_PREFIX"):
         _delete_redis_keys(app_config["RATELIMIT_KEY_PREFIX"])
     with app.app_context():
         db.session.remove()
-        if in_memory:
+        if sqlite:
             db.drop_all()
         else:
             _empty_tables()

@@ -6,6 +6,7 @@ from cms.moderation import (  # noqa: F401
     audit,
     categories,
     commenters,
+    mail_queue,
     menus,
     pages,
     posts,

@@ -9,6 +9,7 @@ from cms.auth.decorators import require_role
 from cms.models import CommentStatus, Role
 from cms.moderation.display import action_name, waited
 from cms.moderation.forms import ACTION_LABELS, STATUS_LABELS
+from cms.services.outbox import needs_attention
 from cms.services.stats import dashboard as dashboard_figures
 from cms.services.stats import pending_age, site_overview
 from cms.services.tallies import comment_tallies
@@ -58,8 +59,10 @@ def _area():
     """What every page of the area shows: the side navigation's pending badge
     (for those who moderate) and the wording helpers."""
     staff = current_user.is_authenticated and current_user.role in STAFF
+    admin = current_user.is_authenticated and current_user.role == Role.ADMIN
     return {
         "pending_count": comment_tallies()[CommentStatus.PENDING] if staff else None,
+        "mail_trouble": needs_attention() if admin else None,
         "is_moderator": staff,
         "status_labels": STATUS_LABELS,
         "action_labels": ACTION_LABELS,

@@ -227,6 +227,40 @@ def outbox_counts() -> dict[OutboxStatus, int]:
     return {status: found.get(status, 0) for status in OutboxStatus}
 
 
+def needs_attention() -> int:
+    """How many messages an admin should look at: given up for good, or
+    waiting to retry after a failed try."""
+    return (
+        db.session.scalar(select(func.count(OutboxMessage.id)).where(_troubled())) or 0
+    )
+
+
+def _troubled():
+    return or_(
+        OutboxMessage.status == OutboxStatus.FAILED,
+        and_(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.last_error != "",
+        ),
+    )
+
+
+def recent_messages(limit: int = 100) -> list[OutboxMessage]:
+    """What the admin's mail page lists: every troubled message first (newest
+    first), then the latest others, `limit` in all."""
+    troubled = list(
+        db.session.scalars(
+            select(OutboxMessage).where(_troubled()).order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )  # fmt: skip
+    rest = db.session.scalars(
+        select(OutboxMessage).where(~_troubled()).order_by(OutboxMessage.id.desc())
+        .limit(max(0, limit - len(troubled)))
+    )  # fmt: skip
+    return troubled + list(rest)
+
+
 def retry_message(message_id: int) -> OutboxMessage:
     """Put a failed message back in the queue, due now (attempts start again).
     NotFound for an unknown id; InvalidInput when it has not failed."""

@@ -3,6 +3,7 @@ receives, and reading links out of the messages."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import re
 import socket
@@ -91,9 +92,9 @@ def free_port() -> int:
 class SMTPServer:
     """A real SMTP server on 127.0.0.1 (a thread running aiosmtpd)."""
 
-    def __init__(self, **smtp_options):
+    def __init__(self, port: int | None = None, **smtp_options):
         self.inbox = Inbox()
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(
             self.inbox, hostname="127.0.0.1", port=self.port, **smtp_options
         )
@@ -139,3 +140,34 @@ def craft_link(secret_key: str, payload: dict, age_seconds: float, salt: str) ->
 
     serializer = URLSafeTimedSerializer(secret_key, salt=salt, signer=PastSigner)
     return serializer.dumps(payload)
+
+
+class SilentServer:
+    """A TCP server on 127.0.0.1 that accepts connections and never says a
+    word: what a mail server behind a blocked port 25 looks like. It counts
+    the connections it took and holds them open until stop()."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
+        self.sock.close()
+        self._thread.join(timeout=5)
+        for conn in self.accepted:
+            conn.close()

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from cms.database import write_transaction
 from cms.extensions import db
-from cms.models import Role, User
+from cms.models import OutboxMessage, OutboxStatus, Role, User
 from cms.moderation.views import allowed_roles
 from cms.services import editorial
 from cms.services.article_edits import ArticleEdit
@@ -156,6 +157,8 @@ SAMPLES: dict[str, dict] = {
         }  # fmt: skip
     },
     "moderation.audit": {},
+    "moderation.mail_queue": {},
+    "moderation.mail_retry": {"args": {"message_id": "{failed_mail}"}},
 }
 
 
@@ -187,6 +190,7 @@ def make_targets(contributor: str) -> dict[str, int]:
         return made.id
 
     return {
+        "failed_mail": failed_mail().id,
         "comment": comment.id,
         "entry": entry.id,
         "own_article": draft("投稿者的草稿"),
@@ -209,6 +213,20 @@ def make_targets(contributor: str) -> dict[str, int]:
         ).id,
         "other_user": make_user(username="someone", password=None).id,
     }
+
+
+def failed_mail(to: str = "reader@example.cn") -> OutboxMessage:
+    """An outbox message the sender gave up on."""
+    with write_transaction():
+        row = OutboxMessage(
+            kind="mail",
+            payload={"to": to, "subject": "主题", "text": "正文"},
+            status=OutboxStatus.FAILED,
+            attempts=8,
+            last_error="[Errno 111] Connection refused",
+        )
+        db.session.add(row)
+    return row
 
 
 def fill(values: dict, targets: dict[str, int]) -> dict[str, str]:

@@ -26,7 +26,13 @@ EVERYONE = {
     "moderation.post_edit", "moderation.post_preview", "moderation.post_trash",
     "moderation.post_restore", "moderation.profile", "moderation.change_password",
 }  # fmt: skip
-ADMINS_ONLY = {"moderation.users", "moderation.user_edit", "moderation.audit"}
+ADMINS_ONLY = {
+    "moderation.users",
+    "moderation.user_edit",
+    "moderation.audit",
+    "moderation.mail_queue",
+    "moderation.mail_retry",
+}
 
 
 def assert_sent_to_login(response, path: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from datetime import timedelta
 
 from flask import Flask, current_app
@@ -23,6 +24,10 @@ from cms.models import utcnow
 from cms.services.outbox import deliver_due, next_due_at
 
 IDLE = 60.0  # seconds without work before the thread ends
+# After a wake-up, wait this long before delivering, so that a burst of
+# requests is delivered in one batch (two short write transactions and one
+# SMTP connection) instead of competing with each request for the database.
+GATHER = 1.0
 log = logging.getLogger(__name__)
 
 
@@ -63,6 +68,8 @@ class Sender:
         wait = 0.0
         while True:
             woken = self.wake.wait(timeout=wait)
+            if woken and not self.stopping:
+                time.sleep(GATHER)
             self.wake.clear()
             if self.stopping:
                 return

@@ -24,7 +24,7 @@ from cms.services.action_links import (
 )
 from cms.services.attribution import canonical_url
 from cms.services.mail import Mail, mail_configured, mail_templates
-from cms.services.outbox import enqueue
+from cms.services.outbox import enqueue, enqueue_many
 from cms.services.settings import current_settings
 from cms.text.reasons import reason_label
 
@@ -34,20 +34,27 @@ QUEUE_PATH = "/moderation/comments?status=pending"
 _CHUNK = 500
 
 
+def staff_recipient_ids() -> list[int]:
+    """The ids of staff_recipients() (one narrow query, no objects)."""
+    return list(db.session.scalars(_staff_query(User.id)))
+
+
+def _staff_query(*columns):
+    return (
+        select(*columns)
+        .where(
+            User.active.is_(True),
+            User.role.in_([Role.ADMIN, Role.EDITOR]),
+            User.email.is_not(None),
+            User.email != "",
+        )
+        .order_by(User.id)
+    )
+
+
 def staff_recipients() -> list[User]:
     """Active editors and admins with an e-mail address, oldest account first."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.active.is_(True),
-                User.role.in_([Role.ADMIN, Role.EDITOR]),
-                User.email.is_not(None),
-                User.email != "",
-            )
-            .order_by(User.id)
-        )
-    )
+    return list(db.session.scalars(_staff_query(User)))
 
 
 def _excerpt(body: str) -> str:
@@ -141,12 +148,11 @@ def queue_held_notices(event: CommentsChanged) -> None:
         return
     if current_settings()["moderation.email_digest_minutes"]:
         return
-    editors = [user.id for user in staff_recipients()]
+    editors = staff_recipient_ids()
     if not editors:
         return
-    for comment_id in held:
-        for editor_id in editors:
-            enqueue(HELD_KIND, {"comment": comment_id, "editor": editor_id})
+    payloads = [{"comment": c, "editor": e} for c in held for e in editors]
+    enqueue_many(HELD_KIND, payloads)
     _mark(held, in_digest=False, now=utcnow())
 
 
@@ -224,7 +230,7 @@ def send_due_digest(now: datetime) -> int:
     last = _last_digest_at()
     if last is not None and now - last < timedelta(minutes=minutes):
         return 0
-    editors = [user.id for user in staff_recipients()]
+    editors = staff_recipient_ids()
     ids = _unmailed_held(now)
     if not editors or not ids:
         return 0

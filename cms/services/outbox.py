@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 
 from cms.database import write_transaction
 from cms.events import MailQueued, emit
@@ -49,20 +49,30 @@ def enqueue(kind: str, payload: dict[str, Any]) -> None:
     """Write one row to the outbox in the caller's unit of work (opens one
     when called outside); it is delivered after commit, never before, and
     never when the unit rolls back. Nothing is written when MAIL_URL is unset."""
+    enqueue_many(kind, [payload])
+
+
+def enqueue_many(kind: str, payloads: Sequence[dict[str, Any]]) -> None:
+    """enqueue() each payload, in one INSERT."""
     if kind not in _COMPOSERS:
         raise ValueError(f"unknown outbox kind {kind!r}")
-    if not mail_configured():
+    if not payloads or not mail_configured():
         return
+    now = utcnow()
     with write_transaction():
-        db.session.add(OutboxMessage(kind=kind, payload=payload))
-        emit(MailQueued())
+        db.session.execute(
+            insert(OutboxMessage),
+            [{"kind": kind, "payload": payload, "status": OutboxStatus.PENDING,
+              "attempts": 0, "due_at": now, "last_error": "", "created_at": now}
+             for payload in payloads],
+        )  # fmt: skip
+        emit(MailQueued(len(payloads)))
 
 
 def enqueue_mail(mails: Sequence[Mail]) -> None:
     """enqueue() each ready message."""
-    for mail in mails:
-        enqueue(MAIL, {"to": mail.to, "subject": mail.subject, "text": mail.text,
-                       "html": mail.html})  # fmt: skip
+    enqueue_many(MAIL, [{"to": m.to, "subject": m.subject, "text": m.text,
+                         "html": m.html} for m in mails])  # fmt: skip
 
 
 @dataclass(frozen=True)

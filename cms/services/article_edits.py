@@ -68,6 +68,26 @@ def snapshot_of(article: Article) -> Snapshot:
     )
 
 
+def changed_fields(before: Snapshot | None, after: Snapshot) -> frozenset[str]:
+    """The names of what differs between two snapshots: "title", "body",
+    "excerpt" and the field keys ("status", "category", "tags", …);
+    {"created"} when there was no snapshot before."""
+    if before is None:
+        return frozenset({"created"})
+    changed = {
+        name
+        for name, old, new in (
+            ("title", before.title, after.title),
+            ("body", before.body_markdown, after.body_markdown),
+            ("excerpt", before.excerpt, after.excerpt),
+        )
+        if old != new
+    }
+    keys = before.fields.keys() | after.fields.keys()
+    changed |= {k for k in keys if before.fields.get(k) != after.fields.get(k)}
+    return frozenset(changed)
+
+
 def proposed_snapshot(user: User, article: Article, edit: ArticleEdit) -> Snapshot:
     """What `article` would become if `user` saved `edit` (status unchanged):
     for comparing an edit that arrived too late with the saved state.

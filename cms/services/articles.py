@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, or_, select
 
 from cms.database import write_transaction
+from cms.events import ArticleChanged, emit
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Category, Tag, User, article_tags, utcnow
 from cms.services.errors import InvalidInput, NotFound
@@ -87,6 +88,15 @@ def create_article(draft: ArticleDraft) -> Article:
         apply_body(article, draft.body_markdown, draft.excerpt)
         article.category = category_named(draft.category) if draft.category else None
         article.tags = tags_named(list(draft.tags))
+        db.session.flush()
+        emit(
+            ArticleChanged(
+                article.id,
+                frozenset({"created"}),
+                after_status=article.status.value,
+                public_id=article.public_id,
+            )
+        )
     return article
 
 

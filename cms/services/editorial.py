@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from cms.database import write_transaction
+from cms.events import ArticleChanged, emit
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Category, User, utcnow
 from cms.services.article_access import (
@@ -28,6 +29,7 @@ from cms.services.article_access import (
 from cms.services.article_edits import (
     MAX_BODY_LENGTH,
     ArticleEdit,
+    changed_fields,
     check_edit,
     latest_revision,
     snapshot_of,
@@ -120,14 +122,22 @@ def _finish(
     note: str = "",
 ) -> None:
     """Every change ends here: the version goes up, a revision keeps the new
-    state and the audit log says who changed the status from what to what."""
+    state, the audit log says who changed the status from what to what, and
+    ArticleChanged names the fields that differ from the last revision."""
     db.session.flush()
+    previous = latest_revision(article.id)
+    after = snapshot_of(article)
     record_revision(
-        "article",
-        article.id,
-        snapshot_of(article),
-        user,
-        note or NOTES.get(action, action),
+        "article", article.id, after, user, note or NOTES.get(action, action)
+    )
+    emit(
+        ArticleChanged(
+            article.id,
+            changed_fields(Snapshot.of(previous) if previous else None, after),
+            before_status=old.value if old is not None else None,
+            after_status=article.status.value,
+            public_id=article.public_id,
+        )
     )
     changes = {
         str(article.id): {

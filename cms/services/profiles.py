@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cms.database import write_transaction
+from cms.events import UserChanged, emit
 from cms.extensions import db
 from cms.models import User
 from cms.services.audit import record
@@ -114,6 +115,7 @@ def update_profile(user_id: int, data: ProfileInput) -> dict[str, dict]:
             setattr(user, key, change["to"])
         if changes:
             record(user, "profile-update", "user", [user.id], changes)
+            emit(UserChanged(user.id, frozenset(changes)))
     return changes
 
 

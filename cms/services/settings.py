@@ -14,6 +14,7 @@ from flask import g
 from sqlalchemy import select
 
 from cms.database import write_transaction
+from cms.events import SettingsChanged, emit
 from cms.extensions import db
 from cms.models import Setting, User
 from cms.services.analytics import check_analytics
@@ -278,6 +279,7 @@ def set_settings(values: dict[str, str]) -> None:
     with write_transaction():
         for key, value in typed.items():
             _store(key, SPECS[key].dump(value))
+        emit(SettingsChanged(frozenset(typed)))
     g.pop("cms_settings", None)
 
 
@@ -325,6 +327,7 @@ def update_settings(
                 _store(key, new)
         if changes:
             record(actor, "settings", "setting", [], changes)
+            emit(SettingsChanged(frozenset(changes)))
     g.pop("cms_settings", None)
     return changes
 

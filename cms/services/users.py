@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from cms.database import write_transaction
+from cms.events import UserChanged, emit
 from cms.extensions import db
 from cms.models import Article, Role, User
 from cms.services.audit import record
@@ -106,6 +107,7 @@ def _insert(user: User) -> None:
         raise FieldError({"username": f"用户名 {user.username} 已被使用"})
     db.session.add(user)
     db.session.flush()
+    emit(UserChanged(user.id, frozenset({"created"})))
 
 
 def create_user(
@@ -295,6 +297,9 @@ def edit_account(user_id: int, actor: User, edit: AccountEdit) -> list[str]:
                 user.session_version += 1
         for action, changes in actions:
             record(actor, action, "user", [user.id], changes)
+        if actions:
+            fields = {key for _, changes in actions for key in changes}
+            emit(UserChanged(user.id, frozenset(fields)))
     return [action for action, _ in actions]
 
 
@@ -326,3 +331,4 @@ def replace_password(user: User, new_hash: str) -> None:
     inside the caller's write transaction."""
     user.password_hash = new_hash
     user.session_version += 1
+    emit(UserChanged(user.id, frozenset({"password"})))

@@ -37,6 +37,10 @@ class Config:
     # Deliver the outbox from a background thread in each worker as soon as a
     # change queues mail; off: only `flask cms tick` delivers it.
     OUTBOX_THREAD = True
+    # Application log lines on stderr: "text" (for a terminal) or "json"
+    # (one object per line, for a log collector); see cms/logs.py.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     ARTICLES_PER_PAGE = 10
     # How long a process keeps the header menu and friend links (seconds).
     MENU_CACHE_SECONDS = 2

@@ -24,6 +24,9 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     _configure(app, config)
+    from cms.logs import register_logging
+
+    register_logging(app)
     _init_extensions(app)
     _register_blueprints(app)
 

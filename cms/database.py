@@ -121,6 +121,15 @@ def queue_event(session: Session, item: object) -> None:
     session.info.setdefault(PENDING, []).append(item)
 
 
+def call_after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the open unit of work commits (never if it rolls
+    back); at once when no unit is open."""
+    if in_unit_of_work():
+        queue_event(db.session(), callback)
+    else:
+        callback()
+
+
 def _drop(_item: object) -> None:
     """The dispatcher until cms.events installs its own."""
 
@@ -139,7 +148,14 @@ def dispatch_committed(session: Session) -> None:
     event once (they are taken off the list before they are sent)."""
     committed = session.info.get(COMMITTED)
     while committed:
-        _dispatch[0](committed.pop(0))
+        item = committed.pop(0)
+        if callable(item):  # queued by call_after_commit
+            try:
+                item()
+            except Exception:
+                log.exception("after-commit callback failed")
+        else:
+            _dispatch[0](item)
 
 
 def _on_commit(session: Session) -> None:

@@ -17,4 +17,6 @@ trap 'kill "$ticker" 2>/dev/null || true' EXIT INT TERM
 
 echo "Serving the site at http://$HOST:$PORT/  (Ctrl-C to stop)"
 "$BIN/gunicorn" --workers "$WORKERS" --bind "$HOST:$PORT" \
-  --access-logfile - --no-control-socket wsgi:app
+  --access-logfile - \
+  --access-logformat '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" rid=%({x-request-id}o)s' \
+  --no-control-socket wsgi:app

@@ -15,6 +15,7 @@ from flask_login import current_user, login_user, logout_user
 from cms.auth.decorators import safe_next
 from cms.auth.forms import ForgotForm, LoginForm, ResetForm
 from cms.extensions import limiter, login_manager
+from cms.logs import log_event
 from cms.services.errors import FieldError, ServiceError
 from cms.services.mail import mail_configured
 from cms.services.password_reset import (
@@ -64,8 +65,12 @@ def login():
         user = authenticate(form.username.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
+            log_event("auth.login", user_id=user.id, ip=request.remote_addr)
             return redirect(next_url or url_for("moderation.dashboard"), 303)
     failed = request.method == "POST"
+    if failed:
+        username = (form.username.data or "")[:64]
+        log_event("auth.login_failed", username=username, ip=request.remote_addr)
     page = render_template(
         "auth/login.html", form=form, error=LOGIN_FAILED if failed else None,
         can_reset=mail_configured(),
@@ -76,6 +81,8 @@ def login():
 @bp.post("/logout")
 def logout():
     """Log out and go home (CSRFProtect refuses a POST without its token)."""
+    if current_user.is_authenticated:
+        log_event("auth.logout", user_id=current_user.id)
     logout_user()
     return redirect(url_for("public.index"), 303)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from cms.extensions import db
+from cms.logs import log_event
 from cms.models import AuditEntry, User
 
 
@@ -31,4 +32,14 @@ def record(
     )
     db.session.add(entry)
     db.session.flush()
+    log_event(
+        "moderation.action",
+        after_commit=True,
+        entry_id=entry.id,
+        actor_id=entry.actor_id,
+        action=action,
+        target_type=target_type,
+        target_ids=entry.target_ids[:20],
+        count=len(entry.target_ids),
+    )
     return entry

@@ -6,6 +6,7 @@ several servers tick at once exactly one of them runs a due job.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cms.database import write_transaction
 from cms.extensions import db
+from cms.logs import log_event
 from cms.models import JobRun, utcnow
 from cms.services.action_links import forget_spent_links
 from cms.services.comments import purge_personal_data
@@ -105,11 +107,19 @@ def run_due_jobs(
     for job in JOBS if jobs is None else jobs:
         if not _claim(job, now):
             continue
+        started = time.monotonic()
         try:
             job.run()
-        except Exception:
+        except Exception as error:
             db.session.rollback()
             current_app.logger.exception("periodic job %s failed", job.name)
+            log_event(
+                "job.failed",
+                job=job.name,
+                error=f"{type(error).__name__}: {error}"[:300],
+            )
             continue
+        ms = round((time.monotonic() - started) * 1000)
+        log_event("job.ran", job=job.name, ms=ms)
         ran.append(job.name)
     return ran

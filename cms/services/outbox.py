@@ -20,6 +20,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from cms.database import write_transaction
 from cms.events import MailQueued, emit
 from cms.extensions import db
+from cms.logs import log_event
 from cms.models import OutboxMessage, OutboxStatus, utcnow
 from cms.services.errors import InvalidInput, NotFound
 from cms.services.mail import Mail, deliver, mail_configured
@@ -205,6 +206,7 @@ def _record(
                            "due_at": now + retry_delay(row.attempts),
                            "last_error": error[:2000]}  # fmt: skip
                 counts["retrying"] += 1
+            _log_outcome(row, values["status"], error)
             db.session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row.id,
@@ -215,6 +217,25 @@ def _record(
     for row in rows:
         db.session.expire(row)  # read afresh: the UPDATEs bypassed the objects
     return DeliveryReport(**counts)
+
+
+_OUTCOME_EVENTS = {
+    OutboxStatus.SENT: "mail.sent",
+    OutboxStatus.DROPPED: "mail.dropped",
+    OutboxStatus.FAILED: "mail.failed",
+    OutboxStatus.PENDING: "mail.failed",
+}
+
+
+def _log_outcome(row: OutboxMessage, status: OutboxStatus, error: str | None) -> None:
+    """One log line per delivery try, once the outcome is committed."""
+    fields: dict[str, Any] = {"message_id": row.id, "kind": row.kind,
+                              "attempts": row.attempts}  # fmt: skip
+    if status == OutboxStatus.PENDING:
+        fields["retry"] = True
+    if error:
+        fields["error"] = error[:300]
+    log_event(_OUTCOME_EVENTS[status], after_commit=True, **fields)
 
 
 def next_due_at() -> datetime | None:

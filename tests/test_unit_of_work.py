@@ -20,16 +20,29 @@ from cms.models import Setting
 
 @pytest.fixture
 def commits(ctx):
-    """How many times the session committed a real (outermost) transaction."""
+    """How many times the session committed a real (outermost) transaction
+    that wrote something (ending a read-only transaction is not counted)."""
     seen: list[int] = []
+    wrote = "test_wrote"
+
+    def flushed(session, _context):
+        session.info[wrote] = True
 
     def count(session):
-        if not session.in_nested_transaction():
+        if not session.in_nested_transaction() and session.info.pop(wrote, False):
             seen.append(1)
 
-    event.listen(db.session, "after_commit", count)
+    def forget(session):
+        if not session.in_nested_transaction():
+            session.info.pop(wrote, None)
+
+    listeners = [("after_flush", flushed), ("after_commit", count),
+                 ("after_rollback", forget)]  # fmt: skip
+    for name, listener in listeners:
+        event.listen(db.session, name, listener)
     yield seen
-    event.remove(db.session, "after_commit", count)
+    for name, listener in listeners:
+        event.remove(db.session, name, listener)
 
 
 @pytest.fixture
@@ -151,3 +164,79 @@ def test_changes_made_outside_a_unit_are_refused(ctx):
         pass
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Setting)) == 0
+
+
+# -- Use cases: one commit each, nothing left by a failure halfway -------------
+
+
+def _state(article_id: int) -> tuple:
+    """What a ban or bulk action changes: rules, statuses, counts, entries."""
+    from flask import g
+
+    from cms.models import Article, AuditEntry, Comment
+    from cms.services.settings import current_settings
+
+    db.session.expire_all()
+    g.pop("cms_settings", None)
+    statuses = db.session.execute(
+        select(Comment.id, Comment.status).order_by(Comment.id)
+    )
+    return (
+        current_settings()["comments.disallowed"],
+        [tuple(row) for row in statuses],
+        db.session.get(Article, article_id).comment_count,
+        db.session.scalar(select(func.count(AuditEntry.id))),
+    )
+
+
+@pytest.fixture
+def held(ctx):
+    """An article with an approved comment and two pending ones by one reader."""
+    from tests.factories import make_article, make_comment
+
+    article = make_article()
+    comments = [
+        make_comment(article, status=s) for s in ("approved", "pending", "pending")
+    ]
+    return article, comments
+
+
+def test_a_ban_is_one_commit(commits, held):
+    from cms.models import AuditEntry
+    from cms.services.commenters import ban_commenter
+
+    article, comments = held
+    commits.clear()
+    result = ban_commenter(comments[0].id, None, by_email=True, spam_pending=True)
+    assert len(commits) == 1
+    rules, statuses, _, _ = _state(article.id)
+    assert rules == "reader@example.cn" and result.rules == ["reader@example.cn"]
+    assert [s.value for _, s in statuses] == ["spam"] * 3  # the banned one too
+    actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))
+    assert list(actions) == ["spam", "ban"]  # the marking and the ban, one unit
+
+
+@pytest.mark.parametrize("use_case", ["ban", "bulk"])
+def test_a_failure_halfway_through_a_use_case_changes_nothing(
+    monkeypatch, commits, held, use_case
+):
+    from cms.services import commenters, moderation
+
+    article, comments = held
+    before = _state(article.id)
+    commits.clear()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk filled up halfway")
+
+    if use_case == "ban":  # the rule and the spam marking are written first
+        monkeypatch.setattr(commenters, "record", broken)
+        call = lambda: commenters.ban_commenter(comments[0].id, None)  # noqa: E731
+    else:  # the statuses and counts move first
+        monkeypatch.setattr(moderation, "record", broken)
+        ids = [c.id for c in comments]
+        call = lambda: moderation.apply_action(ids, "trash", None)  # noqa: E731
+    with pytest.raises(RuntimeError, match="halfway"):
+        call()
+    assert commits == []
+    assert _state(article.id) == before

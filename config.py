@@ -2,9 +2,6 @@
 
 import os
 
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"
-
-
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL", "sqlite:///cms.sqlite")
     # Heroku-style URLs say postgres://; SQLAlchemy wants a driver name.
@@ -24,7 +21,9 @@ def _default_site_url() -> str:
 class Config:
     """Defaults shared by every environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # Unset: production refuses to start; elsewhere a random key is made on
+    # first start and kept in instance/secret_key (cms.secret_key).
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None

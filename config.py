@@ -1,6 +1,7 @@
 """Configuration classes, chosen by CMS_CONFIG; values come from the environment."""
 
 import os
+from datetime import timedelta
 
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL", "sqlite:///cms.sqlite")
@@ -48,6 +49,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    # How long "记住我" keeps an account logged in (days).
+    REMEMBER_COOKIE_DURATION = timedelta(
+        days=int(os.environ.get("REMEMBER_COOKIE_DAYS", "30"))
+    )
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 3600 * 4
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024

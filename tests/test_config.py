@@ -13,7 +13,8 @@ from cms import create_app
 from cms.extensions import db
 
 ENV_NAMES = ("CMS_CONFIG", "SECRET_KEY", "FLASK_SECRET_KEY", "DATABASE_URL",
-             "TRUSTED_PROXIES", "SITE_URL", "HOST", "PORT", "REDIS_URL")  # fmt: skip
+             "TRUSTED_PROXIES", "SITE_URL", "HOST", "PORT", "REDIS_URL",
+             "REMEMBER_COOKIE_DAYS")  # fmt: skip
 
 
 @pytest.fixture
@@ -93,6 +94,14 @@ def test_development_is_the_default_and_signs_with_its_instance_key(environment)
     assert not hasattr(config, "DEV_SECRET_KEY")
     assert not app.testing
     assert not app.config.get("PASSWORD_HASH_CHEAP")
+
+
+def test_the_remember_cookie_lifetime_is_a_setting(environment):
+    from datetime import timedelta
+
+    environment(CMS_CONFIG="production", SECRET_KEY="k" * 64, REMEMBER_COOKIE_DAYS="7")
+    app = create_app()
+    assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=7)
 
 
 def test_an_unknown_environment_name_is_refused(environment):

@@ -54,6 +54,8 @@ class Config:
         days=int(os.environ.get("REMEMBER_COOKIE_DAYS", "30"))
     )
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Strict-Transport-Security max-age, sent when SITE_URL is https (0: off).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     WTF_CSRF_TIME_LIMIT = 3600 * 4
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 

@@ -1,9 +1,7 @@
 """Configuration classes, chosen by CMS_CONFIG; values come from the environment."""
 
 import os
-
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"
-
+from datetime import timedelta
 
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL", "sqlite:///cms.sqlite")
@@ -24,7 +22,9 @@ def _default_site_url() -> str:
 class Config:
     """Defaults shared by every environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # Unset: production refuses to start; elsewhere a random key is made on
+    # first start and kept in instance/secret_key (cms.secret_key).
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
@@ -53,7 +53,13 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    # How long "记住我" keeps an account logged in (days).
+    REMEMBER_COOKIE_DURATION = timedelta(
+        days=int(os.environ.get("REMEMBER_COOKIE_DAYS", "30"))
+    )
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Strict-Transport-Security max-age, sent when SITE_URL is https (0: off).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     WTF_CSRF_TIME_LIMIT = 3600 * 4
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import DEV_SECRET_KEY, Config, config_from_env
+from config import Config, config_from_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,13 +56,8 @@ def _configure(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> N
         app.config.from_object(config or config_from_env())
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env()
-    if app.config.get("REQUIRE_SECRET_KEY") and app.config["SECRET_KEY"] in (
-        None,
-        "",
-        DEV_SECRET_KEY,
-    ):
-        raise RuntimeError("production needs SECRET_KEY set to a long random value")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _secret_key(app)
     app.config.setdefault(
         "RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://"
     )
@@ -70,6 +65,18 @@ def _configure(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> N
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def _secret_key(app: Flask) -> None:
+    """Production needs SECRET_KEY set; elsewhere an unset one is the random
+    key kept in the instance folder (never a constant known to anyone)."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config.get("REQUIRE_SECRET_KEY"):
+        raise RuntimeError("production needs SECRET_KEY set to a long random value")
+    from cms.secret_key import instance_secret_key
+
+    app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
 
 
 def _init_extensions(app: Flask) -> None:

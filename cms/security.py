@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from markupsafe import Markup
 
 from cms.services.analytics import AnalyticsCode, analytics_code
@@ -68,6 +68,10 @@ def content_security_policy(nonce: str, analytics: AnalyticsCode | None) -> str:
 def _add_headers(response):
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    hsts = current_app.config.get("HSTS_SECONDS", 0)
+    if hsts and current_app.config["SITE_URL"].startswith("https://"):
+        # Production is HTTPS (SITE_URL says so) whatever the proxy passed on.
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
     if response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = content_security_policy(
             csp_nonce(), g.get("csp_analytics")

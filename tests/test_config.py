@@ -13,7 +13,8 @@ from cms import create_app
 from cms.extensions import db
 
 ENV_NAMES = ("CMS_CONFIG", "SECRET_KEY", "FLASK_SECRET_KEY", "DATABASE_URL",
-             "TRUSTED_PROXIES", "SITE_URL", "HOST", "PORT", "REDIS_URL")  # fmt: skip
+             "TRUSTED_PROXIES", "SITE_URL", "HOST", "PORT", "REDIS_URL",
+             "REMEMBER_COOKIE_DAYS")  # fmt: skip
 
 
 @pytest.fixture
@@ -50,11 +51,8 @@ def test_production_without_a_secret_key_refuses_to_start(environment):
         create_app()
 
 
-@pytest.mark.parametrize("secret", ["", config.DEV_SECRET_KEY])
-def test_production_with_an_empty_or_the_development_key_refuses_to_start(
-    environment, secret
-):
-    environment(CMS_CONFIG="production", SECRET_KEY=secret)
+def test_production_with_an_empty_key_refuses_to_start(environment):
+    environment(CMS_CONFIG="production", SECRET_KEY="")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app()
 
@@ -87,12 +85,23 @@ def test_production_cookies_are_secure_behind_https(environment):
     assert app.config["SITE_URL"] == "https://example.com"
 
 
-def test_development_is_the_default_and_starts_with_the_development_key(environment):
+def test_development_is_the_default_and_signs_with_its_instance_key(environment):
     environment()
     app = create_app()
-    assert app.config["SECRET_KEY"] == config.DEV_SECRET_KEY
+    key_file = os.path.join(app.instance_path, "secret_key")
+    with open(key_file) as file:
+        assert app.config["SECRET_KEY"] == file.read().strip()
+    assert not hasattr(config, "DEV_SECRET_KEY")
     assert not app.testing
     assert not app.config.get("PASSWORD_HASH_CHEAP")
+
+
+def test_the_remember_cookie_lifetime_is_a_setting(environment):
+    from datetime import timedelta
+
+    environment(CMS_CONFIG="production", SECRET_KEY="k" * 64, REMEMBER_COOKIE_DAYS="7")
+    app = create_app()
+    assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=7)
 
 
 def test_an_unknown_environment_name_is_refused(environment):

@@ -25,7 +25,11 @@ from cms.services.password_reset import (
     request_reset,
     reset_password,
 )
-from cms.services.users import authenticate, load_session_user
+from cms.services.users import (
+    authenticate,
+    load_session_user,
+    log_out_everywhere,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -80,9 +84,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Log out and go home (CSRFProtect refuses a POST without its token)."""
+    """Log out and go home (CSRFProtect refuses a POST without its token).
+    Every credential of the account ends with it: the session and remember-me
+    cookies (on this browser and any copy of them) name an old version."""
     if current_user.is_authenticated:
         log_event("auth.logout", user_id=current_user.id)
+        log_out_everywhere(current_user.id)
     logout_user()
     return redirect(url_for("public.index"), 303)
 

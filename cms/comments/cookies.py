@@ -21,6 +21,12 @@ def _signer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="cms.held-comments")
 
 
+def _secure(request: Request) -> bool:
+    """Secure whenever the site is served over HTTPS (SITE_URL says so), even
+    when this request reached the app as plain HTTP behind a proxy."""
+    return request.is_secure or current_app.config["SITE_URL"].startswith("https://")
+
+
 def held_ids(request: Request) -> list[int]:
     """Ids of the held comments this browser wrote (empty when the cookie is
     missing or forged)."""
@@ -39,7 +45,7 @@ def remember_held(request: Request, response: Response, comment_id: int) -> None
     ids = [i for i in held_ids(request) if i != comment_id] + [comment_id]
     response.set_cookie(
         HELD_COOKIE, _signer().dumps(ids[-HELD_KEEP:]), max_age=HELD_AGE,
-        httponly=True, samesite="Lax", secure=request.is_secure,
+        httponly=True, samesite="Lax", secure=_secure(request),
     )  # fmt: skip
 
 
@@ -54,5 +60,5 @@ def remember_commenter(
         return
     response.set_cookie(
         COMMENTER_COOKIE, quote(json.dumps(fields, ensure_ascii=False)),
-        max_age=COMMENTER_AGE, samesite="Lax", secure=request.is_secure,
+        max_age=COMMENTER_AGE, samesite="Lax", secure=_secure(request),
     )  # fmt: skip

@@ -294,7 +294,7 @@ def edit_account(user_id: int, actor: User, edit: AccountEdit) -> list[str]:
                                                 "to": edit.active}}))  # fmt: skip
             user.active = edit.active
             if not edit.active:
-                user.session_version += 1
+                end_sessions(user)
         for action, changes in actions:
             record(actor, action, "user", [user.id], changes)
         if actions:
@@ -330,5 +330,22 @@ def replace_password(user: User, new_hash: str) -> None:
     """Store a new password hash and end every session of the account. Call
     inside the caller's write transaction."""
     user.password_hash = new_hash
-    user.session_version += 1
+    end_sessions(user)
     emit(UserChanged(user.id, frozenset({"password"})))
+
+
+def end_sessions(user: User) -> None:
+    """Invalidate every credential issued to the account: session cookies and
+    remember-me cookies name `id:version`, and `load_session_user` refuses an
+    old version. Call inside the caller's write transaction (logout,
+    password change or reset, deactivation all come here)."""
+    user.session_version += 1
+
+
+def log_out_everywhere(user_id: int) -> None:
+    """End every session and remember-me cookie of the account (logout): a
+    cookie copied before the logout opens nothing afterwards."""
+    with write_transaction():
+        user = db.session.get(User, user_id)
+        if user is not None:
+            end_sessions(user)

@@ -114,7 +114,9 @@ class ProfileForm(FlaskForm):
         "个人简介", description=f"纯文本，最多 {MAX_BIO} 个字符，显示在你的作者页上"
     )
     email = _email()
-    avatar = FileField("上传新头像", description="PNG、JPEG 或 WEBP，不超过 2 MB")
+    avatar = FileField(
+        "上传新头像", description="PNG、JPEG 或 WEBP，不超过 2 MB、400 万像素（如 2000×2000）"
+    )
     remove_avatar = BooleanField("移除头像")
     tip_wechat = _pay_link("微信收款链接")
     wechat_qr = FileField("或上传微信收款码图片")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from PIL import Image
+
 from cms.database import write_transaction
 from cms.events import UserChanged, emit
 from cms.extensions import db
@@ -29,6 +31,10 @@ from cms.text.paylinks import check_pay_link
 
 MAX_BIO = 2000
 AVATAR_FORMATS = ("PNG", "JPEG", "WEBP")
+# Avatars are shown at most a few hundred pixels wide: 2000 x 2000 is plenty,
+# and it bounds what checking an upload costs (a 16-bit PNG of the general
+# 16-megapixel limit takes a second or more to decode; this, a quarter).
+AVATAR_MAX_PIXELS = 4_000_000
 # The profile's columns, in the order the audit entry lists them.
 PROFILE_FIELDS = ("display_name", "bio", "email", "avatar", "tip_wechat", "tip_alipay")
 
@@ -65,9 +71,10 @@ def _pay_link(typed: str, qr: bytes | None) -> str:
         raise InvalidInput(str(error)) from None
 
 
-def _validated(data: ProfileInput) -> dict[str, Any]:
-    """The new values of the profile's columns, avatar excepted; FieldError
-    naming every field at fault (the avatar and QR images included)."""
+def _validated(data: ProfileInput) -> tuple[dict[str, Any], Image.Image | None]:
+    """The new values of the profile's columns, avatar excepted, and the new
+    avatar decoded once (None without one); FieldError naming every field at
+    fault (the avatar and QR images included)."""
     errors: dict[str, str] = {}
     values = {
         "display_name": check_field(
@@ -81,12 +88,14 @@ def _validated(data: ProfileInput) -> dict[str, Any]:
         field = f"{app}_qr" if qr else f"tip_{app}"
         typed = getattr(data, f"tip_{app}")
         values[f"tip_{app}"] = check_field(errors, field, _pay_link, typed, qr)
+    avatar = None
     if data.avatar:
-        check_field(errors, "avatar", load_image, data.avatar, MAX_UPLOAD_BYTES,
-                 AVATAR_FORMATS)  # fmt: skip
+        avatar = check_field(errors, "avatar", load_image, data.avatar,
+                             MAX_UPLOAD_BYTES, AVATAR_FORMATS,
+                             AVATAR_MAX_PIXELS)  # fmt: skip
     if errors:
         raise FieldError(errors)
-    return values
+    return values, avatar
 
 
 def update_profile(user_id: int, data: ProfileInput) -> dict[str, dict]:
@@ -95,11 +104,12 @@ def update_profile(user_id: int, data: ProfileInput) -> dict[str, dict]:
     account itself) lists exactly those fields, and none is written when
     nothing changed. Display name 1-100 characters, bio plain text up to
     2000, e-mail optional, pay links as check_pay_link accepts (or read from
-    a QR image), avatar PNG, JPEG or WEBP up to 2 MB (or removed).
-    FieldError naming each bad field; then nothing is stored."""
-    values = _validated(data)
-    if data.avatar:
-        values["avatar"] = store_image(data.avatar)  # by content: no orphans
+    a QR image), avatar PNG, JPEG or WEBP up to 2 MB and 4 megapixels (or
+    removed), its pixels decoded once. FieldError naming each bad field;
+    then nothing is stored."""
+    values, avatar = _validated(data)
+    if data.avatar:  # by content: no orphans
+        values["avatar"] = store_image(data.avatar, checked=avatar)
     elif data.remove_avatar:
         values["avatar"] = ""
     with write_transaction():

@@ -35,9 +35,13 @@ test: $(VENV)/.dev
 	@$(MAKE) --no-print-directory node_modules/.installed || true
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Style, the architecture contract (pyproject [tool.importlinter]) and the
+# type checker (pyproject [tool.mypy]); CI runs this before the tests.
 lint: $(VENV)/.dev
 	$(BIN)/ruff check cms tests bench config.py wsgi.py
 	$(BIN)/ruff format --check cms tests bench config.py wsgi.py
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/pages.py

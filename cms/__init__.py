@@ -64,7 +64,7 @@ def _configure(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> N
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _secret_key(app: Flask) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from cms.extensions import db
@@ -45,7 +46,7 @@ def configure_engine(engine: Engine) -> None:
         return
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
@@ -55,14 +56,15 @@ def configure_engine(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):
+    def _on_begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(_IMMEDIATE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def in_unit_of_work() -> bool:
     """True inside a `write_transaction` block."""
-    return db.session().info.get(DEPTH, 0) > 0
+    depth: int = db.session().info.get(DEPTH, 0)
+    return depth > 0
 
 
 @contextmanager
@@ -134,10 +136,11 @@ def _drop(_item: object) -> None:
     """The dispatcher until cms.events installs its own."""
 
 
-_dispatch: list[Callable[[object], None]] = [_drop]
+# Any, not object: the dispatcher takes the events it was written for.
+_dispatch: list[Callable[[Any], None]] = [_drop]
 
 
-def set_dispatcher(dispatcher: Callable[[object], None]) -> None:
+def set_dispatcher(dispatcher: Callable[[Any], None]) -> None:
     """Name the function that hands a committed event to its after-commit
     handlers (cms.events installs it; this module knows nothing of events)."""
     _dispatch[0] = dispatcher

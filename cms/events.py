@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from blinker import Namespace
+from blinker import NamedSignal, Namespace
 from flask import Flask, current_app
 
 from cms.database import in_unit_of_work, queue_event, set_dispatcher
@@ -150,7 +150,7 @@ class MailQueued(Event):
     count: int = 1
 
 
-def _signal(event_type: type[Event], phase: Phase):
+def _signal(event_type: type[Event], phase: Phase) -> NamedSignal:
     return _signals.signal(f"{event_type.__name__}:{phase}")
 
 

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound; create_app() binds them to an app."""
 
+from typing import TYPE_CHECKING
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -20,12 +22,21 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
-    """Base class of every model (through `db.Model`)."""
+    """Base class of every model (through `Model` below)."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+# What every model derives from: Flask-SQLAlchemy's `db.Model` when running (it
+# binds models to `db` and its session), and for the type checker the typed
+# DeclarativeBase it is made from, so that Mapped[] columns type-check (mypy
+# cannot take a variable such as `db.Model` as a base class).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

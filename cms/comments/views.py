@@ -4,11 +4,11 @@ from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
 
-from cms.comments.cookies import remember_commenter, remember_held
-from cms.comments.forms import CommentForm
 from cms.extensions import csrf
 from cms.models import Article
 from cms.public.article_page import render_article_page
+from cms.public.comment_cookies import remember_commenter, remember_held
+from cms.public.comment_form import CommentForm
 from cms.services import articles as article_service
 from cms.services.comments import (
     CommentsClosed,

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cms.extensions import db
+from cms.extensions import Model
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.taxonomy import Category, Tag, article_tags
 from cms.models.user import User, enum_column
@@ -42,7 +42,7 @@ class ArticleStatus(enum.StrEnum):
     TRASH = "trash"
 
 
-class Article(db.Model):
+class Article(Model):
     """An article. `body_html` and `summary` are derived from the Markdown
     source and the written excerpt by cms.services.articles whenever they change.
     """

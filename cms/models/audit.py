@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cms.extensions import db
+from cms.extensions import Model
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.user import User
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One recorded action. `changes` maps a target id (as text) to what the
     action did to it, e.g. {"from": "pending", "to": "approved"}; deleted rows
     keep a full snapshot there, so an action can be undone exactly."""

@@ -1,12 +1,14 @@
 """Column types and defaults shared by the models (the base is in extensions)."""
 
 from datetime import UTC, datetime
+from typing import Any, Literal
 
 from sqlalchemy import DateTime
+from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """A point in time, stored as UTC and always read back timezone-aware.
 
     SQLite keeps no zone, so values are normalised to naive UTC on the way in
@@ -17,7 +19,9 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(
+        self, value: datetime | None, dialect: Dialect
+    ) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -25,7 +29,9 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(
+        self, value: datetime | None, dialect: Dialect
+    ) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -33,7 +39,7 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def render_item(type_: str, obj, autogen_context):
+def render_item(type_: str, obj: object, autogen_context: Any) -> str | Literal[False]:
     """Alembic hook: write UTCDateTime as the plain column type it stores, so
     migration scripts never import application code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):

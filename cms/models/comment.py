@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cms.extensions import db
+from cms.extensions import Model
 from cms.models.article import Article
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.user import User, enum_column
@@ -31,7 +31,7 @@ class CommentType(enum.StrEnum):
     TRACKBACK = "trackback"
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A comment. Shape rules (lengths, e-mail) live in the form, not here, so
     imports keep what the old site held. `reasons` says why it got its status."""
 

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cms.extensions import db
+from cms.extensions import Model
 from cms.models.base import UTCDateTime
 
 
-class JobRun(db.Model):
+class JobRun(Model):
     """The last time a periodic job was claimed by some server."""
 
     __tablename__ = "job_runs"

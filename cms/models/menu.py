@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cms.extensions import db
+from cms.extensions import Model
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.page import Page
 from cms.models.taxonomy import Category
@@ -22,7 +22,7 @@ class Menu(enum.StrEnum):
     FRIENDS = "friends"  # 友情链接 in the footer
 
 
-class MenuItem(db.Model):
+class MenuItem(Model):
     """One link of a menu, in `position` order. It points at a category, a
     page, or an outside URL (exactly one of the three); a link to a category or
     page that is deleted goes with it."""

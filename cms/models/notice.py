@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cms.extensions import db
+from cms.extensions import Model
 from cms.models.base import UTCDateTime, utcnow
 
 
-class MailNotice(db.Model):
+class MailNotice(Model):
     """One held comment that went out by e-mail, alone or in a digest, so no
     later digest repeats it. The newest `in_digest` row is when the last
     digest was sent."""

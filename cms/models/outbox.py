@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cms.extensions import db
+from cms.extensions import Model
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.user import enum_column
 
@@ -27,7 +27,7 @@ class OutboxStatus(enum.StrEnum):
     DROPPED = "dropped"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One message to deliver. `kind` says how `payload` becomes mail:
     "mail" holds it ready (to, subject, text); "password-reset" holds what a
     reader typed, resolved to accounts only by the sender, so the request

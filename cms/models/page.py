@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cms.extensions import db
+from cms.extensions import Model
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.user import User, enum_column
 
@@ -22,7 +22,7 @@ class PageStatus(enum.StrEnum):
     TRASH = "trash"
 
 
-class Page(db.Model):
+class Page(Model):
     """A page outside the stream of articles, served at /page/<slug>/; `parent`
     makes a hierarchy (breadcrumbs, the parent's list of children)."""
 

@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cms.extensions import db
+from cms.extensions import Model
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.user import User
 
 
-class Revision(db.Model):
+class Revision(Model):
     """One saved state of an article or a page. `number` counts from 1 per
     document; `fields` holds what is not text (category, tags, status, times
     as ISO strings …) so a restore can bring all of it back."""

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cms.extensions import db
+from cms.extensions import Model
 from cms.models.base import UTCDateTime, utcnow
 
 
-class Setting(db.Model):
+class Setting(Model):
     """One setting whose value differs from its default, as text."""
 
     __tablename__ = "settings"

@@ -5,10 +5,10 @@ from datetime import date
 from sqlalchemy import BigInteger, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cms.extensions import db
+from cms.extensions import Model
 
 
-class CommentTally(db.Model):
+class CommentTally(Model):
     """How many comments have one status, site-wide (the queue's tab counts).
     Changed in the same transaction as the comments, by atomic UPDATEs."""
 
@@ -18,7 +18,7 @@ class CommentTally(db.Model):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class DailyViews(db.Model):
+class DailyViews(Model):
     """The site's total view count when a day (in the site's zone) began, so
     "views today" is the total now minus this: no write on the page view path."""
 

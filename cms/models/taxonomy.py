@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cms.extensions import db
+from cms.extensions import Model, db
 from cms.models.base import UTCDateTime, utcnow
 
 article_tags = Table(
@@ -22,7 +22,7 @@ article_tags = Table(
 )
 
 
-class Category(db.Model):
+class Category(Model):
     """A category; `parent` makes a hierarchy (shown in breadcrumbs and menus)."""
 
     __tablename__ = "categories"
@@ -43,7 +43,7 @@ class Category(db.Model):
         return f"<Category {self.slug}>"
 
 
-class Tag(db.Model):
+class Tag(Model):
     """A tag; its slug is readable pinyin for Chinese names, never empty."""
 
     __tablename__ = "tags"
@@ -57,7 +57,7 @@ class Tag(db.Model):
         return f"<Tag {self.slug}>"
 
 
-class CategoryRedirect(db.Model):
+class CategoryRedirect(Model):
     """An old category slug that now answers 301 to another category (after a
     merge or a rename), so links and search engines follow."""
 

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cms.extensions import db
+from cms.extensions import Model
 from cms.models.base import UTCDateTime, utcnow
 
 
-class UsedToken(db.Model):
+class UsedToken(Model):
     """A token id that worked once and must not work again."""
 
     __tablename__ = "used_tokens"

@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Enum, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cms.extensions import db
+from cms.extensions import Model
 from cms.models.base import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def enum_column(
     )
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """An account. Without a password hash it cannot log in (demo authors)."""
 
     __tablename__ = "users"

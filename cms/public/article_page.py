@@ -7,9 +7,9 @@ from flask import render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from cms.comments.cookies import held_ids
-from cms.comments.forms import CommentForm
 from cms.models import Article, Comment
+from cms.public.comment_cookies import held_ids
+from cms.public.comment_form import CommentForm
 from cms.services import articles as article_service
 from cms.services.attribution import attribution_for, structured_data
 from cms.services.comments import comments_open

@@ -20,7 +20,7 @@ from cms.services.passwords import (
     hash_password,
     verify_password,
 )
-from cms.services.tipping import link_from_image
+from cms.services.pay_qr import link_from_image
 from cms.services.users import (
     check_field,
     clean_display_name,

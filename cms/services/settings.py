@@ -21,6 +21,7 @@ from cms.services.analytics import check_analytics
 from cms.services.audit import record
 from cms.services.errors import FieldError, InvalidInput
 from cms.services.media import load_image, store_image
+from cms.services.pay_qr import link_from_image
 from cms.text.paylinks import check_pay_link
 
 _TRUE = {"true", "yes", "on", "1"}
@@ -305,7 +306,7 @@ def update_settings(
         try:
             spec = spec_for(key)
             if spec.widget == "paylink":
-                values[key] = _link_from_image(data)
+                values[key] = link_from_image(data)
             elif spec.widget == "media":
                 load_image(data, formats=spec.formats)
                 pictures[key] = data
@@ -351,13 +352,6 @@ def _store(key: str, text: str) -> None:
         db.session.add(Setting(key=key, value=text))
     else:
         row.value = text
-
-
-def _link_from_image(data: bytes) -> str:
-    # Imported here: the tipping service reads the settings through this module.
-    from cms.services.tipping import link_from_image
-
-    return link_from_image(data)
 
 
 def listed_settings() -> list[tuple[str, str]]:

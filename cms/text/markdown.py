@@ -77,7 +77,7 @@ def _mark_external_links(html: str, site_host: str | None) -> str:
     normalised (double-quoted, escaped attributes), so its tags can be read
     attribute by attribute."""
 
-    def add_rel(match: re.Match) -> str:
+    def add_rel(match: re.Match[str]) -> str:
         attributes = match.group(1) or ""
         href = dict(_ATTRIBUTE.findall(attributes)).get("href")
         if href is None:

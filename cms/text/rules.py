@@ -29,7 +29,11 @@ class RuleList:
     @classmethod
     def parse(cls, text: str) -> RuleList:
         """Parse one rule a line; `#` starts a comment line."""
-        words, emails, domains, ips, networks = [], set(), set(), set(), []
+        words: list[str] = []
+        emails: set[str] = set()
+        domains: set[str] = set()
+        ips: set[ipaddress.IPv4Address | ipaddress.IPv6Address] = set()
+        networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
         for raw in text.splitlines():
             rule = raw.strip()
             if not rule or rule.startswith("#"):

@@ -3,8 +3,8 @@ never counted; shown to everyone once approved."""
 
 from __future__ import annotations
 
-from cms.comments.cookies import HELD_COOKIE, HELD_KEEP
 from cms.models import CommentStatus
+from cms.public.comment_cookies import HELD_COOKIE, HELD_KEEP
 from cms.services.moderation import set_status
 from tests.comments.support import (
     article_path,

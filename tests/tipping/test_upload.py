@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from cms.services.errors import InvalidInput
-from cms.services.tipping import link_from_image
+from cms.services.pay_qr import link_from_image
 from tests.tipping.support import decode, qr_image
 
 WECHAT = "wxp://f2f0K5Y2abcdefghijklmnop"

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from PIL import ImageFile
 
-from cms.services import tipping
+from cms.services import pay_qr
 from cms.services.errors import InvalidInput
-from cms.services.tipping import link_from_image
+from cms.services.pay_qr import link_from_image
 from tests.crafted_images import finder_mosaic, png_16bit_rgb, qr_on_canvas
 
 WECHAT = "wxp://f2f0K5Y2abcdefghijklmnop"
@@ -21,13 +21,13 @@ BUDGET = 1000  # the longest side the decoder may be given (QR_DECODE_SIDE)
 def decoder_inputs(monkeypatch) -> list[tuple[int, int]]:
     """The size of every image the QR decoder is given."""
     seen: list[tuple[int, int]] = []
-    real = tipping.zxingcpp.read_barcodes
+    real = pay_qr.zxingcpp.read_barcodes
 
     def spy(image, *args, **kwargs):
         seen.append(image.size)
         return real(image, *args, **kwargs)
 
-    monkeypatch.setattr(tipping.zxingcpp, "read_barcodes", spy)
+    monkeypatch.setattr(pay_qr.zxingcpp, "read_barcodes", spy)
     return seen
 
 
@@ -70,7 +70,9 @@ def test_a_finder_pattern_mosaic_reaches_the_decoder_at_1000_px(ctx, decoder_inp
 def test_a_4000_square_mosaic_is_refused_from_its_header(
     ctx, decoder_inputs, decoded_sizes
 ):
-    assert outcome(finder_mosaic(4000, 4000)) == "refused: 图片尺寸太大：最多 1200 万像素"
+    assert (
+        outcome(finder_mosaic(4000, 4000)) == "refused: 图片尺寸太大：最多 1200 万像素"
+    )
     assert decoder_inputs == []  # never scanned
     assert decoded_sizes == []  # not even decompressed
 

@@ -44,6 +44,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
 
 def _configure(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> None:
+    from cms.ratelimit import configure_rate_limits
+
     if isinstance(config, Mapping):
         from config import TestingConfig
 
@@ -60,10 +62,7 @@ def _configure(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> N
     ):
         raise RuntimeError("production needs SECRET_KEY set to a long random value")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.setdefault(
-        "RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://"
-    )
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    configure_rate_limits(app)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

@@ -29,13 +29,17 @@ def storage_key(key: str) -> str:
     return f"{key[: MAX_KEY - 65]}#{digest}"
 
 
-def _insert():
+def new_counter(key: str, expires_at: float, count: int = 0):
+    """An INSERT of one counter row, in the dialect of the session's database
+    (SQLite or PostgreSQL), so callers can add ON CONFLICT clauses."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        return postgresql.insert(RateLimit)
-    if dialect == "sqlite":
-        return sqlite.insert(RateLimit)
-    raise RuntimeError(f"rate limits in the database need SQLite or PostgreSQL, not {dialect}")
+        insert = postgresql.insert
+    elif dialect == "sqlite":
+        insert = sqlite.insert
+    else:
+        raise RuntimeError(f"rate limits need SQLite or PostgreSQL, not {dialect}")
+    return insert(RateLimit).values(key=key, count=count, expires_at=expires_at)
 
 
 def increment(key: str, expiry: float, amount: int, now: float) -> int:
@@ -45,8 +49,7 @@ def increment(key: str, expiry: float, amount: int, now: float) -> int:
     with a window of `expiry` seconds from `now`; a live one keeps its window."""
     key = storage_key(key)
     expired = RateLimit.expires_at <= now
-    statement = _insert().values(key=key, count=amount, expires_at=now + expiry)
-    statement = statement.on_conflict_do_update(
+    statement = new_counter(key, now + expiry, amount).on_conflict_do_update(
         index_elements=[RateLimit.key],
         set_={
             "count": case((expired, amount), else_=RateLimit.count + amount),

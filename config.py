@@ -51,6 +51,10 @@ class Config:
     PASSWORD_RESET_LIMIT = "5 per minute"
     # Tip-box "opened" beacons counted per client address.
     TIP_BEACON_LIMIT = "30 per minute"
+    # With REDIS_URL: how long a rate-limit call waits for Redis (seconds), and
+    # how often Redis is tried again while the counters use the database.
+    RATELIMIT_REDIS_TIMEOUT = 0.5
+    RATELIMIT_REDIS_RETRY_SECONDS = 5
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

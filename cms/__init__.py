@@ -47,6 +47,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
 
 def _configure(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> None:
+    from cms.ratelimit import configure_rate_limits
+
     if isinstance(config, Mapping):
         from config import TestingConfig
 
@@ -58,10 +60,7 @@ def _configure(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> N
         app.config.from_prefixed_env()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _secret_key(app)
-    app.config.setdefault(
-        "RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://"
-    )
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    configure_rate_limits(app)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]

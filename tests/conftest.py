@@ -95,8 +95,7 @@ def app_config(database_url, redis_prefix):
     """Config overrides for the test's app; tests may add to it before `app`."""
     config = {"SQLALCHEMY_DATABASE_URI": database_url}
     if TEST_REDIS_URL:
-        config["REDIS_URL"] = TEST_REDIS_URL
-        config["RATELIMIT_STORAGE_URI"] = TEST_REDIS_URL
+        config["REDIS_URL"] = TEST_REDIS_URL  # limits: Redis, the database as fallback
         config["RATELIMIT_KEY_PREFIX"] = redis_prefix
     return config
 

@@ -17,6 +17,7 @@ from cms.auth.forms import ForgotForm, LoginForm, ResetForm
 from cms.extensions import limiter, login_manager
 from cms.logs import log_event
 from cms.services.errors import FieldError, ServiceError
+from cms.services.login_limits import AccountThrottled, claim_attempt, login_succeeded
 from cms.services.mail import mail_configured
 from cms.services.password_reset import (
     LinkExpired,
@@ -60,14 +61,20 @@ def _forgot_limit() -> str:
 )
 def login():
     """303 to `next` (or the moderation area) on success; 401 with one message
-    for every failure, whatever its cause."""
+    for every failure, whatever its cause; 429 while this address (IP limit)
+    or this account (cms.services.login_limits, any address) must wait."""
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url or url_for("moderation.dashboard"), 303)
     form = LoginForm()
     if form.validate_on_submit():
+        try:
+            claim_attempt(form.username.data)
+        except AccountThrottled as refused:
+            return _throttled(form, refused)
         user = authenticate(form.username.data, form.password.data)
         if user is not None:
+            login_succeeded(form.username.data)
             login_user(user, remember=form.remember.data)
             log_event("auth.login", user_id=user.id, ip=request.remote_addr)
             return redirect(next_url or url_for("moderation.dashboard"), 303)
@@ -80,6 +87,14 @@ def login():
         can_reset=mail_configured(),
     )  # fmt: skip
     return page, 401 if failed else 200
+
+
+def _throttled(form: LoginForm, refused: AccountThrottled):
+    """429: the account's failed logins asked for a pause (any address)."""
+    page = render_template(
+        "auth/login.html", form=form, error=str(refused), can_reset=mail_configured()
+    )
+    return page, 429, {"Retry-After": str(refused.retry_after)}
 
 
 @bp.post("/logout")

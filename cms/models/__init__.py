@@ -9,6 +9,7 @@ from cms.models.menu import Menu, MenuItem
 from cms.models.notice import MailNotice
 from cms.models.outbox import OutboxMessage, OutboxStatus
 from cms.models.page import Page, PageStatus
+from cms.models.rate_limit import RateLimit
 from cms.models.revision import Revision
 from cms.models.setting import Setting
 from cms.models.tally import CommentTally, DailyViews
@@ -36,6 +37,7 @@ __all__ = [
     "MenuItem",
     "Page",
     "PageStatus",
+    "RateLimit",
     "Revision",
     "Role",
     "Setting",

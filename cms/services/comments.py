@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from limits import parse as parse_limit
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from cms.database import write_transaction
 from cms.events import CommentMove, CommentsChanged, emit
@@ -49,17 +49,44 @@ def comments_open(article: Article, now: datetime | None = None) -> bool:
 
 def check_flood(ip: str | None) -> None:
     """TooFast when this IP commented within `comments.flood_seconds`; counts
-    this attempt otherwise. Storage is the rate limiter's (Redis when
-    REDIS_URL is set, so several servers share it)."""
+    this attempt otherwise. The count is the rate limiter's (the database, or
+    Redis when REDIS_URL is set, so every worker and server shares it). When
+    that storage fails, the stored comments decide instead (their IP and
+    time), so a broken limiter store never refuses or breaks a comment."""
     seconds = current_settings()["comments.flood_seconds"]
     if not seconds or not ip:
         return
     item = parse_limit(f"1 per {seconds} second")
     strategy = limiter.limiter
     key = (current_app.config.get("RATELIMIT_KEY_PREFIX") or "cms", "comment-flood", ip)
-    if not strategy.hit(item, *key):
+    try:
+        if strategy.hit(item, *key):
+            return
         reset_at = strategy.get_window_stats(item, *key).reset_time
-        raise TooFast(max(1, math.ceil(reset_at - time.time())))
+    except strategy.storage.base_exceptions:
+        current_app.logger.warning(
+            "comment flood check: the rate-limit storage failed; using stored comments",
+            exc_info=True,
+        )
+        _check_flood_by_comments(ip, seconds)
+        return
+    raise TooFast(max(1, math.ceil(reset_at - time.time())))
+
+
+def _check_flood_by_comments(ip: str, seconds: int) -> None:
+    """TooFast when a stored comment from `ip` is younger than `seconds`."""
+    now = utcnow()
+    latest = db.session.scalar(
+        select(func.max(Comment.created_at)).where(
+            # Every status, so that ix_comments_status_created_at_id serves it.
+            Comment.status.in_(list(CommentStatus)),
+            Comment.created_at > now - timedelta(seconds=seconds),
+            Comment.ip == ip,
+        )
+    )
+    if latest is not None:
+        waited = (now - latest).total_seconds()
+        raise TooFast(max(1, math.ceil(seconds - waited)))
 
 
 def _is_duplicate(article: Article, candidate: Candidate) -> bool:

@@ -19,6 +19,7 @@ from cms.database import write_transaction
 from cms.extensions import db
 from cms.logs import log_event
 from cms.models import JobRun, utcnow
+from cms.ratelimit.counters import delete_expired
 from cms.services.action_links import forget_spent_links
 from cms.services.comments import purge_personal_data
 from cms.services.notify import send_due_digest
@@ -70,12 +71,19 @@ def deliver_outbox() -> None:
     deliver_due()
 
 
+def expire_rate_limits() -> None:
+    """Delete rate-limit counters (and accounts' login failures) whose time
+    has passed, so the `rate_limits` table holds only live ones."""
+    delete_expired(utcnow().timestamp())
+
+
 JOBS: list[Job] = [
     Job("optimize-database", timedelta(hours=6), optimize_database),
     Job("purge-commenter-data", timedelta(hours=1), purge_commenter_data),
     Job("snapshot-daily-views", timedelta(minutes=1), snapshot_views),
     Job("moderation-mail", timedelta(minutes=1), moderation_mail),
     Job("deliver-outbox", timedelta(minutes=1), deliver_outbox),
+    Job("expire-rate-limits", timedelta(minutes=10), expire_rate_limits),
 ]
 
 

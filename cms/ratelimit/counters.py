@@ -1,0 +1,91 @@
+"""Fixed-window counters in the `rate_limits` table: the SQL behind the
+database storage, shared by every worker and server that uses the database.
+
+Each function runs in its own unit of work (`write_transaction`), so a count
+is committed at once whatever the request does afterwards; called inside an
+open unit it joins that unit instead. Times are seconds since the epoch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import case, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cms.database import write_transaction
+from cms.extensions import db
+from cms.models import RateLimit
+
+MAX_KEY = 255
+
+
+def storage_key(key: str) -> str:
+    """`key` itself when it fits the column; else its start and a digest (two
+    long keys never share a row)."""
+    if len(key) <= MAX_KEY:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"{key[: MAX_KEY - 65]}#{digest}"
+
+
+def new_counter(key: str, expires_at: float, count: int = 0):
+    """An INSERT of one counter row, in the dialect of the session's database
+    (SQLite or PostgreSQL), so callers can add ON CONFLICT clauses."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        insert = postgresql.insert
+    elif dialect == "sqlite":
+        insert = sqlite.insert
+    else:
+        raise RuntimeError(f"rate limits need SQLite or PostgreSQL, not {dialect}")
+    return insert(RateLimit).values(key=key, count=count, expires_at=expires_at)
+
+
+def increment(key: str, expiry: float, amount: int, now: float) -> int:
+    """Add `amount` to the counter and return its new value, in one atomic
+    statement (INSERT .. ON CONFLICT DO UPDATE .. RETURNING, on SQLite and
+    PostgreSQL alike). A missing or expired counter starts again at `amount`
+    with a window of `expiry` seconds from `now`; a live one keeps its window."""
+    key = storage_key(key)
+    expired = RateLimit.expires_at <= now
+    statement = new_counter(key, now + expiry, amount).on_conflict_do_update(
+        index_elements=[RateLimit.key],
+        set_={
+            "count": case((expired, amount), else_=RateLimit.count + amount),
+            "expires_at": case((expired, now + expiry), else_=RateLimit.expires_at),
+        },
+    ).returning(RateLimit.count)
+    with write_transaction():
+        return db.session.execute(statement).scalar_one()
+
+
+def read(key: str, now: float) -> tuple[int, float | None]:
+    """(count, expires_at) of a live counter; (0, None) when there is none."""
+    row = db.session.execute(
+        select(RateLimit.count, RateLimit.expires_at).where(
+            RateLimit.key == storage_key(key), RateLimit.expires_at > now
+        )
+    ).first()
+    return (row.count, row.expires_at) if row else (0, None)
+
+
+def forget(key: str) -> None:
+    """Delete one counter."""
+    with write_transaction():
+        db.session.execute(delete(RateLimit).where(RateLimit.key == storage_key(key)))
+
+
+def forget_all() -> int:
+    """Delete every counter; returns how many there were."""
+    with write_transaction():
+        return db.session.execute(delete(RateLimit)).rowcount
+
+
+def delete_expired(now: float) -> int:
+    """Delete the counters whose window has passed (the `expire-rate-limits`
+    job); returns how many."""
+    with write_transaction():
+        return db.session.execute(
+            delete(RateLimit).where(RateLimit.expires_at <= now)
+        ).rowcount

@@ -1,0 +1,125 @@
+"""Servers the rate-limit tests start and stop themselves: a Redis on its own
+loopback port, and gunicorn with several workers on a SQLite file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_SERVER = shutil.which("redis-server")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing answers on 127.0.0.1:{port}")
+
+
+class RedisServer:
+    """redis-server on a free loopback port, no persistence; stop() kills it,
+    start() brings it back on the same port, pause()/resume() freeze it (a
+    Redis that accepts connections but never answers)."""
+
+    def __init__(self) -> None:
+        if REDIS_SERVER is None:
+            pytest.skip("redis-server is not installed")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> RedisServer:
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def pause(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def keys(self, pattern: str = "*") -> list[str]:
+        import redis
+
+        client = redis.Redis.from_url(self.url, decode_responses=True)
+        try:
+            return sorted(client.scan_iter(match=pattern))
+        finally:
+            client.close()
+
+
+class Gunicorn:
+    """`gunicorn --workers N wsgi:app` as scripts/serve.sh runs it, on a port
+    of its own; the access log gives each answer's worker pid (the last word
+    of the line) and status."""
+
+    def __init__(self, workers: int, env: dict[str, str], log: Path) -> None:
+        self.workers = workers
+        self.port = free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.env = {**os.environ, **env, "SITE_URL": self.origin}
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Gunicorn:
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        self.process = subprocess.Popen(
+            [str(gunicorn), "--workers", str(self.workers),
+             "--bind", f"127.0.0.1:{self.port}", "--no-control-socket",
+             "--access-logfile", str(self.log),
+             "--access-logformat", "%(s)s %(m)s %(U)s %(p)s", "wsgi:app"],
+            cwd=ROOT, env=self.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for_port(self.port, timeout=60)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+    def pids_answering(self, method: str, path: str) -> set[str]:
+        """The worker pids that answered `method path` so far."""
+        pids = set()
+        for line in self.log.read_text().splitlines():
+            fields = line.split()
+            if len(fields) == 4 and fields[1] == method and fields[2] == path:
+                pids.add(fields[3])
+        return pids

@@ -1,0 +1,123 @@
+"""Redis stopped (or frozen) under a running app: login, comments, password
+change and the tip beacon still answer, their limits still hold through the
+database, the switch is logged once, and Redis is used again once it is back."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+from sqlalchemy import select
+
+from cms.extensions import db
+from cms.models import RateLimit
+from tests.comments.support import post_comment, reader
+
+RETRY_SECONDS = 0.5
+FALLBACK_LOG = "cms.ratelimit.fallback"
+
+
+@pytest.fixture
+def app_config(app_config, redis_server):
+    app_config["REDIS_URL"] = redis_server.url
+    app_config["RATELIMIT_REDIS_RETRY_SECONDS"] = RETRY_SECONDS
+    app_config["TIP_BEACON_LIMIT"] = "3 per minute"
+    return app_config
+
+
+def failed_login(client, ip: str, n: int):
+    """A wrong password for a different (unknown) account each time, so only
+    the per-address limit can refuse it."""
+    return client.post(
+        "/auth/login",
+        data={"username": f"nobody{n}", "password": "wrong password 123"},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def db_keys(app, part: str) -> list[str]:
+    with app.app_context():
+        return [k for k in db.session.scalars(select(RateLimit.key)) if part in k]
+
+
+def fallback_messages(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == FALLBACK_LOG]
+
+
+def test_login_keeps_its_limit_in_the_database_and_returns_to_redis(
+    app, client, redis_server, caplog
+):
+    caplog.set_level(logging.WARNING, logger=FALLBACK_LOG)
+    assert failed_login(client, "192.0.2.1", 0).status_code == 401
+    assert redis_server.keys("*192.0.2.1*"), "Redis keeps the counts while it runs"
+
+    redis_server.stop()
+    answers = [failed_login(client, "192.0.2.2", n).status_code for n in range(7)]
+
+    assert answers == [401] * 5 + [429] * 2
+    assert db_keys(app, "192.0.2.2")
+    down = fallback_messages(caplog)
+    assert len(down) == 1 and "unreachable" in down[0]
+
+    redis_server.start()
+    time.sleep(RETRY_SECONDS + 0.1)
+    assert failed_login(client, "192.0.2.3", 0).status_code == 401
+    assert redis_server.keys("*192.0.2.3*"), "back on Redis"
+    assert not db_keys(app, "192.0.2.3")
+    assert len(fallback_messages(caplog)) == 2 and "again" in caplog.messages[-1]
+
+
+def test_a_frozen_redis_costs_a_request_about_one_timeout(app, client, redis_server):
+    redis_server.pause()
+    try:
+        started = time.monotonic()
+        first = failed_login(client, "192.0.2.4", 0)
+        first_took = time.monotonic() - started
+        started = time.monotonic()
+        second = failed_login(client, "192.0.2.4", 1)
+        second_took = time.monotonic() - started
+    finally:
+        redis_server.resume()
+
+    assert first.status_code == second.status_code == 401
+    assert first_took < 2.5  # one test and one deduction, 0.5 s each at most
+    assert second_took < 0.4  # within the retry interval: straight to the database
+
+
+def test_comments_keep_the_flood_limit(app, client, article, redis_server):
+    redis_server.stop()
+
+    first = post_comment(client, article.public_id, ip="192.0.2.5", **reader(1))
+    second = post_comment(client, article.public_id, ip="192.0.2.5", **reader(2))
+    other = post_comment(client, article.public_id, ip="192.0.2.6", **reader(3))
+
+    assert first.status_code == 303
+    assert second.status_code == 429
+    assert 1 <= int(second.headers["Retry-After"]) <= 15
+    assert other.status_code == 303
+    assert db_keys(app, "comment-flood")
+
+
+def test_password_change_keeps_its_limit(app, client, login, editor, redis_server):
+    assert login(editor).status_code == 303
+    redis_server.stop()
+
+    answers = [
+        client.post("/moderation/password", data={
+            "current_password": f"not my password {n}",
+            "new_password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+        }).status_code
+        for n in range(6)
+    ]  # fmt: skip
+
+    assert answers == [400] * 5 + [429]
+
+
+def test_the_tip_beacon_keeps_its_limit(app, client, article, redis_server):
+    redis_server.stop()
+
+    answers = [client.post(f"/tip/{article.public_id}/open").status_code for _ in range(4)]
+
+    assert answers == [204, 204, 204, 429]

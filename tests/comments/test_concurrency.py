@@ -80,7 +80,8 @@ def _prepare(url: str) -> tuple[str, int]:
 
 
 def _wait_healthy(process: subprocess.Popen, port: int, log: Path) -> None:
-    deadline = time.monotonic() + 20
+    # Four workers each import the app: slow on a busy machine.
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"gunicorn exited: {log.read_text(errors='replace')[-2000:]}")

@@ -19,13 +19,17 @@ No database, no server: the image work alone, in this process.
 from __future__ import annotations
 
 import argparse
-import io
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from _common import ROOT  # noqa: F401  (puts the repository root on sys.path)
-import zxingcpp  # noqa: E402
+import zxingcpp
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `python bench/x.py` puts bench/, not the root
+    sys.path.insert(0, str(ROOT))
 
 from cms.services.errors import InvalidInput  # noqa: E402
 from cms.services.media import load_image  # noqa: E402
@@ -86,7 +90,8 @@ def cases() -> list[tuple[str, str, bytes]]:
         # The worst left: already at the decoder's size, 1-pixel modules.
         ("finder mosaic 1000x1000 PNG", "qr", finder_mosaic(1000, 1000, module=1)),
         ("16-bit RGB 4000x4000 PNG", "qr", png_16bit_rgb(4000, 4000)),
-        ("QR in a 4000x3000 JPEG photo", "qr", qr_on_canvas(LINK, (4000, 3000), "jpeg")),
+        ("QR in a 4000x3000 JPEG photo", "qr",
+         qr_on_canvas(LINK, (4000, 3000), "jpeg")),
         ("QR in a 4000x3000 16-bit PNG", "qr",
          qr_on_canvas(LINK, (4000, 3000), "png16", dark=8_000, light=40_000)),
         ("16-bit RGB 4000x4000 PNG", "avatar", png_16bit_rgb(4000, 4000)),

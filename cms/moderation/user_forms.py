@@ -115,7 +115,8 @@ class ProfileForm(FlaskForm):
     )
     email = _email()
     avatar = FileField(
-        "上传新头像", description="PNG、JPEG 或 WEBP，不超过 2 MB、400 万像素（如 2000×2000）"
+        "上传新头像",
+        description="PNG、JPEG 或 WEBP，不超过 2 MB、400 万像素（如 2000×2000）",
     )
     remove_avatar = BooleanField("移除头像")
     tip_wechat = _pay_link("微信收款链接")

@@ -131,7 +131,9 @@ def purge_snapshots(now: datetime) -> int:
     """Scrub the snapshots the purge rules reach (see the module docstring),
     in one transaction; returns how many snapshots changed."""
     undo_ends = now - UNDO_WINDOW
-    traces_end = now - timedelta(days=current_settings()["comments.purge_personal_days"])
+    traces_end = now - timedelta(
+        days=current_settings()["comments.purge_personal_days"]
+    )
     scrubbed = 0
     with write_transaction():
         rules = [

@@ -26,8 +26,9 @@ OTHER = {"author_name": "李四", "author_email": "li@example.cn",
 
 
 def zhang(**extra) -> dict:
-    return {"author_name": "张三", "author_email": EMAIL,
-            "author_url": "https://zhang.cn", "ip": IP, "user_agent": AGENT} | extra  # fmt: skip
+    mine = {"author_name": "张三", "author_email": EMAIL, "author_url": "https://zhang.cn",
+            "ip": IP, "user_agent": AGENT}  # fmt: skip
+    return mine | extra
 
 
 def delete_for_good(ids: list[int], actor) -> int:
@@ -39,7 +40,9 @@ def delete_for_good(ids: list[int], actor) -> int:
 def stored(entry_id: int) -> dict:
     """The entry's changes as the audit_log row holds them now."""
     fresh()
-    return db.session.scalar(select(AuditEntry.changes).where(AuditEntry.id == entry_id))
+    return db.session.scalar(
+        select(AuditEntry.changes).where(AuditEntry.id == entry_id)
+    )
 
 
 def log_mentions(text: str) -> bool:
@@ -114,9 +117,7 @@ def test_erasing_the_comments_drops_their_snapshots(deleted, actor):
     check_counts()
 
 
-def test_erasing_reaches_snapshots_when_nothing_is_left_on_the_site(
-    article, actor
-):
+def test_erasing_reaches_snapshots_when_nothing_is_left_on_the_site(article, actor):
     gone = add_comment(article, "approved", **zhang()).id
     entry_id = delete_for_good([gone], actor)
 
@@ -160,9 +161,7 @@ def test_the_purge_leaves_recent_undoable_entries_whole(deleted, actor):
     check_counts()
 
 
-def test_the_purge_takes_ip_and_browser_of_old_comments_as_on_live_rows(
-    article, actor
-):
+def test_the_purge_takes_ip_and_browser_of_old_comments_as_on_live_rows(article, actor):
     """The comment was written 100 days ago (purge_personal_days is 90) and
     deleted yesterday: its IP and browser go, as they would have from the
     live row; the address stays while the deletion may be undone."""

@@ -70,7 +70,9 @@ def test_a_finder_pattern_mosaic_reaches_the_decoder_at_1000_px(ctx, decoder_inp
 def test_a_4000_square_mosaic_is_refused_from_its_header(
     ctx, decoder_inputs, decoded_sizes
 ):
-    assert outcome(finder_mosaic(4000, 4000)) == "refused: 图片尺寸太大：最多 1200 万像素"
+    assert (
+        outcome(finder_mosaic(4000, 4000)) == "refused: 图片尺寸太大：最多 1200 万像素"
+    )
     assert decoder_inputs == []  # never scanned
     assert decoded_sizes == []  # not even decompressed
 

@@ -15,6 +15,7 @@ from cms.events import CommentMove, CommentsChanged, emit
 from cms.extensions import db
 from cms.models import Comment, CommentStatus, User, utcnow
 from cms.services.audit import record
+from cms.services.audit_privacy import forget_commenter
 from cms.services.errors import InvalidInput, NotFound
 from cms.services.moderation import ActionResult, apply_action
 from cms.services.settings import current_settings, set_settings
@@ -62,8 +63,11 @@ def export_commenter(email: str) -> dict[str, Any]:
 def erase_commenter(email: str, mode: str, actor: User | None) -> int:
     """Erase a commenter: `comments` deletes their comments (replies to them
     stay, detached), `personal` keeps the text but blanks name, e-mail, site,
-    IP and browser. Counts stay exact; the audit entry records how many, not
-    the erased data. Returns how many comments were affected."""
+    IP and browser. The audit log's snapshots of their comments deleted
+    earlier are scrubbed the same way in the same transaction (dropped with
+    `comments`; cms.services.audit_privacy). Counts stay exact; the audit
+    entry records how many, not the erased data. Returns how many live
+    comments were affected."""
     if mode not in ("comments", "personal"):
         raise InvalidInput("mode must be comments or personal")
     address = email.strip().lower()
@@ -76,9 +80,10 @@ def erase_commenter(email: str, mode: str, actor: User | None) -> int:
             .order_by(Comment.id).with_for_update()  # counts from these statuses
         ).all()  # fmt: skip
         ids = [r.id for r in rows]
-        if not ids:
+        snapshots = forget_commenter(address, mode == "comments", ERASED_NAME)
+        if not ids and not snapshots:
             return 0
-        if mode == "personal":
+        if ids and mode == "personal":
             db.session.execute(
                 update(Comment).where(Comment.id.in_(ids))
                 .values(author_name=ERASED_NAME, author_email="", author_url="",
@@ -87,7 +92,7 @@ def erase_commenter(email: str, mode: str, actor: User | None) -> int:
             )  # fmt: skip
             articles = sorted({r.article_id for r in rows})
             emit(CommentsChanged(ids=tuple(ids), article_ids=tuple(articles)))
-        else:
+        elif ids:
             db.session.execute(
                 update(Comment)
                 .where(Comment.parent_id.in_(ids))
@@ -97,8 +102,9 @@ def erase_commenter(email: str, mode: str, actor: User | None) -> int:
             db.session.execute(Comment.__table__.delete().where(Comment.id.in_(ids)))
             gone = [CommentMove(r.id, r.article_id, r.status.value, None) for r in rows]
             emit(CommentsChanged.of_moves(gone))
-        record(actor, f"erase-{mode}", "comment", ids,
-               {"count": len(ids)}, reason="个人信息删除请求")  # fmt: skip
+        summary = {"count": len(ids)} | ({"snapshots": snapshots} if snapshots else {})
+        record(actor, f"erase-{mode}", "comment", ids, summary,
+               reason="个人信息删除请求")  # fmt: skip
     return len(ids)
 
 

@@ -21,6 +21,7 @@ from cms.logs import log_event
 from cms.models import JobRun, utcnow
 from cms.ratelimit.counters import delete_expired
 from cms.services.action_links import forget_spent_links
+from cms.services.audit_privacy import purge_snapshots
 from cms.services.comments import purge_personal_data
 from cms.services.notify import send_due_digest
 from cms.services.outbox import deliver_due
@@ -47,8 +48,12 @@ def optimize_database() -> None:
 def purge_commenter_data() -> None:
     """Forget commenters' IP address and browser once their comment is older
     than `comments.purge_personal_days` (PIPL: keep personal data no longer
-    than needed)."""
-    purge_personal_data(utcnow())
+    than needed), in the comments and in the audit log's snapshots of deleted
+    ones, whose e-mail, IP and browser all go once undo can no longer use
+    them (cms.services.audit_privacy)."""
+    now = utcnow()
+    purge_personal_data(now)
+    purge_snapshots(now)
 
 
 def snapshot_views() -> None:

@@ -23,6 +23,7 @@ from cms.models import (
     utcnow,
 )
 from cms.services.audit import record
+from cms.services.audit_privacy import UNDO_DAYS, restorable, undo_expired
 from cms.services.errors import InvalidInput, NotFound
 
 _PARKED = (CommentStatus.SPAM, CommentStatus.TRASH)
@@ -237,8 +238,9 @@ def empty_status(status: CommentStatus, actor: User | None) -> ActionResult:
 def undo(entry_id: int, actor: User | None) -> ActionResult:
     """Reverse a recorded comment action exactly: statuses (and remembered
     previous statuses) go back for every comment still where the action left
-    it; deleted comments come back from their snapshot. An entry is undone at
-    most once; the undo is itself recorded."""
+    it; deleted comments come back from their snapshot (for UNDO_DAYS; a
+    commenter's erasure keeps theirs from coming back). An entry is undone
+    at most once; the undo is itself recorded."""
     now = utcnow()
     with write_transaction():
         # Read and claim the entry inside the write transaction, so neither a
@@ -249,6 +251,8 @@ def undo(entry_id: int, actor: User | None) -> ActionResult:
             raise NotFound(str(entry_id))
         if entry.action not in ACTIONS:  # replies, edits, bans, erasures
             raise InvalidInput("这个操作不能撤销")
+        if undo_expired(entry, now):  # its snapshots are scrubbed by now
+            raise InvalidInput(f"超过 {UNDO_DAYS} 天的永久删除不能再撤销")
         claimed = db.session.execute(
             update(AuditEntry)
             .where(AuditEntry.id == entry.id, AuditEntry.undone_at.is_(None),
@@ -299,7 +303,9 @@ def _reinsert(changes: dict) -> dict[str, str]:
     are skipped. Returns {id: status} of the rows put back."""
     rows = []
     for change in changes.values():
-        data = dict(change["snapshot"])
+        if "snapshot" not in change:  # its commenter was erased since
+            continue
+        data = restorable(change["snapshot"])
         for name in ("created_at", "moderated_at"):
             if data.get(name):
                 data[name] = datetime.fromisoformat(data[name])
@@ -317,9 +323,9 @@ def _reinsert(changes: dict) -> dict[str, str]:
         # Parents are linked after every row is back, whatever their order.
         links = {r["id"]: r.pop("parent_id") for r in rows}
         db.session.execute(insert(Comment), [r | {"parent_id": None} for r in rows])
-        for change in changes.values():
+        for key, change in changes.items():
             for reply_id in change.get("replies", []):
-                links.setdefault(reply_id, change["snapshot"]["id"])
+                links.setdefault(reply_id, int(key))
         wanted = set(links) | {p for p in links.values() if p is not None}
         existing = set(
             db.session.scalars(select(Comment.id).where(Comment.id.in_(wanted)))

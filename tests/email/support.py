@@ -89,15 +89,33 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class CountingController(Controller):
+    """aiosmtpd's controller, counting the connections it accepted (the
+    protocol factory runs once per connection; start() makes one itself)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections = 0
+
+    def factory(self):
+        self.connections += 1
+        return super().factory()
+
+
 class SMTPServer:
-    """A real SMTP server on 127.0.0.1 (a thread running aiosmtpd)."""
+    """A real SMTP server on 127.0.0.1 (a thread running aiosmtpd).
+    `connections` counts the connections it accepted so far."""
 
     def __init__(self, port: int | None = None, **smtp_options):
         self.inbox = Inbox()
         self.port = port or free_port()
-        self.controller = Controller(
+        self.controller = CountingController(
             self.inbox, hostname="127.0.0.1", port=self.port, **smtp_options
         )
+
+    @property
+    def connections(self) -> int:
+        return self.controller.connections
 
     @property
     def url(self) -> str:

@@ -3,6 +3,7 @@
 import os
 from datetime import timedelta
 
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL", "sqlite:///cms.sqlite")
     # Heroku-style URLs say postgres://; SQLAlchemy wants a driver name.

@@ -79,9 +79,7 @@ def analytics_scripts(response) -> list:
 
 
 @pytest.mark.parametrize("key", ["site.analytics", "site.analytics_host"])
-def test_an_editors_analytics_save_is_refused_and_nothing_stored(
-    app, editor, key
-):
+def test_an_editors_analytics_save_is_refused_and_nothing_stored(app, editor, key):
     client = logged_in(app, editor)
     data = form_of(client.get(PAGE)) | {key: BAIDU if key == "site.analytics"
                                         else "stats.example.cn"}  # fmt: skip

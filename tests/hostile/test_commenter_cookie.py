@@ -37,9 +37,7 @@ def test_the_remembered_fields_cookie_is_httponly(client, article):
     assert "HttpOnly" in _commenter_cookie(response)
 
 
-def test_the_server_fills_the_form_from_it_and_keeps_the_page_private(
-    client, article
-):
+def test_the_server_fills_the_form_from_it_and_keeps_the_page_private(client, article):
     post_comment(client, article.public_id, remember="y",
                  **reader(1, url="https://blog.example.cn"))  # fmt: skip
 

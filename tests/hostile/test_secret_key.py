@@ -11,7 +11,6 @@ import pytest
 from flask import Flask
 
 import config
-
 from cms import create_app
 from cms.extensions import db
 from cms.models import Role

@@ -83,9 +83,8 @@ def test_other_answers_get_the_plain_headers_but_no_policy(client):
 
 
 def _baidu(response):
-    return [
-        s for s in parse(response).select("script") if "hm.baidu.com" in s.get("src", "")
-    ]
+    scripts = parse(response).select("script")
+    return [s for s in scripts if "hm.baidu.com" in s.get("src", "")]
 
 
 def test_baidu_code_is_served_as_its_external_script_nonced_on_readers_pages(

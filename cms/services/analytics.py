@@ -197,7 +197,7 @@ def _with_hosts(scripts: list[Script], own_host: str) -> AnalyticsCode:
             connects.append(f"https://{host}")
             vendor = _vendor(host)
         else:  # our loader: it brings its vendor's scripts in
-            vendor = LOADED[dict(script.attrs)["data-vendor"]]
+            vendor = LOADED.get(dict(script.attrs).get("data-vendor") or "")
         if vendor is not None:
             hosts += vendor.scripts
             connects += vendor.connects

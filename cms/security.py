@@ -6,16 +6,19 @@ nonce, a fresh random value per request (templates write
 `nonce="{{ csp_nonce() }}"` on every `<script>`). The site's analytics code is
 served as nonced scripts by `analytics_tags()`, and the page that serves it
 (and only that page) allows the hosts the code loads from and reports to.
+No page served to a logged-in user carries analytics: whatever a vendor's
+script does, it never runs with the staff's session.
 """
 
 from __future__ import annotations
 
 import secrets
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request, url_for
+from flask_login import current_user
 from markupsafe import Markup
 
-from cms.services.analytics import AnalyticsCode, analytics_code
+from cms.services.analytics import LOADER, AnalyticsCode, analytics_code
 from cms.services.settings import current_settings
 
 # Areas whose visitors are the site's own staff: no analytics there.
@@ -36,14 +39,18 @@ def csp_nonce() -> str:
 
 def analytics_tags() -> Markup:
     """The analytics scripts for this page, nonced; nothing on the staff's
-    pages (moderation area, login) or when no code is set."""
+    pages (moderation area, login), nothing for a logged-in user on any
+    page, nothing when no code is set (or the stored code is refused)."""
     if not has_request_context() or request.blueprint in UNTRACKED_BLUEPRINTS:
         return Markup("")
-    code = analytics_code(current_settings()["site.analytics"])
+    if current_user.is_authenticated:
+        return Markup("")
+    settings = current_settings()
+    code = analytics_code(settings["site.analytics"], settings["site.analytics_host"])
     if not code.scripts:
         return Markup("")
     g.csp_analytics = code
-    return code.render(csp_nonce())
+    return code.render(csp_nonce(), url_for("static", filename=LOADER))
 
 
 def content_security_policy(nonce: str, analytics: AnalyticsCode | None) -> str:

@@ -68,7 +68,7 @@ def post(public_id: str):
     except CommentsClosed:
         abort(403)
     except TooFast as error:
-        html, _ = render_article_page(article, form=form, message=str(error))
+        html, *_ = render_article_page(article, form=form, message=str(error))
         return html, 429, {"Retry-After": str(error.retry_after)}
     except Duplicate as error:
         return render_article_page(article, form=form, status=409, message=str(error))

@@ -41,12 +41,16 @@ def timezone_choices() -> list[tuple[str, str]]:
 class SettingsFormBase(FlaskForm):
     """What the view asks of the generated form."""
 
+    specs: list[SettingSpec] = []  # the settings on this form, in page order
+
     def values(self) -> dict[str, str]:
         """The typed text of every setting the POST carries: an unchecked box
         is "false"; a text field absent from the POST is left out (unchanged);
         a picture's "恢复默认" box gives "" (the default picture)."""
         out: dict[str, str] = {}
         for key, spec in SPECS.items():
+            if key not in self and key + RESET not in self:
+                continue  # not on this user's page (admin-only)
             if spec.widget == "media":
                 if self[key + RESET].data:
                     out[key] = ""
@@ -79,11 +83,22 @@ class SettingsFormBase(FlaskForm):
                 field.choices = [(field.data, field.data), *timezone_choices()]
 
     def groups(self) -> list[tuple[str, str, list[SettingSpec]]]:
-        """(group, heading, specs) for each section of the page, in order."""
+        """(group, heading, specs) for each section of the page, in order;
+        only the settings on this form (an editor's lacks the admin-only)."""
         return [
-            (group, heading, [s for s in SPECS.values() if s.group == group])
+            (group, heading, [s for s in self.specs if s.group == group])
             for group, heading in GROUPS.items()
         ]
+
+    def show_stored_problems(self, problems: dict[str, tuple[str, str]]) -> None:
+        """Stored values that no longer pass: shown as stored, with why they
+        are not used."""
+        for key, (text, message) in problems.items():
+            field = self._fields.get(key)
+            if field is None or isinstance(field, BooleanField):
+                continue
+            field.data = text
+            field.errors = [*field.errors, f"已保存的值不再有效，目前未使用：{message}"]
 
     def refused(self) -> list[Field]:
         """The fields with an error, in page order (for the summary)."""
@@ -119,10 +134,11 @@ def _upload_field(spec: SettingSpec) -> FileField:
     )
 
 
-@lru_cache(maxsize=1)
-def _form_class() -> type[SettingsFormBase]:
-    fields: dict[str, Field] = {}
-    for key, spec in SPECS.items():
+@lru_cache(maxsize=2)
+def _form_class(keys: tuple[str, ...]) -> type[SettingsFormBase]:
+    fields: dict[str, Any] = {"specs": [SPECS[key] for key in keys]}
+    for key in keys:
+        spec = SPECS[key]
         if spec.widget != "media":
             fields[key] = _value_field(spec)
         if spec.widget in ("media", "paylink"):
@@ -134,10 +150,11 @@ def _form_class() -> type[SettingsFormBase]:
     return type("SettingsForm", (SettingsFormBase,), fields)
 
 
-def settings_form() -> SettingsFormBase:
-    """The form, filled from the POST when there is one, else from the
-    current settings (fields a POST lacks show the current value)."""
+def settings_form(specs: list[SettingSpec]) -> SettingsFormBase:
+    """The form of `specs` (the settings the user may change), filled from
+    the POST when there is one, else from the current settings (fields a
+    POST lacks show the current value)."""
     current = current_settings()
     data = {key: SPECS[key].dump(value) for key, value in current.items()}
     data |= {k: v for k, v in current.items() if isinstance(v, bool)}
-    return _form_class()(data=data)
+    return _form_class(tuple(spec.key for spec in specs))(data=data)

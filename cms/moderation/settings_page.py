@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import (
+    abort,
     current_app,
     flash,
     jsonify,
@@ -20,8 +21,14 @@ from cms.moderation.display import ACTION_NAMES
 from cms.moderation.settings_forms import SettingsFormBase, settings_form
 from cms.moderation.views import bp
 from cms.services.attribution import preview_notice
-from cms.services.errors import FieldError, InvalidInput
-from cms.services.settings import current_settings, update_settings
+from cms.services.errors import FieldError, InvalidInput, NotAllowed
+from cms.services.settings import (
+    SPECS,
+    current_settings,
+    editable_specs,
+    stored_problems,
+    update_settings,
+)
 
 ACTION_NAMES.update({"settings": "修改设置"})
 
@@ -40,19 +47,30 @@ def _page(form: SettingsFormBase, status: int = 200):
 def settings():
     """GET: the page. POST: every value checked by the settings service, then
     all stored with one audit entry (303 back) or none (400, the form again
-    with each error beside its field and every typed value kept)."""
-    form = settings_form()
+    with each error beside its field and every typed value kept). Editors
+    get the page without the admin-only settings; sending one anyway: 403."""
+    form = settings_form(editable_specs(current_user))
     if not form.is_submitted():
+        form.show_stored_problems(stored_problems())
         return _page(form)
     if form.validate():
         try:
-            changes = update_settings(form.values(), current_user, form.uploads())
+            changes = update_settings(_sent(form), current_user, form.uploads())
+        except NotAllowed:
+            abort(403)
         except FieldError as error:
             form.show_errors(error.errors)
         else:
             flash("已保存" if changes else "没有改动，无需保存", "success")
             return redirect(url_for("moderation.settings"), 303)
     return _page(form, 400)
+
+
+def _sent(form: SettingsFormBase) -> dict[str, str]:
+    """The form's values, and any other setting the POST names (the service
+    decides whether this user may change it)."""
+    others = {k: request.form[k] for k in SPECS if k in request.form and k not in form}
+    return form.values() | others
 
 
 @bp.post("/settings/notice-preview")

@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from cms.models import Article, Comment
-from cms.public.comment_cookies import held_ids
+from cms.public.comment_cookies import held_ids, remembered_commenter
 from cms.public.comment_form import CommentForm
 from cms.services import articles as article_service
 from cms.services.attribution import attribution_for, structured_data
@@ -42,7 +42,9 @@ def render_article_page(
     message: str | None = None,
 ):
     """The full article page; `form` carries a rejected submission back with
-    its errors and the reader's text, under a fresh token."""
+    its errors and the reader's text, under a fresh token. A new form is
+    filled with the reader's remembered name, e-mail and site; such a page
+    is marked private (a third element: headers)."""
     settings = current_settings()
     older, newer = article_service.neighbours(article)
     thread = comment_thread(
@@ -50,10 +52,12 @@ def render_article_page(
         page=request.args.get("cpage", 1, type=int), held_ids=held_ids(request),
     )  # fmt: skip
     reply_target = _reply_target(article) if form is None else None
+    remembered = None
     if form is None:
         form = CommentForm(formdata=None)
         if reply_target is not None:
             form.parent_id.data = reply_target.id
+        remembered = _fill_remembered(form)
     form.csrf_token.data = fresh_form_token(article)
     html = render_template(
         "public/article.html",
@@ -70,4 +74,18 @@ def render_article_page(
         comments_open=comments_open(article),
         tip=pay_links_for(article),
     )
+    if remembered:  # the reader's own name and e-mail: never for a shared cache
+        return html, status, {"Cache-Control": "private, no-store"}
     return html, status
+
+
+def _fill_remembered(form: CommentForm) -> bool:
+    """Fill the form with what the reader asked to be remembered (the cookie
+    is HttpOnly: no script fills it in)."""
+    fields = remembered_commenter(request)
+    if not fields:
+        return False
+    for name, value in fields.items():
+        form[name].data = value
+    form.remember.data = True
+    return True

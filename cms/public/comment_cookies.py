@@ -1,11 +1,13 @@
 """The two cookies of the comment form: the reader's held comments (signed),
-and, when asked for, the name, e-mail and site to fill in next time."""
+and, when asked for, the name, e-mail and site to fill in next time. Both
+are HttpOnly: no script on the page (analytics included) can read them; the
+server fills the form in."""
 
 from __future__ import annotations
 
 import json
 from datetime import timedelta
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from flask import Request, Response, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -15,6 +17,7 @@ COMMENTER_COOKIE = "cms_commenter"
 HELD_KEEP = 20
 HELD_AGE = timedelta(days=30)
 COMMENTER_AGE = timedelta(days=365)
+REMEMBERED = ("author", "email", "url")
 
 
 def _signer() -> URLSafeSerializer:
@@ -52,13 +55,34 @@ def remember_held(request: Request, response: Response, comment_id: int) -> None
 def remember_commenter(
     request: Request, response: Response, fields: dict[str, str] | None
 ) -> None:
-    """Store name, e-mail and site for the page's script to fill in (readable
-    by script on purpose); `None` forgets them."""
+    """Store name, e-mail and site for the server to fill in next time
+    (HttpOnly); `None` forgets them."""
     if fields is None:
         if COMMENTER_COOKIE in request.cookies:
             response.delete_cookie(COMMENTER_COOKIE, samesite="Lax")
         return
     response.set_cookie(
         COMMENTER_COOKIE, quote(json.dumps(fields, ensure_ascii=False)),
-        max_age=COMMENTER_AGE, samesite="Lax", secure=_secure(request),
+        max_age=COMMENTER_AGE, httponly=True, samesite="Lax",
+        secure=_secure(request),
     )  # fmt: skip
+
+
+def remembered_commenter(request: Request) -> dict[str, str] | None:
+    """The name, e-mail and site this browser asked to be remembered (only
+    string fields of sane length), or None without a usable cookie."""
+    raw = request.cookies.get(COMMENTER_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = json.loads(unquote(raw))
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    fields = {
+        name: value
+        for name in REMEMBERED
+        if isinstance(value := data.get(name), str) and len(value) <= 512
+    }
+    return fields or None

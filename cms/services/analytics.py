@@ -1,17 +1,26 @@
-"""The site's analytics code (setting `site.analytics`): checked when it is
-saved, served as `<script>` elements that carry the request's CSP nonce.
+"""The site's analytics code (settings `site.analytics`, `site.analytics_host`):
+what an admin may put there, and the script elements the pages serve for it.
 
-An admin pastes what Baidu Tongji, 51.la, Google Analytics or Umami give:
-either bare JavaScript or `<script>` tags (inline ones and ones with `src`).
-It is read with a real HTML parser and accepted only when it is nothing but
-script elements with known attributes, external ones on `https://`, and inline
-code that cannot end its element early. The page then serves our own
-re-written elements, never the pasted markup itself, so the
-Content-Security-Policy needs no 'unsafe-inline'.
+The policy, so that the code can never act as the staff:
+
+- only external scripts (`<script src="https://…">`) from the hosts of a short
+  list of analytics vendors (VENDORS below) or from the one host the admin
+  names for a self-hosted Umami or Plausible (`site.analytics_host`);
+- no inline JavaScript is ever served. The inline snippets that Baidu Tongji,
+  Google Analytics and 51.la hand out are recognised and reduced to their site
+  id: Baidu's becomes its external `hm.js?<id>` script, Google's and 51.la's
+  become our own loader (static/js/analytics.js) with the id in `data-`
+  attributes. Any other inline code is refused;
+- the pasted markup is read with a real HTML parser and never served as is:
+  the page serves our own elements, each with the request's CSP nonce, and
+  only the hosts used join that page's Content-Security-Policy.
+
+The pages add that analytics run on readers' pages only (cms.security).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,134 +31,229 @@ from markupsafe import Markup, escape
 
 from cms.services.errors import InvalidInput
 
+log = logging.getLogger(__name__)
 MAX_BYTES = 10 * 1024
-_FLAGS = {"async", "defer"}
-_VALUED = {"charset", "id", "type", "crossorigin", "referrerpolicy", "integrity"}
-_SCRIPT_TYPES = {"", "text/javascript", "application/javascript", "module"}
-# What would end the script element early, or switch the HTML tokenizer into a
-# state where the real end tag no longer ends it.
-_BREAKOUT = re.compile(r"</script|<script|<!--", re.IGNORECASE)
-# Hosts named in inline code or attribute values ("https://hm.baidu.com/…", or
-# protocol-relative inside a string literal): loaders inject scripts from them.
-_HOST = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d{1,5})?")
-_URL_HOST = re.compile(rf"""(?:https:|(?<=["'`]))//({_HOST.pattern})""")
-# Where a vendor's loader sends its measurements (fetch / sendBeacon).
-_BEACONS = {
-    "www.googletagmanager.com": (
+LOADER = "js/analytics.js"  # under static/: runs Google's and 51.la's set-up
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """An analytics vendor: the domains its scripts come from (a host matches
+    a domain when equal to it or below it), and the extra CSP sources its
+    scripts need: scripts they load, places they send measurements to."""
+
+    name: str
+    domains: tuple[str, ...]
+    scripts: tuple[str, ...] = ()
+    connects: tuple[str, ...] = ()
+
+
+BAIDU = Vendor("百度统计", ("hm.baidu.com",))
+LA51 = Vendor("51.la", ("51.la",), ("https://*.51.la",), ("https://*.51.la",))
+CNZZ = Vendor(
+    "CNZZ / 友盟",
+    ("cnzz.com", "umeng.com"),
+    ("https://*.cnzz.com", "https://*.umeng.com"),
+    ("https://*.cnzz.com", "https://*.umeng.com"),
+)
+GOOGLE = Vendor(
+    "Google Analytics",
+    ("googletagmanager.com", "google-analytics.com"),
+    ("https://*.googletagmanager.com",),
+    (
         "https://*.googletagmanager.com",
         "https://*.google-analytics.com",
         "https://*.analytics.google.com",
     ),
-    "sdk.51.la": ("https://*.51.la",),
+)
+VENDORS = (BAIDU, LA51, CNZZ, GOOGLE)
+# The vendors whose set-up our loader runs (its data-vendor value).
+LOADED = {"google": GOOGLE, "51la": LA51}
+_FLAGS = {"async", "defer"}
+_VALUED = {
+    "charset",
+    "id",
+    "type",
+    "crossorigin",
+    "referrerpolicy",
+    "integrity",
+    "language",
 }
+_SCRIPT_TYPES = {"", "text/javascript", "application/javascript", "javascript"}
+_DATA_ATTR = re.compile(r"data-[a-z0-9_.-]{1,40}")
+_HOST = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?::\d{1,5})?"
+)
+# The inline snippets vendors hand out, by the id each one carries.
+_BAIDU = re.compile(r"hm\.baidu\.com/hm\.js\?([0-9a-f]{16,64})\b")
+_GTAG = re.compile(
+    r"""gtag\(\s*['"]config['"]\s*,\s*['"]([A-Z]{1,3}-[A-Z0-9]{4,20})['"]"""
+)
+_LA = re.compile(
+    r"""LA\.init\(\s*\{\s*id\s*:\s*['"]([A-Za-z0-9]{4,40})['"]\s*,"""
+    r"""\s*ck\s*:\s*['"]([A-Za-z0-9]{4,40})['"]"""
+)
 
 
 @dataclass(frozen=True)
 class Script:
-    """One script element to serve: external (`src`) or inline (`code`)."""
+    """One external script element to serve: a vendor's (`src`), or our own
+    loader (`src` empty, `attrs` carry its data- attributes)."""
 
     src: str = ""
-    code: str = ""
     attrs: tuple[tuple[str, str | None], ...] = ()
 
-    def render(self, nonce: str) -> str:
-        """The element, with `nonce`; attribute values escaped, code as is
-        (checked on the way in: it cannot leave the element)."""
-        parts = [f'<script nonce="{escape(nonce)}"']
-        if self.src:
-            parts.append(f' src="{escape(self.src)}"')
+    def render(self, nonce: str, loader_url: str) -> str:
+        """The element with `nonce`; every attribute value escaped."""
+        src = self.src or loader_url
+        parts = [f'<script nonce="{escape(nonce)}" src="{escape(src)}"']
         for name, value in self.attrs:
             parts.append(f" {name}" if value is None else f' {name}="{escape(value)}"')
-        return "".join(parts) + ">" + self.code + "</script>"
+        return "".join(parts) + "></script>"
 
 
 @dataclass(frozen=True)
 class AnalyticsCode:
-    """The parsed code: its scripts in order and the hosts the CSP must allow."""
+    """The checked code: its scripts in order and the CSP sources it needs."""
 
     scripts: tuple[Script, ...] = ()
     script_hosts: tuple[str, ...] = ()
     connect_hosts: tuple[str, ...] = ()
 
-    def render(self, nonce: str) -> Markup:
+    def render(self, nonce: str, loader_url: str = "/static/" + LOADER) -> Markup:
         """Every script element, each with `nonce`."""
-        return Markup("\n".join(script.render(nonce) for script in self.scripts))
-
-
-def check_analytics(raw: str) -> str:
-    """The code as it will be stored (line ends normalised, outer blanks
-    removed) when it is acceptable; InvalidInput saying what is wrong
-    otherwise. "" (no analytics) is acceptable."""
-    text = (raw or "").replace("\r\n", "\n").strip()
-    if len(text.encode()) > MAX_BYTES:
-        raise InvalidInput(f"统计代码最多 {MAX_BYTES // 1024} KB")
-    _parse(text)
-    return text
-
-
-@lru_cache(maxsize=8)
-def analytics_code(text: str) -> AnalyticsCode:
-    """The scripts of stored code (parsed once per process per text). Stored
-    code that no longer passes the checks serves nothing."""
-    try:
-        return _parse(text)
-    except InvalidInput:
-        return AnalyticsCode()
-
-
-def _parse(text: str) -> AnalyticsCode:
-    if not text:
-        return AnalyticsCode()
-    if text.startswith("<"):
-        scripts = _Reader.read(text)
-    else:
-        _check_inline(text)
-        scripts = [Script(code=text)]
-    hosts: list[str] = []
-    for script in scripts:
-        if script.src:
-            hosts.append(_origin(script.src))
-        hosts += _URL_HOST.findall(script.code)
-        for _, value in script.attrs:
-            hosts += _URL_HOST.findall(value or "")
-    script_hosts = list(dict.fromkeys(hosts))
-    beacons = [b for host in script_hosts for b in _BEACONS.get(_bare(host), ())]
-    return AnalyticsCode(
-        scripts=tuple(scripts),
-        script_hosts=tuple(script_hosts),
-        connect_hosts=tuple(dict.fromkeys(script_hosts + beacons)),
-    )
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _bare(host: str) -> str:
-    return host.split("://", 1)[-1].split(":", 1)[0].lower()
-
-
-def _check_inline(code: str) -> None:
-    found = _BREAKOUT.search(code)
-    if found:
-        raise InvalidInput(
-            f"脚本代码里不能出现 {found.group(0)}：请只粘贴 JavaScript，"
-            "或粘贴完整的 <script>…</script> 标签"
+        return Markup(
+            "\n".join(script.render(nonce, loader_url) for script in self.scripts)
         )
 
 
-def _check_src(raw: str) -> str:
+def check_analytics_host(raw: str) -> str:
+    """The self-hosted analytics host as stored: a bare host name (with a
+    port if any), lower case; a pasted `https://host/` is reduced to it.
+    InvalidInput for anything else; "" (none) is acceptable."""
+    text = (raw or "").strip().lower()
+    if "://" in text:
+        parts = urlsplit(text)
+        if parts.scheme != "https" or parts.path.strip("/") or parts.query:
+            raise InvalidInput("请只填写域名，例如 stats.example.cn")
+        text = parts.netloc
+    if text and not _HOST.fullmatch(text):
+        raise InvalidInput(f"“{raw.strip()}”不是有效的域名（例如 stats.example.cn）")
+    return text
+
+
+def check_analytics_text(raw: str) -> str:
+    """The code's shape as stored (line ends normalised, outer blanks
+    removed, at most MAX_BYTES); whether it passes the policy is
+    `check_analytics`'s call, which also needs the self-hosted host."""
+    text = (raw or "").replace("\r\n", "\n").strip()
+    if len(text.encode()) > MAX_BYTES:
+        raise InvalidInput(f"统计代码最多 {MAX_BYTES // 1024} KB")
+    return text
+
+
+def check_analytics(raw: str, own_host: str = "") -> AnalyticsCode:
+    """The scripts `raw` stands for, when it passes the policy above with
+    `own_host` as the admin's self-hosted analytics host; InvalidInput saying
+    what is wrong otherwise. "" (no analytics) passes and serves nothing."""
+    text = check_analytics_text(raw)
+    if not text:
+        return AnalyticsCode()
+    elements = _Reader.read(text) if text.startswith("<") else [("", [], text)]
+    scripts = [_script(src, attrs, code, own_host) for src, attrs, code in elements]
+    return _with_hosts(scripts, own_host)
+
+
+@lru_cache(maxsize=8)
+def analytics_code(text: str, own_host: str = "") -> AnalyticsCode:
+    """The scripts of stored code (checked once per process per value).
+    Stored code that no longer passes serves nothing and is logged once."""
+    try:
+        return check_analytics(text, own_host)
+    except InvalidInput as error:
+        log.warning("stored analytics code refused, not served: %s", error)
+        return AnalyticsCode()
+
+
+def allowed_host(host: str, own_host: str = "") -> bool:
+    """Whether scripts may come from `host` (lower case, port included)."""
+    return _vendor(host) is not None or bool(own_host) and host == own_host
+
+
+def _vendor(host: str) -> Vendor | None:
+    for vendor in VENDORS:
+        if any(host == d or host.endswith("." + d) for d in vendor.domains):
+            return vendor
+    return None
+
+
+def _with_hosts(scripts: list[Script], own_host: str) -> AnalyticsCode:
+    hosts: list[str] = []
+    connects: list[str] = []
+    for script in scripts:
+        if script.src:
+            host = urlsplit(script.src).netloc
+            hosts.append(f"https://{host}")
+            connects.append(f"https://{host}")
+            vendor = _vendor(host)
+        else:  # our loader: it brings its vendor's scripts in
+            vendor = LOADED.get(dict(script.attrs).get("data-vendor") or "")
+        if vendor is not None:
+            hosts += vendor.scripts
+            connects += vendor.connects
+    return AnalyticsCode(
+        scripts=tuple(scripts),
+        script_hosts=tuple(dict.fromkeys(hosts)),
+        connect_hosts=tuple(dict.fromkeys(connects)),
+    )
+
+
+def _script(src: str, attrs: list, code: str, own_host: str) -> Script:
+    if src:
+        if code.strip():
+            raise InvalidInput("带 src 的 <script> 里不能再写代码")
+        return Script(src=_check_src(src, own_host), attrs=tuple(attrs))
+    return _from_inline(code)
+
+
+def _from_inline(code: str) -> Script:
+    """A vendor's inline snippet reduced to its id (the code is never kept)."""
+    if found := _BAIDU.search(code):
+        return Script(
+            src=f"https://hm.baidu.com/hm.js?{found.group(1)}", attrs=(("async", None),)
+        )
+    if found := _GTAG.search(code):
+        return Script(attrs=(("data-vendor", "google"), ("data-id", found.group(1))))
+    if found := _LA.search(code):
+        return Script(
+            attrs=(
+                ("data-vendor", "51la"),
+                ("data-id", found.group(1)),
+                ("data-ck", found.group(2)),
+            )
+        )
+    raise InvalidInput(
+        '不接受内联 JavaScript：请粘贴统计服务给出的 <script src="https://…"> '
+        "标签（百度统计、Google Analytics、51.la 的标准代码会自动识别）"
+    )
+
+
+def _check_src(raw: str, own_host: str) -> str:
     src = raw.strip()
     if src.startswith("//"):
         src = "https:" + src  # protocol-relative, as 51.la and Baidu write it
     parts = urlsplit(src)
     if parts.scheme.lower() != "https":
         raise InvalidInput(f"外部脚本的地址必须以 https:// 开头：{raw}")
-    if not _HOST.fullmatch(parts.netloc) or any(
-        ch.isspace() or ord(ch) < 32 for ch in src
-    ):
+    host = parts.netloc.lower()
+    if not _HOST.fullmatch(host) or any(ch.isspace() or ord(ch) < 32 for ch in src):
         raise InvalidInput(f"外部脚本的地址无效：{raw}")
+    if not allowed_host(host, own_host):
+        names = "、".join(vendor.name for vendor in VENDORS)
+        raise InvalidInput(
+            f"不支持来自 {host} 的脚本：只接受 {names}，"
+            "以及“自建统计的域名”一项填写的域名（Umami、Plausible）"
+        )
     return src
 
 
@@ -159,14 +263,14 @@ def _check_attrs(attrs: list[tuple[str, str | None]]) -> tuple[str, list]:
         if name.startswith("on"):
             raise InvalidInput(f"<script> 不能带事件属性 {name}")
         if name == "src":
-            src = _check_src(value or "")
+            src = value or ""
         elif name == "nonce":
             continue  # the page gives every script its own
         elif name in _FLAGS:
             kept.append((name, None))
         elif name == "type" and (value or "").strip().lower() not in _SCRIPT_TYPES:
             raise InvalidInput(f'不支持 type="{value}" 的 <script>')
-        elif name in _VALUED or re.fullmatch(r"data-[a-z0-9_.-]+", name):
+        elif name in _VALUED or _DATA_ATTR.fullmatch(name):
             kept.append((name, value or ""))
         else:
             raise InvalidInput(f"<script> 不支持属性 {name}")
@@ -174,21 +278,22 @@ def _check_attrs(attrs: list[tuple[str, str | None]]) -> tuple[str, list]:
 
 
 class _Reader(HTMLParser):
-    """Collects script elements; anything else in the markup is refused."""
+    """Collects script elements as (src, kept attributes, inline text);
+    anything else in the markup is refused."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.scripts: list[Script] = []
+        self.elements: list[tuple[str, list, str]] = []
         self._open: tuple[str, list, list[str]] | None = None
 
     @classmethod
-    def read(cls, text: str) -> list[Script]:
+    def read(cls, text: str) -> list[tuple[str, list, str]]:
         reader = cls()
         reader.feed(text)
         reader.close()
         if reader._open is not None:
             raise InvalidInput("<script> 缺少结束标签 </script>")
-        return reader.scripts
+        return reader.elements
 
     def handle_starttag(self, tag, attrs):
         if tag != "script":
@@ -208,11 +313,8 @@ class _Reader(HTMLParser):
         src, kept, chunks = self._open
         self._open = None
         code = "".join(chunks)
-        if src and code.strip():
-            raise InvalidInput("带 src 的 <script> 里不能再写代码，请分成两个 <script>")
-        _check_inline(code)
         if src or code.strip():
-            self.scripts.append(Script(src=src, code=code, attrs=tuple(kept)))
+            self.elements.append((src, kept, code))
 
     def handle_data(self, data):
         if self._open is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -16,10 +16,15 @@ from sqlalchemy import select
 from cms.database import write_transaction
 from cms.events import SettingsChanged, emit
 from cms.extensions import db
-from cms.models import Setting, User
-from cms.services.analytics import check_analytics
+from cms.models import Role, Setting, User
+from cms.services.analytics import (
+    VENDORS,
+    check_analytics,
+    check_analytics_host,
+    check_analytics_text,
+)
 from cms.services.audit import record
-from cms.services.errors import FieldError, InvalidInput
+from cms.services.errors import FieldError, InvalidInput, NotAllowed
 from cms.services.media import load_image, store_image
 from cms.services.pay_qr import link_from_image
 from cms.text.paylinks import check_pay_link
@@ -104,7 +109,9 @@ class SettingSpec:
     settings page shows it (`label`, `help`, `group`; `widget` is "" for a
     line, yes/no or number as the default's type says, else "textarea",
     "timezone", "media" (an uploaded picture's key, of `formats`) or
-    "paylink" (a payment link, typed or read from a QR picture))."""
+    "paylink" (a payment link, typed or read from a QR picture)).
+    `admin_only`: only an admin may change it (the analytics code runs in
+    readers' browsers; an editor must not be able to become an admin)."""
 
     key: str
     default: Any
@@ -116,6 +123,7 @@ class SettingSpec:
     group: str = ""
     widget: str = ""
     formats: tuple[str, ...] = ()
+    admin_only: bool = False
 
     def coerce(self, raw: str) -> Any:
         """The typed value for `raw`, or InvalidInput saying what is wrong."""
@@ -157,9 +165,15 @@ _NOTICE_HELP = (
     "{site_name} 网站名称、{canonical_url} 文章网址、{title} 文章标题"
 )
 _ANALYTICS_HELP = (
-    "百度统计、51.la、Google Analytics、Umami 等提供的代码：整段 <script> "
-    "标签或纯 JavaScript，最多 10 KB；外部脚本须为 https:// 地址。"
-    "管理后台与登录页不加载统计代码。"
+    '只有管理员可以修改。只接受来自以下统计服务的外部脚本 <script src="https://…">：'
+    + "、".join(vendor.name for vendor in VENDORS)
+    + "，以及下一项填写的自建 Umami / Plausible 域名；不执行任何内联 JavaScript"
+    "（百度统计、Google Analytics、51.la 的标准代码会被识别，只取其中的站点 ID）。"
+    "已登录的用户看到的页面不加载统计代码。"
+)
+_ANALYTICS_HOST_HELP = (
+    "只有管理员可以修改。自建 Umami 或 Plausible 的域名（例如 stats.example.cn），"
+    "统计代码可以加载这个域名上的 https:// 脚本；不用请留空"
 )
 
 SPECS: dict[str, SettingSpec] = {
@@ -220,8 +234,11 @@ SPECS: dict[str, SettingSpec] = {
         _spec("tipping.alipay", "", "支付宝收款链接",
               "https:// 或 alipays:// 开头；也可以上传收款二维码图片，由系统读出链接",
               _parse_pay_link, widget="paylink"),
-        _spec("site.analytics", "", "统计代码", _ANALYTICS_HELP, check_analytics,
-              widget="textarea", group="analytics"),
+        _spec("site.analytics", "", "统计代码", _ANALYTICS_HELP,
+              check_analytics_text, widget="textarea", group="analytics",
+              admin_only=True),
+        _spec("site.analytics_host", "", "自建统计的域名", _ANALYTICS_HOST_HELP,
+              check_analytics_host, group="analytics", admin_only=True),
     ]
 }  # fmt: skip
 
@@ -300,7 +317,11 @@ def update_settings(
     current ones are written, with one audit entry ("settings", "setting",
     changes {key: {"from": old text, "to": new text}}) in the same
     transaction. Returns those changes: empty means nothing written, no entry.
+    NotAllowed, before anything else, when `actor` is not an admin and
+    `values` or `images` name an admin-only setting (`actor` None: the
+    system, e.g. the command line, may change every setting).
     """
+    check_allowed([*values, *(images or {})], actor)
     values, errors, pictures = dict(values), {}, {}
     for key, data in (images or {}).items():
         try:
@@ -333,17 +354,71 @@ def update_settings(
     return changes
 
 
+def check_allowed(keys: Iterable[str], actor: User | None) -> None:
+    """NotAllowed when `actor` (None: the system) may not change one of
+    `keys`: the admin-only settings are for admins."""
+    if actor is None or actor.role == Role.ADMIN:
+        return
+    refused = [k for k in keys if k in SPECS and SPECS[k].admin_only]
+    if refused:
+        labels = "、".join(SPECS[k].label for k in refused)
+        raise NotAllowed(f"只有管理员可以修改：{labels}")
+
+
+def editable_specs(actor: User) -> list[SettingSpec]:
+    """The settings `actor` may change (the settings page shows these)."""
+    admin = actor.role == Role.ADMIN
+    return [spec for spec in SPECS.values() if admin or not spec.admin_only]
+
+
 def _validated(values: Mapping[str, str], errors: dict[str, str]) -> dict[str, Any]:
-    """Every value typed; FieldError with `errors` and each refused value."""
+    """Every value typed; FieldError with `errors` and each refused value.
+    The analytics code is judged with the self-hosted host it will run with
+    (the one in `values`, else the stored one)."""
     typed = {}
     for key, raw in values.items():
         try:
             typed[key] = spec_for(key).coerce(raw)
         except InvalidInput as error:
             errors.setdefault(key, str(error))
+    if {"site.analytics", "site.analytics_host"} & typed.keys():
+        _check_analytics_pair(typed, errors)
     if errors:
         raise FieldError(errors)
     return typed
+
+
+def _check_analytics_pair(typed: dict[str, Any], errors: dict[str, str]) -> None:
+    current = current_settings()
+    code = typed.get("site.analytics", current["site.analytics"])
+    host = typed.get("site.analytics_host", current["site.analytics_host"])
+    try:
+        check_analytics(code, host)
+    except InvalidInput as error:
+        errors.setdefault("site.analytics", str(error))
+
+
+def stored_problems() -> dict[str, tuple[str, str]]:
+    """Stored values that no longer pass their checks (a newer version's
+    stricter rules): key -> (the stored text, why it is refused). Such a
+    value is not used: the default (or, for the analytics code, nothing)
+    takes its place."""
+    problems = {}
+    stored = dict(db.session.execute(select(Setting.key, Setting.value)).all())
+    for key, text in stored.items():
+        if key not in SPECS:
+            continue
+        try:
+            _coerce_stored(key, text)
+        except InvalidInput as error:
+            problems[key] = (text, str(error))
+    if "site.analytics" not in problems:
+        values = current_settings()
+        try:
+            check_analytics(values["site.analytics"], values["site.analytics_host"])
+        except InvalidInput as error:
+            problems["site.analytics"] = (stored.get("site.analytics", ""), str(error))
+    return problems
 
 
 def _store(key: str, text: str) -> None:

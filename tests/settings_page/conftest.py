@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from cms.extensions import db
 from cms.models import AuditEntry, Setting
+from tests.conftest import PASSWORD
 
 PAGE = "/moderation/settings"
 
@@ -78,9 +79,28 @@ def staff(client, login, editor):
 
 
 @pytest.fixture
+def boss(app, login, admin):
+    """Another client, logged in as an admin."""
+    client = app.test_client()
+    client.post("/auth/login", data={"username": admin, "password": PASSWORD})
+    return client
+
+
+@pytest.fixture
 def send(staff):
     """send(changes, files=None) posts the page's own form with `changes`
     applied (a value of None leaves that field out, e.g. an unchecked box)."""
+    return sender(staff)
+
+
+@pytest.fixture
+def admin_send(boss):
+    """send, as an admin."""
+    return sender(boss)
+
+
+def sender(staff):
+    """send(changes, files=None) for the logged-in client `staff`."""
 
     def do(changes: dict[str, str | None], files: dict | None = None):
         data: dict = form_data(parse(staff.get(PAGE)))

@@ -5,6 +5,7 @@ from sqlalchemy import Select, select
 
 from cms.extensions import db
 from cms.models import Category, Tag, User
+from cms.params import page_arg
 from cms.public.article_page import render_article_page
 from cms.services import articles as article_service
 from cms.services.errors import NotFound
@@ -15,7 +16,7 @@ bp = Blueprint("public", __name__)
 
 def _page_of(query: Select):
     return db.paginate(
-        query, page=request.args.get("page", 1, type=int),
+        query, page=page_arg(),
         per_page=current_app.config["ARTICLES_PER_PAGE"], max_per_page=50,
     )  # fmt: skip
 

@@ -24,12 +24,12 @@ from tests.factories import make_article, make_user
 from tests.moderation.helpers import add_comment
 from tests.moderation.routes import SAMPLES, fill, make_targets, moderation_rules
 
-# Raw (already percent-encoded) values: the last ones are not UTF-8.
+# Raw (already percent-encoded) values. Numbers and dates for parameters that
+# look numeric (or are read from the query string), a shorter list for text.
+TEXT = ["a%00b", "%01%1B", "x" * 3000, "%FF%FE", "99999999999999999999", "1_000"]
 HOSTILE = [
-    "99999999999999999999", "9223372036854775808", "2147483648", "-1",
-    "-99999999999999999999", "1_000", "%EF%BC%91%EF%BC%92",  # full-width １２
-    "%00", "a%00b", "%01%1B", "x" * 3000, "9999-12-31", "0001-01-01",
-    "9999-12-31T23%3A59%3A59", "%FF%FE", "%C3%28", "", "1e9",
+    *TEXT, "9223372036854775808", "2147483648", "-1", "%EF%BC%91%EF%BC%92",
+    "9999-12-31", "0001-01-01", "",
 ]  # fmt: skip
 HUGE_PATH_INTS = ["99999999999999999999", "9223372036854775808", "2147483648"]
 PUBLIC_SKIPPED = {"static", "auth.logout"}
@@ -104,7 +104,9 @@ class Fuzzer:
         names, _ = self.learn(method, path, query, data)
         names.discard("csrf_token")
         for name in sorted(names):
-            for raw in HOSTILE:
+            sample = query.get(name, data.get(name, ""))
+            numeric = method == "GET" or name in query or sample.isdigit()
+            for raw in HOSTILE if numeric else TEXT:
                 if method == "GET":
                     self.send(method, path, _with(query, name, raw))
                 else:

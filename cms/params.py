@@ -63,10 +63,12 @@ class BoundedIntConverter(IntegerConverter):
                          signed=signed)  # fmt: skip
 
 
-def refuse_control_characters_in_query() -> None:
+def refuse_control_characters() -> None:
     """before_request: a NUL or other C0 control character (tab and line
-    breaks aside) in any query parameter answers 400: no database stores
-    NUL, and no page needs the others."""
+    breaks aside) in the path answers 404 (no address has one), in any query
+    parameter 400: no database stores NUL, and no page needs the others."""
+    if has_control_characters(request.path):
+        abort(404)
     for key, value in request.args.items(multi=True):
         if has_control_characters(key) or has_control_characters(value):
             abort(400)
@@ -74,6 +76,6 @@ def refuse_control_characters_in_query() -> None:
 
 def register_params(app: Flask) -> None:
     """Bound `<int:…>` route segments and refuse control characters in
-    query strings; call before the blueprints are registered."""
+    paths and query strings; call before the blueprints are registered."""
     app.url_map.converters["int"] = BoundedIntConverter
-    app.before_request(refuse_control_characters_in_query)
+    app.before_request(refuse_control_characters)

@@ -24,13 +24,14 @@ from tests.factories import make_article, make_user
 from tests.moderation.helpers import add_comment
 from tests.moderation.routes import SAMPLES, fill, make_targets, moderation_rules
 
-# Raw (already percent-encoded) values. Numbers and dates for parameters that
-# look numeric (or are read from the query string), a shorter list for text.
-TEXT = ["a%00b", "%01%1B", "x" * 3000, "%FF%FE", "99999999999999999999", "1_000"]
-HOSTILE = [
-    *TEXT, "9223372036854775808", "2147483648", "-1", "%EF%BC%91%EF%BC%92",
-    "9999-12-31", "0001-01-01", "",
-]  # fmt: skip
+# Raw (already percent-encoded) values. Text fields get TEXT; query parameters
+# and fields whose sample is a number get HOSTILE. Each value stands for a
+# failure seen once: NUL and ESC (PostgreSQL refuses NUL), a long text, bytes
+# that are not UTF-8, a number past 2**63, `1_000` (Python's int() takes it);
+# past 2**31 (PostgreSQL's integer), negative, full-width digits, dates whose
+# next or previous day does not exist.
+TEXT = ["a%00%1Bb", "x" * 3000, "%FF%FE", "99999999999999999999", "1_000"]
+HOSTILE = [*TEXT, "2147483648", "-1", "%EF%BC%91%EF%BC%92", "9999-12-31", "0001-01-01"]
 HUGE_PATH_INTS = ["99999999999999999999", "9223372036854775808", "2147483648"]
 PUBLIC_SKIPPED = {"static", "auth.logout"}
 SENTINEL = 7777777
@@ -84,24 +85,28 @@ class Fuzzer:
         url = f"{path}?{query}" if query else path
         kwargs = {}
         if body is not None:
-            kwargs = {"data": body.encode(),
-                      "content_type": "application/x-www-form-urlencoded"}  # fmt: skip
+            kwargs = {
+                "data": body.encode(),
+                "content_type": "application/x-www-form-urlencoded",
+            }
         response = self.client.open(url, method=method, **kwargs)
         self.sent += 1
         if response.status_code >= 500:
-            self.failures.append(f"{response.status_code} {method} {url[:120]} "
-                                 f"{(body or '')[:120]}")  # fmt: skip
+            self.failures.append(
+                f"{response.status_code} {method} {url[:120]} {(body or '')[:120]}"
+            )
         return response
 
-    def learn(self, method, path, query: dict, data: dict) -> tuple[set, set]:
+    def learn(self, method, path, query: dict, data: dict) -> set[str]:
         """The names the route reads from its query string and its form."""
         _Recording.names = set()
-        self.send(method, path, _encode(query), _encode(data) if method == "POST" else None)
-        names = set(_Recording.names)
-        return names | set(query) | (set(data) if method == "POST" else set()), names
+        body = _encode(data) if method == "POST" else None
+        self.send(method, path, _encode(query), body)
+        sent = set(query) | (set(data) if method == "POST" else set())
+        return _Recording.names | sent
 
     def fuzz(self, method: str, path: str, query: dict, data: dict) -> None:
-        names, _ = self.learn(method, path, query, data)
+        names = self.learn(method, path, query, data)
         names.discard("csrf_token")
         for name in sorted(names):
             sample = query.get(name, data.get(name, ""))
@@ -118,8 +123,10 @@ class Fuzzer:
 def _public_samples(ids: dict) -> dict[str, dict]:
     return {
         "public.index": {"path": "/", "query": {"page": "1"}},
-        "public.article": {"path": f"/{ids['public_id']}.html",
-                           "query": {"replytocom": str(ids["comment"]), "cpage": "1"}},
+        "public.article": {
+            "path": f"/{ids['public_id']}.html",
+            "query": {"replytocom": str(ids["comment"]), "cpage": "1"},
+        },
         "public.category": {"path": "/category/fuzz-cat/", "query": {"page": "1"}},
         "public.tag": {"path": "/tag/fuzz-tag/", "query": {"page": "1"}},
         "public.author": {"path": "/author/writer/", "query": {"page": "1"}},
@@ -130,22 +137,36 @@ def _public_samples(ids: dict) -> dict[str, dict]:
         "public.media": {"path": "/media/nothing.png"},
         "public.page": {"path": "/page/about/"},
         "comments.post": {
-            "path": f"/comments/{ids['public_id']}", "method": "POST",
-            "data": {"author": "读者", "email": "r@example.cn", "url": "",
-                     "body": "一条评论", "parent_id": str(ids["comment"]),
-                     "csrf_token": "{csrf}"},
+            "path": f"/comments/{ids['public_id']}",
+            "method": "POST",
+            "data": {
+                "author": "读者",
+                "email": "r@example.cn",
+                "url": "",
+                "body": "一条评论",
+                "parent_id": str(ids["comment"]),
+                "csrf_token": "{csrf}",
+            },
         },
-        "auth.login": {"path": "/auth/login", "query": {"next": "/moderation/"},
-                       "data": {"username": "nobody", "password": "wrong"}},
+        "auth.login": {
+            "path": "/auth/login",
+            "query": {"next": "/moderation/"},
+            "data": {"username": "nobody", "password": "wrong"},
+        },
         "auth.forgot": {"path": "/auth/forgot", "data": {"email": "a@example.cn"}},
-        "auth.reset": {"path": f"/auth/reset/{ids['reset']}",
-                       "data": {"password": "x", "confirm": "x"}},
+        "auth.reset": {
+            "path": f"/auth/reset/{ids['reset']}",
+            "data": {"password": "x", "confirm": "x"},
+        },
         "email_actions.confirm": {"path": f"/moderation-mail/{ids['link']}"},
-        "email_actions.act": {"path": f"/moderation-mail/{ids['link']}",
-                              "method": "POST", "data": {}},
+        "email_actions.act": {
+            "path": f"/moderation-mail/{ids['link']}",
+            "method": "POST",
+            "data": {},
+        },
         "tipping.qr": {"path": "/tip/" + "a" * 24 + ".svg"},
         "tipping.opened": {"path": f"/tip/{ids['public_id']}/open", "method": "POST"},
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture
@@ -158,13 +179,15 @@ def app_config(app_config):
 def world(app, contributor):
     """Every object the routes need, and an admin's password."""
     with app.app_context():
-        set_settings({"comments.min_submit_seconds": "0",
-                      "comments.flood_seconds": "0"})  # fmt: skip
+        set_settings(
+            {"comments.min_submit_seconds": "0", "comments.flood_seconds": "0"}
+        )
         targets = make_targets(contributor)
         admin = make_user(username="fuzz-admin", role=Role.ADMIN, password=PASSWORD)
         writer = make_user(username="writer", password=None)
-        article = make_article(title="模糊测试文章", owner=writer,
-                               category="fuzz-cat", tags=("fuzz-tag",))  # fmt: skip
+        article = make_article(
+            title="模糊测试文章", owner=writer, category="fuzz-cat", tags=("fuzz-tag",)
+        )
         comment = add_comment(article)
         ids = {
             "public_id": article.public_id,
@@ -176,15 +199,21 @@ def world(app, contributor):
 
 
 def _public_routes(app) -> set[str]:
-    return {rule.endpoint for rule in app.url_map.iter_rules()
-            if not rule.endpoint.startswith("moderation.")} - PUBLIC_SKIPPED  # fmt: skip
+    return {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if not rule.endpoint.startswith("moderation.")
+    } - PUBLIC_SKIPPED
 
 
 def _walk_public(fuzzer: Fuzzer, samples: dict, csrf: str) -> None:
     for sample in samples.values():
         data = {k: v.replace("{csrf}", csrf) for k, v in sample.get("data", {}).items()}
-        methods = [sample["method"]] if "method" in sample else (
-            ["GET", "POST"] if "data" in sample else ["GET"])
+        methods = (
+            [sample["method"]]
+            if "method" in sample
+            else (["GET", "POST"] if "data" in sample else ["GET"])
+        )
         for method in methods:
             fuzzer.fuzz(method, sample["path"], sample.get("query", {}), data)
 
@@ -202,6 +231,22 @@ def _int_paths(app, endpoint: str, targets: dict) -> list[str]:
     return paths
 
 
+def _nul_paths(app, ids) -> list[tuple[str, str]]:
+    """(method, path) of every public route with a NUL in each of its text
+    segments (slugs, names, ids, tokens, keys)."""
+    adapter = app.url_map.bind("cms.test")
+    out = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_SKIPPED or rule.endpoint.startswith("moderation."):
+            continue
+        method = "GET" if "GET" in rule.methods else "POST"
+        for name in rule.arguments:
+            values = {arg: "a" * 16 for arg in rule.arguments}
+            values[name] = "a\x00" + "a" * 14
+            out.append((method, adapter.build(rule.endpoint, values)))
+    return out
+
+
 def test_every_public_route_is_fuzzed(app, world):
     _, ids = world
     assert set(_public_samples(ids)) == _public_routes(app)
@@ -216,13 +261,16 @@ def test_no_hostile_input_answers_500(app, client, world):
     samples = _public_samples(ids)
 
     _walk_public(fuzzer, samples, "")  # anonymous
+    for method, path in _nul_paths(app, ids):
+        fuzzer.send(method, path)
     for endpoint, methods in moderation_rules(app):
         for path in _int_paths(app, endpoint, targets):
             for method in methods:
                 fuzzer.send(method, path)
 
-    response = client.post("/auth/login",
-                           data={"username": "fuzz-admin", "password": PASSWORD})  # fmt: skip
+    response = client.post(
+        "/auth/login", data={"username": "fuzz-admin", "password": PASSWORD}
+    )
     assert response.status_code == 303
     page = client.get(f"/{ids['public_id']}.html").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
@@ -230,7 +278,8 @@ def test_no_hostile_input_answers_500(app, client, world):
     for endpoint, methods in sorted(moderation_rules(app)):
         sample = SAMPLES[endpoint]
         path = app.url_map.bind("cms.test").build(
-            endpoint, {k: int(v) for k, v in fill(sample.get("args", {}), targets).items()}
+            endpoint,
+            {k: int(v) for k, v in fill(sample.get("args", {}), targets).items()},
         )
         query = fill(sample.get("query", {}), targets)
         data = fill(sample.get("data", {}), targets)

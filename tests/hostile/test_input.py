@@ -17,9 +17,16 @@ def public_id(app):
         return make_article(title="输入测试").public_id
 
 
-@pytest.mark.parametrize("query", [
-    "page=99999999999999999999", "page=1_000", "page=１", "page=-1", "page=abc",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=99999999999999999999",
+        "page=1_000",
+        "page=１",
+        "page=-1",
+        "page=abc",
+    ],
+)
 @pytest.mark.parametrize("path", ["/", "/author/nobody/", "/tag/none/"])
 def test_a_page_number_that_is_no_page_is_404(client, public_id, path, query):
     assert client.get(f"{path}?{query}").status_code == 404
@@ -38,11 +45,14 @@ def test_nul_in_a_query_string_is_400(client, path):
     assert client.get(path).status_code == 400
 
 
-@pytest.mark.parametrize("path", [
-    "/moderation/posts/99999999999999999999",
-    "/moderation/posts/2147483648/revisions",
-    "/moderation/comments/9223372036854775808/edit",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/moderation/posts/99999999999999999999",
+        "/moderation/posts/2147483648/revisions",
+        "/moderation/comments/9223372036854775808/edit",
+    ],
+)
 def test_an_int_path_segment_too_large_for_an_id_is_404(client, login, admin, path):
     login(admin)
     assert client.get(path).status_code == 404
@@ -51,8 +61,10 @@ def test_an_int_path_segment_too_large_for_an_id_is_404(client, login, admin, pa
 def test_a_nul_in_a_form_field_is_a_field_error(app, client, login, admin):
     login(admin)
 
-    response = client.post("/moderation/posts/new",
-                           data={"title": "标题\x00", "body": "正文", "do": "save"})  # fmt: skip
+    response = client.post(
+        "/moderation/posts/new",
+        data={"title": "标题\x00", "body": "正文", "do": "save"},
+    )
 
     assert response.status_code == 400
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
@@ -68,15 +80,23 @@ def test_an_over_long_time_zone_is_refused(app, client, login, admin):
 
     assert response.status_code == 400
     with app.app_context():
-        stored = app.extensions["sqlalchemy"].session.scalars(
-            select(Setting).where(Setting.key == "site.timezone")
-        ).all()
+        stored = (
+            app.extensions["sqlalchemy"]
+            .session.scalars(select(Setting).where(Setting.key == "site.timezone"))
+            .all()
+        )
     assert stored == []
 
 
-@pytest.mark.parametrize("query", ["until=9999-12-31", "since=0001-01-01",
-                                   "after=99999999999999999999_1",
-                                   "after=1_99999999999999999999"])  # fmt: skip
+@pytest.mark.parametrize(
+    "query",
+    [
+        "until=9999-12-31",
+        "since=0001-01-01",
+        "after=99999999999999999999_1",
+        "after=1_99999999999999999999",
+    ],
+)
 def test_audit_dates_and_cursors_out_of_range_are_ignored(client, login, admin, query):
     login(admin)
     response = client.get(f"/moderation/audit?{query}")
@@ -91,3 +111,10 @@ def test_a_huge_queue_cursor_is_refused(client, login, admin, after):
     response = client.get(f"/moderation/comments?status=pending&after={after}")
 
     assert response.status_code < 500
+
+
+@pytest.mark.parametrize(
+    "path", ["/category/a%00b/", "/author/a%00/", "/a%00aaaaaaaaaaaaaa.html"]
+)
+def test_nul_in_a_path_is_404(client, path):
+    assert client.get(path).status_code == 404

@@ -155,6 +155,9 @@ def test_a_view_is_counted_after_the_page(app, client):
 
     assert 'data-views="8"' in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(
-            select(Article.view_count).where(Article.public_id == public_id)
-        ) == 8
+        assert (
+            db.session.scalar(
+                select(Article.view_count).where(Article.public_id == public_id)
+            )
+            == 8
+        )

@@ -23,13 +23,14 @@ def _texts(data) -> list[str]:
 class BaseForm(FlaskForm):
     """A FlaskForm whose text fields refuse NUL and other control characters
     (tab and line breaks allowed) with an error beside the field: PostgreSQL
-    cannot store NUL, and no field of the site needs the others."""
+    cannot store NUL, and no field of the site needs the others. The check is
+    on the data after the field's filters, so a field that cleans them out
+    (the comment form's names) keeps doing so."""
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         for field in self:
-            raw = [*_texts(field.raw_data or []), *_texts(field.data)]
-            if any(has_control_characters(text) for text in raw):
+            if any(has_control_characters(text) for text in _texts(field.data)):
                 if CONTROL_MESSAGE not in field.errors:
                     field.errors = [*field.errors, CONTROL_MESSAGE]
                 valid = False

@@ -118,3 +118,26 @@ def test_a_huge_queue_cursor_is_refused(client, login, admin, after):
 )
 def test_nul_in_a_path_is_404(client, path):
     assert client.get(path).status_code == 404
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_form_of_the_site_extends_the_base_form(app):
+    import pkgutil
+    from importlib import import_module
+
+    from flask_wtf import FlaskForm
+
+    import cms
+    from cms.forms import BaseForm
+
+    for module in pkgutil.walk_packages(cms.__path__, "cms."):
+        import_module(module.name)
+    forms = [f for f in _subclasses(FlaskForm) if f.__module__.startswith("cms.")]
+
+    assert len(forms) > 20
+    assert [f.__qualname__ for f in forms if not issubclass(f, BaseForm)] == []

@@ -1,18 +1,17 @@
 """Query-string parameters and URL segments, parsed with bounds.
 
-Every number or date a view reads from the request goes through here, so a
-malformed or huge value answers 400 (or 404 for a path) instead of reaching
-the database: see cms.text.bounded for what is accepted.
+Every number a view reads from the query string or the path goes through
+here (forms use cms.forms, the audit filter's dates cms.text.bounded), so a
+malformed or huge value answers 400 (or 404: no such page, no such row)
+instead of reaching the database; cms.text.bounded says what is accepted.
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
-from cms.text.bounded import MAX_INT, has_control_characters, parse_date, parse_int
+from cms.text.bounded import MAX_INT, has_control_characters, parse_int
 
 
 def int_arg(
@@ -40,18 +39,6 @@ def page_arg(name: str = "page") -> int:
     return int_arg(name, 1, minimum=1, status=404)
 
 
-def date_arg(name: str) -> date | None:
-    """The query parameter `name` as a date YYYY-MM-DD within the years
-    cms.text.bounded allows; None when absent or empty; 400 when malformed."""
-    raw = request.args.get(name, "")
-    if raw == "":
-        return None
-    try:
-        return parse_date(raw)
-    except ValueError:
-        abort(400)
-
-
 class BoundedIntConverter(IntegerConverter):
     """`<int:…>` in routes: ASCII digits up to MAX_INT (a larger number
     cannot name a row, so the route does not match and answers 404)."""
@@ -59,8 +46,7 @@ class BoundedIntConverter(IntegerConverter):
     regex = r"[0-9]{1,10}"
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_INT, signed=False):
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max,
-                         signed=signed)  # fmt: skip
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def refuse_control_characters() -> None:

@@ -28,6 +28,9 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
     register_logging(app)
     _init_extensions(app)
+    from cms.params import register_params
+
+    register_params(app)  # before the blueprints: it bounds `<int:…>`
     _register_blueprints(app)
 
     from cms.cli import register_cli

@@ -181,3 +181,22 @@ def watch_sessions() -> None:
     if not event.contains(db.session, "after_commit", _on_commit):
         event.listen(db.session, "after_commit", _on_commit)
         event.listen(db.session, "after_rollback", _on_rollback)
+
+
+@contextmanager
+def rolled_back_write() -> Iterator[Session]:
+    """A write transaction that is always rolled back, for checking that the
+    database accepts writes (health checks): it starts like
+    `write_transaction` (BEGIN IMMEDIATE on SQLite, after ending a read
+    transaction the session holds) and leaves nothing behind. Errors raise."""
+    session = db.session()
+    if in_unit_of_work():
+        raise RuntimeError("rolled_back_write() inside a unit of work")
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("changes made outside write_transaction()")
+    session.rollback()
+    try:
+        session.connection(execution_options={_IMMEDIATE: True})
+        yield session
+    finally:
+        session.rollback()

@@ -1,9 +1,16 @@
 """Error pages in the site's style."""
 
-from flask import Flask, render_template
+import contextlib
+import logging
+
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from cms.extensions import db
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 30
 
 MESSAGES = {
     400: ("请求无效", "提交的内容无法处理，请返回后重试。"),
@@ -37,3 +44,23 @@ def register_error_handlers(app: Flask) -> None:
     def _server_error(error):
         db.session.rollback()
         return _render(500)
+
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(InterfaceError, _database_unavailable)
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(error: DBAPIError):
+        if error.connection_invalidated:
+            return _database_unavailable(error)
+        raise error  # a bug, not an outage: the 500 page
+
+
+def _database_unavailable(error: Exception):
+    """The database cannot be reached (or refuses to work: read-only, disk
+    full): 503 with Retry-After and a page that needs no database."""
+    log.error("database unavailable: %s", error)
+    with contextlib.suppress(SQLAlchemyError):  # the connection may be gone
+        db.session.rollback()
+    template = current_app.jinja_env.get_template("errors/unavailable.html")
+    html = template.render(retry_after=RETRY_AFTER_SECONDS, request_path=request.path)
+    return html, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}

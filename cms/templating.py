@@ -12,6 +12,7 @@ from markupsafe import Markup
 from cms.security import analytics_tags, csp_nonce
 from cms.services.menus import menu_links
 from cms.services.settings import current_settings
+from cms.text.bounded import parse_int
 from cms.text.comment_text import render_comment
 from cms.text.identicon import identicon_svg
 
@@ -48,7 +49,10 @@ def canonical_for_request() -> str:
     """The canonical URL of the page being served (its path under SITE_URL); a
     list page past the first keeps its number (each page is its own canonical)."""
     url = current_app.config["SITE_URL"] + request.path
-    page = request.args.get("page", 1, type=int)
+    try:
+        page = parse_int(request.args.get("page", "1"))
+    except ValueError:
+        page = 1
     return f"{url}?page={page}" if page > 1 else url
 
 

@@ -1,11 +1,12 @@
 """Forms of the auth blueprint: login, forgotten password, new password."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from cms.forms import BaseForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(BaseForm):
     """Username and password; the shape only, the service decides the rest."""
 
     username = StringField(
@@ -25,7 +26,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField("记住我")
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(BaseForm):
     """Who forgot their password: a username or an e-mail address."""
 
     identifier = StringField(
@@ -38,7 +39,7 @@ class ForgotForm(FlaskForm):
     )
 
 
-class ResetForm(FlaskForm):
+class ResetForm(BaseForm):
     """A new password, twice (the rules are the service's)."""
 
     password = PasswordField(

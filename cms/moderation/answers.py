@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import abort, flash, redirect, session, url_for
-from flask_wtf import FlaskForm
 
+from cms.forms import BaseForm
 from cms.moderation.forms import QueueFilterForm
 from cms.services.errors import InvalidInput, NotAllowed, NotFound
 from cms.services.moderation import ActionResult
@@ -46,7 +46,7 @@ def report(action: str, result: ActionResult) -> None:
     session[UNDO_KEY] = result.entry.id
 
 
-def first_error(form: FlaskForm) -> str:
+def first_error(form: BaseForm) -> str:
     """The form's first error message, for a flash."""
     for errors in form.errors.values():
         if errors:

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import render_template, request, url_for
-from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 from wtforms import HiddenField, SelectField, StringField
 
+from cms.forms import BaseForm
 from cms.models import AuditEntry, Role
 from cms.moderation.display import action_name
 from cms.moderation.views import bp, open_to
@@ -27,6 +27,7 @@ from cms.services.audit_log import (
 )
 from cms.services.errors import InvalidInput
 from cms.services.settings import current_settings
+from cms.text.bounded import parse_date
 
 TYPE_LABELS = {
     "comment": "评论",
@@ -54,7 +55,7 @@ def _strip(value: str | None) -> str:
     return (value or "").strip()
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(BaseForm):
     """The filter, read from the query string (GET: no CSRF)."""
 
     class Meta:
@@ -84,7 +85,7 @@ def _date(form: AuditFilterForm, name: str, query: AuditQuery) -> date | None:
     if not text:
         return None
     try:
-        value = date.fromisoformat(text)
+        value = parse_date(text)
     except ValueError:
         query.notices.append(f"{form[name].label.text}“{text}”无效，已忽略。")
         form[name].data = ""

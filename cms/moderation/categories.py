@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from cms.extensions import db
+from cms.forms import BaseForm
 from cms.models import Category
 from cms.moderation.category_forms import (
     CategoryCreateForm,
@@ -44,7 +44,7 @@ ACTION_NAMES.update(
 TOP = "（顶级分类）"
 
 
-def _field_error(form: FlaskForm, error: InvalidInput) -> None:
+def _field_error(form: BaseForm, error: InvalidInput) -> None:
     """Show a service's refusal beside the field it is about (or atop the form)."""
     field = getattr(error, "field", None)
     if field and field in form:
@@ -92,7 +92,7 @@ def category_create():
     return _list_page(form, 400)
 
 
-def _edit_page(category: Category, status: int = 200, **forms: FlaskForm):
+def _edit_page(category: Category, status: int = 200, **forms: BaseForm):
     """The category's page: its four forms, the one that failed with its errors."""
     nodes = category_tree()
     node = next(n for n in nodes if n.category.id == category.id)
@@ -122,7 +122,7 @@ def category_edit(category_id: int):
 
 
 def _act(
-    category_id: int, key: str, form: FlaskForm, act: Callable[[Category], str | None]
+    category_id: int, key: str, form: BaseForm, act: Callable[[Category], str | None]
 ):
     """Validate `form`, run `act` (which calls one service and says what it
     did, None for nothing): 303 back to the list with that message, or 400

@@ -4,10 +4,10 @@ the categories service's."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from cms.forms import BaseForm, to_id_or
 from cms.services.categories import (
     MAX_DESCRIPTION_LENGTH,
     MAX_NAME_LENGTH,
@@ -25,10 +25,7 @@ def _strip(value: str | None) -> str:
 def _to_int(value) -> int:
     """A select's value as an id; anything else is 0 (none chosen) and the
     service or the required check answers for it."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+    return to_id_or(value, 0)
 
 
 def tree_choices(
@@ -46,7 +43,7 @@ def tree_choices(
     return choices
 
 
-class _NameFields(FlaskForm):
+class _NameFields(BaseForm):
     name = StringField(
         "名称",
         filters=[_strip],
@@ -87,14 +84,14 @@ class CategoryUpdateForm(_NameFields):
     """Rename a category: name, slug, description."""
 
 
-class CategoryMoveForm(FlaskForm):
+class CategoryMoveForm(BaseForm):
     """Put a category under another one (0: the top level)."""
 
     parent = SelectField("移到", coerce=_to_int, default=TOP_LEVEL,
                          validate_choice=False)  # fmt: skip
 
 
-class CategoryMergeForm(FlaskForm):
+class CategoryMergeForm(BaseForm):
     """Merge a category into another one."""
 
     target = SelectField(
@@ -105,7 +102,7 @@ class CategoryMergeForm(FlaskForm):
     )
 
 
-class CategoryDeleteForm(FlaskForm):
+class CategoryDeleteForm(BaseForm):
     """Delete a category; its articles, if any, go to `move_to` (0: none)."""
 
     move_to = SelectField("把文章移到", coerce=_to_int, default=TOP_LEVEL,

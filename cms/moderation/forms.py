@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -24,6 +22,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
+from cms.forms import BaseForm, IdField, to_id
 from cms.models import CommentStatus
 from cms.services.queue import QueueFilter
 
@@ -53,7 +52,7 @@ def _strip(value: str | None) -> str:
     return (value or "").strip()
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(BaseForm):
     """Which comments the queue shows; read from the query string."""
 
     class Meta:
@@ -111,30 +110,30 @@ class QueueFilterForm(FlaskForm):
         return any(self.args().get(name) for name in FILTER_FIELDS[1:6])
 
 
-class BulkForm(FlaskForm):
+class BulkForm(BaseForm):
     """The queue's bulk form (INTERFACE.md): checked `ids`, or every comment
     the filter matches (`all_matching`), and one action."""
 
-    ids = SelectMultipleField("评论", coerce=int, validate_choice=False)
+    ids = SelectMultipleField("评论", coerce=to_id, validate_choice=False)
     action = SelectField("操作", choices=_choices(ACTION_LABELS.items()),
                          validators=[InputRequired("请选择操作")])  # fmt: skip
     all_matching = BooleanField("全部符合条件的评论")
 
 
-class UndoForm(FlaskForm):
+class UndoForm(BaseForm):
     """Undo one recorded action."""
 
-    entry_id = IntegerField(widget=HiddenInput(),
+    entry_id = IdField(widget=HiddenInput(),
                             validators=[InputRequired(), NumberRange(1)])  # fmt: skip
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """Empty the spam or the trash."""
 
     status = HiddenField(validators=[AnyOf(["spam", "trash"])])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(BaseForm):
     """An editor's reply, published under their name."""
 
     body = TextAreaField(
@@ -146,7 +145,7 @@ class ReplyForm(FlaskForm):
     )
 
 
-class EditForm(FlaskForm):
+class EditForm(BaseForm):
     """A comment's new text, and why it was changed (kept in the audit log)."""
 
     body = TextAreaField(
@@ -161,7 +160,7 @@ class EditForm(FlaskForm):
     next = HiddenField()
 
 
-class BanForm(FlaskForm):
+class BanForm(BaseForm):
     """What to ban of a comment's author."""
 
     by_email = BooleanField("邮箱", default=True)
@@ -170,7 +169,7 @@ class BanForm(FlaskForm):
     spam_pending = BooleanField("把他们其他的待审评论标为垃圾", default=True)
 
 
-class EraseForm(FlaskForm):
+class EraseForm(BaseForm):
     """A commenter's erasure request (个人信息删除)."""
 
     # No e-mail syntax check: imported comments may hold any address.

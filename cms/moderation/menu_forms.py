@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, Length
 
+from cms.forms import BaseForm, to_id_or
 from cms.models import Category, Page
 from cms.services.menus import MAX_LABEL_LENGTH, MAX_URL_LENGTH
 
@@ -28,13 +28,10 @@ def _strip(value: str | None) -> str:
 def _optional_int(value) -> int | None:
     if value in (None, "", "None"):
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return to_id_or(value, None)
 
 
-class MenuItemForm(FlaskForm):
+class MenuItemForm(BaseForm):
     """A new link: `menu` is header or friends; `kind` says which of
     category_id, page_id or url is meant (friend links are always URLs)."""
 
@@ -76,18 +73,18 @@ class MenuItemForm(FlaskForm):
         )
 
 
-class MenuUpdateForm(FlaskForm):
+class MenuUpdateForm(BaseForm):
     """A link's new label (and URL, for a URL link)."""
 
     label = StringField("链接文字", filters=[_strip], validators=[LABEL_LENGTH])
     url = StringField("网址", filters=[_strip], validators=[URL_LENGTH])
 
 
-class MenuMoveForm(FlaskForm):
+class MenuMoveForm(BaseForm):
     """上移 / 下移."""
 
     direction = HiddenField(validators=[AnyOf(["up", "down"], "未知的方向")])
 
 
-class MenuDeleteForm(FlaskForm):
+class MenuDeleteForm(BaseForm):
     """A CSRF-only delete button."""

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -20,6 +18,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
+from cms.forms import BaseForm, IdField, to_id_or
 from cms.models import Page
 from cms.services.pages import (
     MAX_POSITION,
@@ -40,13 +39,10 @@ def _strip(value: str | None) -> str:
 def _parent(value) -> int | None:
     if value in (None, "", "None"):
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1  # no such page: the service says so, in Chinese
+    return to_id_or(value, -1)  # -1: no such page: the service says so, in Chinese
 
 
-class PageForm(FlaskForm):
+class PageForm(BaseForm):
     """A page: title, slug, parent, position, Markdown body; `version` is the
     version the editor loaded (the service refuses a save over a newer one)."""
 
@@ -71,7 +67,7 @@ class PageForm(FlaskForm):
     # Not checked against the choices here: the service refuses a missing
     # parent or a cycle with a message for people.
     parent_id = SelectField("上级页面", coerce=_parent, validate_choice=False)
-    position = IntegerField(
+    position = IdField(
         "排序",
         default=0,
         validators=[
@@ -84,7 +80,7 @@ class PageForm(FlaskForm):
         Length(max=MAX_BODY_LENGTH, message="正文太长了")])  # fmt: skip
     # The version the editor loaded; the real form always sends it (a POST
     # without one, from a script, is not version-checked).
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = IdField(widget=HiddenInput(), validators=[Optional()])
     # Which button was pressed: the buttons carry name="do" (no hidden input,
     # or it would shadow them).
     do = HiddenField(default="save")
@@ -117,5 +113,5 @@ class PageForm(FlaskForm):
         return self.do.data if self.do.data in ACTIONS else "save"
 
 
-class PageActionForm(FlaskForm):
+class PageActionForm(BaseForm):
     """A CSRF-only POST button (trash, restore, delete, restore revision)."""

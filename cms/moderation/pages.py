@@ -13,6 +13,7 @@ from cms.models import Page, PageStatus
 from cms.moderation.display import ACTION_NAMES
 from cms.moderation.page_forms import PageActionForm, PageForm
 from cms.moderation.views import bp
+from cms.params import int_arg
 from cms.services import pages as service
 from cms.services.articles import render_body
 from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
@@ -227,7 +228,7 @@ def page_revisions(page_id: int):
 def page_diff(page_id: int):
     """What changed from revision `a` to revision `b` (404 for a bad number)."""
     page = _page_or_404(page_id)
-    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    a, b = int_arg("a", status=404), int_arg("b", status=404)
     if a is None or b is None:
         abort(404)
     try:

@@ -6,7 +6,6 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -17,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from cms.forms import BaseForm, to_id, to_id_or
 from cms.models import Article
 from cms.services.article_edits import (
     MAX_BODY_LENGTH,
@@ -66,10 +66,10 @@ def _strip(value: str | None) -> str:
 def _id_or_none(value) -> int | None:
     if value in (None, "", "None"):
         return None
-    return int(value)
+    return to_id(value)
 
 
-class PostFilterForm(FlaskForm):
+class PostFilterForm(BaseForm):
     """Which articles the list shows; read from the query string."""
 
     class Meta:
@@ -132,11 +132,11 @@ def _check_tags(form, field) -> None:
 
 
 def _whole_number(form, field) -> None:
-    if field.data and not str(field.data).isdigit():
+    if field.data and to_id_or(field.data, None) is None:
         raise ValidationError("版本号无效，请刷新编辑页后再保存")
 
 
-class PostForm(FlaskForm):
+class PostForm(BaseForm):
     """The editor. `version` is the article version the editor was loaded
     with (the version check); the buttons post `do` (save, submit, publish,
     unpublish), read by the view."""
@@ -216,7 +216,7 @@ class PostForm(FlaskForm):
     @property
     def version_number(self) -> int:
         """The version the editor names (validated as a whole number)."""
-        return int(self.version.data or 0)
+        return to_id_or(self.version.data or 0, 0)
 
 
 def editor_data(article: Article) -> dict:
@@ -243,7 +243,7 @@ class EditPostForm(PostForm):
     )
 
 
-class SendBackForm(FlaskForm):
+class SendBackForm(BaseForm):
     """Why an editor returns a submitted article (its writer reads this)."""
 
     reason = TextAreaField(

@@ -16,6 +16,7 @@ from flask_login import current_user
 from cms.models import Article, Role
 from cms.moderation.display import ACTION_NAMES
 from cms.moderation.views import bp, open_to
+from cms.params import int_arg
 from cms.services import article_access as access
 from cms.services import editorial
 from cms.services.errors import InvalidInput, NotAllowed, NotFound
@@ -112,12 +113,7 @@ def service_answers() -> Iterator[None]:
 
 
 def _number(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit():
-        abort(404)
-    return int(raw)
+    return int_arg(name, default, status=404)
 
 
 @bp.get("/posts/<int:article_id>/revisions")

@@ -32,6 +32,7 @@ from cms.moderation.post_workflow import (
     state_of,
 )
 from cms.moderation.views import bp, open_to
+from cms.params import int_arg, page_arg
 from cms.services import article_access as access
 from cms.services import article_edits, editorial
 from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
@@ -57,6 +58,7 @@ def posts():
     filter_ = query.to_filter()
     page = db.paginate(
         posts_query(current_user, filter_),
+        page=page_arg(),
         per_page=PER_PAGE,
         max_per_page=PER_PAGE,
         error_out=False,
@@ -219,7 +221,7 @@ def post_preview():
     """The live preview: {"html": …}, rendered exactly as the public page
     renders the body. `?article_id=` (the article being edited) must be one
     the user may see."""
-    article_id = request.args.get("article_id", type=int)
+    article_id = int_arg("article_id", status=404)
     if article_id is not None:
         article_or_404(article_id)
     try:

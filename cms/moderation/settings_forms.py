@@ -12,10 +12,10 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, Field, SelectField, StringField, TextAreaField
 
+from cms.forms import BaseForm
 from cms.services.settings import GROUPS, SPECS, SettingSpec, current_settings
 
 UPLOAD, RESET = ".upload", ".reset"
@@ -38,7 +38,7 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(zone, zone) for zone in (*FIRST_ZONES, *rest)]
 
 
-class SettingsFormBase(FlaskForm):
+class SettingsFormBase(BaseForm):
     """What the view asks of the generated form."""
 
     specs: list[SettingSpec] = []  # the settings on this form, in page order

@@ -3,12 +3,12 @@ check shape only (required, length); the services apply the rules."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from cms.forms import BaseForm
 from cms.models import Role
 from cms.services.errors import FieldError
 from cms.services.profiles import MAX_BIO
@@ -49,7 +49,7 @@ def _pay_link(label: str) -> StringField:
     )
 
 
-def show_errors(form: FlaskForm, error: FieldError) -> None:
+def show_errors(form: BaseForm, error: FieldError) -> None:
     """Put a service's field errors beside the form's fields (an unknown
     field name goes to the form's own errors)."""
     for name, message in error.errors.items():
@@ -60,7 +60,7 @@ def show_errors(form: FlaskForm, error: FieldError) -> None:
             form.form_errors.append(message)
 
 
-class CreateUserForm(FlaskForm):
+class CreateUserForm(BaseForm):
     """A new account, from the users page."""
 
     username = StringField(
@@ -82,7 +82,7 @@ class CreateUserForm(FlaskForm):
     )
 
 
-class EditUserForm(FlaskForm):
+class EditUserForm(BaseForm):
     """What an admin changes about an account."""
 
     display_name = _display_name(required=True)
@@ -91,7 +91,7 @@ class EditUserForm(FlaskForm):
     active = BooleanField("账号已启用（停用会立即结束该用户的所有登录）")
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(BaseForm):
     """An admin types another account's new password."""
 
     password = PasswordField(
@@ -101,11 +101,11 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class SendLinkForm(FlaskForm):
+class SendLinkForm(BaseForm):
     """A button: mail the account a reset link."""
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     """The account's own profile (multipart: the avatar and QR images)."""
 
     display_name = _display_name(required=True)
@@ -125,7 +125,7 @@ class ProfileForm(FlaskForm):
     alipay_qr = FileField("或上传支付宝收款码图片")
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(BaseForm):
     """Change one's own password."""
 
     current_password = PasswordField(

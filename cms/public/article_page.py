@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from cms.models import Article, Comment
+from cms.params import int_arg, page_arg
 from cms.public.comment_cookies import held_ids, remembered_commenter
 from cms.public.comment_form import CommentForm
 from cms.services import articles as article_service
@@ -28,7 +29,7 @@ def fresh_form_token(article: Article) -> str:
 
 
 def _reply_target(article: Article) -> Comment | None:
-    reply_to = request.args.get("replytocom", type=int)
+    reply_to = int_arg("replytocom")
     if not reply_to:
         return None
     return visible_comment(article, reply_to, held_ids(request))
@@ -49,7 +50,7 @@ def render_article_page(
     older, newer = article_service.neighbours(article)
     thread = comment_thread(
         article, settings["comments.max_depth"],
-        page=request.args.get("cpage", 1, type=int), held_ids=held_ids(request),
+        page=page_arg("cpage"), held_ids=held_ids(request),
     )  # fmt: skip
     reply_target = _reply_target(article) if form is None else None
     remembered = None

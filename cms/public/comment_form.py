@@ -2,12 +2,10 @@
 
 from urllib.parse import urlsplit
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
-    IntegerField,
     StringField,
     TextAreaField,
     URLField,
@@ -22,6 +20,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
+from cms.forms import BaseForm, IdField
 from cms.text.comment_text import strip_controls
 
 
@@ -39,7 +38,7 @@ def _http_url(form, field) -> None:
         raise ValidationError("请填写以 http:// 或 https:// 开头的网址")
 
 
-class CommentForm(FlaskForm):
+class CommentForm(BaseForm):
     """Name, e-mail, optional site, text; `parent_id` for replies; `nickname`
     is a honeypot that people never see. The anti-forgery field is checked by
     the view (signed token for readers, session token for logged-in users)."""
@@ -65,7 +64,7 @@ class CommentForm(FlaskForm):
         validators=[DataRequired("请填写评论内容"),
                     Length(2, 5000, "评论须为 2-5000 个字符")],
     )  # fmt: skip
-    parent_id = IntegerField(
+    parent_id = IdField(
         widget=HiddenInput(), validators=[Optional(), NumberRange(min=1)]
     )
     csrf_token = HiddenField()

@@ -1,13 +1,14 @@
 """Machine-readable pages: RSS, sitemap, robots.txt and the health check."""
 
 from flask import current_app, make_response, render_template
-from sqlalchemy import select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import select
 
 from cms.extensions import db
 from cms.models import Category, Tag
+from cms.params import int_arg
 from cms.public.views import bp
 from cms.services import articles as article_service
+from cms.services import health
 from cms.services import page_queries as page_service
 
 FEED_SIZE = 20
@@ -55,10 +56,11 @@ def robots():
 
 @bp.get("/healthz")
 def healthz():
-    """200 `ok` when the database answers, 503 otherwise."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
-        return "database unavailable", 503, {"Content-Type": "text/plain"}
-    return "ok", 200, {"Content-Type": "text/plain"}
+    """200 `ok` when the database answers, 503 otherwise; with `?write=1`,
+    also 503 when it refuses a write (read-only, disk full)."""
+    plain = {"Content-Type": "text/plain", "Cache-Control": "no-store"}
+    if not health.database_reads():
+        return "database unavailable", 503, plain
+    if int_arg("write", 0, maximum=1) and not health.database_writes():
+        return "database refuses writes", 503, plain
+    return "ok", 200, plain

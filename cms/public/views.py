@@ -5,17 +5,18 @@ from sqlalchemy import Select, select
 
 from cms.extensions import db
 from cms.models import Category, Tag, User
+from cms.params import page_arg
 from cms.public.article_page import render_article_page
 from cms.services import articles as article_service
 from cms.services.errors import NotFound
-from cms.services.views import record_view
+from cms.services.views import count_view
 
 bp = Blueprint("public", __name__)
 
 
 def _page_of(query: Select):
     return db.paginate(
-        query, page=request.args.get("page", 1, type=int),
+        query, page=page_arg(),
         per_page=current_app.config["ARTICLES_PER_PAGE"], max_per_page=50,
     )  # fmt: skip
 
@@ -29,15 +30,15 @@ def index():
 
 @bp.get("/<string(length=16):public_id>.html")
 def article(public_id: str):
-    """One article; counts the view."""
-    views = record_view(public_id)
-    if views is None:
-        abort(404)
+    """One article, read and rendered first; then the view is counted, in its
+    own transaction, and a failure to count it does not fail the page."""
     try:
         item = article_service.get_visible(public_id)
-    except NotFound:  # unpublished between the two statements
+    except NotFound:
         abort(404)
-    return render_article_page(item, views=views)
+    page = render_article_page(item, views=item.view_count + 1)
+    count_view(public_id)
+    return page
 
 
 @bp.get("/category/<slug>/")

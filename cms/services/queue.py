@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from cms.extensions import db
 from cms.models import Article, Comment, CommentStatus
 from cms.services.errors import InvalidInput
+from cms.text.bounded import parse_int
 
 PAGE_SIZE = 50
 
@@ -63,15 +64,22 @@ class Cursor:
 
     @classmethod
     def decode(cls, text: str) -> Cursor:
+        """The cursor `encode` wrote; InvalidInput for any other text (a time
+        outside 1900-2999 or an id no row can have included)."""
         try:
             micros, _, ident = text.partition("_")
-            return cls(_EPOCH + int(micros) * _MICROSECOND, int(ident))
-        except (ValueError, OverflowError):
+            return cls(
+                _EPOCH + parse_int(micros, _MIN_MICROS, _MAX_MICROS) * _MICROSECOND,
+                parse_int(ident),
+            )
+        except ValueError:
             raise InvalidInput("invalid page cursor") from None
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+_MIN_MICROS = (datetime(1900, 1, 1, tzinfo=UTC) - _EPOCH) // _MICROSECOND
+_MAX_MICROS = (datetime(3000, 1, 1, tzinfo=UTC) - _EPOCH) // _MICROSECOND
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,70 @@
+"""Pieces every form of the site shares: a base form that refuses control
+characters, and whole-number fields and coercions bounded like the database's
+ids (cms.text.bounded)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField
+
+from cms.text.bounded import MAX_INT, has_control_characters, parse_int
+
+CONTROL_MESSAGE = "不能包含控制字符（如空字符）"
+
+
+def _texts(data) -> list[str]:
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, list | tuple):
+        return [item for item in data if isinstance(item, str)]
+    return []
+
+
+class BaseForm(FlaskForm):
+    """A FlaskForm whose text fields refuse NUL and other control characters
+    (tab and line breaks allowed) with an error beside the field: PostgreSQL
+    cannot store NUL, and no field of the site needs the others. The check is
+    on the data after the field's filters, so a field that cleans them out
+    (the comment form's names) keeps doing so."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if any(has_control_characters(text) for text in _texts(field.data)):
+                if CONTROL_MESSAGE not in field.errors:
+                    field.errors = [*field.errors, CONTROL_MESSAGE]
+                valid = False
+        return valid
+
+
+def to_id(value) -> int:
+    """A posted id (SelectField `coerce`): ASCII digits, 0..MAX_INT; anything
+    else raises ValueError, which WTForms reports as an invalid choice."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 0 <= value <= MAX_INT:
+            return value
+        raise ValueError("id out of range")
+    return parse_int(value)
+
+
+def to_id_or(value, fallback):
+    """`to_id(value)`, or `fallback` for anything that is not an id."""
+    try:
+        return to_id(value)
+    except (TypeError, ValueError):
+        return fallback
+
+
+class IdField(IntegerField):
+    """An IntegerField limited to what cms.text.bounded.parse_int accepts: a
+    huge number or `1_000` is a field error, never a database error."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        try:
+            self.data = parse_int(valuelist[0], -MAX_INT, MAX_INT)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value.")) from None

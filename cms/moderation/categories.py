@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -29,7 +29,7 @@ from cms.services.categories import (
     move_category,
     update_category,
 )
-from cms.services.errors import InvalidInput, NotFound
+from cms.services.errors import InvalidInput
 from cms.services.taxonomy import category_tree, descendant_ids
 
 ACTION_NAMES.update(
@@ -132,8 +132,6 @@ def _act(
     if form.validate():
         try:
             message = act(category)
-        except NotFound:
-            abort(404)
         except InvalidInput as error:
             _field_error(form, error)
         else:

@@ -15,7 +15,7 @@ from cms.moderation.page_forms import PageActionForm, PageForm
 from cms.moderation.views import bp
 from cms.services import pages as service
 from cms.services.articles import render_body
-from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
+from cms.services.errors import EditConflict, InvalidInput
 from cms.services.page_queries import (
     descendants_of,
     get_page,
@@ -36,13 +36,6 @@ WRITES = {
     "publish": (service.publish_page, "页面已发布。"),
     "unpublish": (service.unpublish_page, "页面已撤回为草稿。"),
 }
-
-
-def _page_or_404(page_id: int) -> Page:
-    try:
-        return get_page(page_id)
-    except NotFound:
-        abort(404)
 
 
 def _to_editor(page: Page):
@@ -151,7 +144,7 @@ def page_new():
 @bp.route("/pages/<int:page_id>", methods=["GET", "POST"])
 def page_edit(page_id: int):
     """Edit a page: 保存 / 发布 (更新) / 撤回为草稿, with the version check."""
-    page = _page_or_404(page_id)
+    page = get_page(page_id)
     form = _form(page)
     if not form.is_submitted():
         return _editor(form, page)
@@ -170,19 +163,11 @@ def page_edit(page_id: int):
 
 def _button(run: Callable[[], object], done: str, endpoint: str, **args):
     """A POST button of the list or the editor: CSRF, the service call `run`,
-    then 303 to `endpoint` (a refused action is flashed)."""
+    then 303 to `endpoint` (cms.errors answers a refusal)."""
     if not PageActionForm().validate():
         abort(400)
-    try:
-        run()
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
-    except InvalidInput as error:
-        flash(str(error), "error")
-    else:
-        flash(done, "success")
+    run()
+    flash(done, "success")
     return redirect(url_for(endpoint, **args), 303)
 
 
@@ -216,7 +201,7 @@ def page_delete(page_id: int):
 @bp.get("/pages/<int:page_id>/revisions")
 def page_revisions(page_id: int):
     """Every revision of a page, newest first; pick two to compare."""
-    page = _page_or_404(page_id)
+    page = get_page(page_id)
     return _render(
         "moderation/page_revisions.html", page=page,
         revisions=revisions_of("page", page.id),
@@ -226,14 +211,11 @@ def page_revisions(page_id: int):
 @bp.get("/pages/<int:page_id>/diff")
 def page_diff(page_id: int):
     """What changed from revision `a` to revision `b` (404 for a bad number)."""
-    page = _page_or_404(page_id)
+    page = get_page(page_id)
     a, b = request.args.get("a", type=int), request.args.get("b", type=int)
     if a is None or b is None:
         abort(404)
-    try:
-        old, new = get_revision("page", page_id, a), get_revision("page", page_id, b)
-    except NotFound:
-        abort(404)
+    old, new = get_revision("page", page_id, a), get_revision("page", page_id, b)
     revisions = revisions_of("page", page_id)
     restorable = page.status != PageStatus.TRASH and old.number != revisions[0].number
     return render_template(

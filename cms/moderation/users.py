@@ -17,7 +17,7 @@ from cms.moderation.user_forms import (
     show_errors,
 )
 from cms.moderation.views import bp, open_to
-from cms.services.errors import FieldError, InvalidInput, NotAllowed, NotFound
+from cms.services.errors import FieldError, InvalidInput
 from cms.services.mail import mail_configured
 from cms.services.password_reset import send_reset_link
 from cms.services.users import (
@@ -113,10 +113,7 @@ def user_edit(user_id: int):
     """One account. POST `do` = save (name, address, role, active), password
     (the admin types a new one) or send-link (mail a reset link): 303 back
     here, or 400 with the errors beside the fields and nothing changed."""
-    try:
-        user = get_account(user_id)
-    except NotFound:
-        abort(404)
+    user = get_account(user_id)
     posted = request.form.get("do", "save") if request.method == "POST" else None
     if posted is not None and posted not in ACTIONS:
         abort(400)
@@ -127,7 +124,7 @@ def user_edit(user_id: int):
             ACTIONS[posted](user, form)
         except FieldError as error:
             show_errors(form, error)
-        except (InvalidInput, NotAllowed) as error:
+        except InvalidInput as error:
             form.form_errors.append(str(error))
         else:
             return redirect(url_for("moderation.user_edit", user_id=user.id), 303)

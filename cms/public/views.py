@@ -7,7 +7,6 @@ from cms.extensions import db
 from cms.models import Category, Tag, User
 from cms.public.article_page import render_article_page
 from cms.services import articles as article_service
-from cms.services.errors import NotFound
 from cms.services.views import record_view
 
 bp = Blueprint("public", __name__)
@@ -33,10 +32,7 @@ def article(public_id: str):
     views = record_view(public_id)
     if views is None:
         abort(404)
-    try:
-        item = article_service.get_visible(public_id)
-    except NotFound:  # unpublished between the two statements
-        abort(404)
+    item = article_service.get_visible(public_id)  # NotFound if just unpublished
     return render_article_page(item, views=views)
 
 

@@ -235,9 +235,14 @@ def test_ban_with_nothing_to_ban_is_refused(app, staff, article):
     with app.app_context():
         target = add_comment(article, author_email="", ip=None).id
 
-    response = staff.post(f"/moderation/comments/{target}/ban", data={"by_email": "y"})
+    response = staff.post(
+        f"/moderation/comments/{target}/ban",
+        data={"by_email": "y"},
+        headers={"Referer": "http://localhost/moderation/comments?status=pending"},
+    )
 
     assert response.status_code == 303
+    assert response.headers["Location"] == "/moderation/comments?status=pending"
     assert flashes(staff) == [("error", "这条评论没有可封禁的邮箱或 IP")]
     with app.app_context():
         assert current_settings()["comments.disallowed"] == ""

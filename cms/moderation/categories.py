@@ -20,7 +20,6 @@ from cms.moderation.category_forms import (
     CategoryUpdateForm,
     tree_choices,
 )
-from cms.moderation.display import ACTION_NAMES
 from cms.moderation.views import bp
 from cms.services.categories import (
     create_category,
@@ -32,15 +31,6 @@ from cms.services.categories import (
 from cms.services.errors import InvalidInput
 from cms.services.taxonomy import category_tree, descendant_ids
 
-ACTION_NAMES.update(
-    {
-        "category-create": "新建分类",
-        "category-update": "修改分类",
-        "category-move": "移动分类",
-        "category-merge": "合并分类",
-        "category-delete": "删除分类",
-    }
-)
 TOP = "（顶级分类）"
 
 

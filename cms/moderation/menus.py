@@ -7,7 +7,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from cms.models import Menu
-from cms.moderation.display import ACTION_NAMES
 from cms.moderation.menu_forms import (
     MenuDeleteForm,
     MenuItemForm,
@@ -18,10 +17,6 @@ from cms.moderation.views import bp
 from cms.services import menus as service
 from cms.services.errors import InvalidInput
 
-ACTION_NAMES.update({
-    "menu-add": "添加菜单链接", "menu-update": "修改菜单链接",
-    "menu-move": "调整菜单顺序", "menu-delete": "删除菜单链接",
-})  # fmt: skip
 TITLES = {"header": "导航菜单", "friends": "友情链接"}
 
 

@@ -10,7 +10,6 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from cms.models import Page, PageStatus
-from cms.moderation.display import ACTION_NAMES
 from cms.moderation.page_forms import PageActionForm, PageForm
 from cms.moderation.views import bp
 from cms.services import pages as service
@@ -24,12 +23,6 @@ from cms.services.page_queries import (
 )
 from cms.services.revisions import Snapshot, compare, get_revision, revisions_of
 
-ACTION_NAMES.update({
-    "page-create": "新建页面", "page-save": "保存页面", "page-publish": "发布页面",
-    "page-unpublish": "撤回页面", "page-trash": "页面移到回收站",
-    "page-restore": "从回收站恢复页面", "page-delete": "永久删除页面",
-    "page-revision-restore": "恢复页面版本",
-})  # fmt: skip
 TABS = {"all": "全部", "published": "已发布", "draft": "草稿", "trash": "回收站"}
 WRITES = {
     "save": (service.save_page, "页面已保存。"),

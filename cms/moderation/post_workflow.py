@@ -12,26 +12,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from cms.models import Article, Role
-from cms.moderation.display import ACTION_NAMES
 from cms.moderation.views import bp, open_to
 from cms.services import article_access as access
 from cms.services import editorial
 from cms.services.revisions import Snapshot, compare, get_revision, revisions_of
 from cms.templating import localtime
 
-ACTION_NAMES.update(
-    {
-        "article-create": "新建文章",
-        "article-save": "保存文章",
-        "article-submit": "投稿",
-        "article-publish": "发布",
-        "article-unpublish": "撤回",
-        "article-send-back": "退回",
-        "article-trash": "移到回收站",
-        "article-restore": "从回收站恢复",
-        "article-revision-restore": "恢复版本",
-    }
-)
 TAB_LABELS = {
     "all": "全部",
     "published": "已发布",

@@ -7,7 +7,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from cms.models import Role, User
-from cms.moderation.display import ACTION_NAMES
 from cms.moderation.user_forms import (
     ROLE_LABELS,
     CreateUserForm,
@@ -29,15 +28,6 @@ from cms.services.users import (
     set_password_by_admin,
 )
 
-ACTION_NAMES.update({
-    "user-create": "创建用户",
-    "user-update": "修改用户资料",
-    "user-role": "更改角色",
-    "user-deactivate": "停用账号",
-    "user-activate": "启用账号",
-    "user-password-reset": "设置新密码",
-    "user-reset-link": "发送重置密码链接",
-})  # fmt: skip
 DONE = {
     "user-update": "资料已保存",
     "user-role": "角色已更改",

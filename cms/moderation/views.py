@@ -7,8 +7,9 @@ from flask_login import current_user
 
 from cms.auth.decorators import require_role
 from cms.models import CommentStatus, Role
-from cms.moderation.display import action_name, waited
+from cms.moderation.display import waited
 from cms.moderation.forms import ACTION_LABELS, STATUS_LABELS
+from cms.services.audit_actions import action_name
 from cms.services.outbox import needs_attention
 from cms.services.stats import dashboard as dashboard_figures
 from cms.services.stats import pending_age, site_overview

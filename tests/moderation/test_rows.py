@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from cms.extensions import db
 from cms.models import Article, AuditEntry, Comment, User, utcnow
+from cms.services.reasons import reason
 from cms.services.settings import current_settings
 from cms.services.spam import Candidate, assess
 from tests.moderation.helpers import add_comment, assert_counts_exact, statuses
@@ -208,7 +209,7 @@ def test_ban_adds_rules_marks_pending_spam_and_catches_later_comments(
             utcnow(),
         )
         assert later.status.value == "spam"
-        assert later.reasons[0] == "disallowed e-mail: spammer@example.cn"
+        assert later.reasons[0] == reason("disallowed_email", rule="spammer@example.cn")
         from_range = assess(
             Candidate(
                 "路人", "new@example.cn", "", "你好，写得不错", ip="198.51.100.200"

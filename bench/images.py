@@ -33,8 +33,8 @@ if str(ROOT) not in sys.path:  # `python bench/x.py` puts bench/, not the root
 
 from cms.services.errors import InvalidInput  # noqa: E402
 from cms.services.media import load_image  # noqa: E402
-from cms.services.profiles import AVATAR_FORMATS, AVATAR_MAX_PIXELS  # noqa: E402
 from cms.services.pay_qr import _flatten, link_from_image  # noqa: E402
+from cms.services.profiles import AVATAR_FORMATS, AVATAR_MAX_PIXELS  # noqa: E402
 from tests.crafted_images import finder_mosaic, png_16bit_rgb, qr_on_canvas  # noqa: E402
 
 LINK = "wxp://f2f0K5Y2abcdefghijklmnop"

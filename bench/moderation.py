@@ -48,6 +48,8 @@ PASSWORD = "bench editor password 2026"
 BULK_EMAIL = "bulk-commenter@example.cn"
 BATCH = 5000
 QUEUE_PATH = "/moderation/comments?status=pending"
+# A held comment's reason as cms.services.reasons stores it.
+FIRST_COMMENT = {"code": "first_comment", "params": {}}
 NAMES = [
     "林清", "陈小雨", "周远航", "老王", "张晓明", "李思远",
     "王海燕", "赵一鸣", "刘佳", "孙浩然", "何静", "马文博",
@@ -168,7 +170,7 @@ def _comment_rows(
                 "body": " ".join(rng.sample(PHRASES, rng.randint(1, 3))),
                 "status": status,
                 "previous_status": "pending" if status in ("spam", "trash") else None,
-                "reasons": ["first comment"] if status == "pending" else [],
+                "reasons": [FIRST_COMMENT] if status == "pending" else [],
                 "ip": f"10.{who % 250}.{who // 250 % 250}.{rng.randint(1, 254)}",
                 "user_agent": "Mozilla/5.0 (Linux; Android 14) Mobile",
                 "created_at": now - timedelta(seconds=rng.randint(60, days * 86400)),

@@ -35,7 +35,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
     from cms.cli import register_cli
     from cms.database import watch_sessions
-    from cms.errors import register_error_handlers
+    from cms.errors import register_error_handlers, register_service_error_handler
     from cms.listeners import register_listeners
     from cms.security import register_security
     from cms.templating import register_template_helpers
@@ -43,6 +43,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     watch_sessions()
     register_listeners(app)
     register_error_handlers(app)
+    register_service_error_handler(app)
     register_security(app)
     register_template_helpers(app)
     register_cli(app)

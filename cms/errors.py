@@ -2,12 +2,22 @@
 
 import contextlib
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, flash, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from werkzeug.exceptions import NotFound as PageNotFound
 
 from cms.extensions import db
+from cms.services.errors import (
+    Conflict,
+    FieldError,
+    NotAllowed,
+    NotFound,
+    ServiceError,
+)
+from cms.text.local_path import safe_next
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
@@ -64,3 +74,71 @@ def _database_unavailable(error: Exception):
     template = current_app.jinja_env.get_template("errors/unavailable.html")
     html = template.render(retry_after=RETRY_AFTER_SECONDS, request_path=request.path)
     return html, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+# --- Service errors ---------------------------------------------------------
+# The one place where cms.services.errors become answers; the rule is in that
+# module's docstring. Views raise through; they do not catch to answer.
+
+SERVICE_TITLES = {400: "提交的内容无效", 409: "操作冲突"}
+FLASH_BACK_BLUEPRINTS = frozenset({"moderation"})
+
+
+def service_status(error: ServiceError) -> int:
+    """The HTTP status a service error answers with."""
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, NotAllowed):
+        return 403
+    if isinstance(error, Conflict):
+        return 409
+    return 400
+
+
+def same_site_referrer() -> str | None:
+    """The path (with query) of the page the request came from, when that
+    page is on this site; else None."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    own = urlsplit(request.host_url)
+    if (parts.scheme, parts.netloc) != (own.scheme, own.netloc):
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return safe_next(path)
+
+
+def answer_service_error(error: ServiceError):
+    """Answer a service error: 404 and 403 as the site's own pages; a refused
+    form POST of the moderation area flashed and 303 back to its page; else
+    the 400/409 page with the message and the field errors."""
+    db.session.rollback()  # whatever the refused unit left behind
+    status = service_status(error)
+    if status == 404:
+        return current_app.handle_http_exception(PageNotFound())
+    if status == 403:  # the service's message says what the user may not do
+        return _render(403, str(error) or None)
+    back = same_site_referrer()
+    if (
+        request.method == "POST"
+        and request.blueprint in FLASH_BACK_BLUEPRINTS
+        and back is not None
+    ):
+        flash(str(error), "error")
+        return redirect(back, 303)
+    fields = error.errors if isinstance(error, FieldError) else {}
+    message = MESSAGES[400][1] if fields else str(error) or MESSAGES[400][1]
+    page = render_template(
+        "errors/error.html",
+        code=status,
+        title=SERVICE_TITLES[status],
+        message=message,
+        field_errors=fields,
+    )
+    return page, status
+
+
+def register_service_error_handler(app: Flask) -> None:
+    """Answer every cms.services.errors.ServiceError that a view lets through."""
+    app.register_error_handler(ServiceError, answer_service_error)

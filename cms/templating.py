@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from cms.security import analytics_tags, csp_nonce
 from cms.services.menus import menu_links
+from cms.services.reasons import reason_text
 from cms.services.settings import current_settings
 from cms.text.bounded import parse_int
 from cms.text.comment_text import render_comment
@@ -72,6 +73,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(rfc822)
     app.add_template_filter(identicon)
     app.add_template_filter(render_comment, "comment_html")
+    app.add_template_filter(reason_text)
     app.add_template_global(absolute_url)
     app.add_template_global(canonical_for_request)
     app.add_template_global(media_url)

@@ -7,7 +7,18 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from cms.extensions import db
-from cms.models import Article, User
+from cms.models import Article, Page, User
+from cms.services.action_links import CommentGone
+from cms.services.comments import CommentsClosed, Duplicate
+from cms.services.errors import (
+    Conflict,
+    EditConflict,
+    FieldError,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    ServiceError,
+)
 from cms.services.settings import set_setting
 from tests.factories import make_article, make_user
 
@@ -115,3 +126,144 @@ class TestServerError:
         assert names == ["taken"]
         # the app goes on serving
         assert client.get("/").status_code == 200
+
+
+# --- Service errors: one handler answers them (cms.errors) ------------------
+
+
+def _raise(error: Exception):
+    raise error
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "title"),
+    [
+        (NotFound("评论 7 不存在"), 404, "页面不存在"),
+        (CommentGone("评论已删除"), 404, "页面不存在"),
+        (NotAllowed("投稿者不能发布文章"), 403, "没有权限"),
+        (CommentsClosed("评论已关闭"), 403, "没有权限"),
+        (Conflict("已经有人处理过了"), 409, "操作冲突"),
+        (EditConflict(current=None, version=3), 409, "操作冲突"),
+        (Duplicate("重复的评论"), 409, "操作冲突"),
+        (InvalidInput("标题不能为空"), 400, "提交的内容无效"),
+        (ServiceError("无法处理"), 400, "提交的内容无效"),
+    ],
+)
+def test_a_view_raising_a_service_error_gets_its_status(
+    app, client, error, status, title
+):
+    app.add_url_rule("/_test/raise", "raise", lambda: _raise(error))
+
+    response = client.get("/_test/raise")
+
+    soup = assert_styled(response, status, title)
+    if status in (403, 409, 400):  # the message says what was refused
+        assert soup.select_one(".error-page").get_text().count(str(error)) == 1
+
+
+def test_a_field_error_answers_400_with_each_field(app, client):
+    error = FieldError({"slug": "已被使用", "title": "不能为空"})
+    app.add_url_rule("/_test/fields", "fields", lambda: _raise(error), methods=["POST"])
+
+    response = client.post("/_test/fields")
+
+    soup = assert_styled(response, 400, "提交的内容无效")
+    fields = {li["data-field"]: li.get_text() for li in soup.select(".field-errors li")}
+    assert fields == {"slug": "已被使用", "title": "不能为空"}
+
+
+@pytest.fixture
+def admin_client(client, login, admin):
+    login(admin)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/moderation/pages/999"),
+        ("get", "/moderation/pages/999/revisions"),
+        ("get", "/moderation/users/999"),
+        ("get", "/moderation/posts/999/revisions"),
+        ("get", "/moderation/posts/999/diff"),
+        ("post", "/moderation/posts/999/trash"),
+        ("post", "/moderation/mail/999/retry"),
+        ("post", "/moderation/menus/999/delete"),
+        ("post", "/moderation/comments/999/reply"),
+        ("get", "/page/no-such-page/"),
+        ("get", "/media/no-such-key.png"),
+    ],
+)
+def test_views_that_caught_by_hand_still_answer_404(admin_client, method, path):
+    data = {"body": "谢谢", "direction": "up"} if method == "post" else None
+    response = getattr(admin_client, method)(path, data=data)
+
+    assert_styled(response, 404, "页面不存在")
+
+
+class TestRefusedModerationPost:
+    """The one convention for the area's forms: a refusal is flashed and the
+    answer goes back to the form's page, when that page is on this site."""
+
+    @pytest.fixture
+    def published_page(self, app, admin):
+        from cms.services.pages import PageInput, create_page
+
+        with app.app_context():
+            actor = db.session.scalar(select(User).where(User.username == admin))
+            return create_page(PageInput("关于我们"), actor, publish=True).id
+
+    def _delete(self, client, page_id, referrer=None):
+        headers = {"Referer": referrer} if referrer else {}
+        return client.post(f"/moderation/pages/{page_id}/delete", headers=headers)
+
+    def test_back_to_the_same_site_page_with_the_message(
+        self, admin_client, published_page
+    ):
+        response = self._delete(
+            admin_client, published_page, "http://localhost/moderation/pages?status=all"
+        )
+
+        assert response.status_code == 303
+        assert response.headers["Location"] == "/moderation/pages?status=all"
+        with admin_client.session_transaction() as session:
+            assert [c for c, _ in session["_flashes"]] == ["error"]
+
+    @pytest.mark.parametrize(
+        "referrer",
+        [
+            None,
+            "https://evil.example/moderation/pages",
+            "http://localhost//evil.example/x",
+            "http://localhost/\\evil.example",
+        ],
+    )
+    def test_without_a_same_site_referrer_it_is_the_400_page(
+        self, app, admin_client, published_page, referrer
+    ):
+        response = self._delete(admin_client, published_page, referrer)
+
+        assert "Location" not in response.headers
+        soup = assert_styled(response, 400, "提交的内容无效")
+        assert "回收站" in soup.select_one(".error-page").get_text()
+        with app.app_context():
+            assert db.session.get(Page, published_page) is not None
+
+
+def test_not_allowed_is_403_with_its_message(app, client, login, contributor):
+    """A contributor may not trash their own published article: 403 (it was
+    a flash in the comment queue's helper, a 403 in the posts area)."""
+    with app.app_context():
+        own = db.session.scalar(select(User).where(User.username == contributor))
+        article_id = make_article(title="已发布的投稿", owner=own).id
+    login(contributor)
+
+    response = client.post(
+        f"/moderation/posts/{article_id}/trash",
+        headers={"Referer": "http://localhost/moderation/posts"},
+    )
+
+    soup = assert_styled(response, 403, "没有权限")
+    assert "你不能把这篇文章移到回收站" in soup.select_one(".error-page").get_text()
+    with app.app_context():
+        assert db.session.get(Article, article_id).status.value == "published"

@@ -158,3 +158,83 @@ def test_the_editorial_migration_keeps_existing_rows_and_fills_defaults(new_data
         assert tuple(user) == ("", "", "")
         db.session.remove()
         db.engine.dispose()
+
+
+OLD_REASONS = [
+    "honeypot",
+    "too fast",
+    "2 links",
+    "disallowed word: 代开发票",
+    "disallowed e-mail: @spam.example",
+    "disallowed IP range: 203.0.113.0/24",
+    "word: 加微信",
+    "IP: 198.51.100.7",
+    "repeated text",
+    "approval required",
+    "first comment",
+    "known commenter",
+    "staff",
+    "something an old version wrote",
+]
+NEW_REASONS = [
+    {"code": "honeypot", "params": {}},
+    {"code": "too_fast", "params": {}},
+    {"code": "links", "params": {"count": 2}},
+    {"code": "disallowed_word", "params": {"rule": "代开发票"}},
+    {"code": "disallowed_email", "params": {"rule": "@spam.example"}},
+    {"code": "disallowed_ip_range", "params": {"rule": "203.0.113.0/24"}},
+    {"code": "held_word", "params": {"rule": "加微信"}},
+    {"code": "held_ip", "params": {"rule": "198.51.100.7"}},
+    {"code": "repeated_text", "params": {}},
+    {"code": "approval_required", "params": {}},
+    {"code": "first_comment", "params": {}},
+    {"code": "known_commenter", "params": {}},
+    {"code": "staff", "params": {}},
+    {"code": "legacy", "params": {"text": "something an old version wrote"}},
+]
+
+
+def test_the_reasons_migration_turns_old_phrases_into_data(new_database):
+    """A comment stored at daed8dae1f9e with the English phrases gets
+    reasons as data, which the queue words in Chinese; downgrading gives the
+    phrases back."""
+    import json
+
+    from sqlalchemy import text
+
+    from cms.services.reasons import reason_text
+    from tests.factories import make_article, make_comment
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": new_database()})
+    with app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS, revision="daed8dae1f9e")
+        article = make_article()
+        held = make_comment(article, status="pending").id
+        plain = make_comment(article).id
+        set_reasons = text("UPDATE comments SET reasons = :r WHERE id = :id")
+        db.session.execute(set_reasons, {"r": json.dumps(OLD_REASONS), "id": held})
+        db.session.execute(set_reasons, {"r": "[]", "id": plain})
+        db.session.commit()
+        db.session.remove()
+
+        def stored() -> dict:
+            rows = db.session.execute(text("SELECT id, reasons FROM comments"))
+            found = {
+                row.id: json.loads(row.reasons)
+                if isinstance(row.reasons, str)
+                else row.reasons
+                for row in rows
+            }
+            db.session.remove()
+            return found
+
+        flask_migrate.upgrade(directory=MIGRATIONS)
+        after = stored()
+        assert after == {held: NEW_REASONS, plain: []}
+        assert [reason_text(r) for r in after[held][:4]] == [
+            "机器人陷阱", "提交太快", "2 个链接", "黑名单：关键词：代开发票",
+        ]  # fmt: skip
+
+        flask_migrate.downgrade(directory=MIGRATIONS, revision="daed8dae1f9e")
+        assert stored() == {held: OLD_REASONS, plain: []}
+        db.engine.dispose()

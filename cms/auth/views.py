@@ -12,7 +12,6 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from cms.auth.decorators import safe_next
 from cms.auth.forms import ForgotForm, LoginForm, ResetForm
 from cms.extensions import limiter, login_manager
 from cms.logs import log_event
@@ -31,6 +30,7 @@ from cms.services.users import (
     load_session_user,
     log_out_everywhere,
 )
+from cms.text.local_path import safe_next
 
 bp = Blueprint("auth", __name__)
 

@@ -17,7 +17,7 @@ from cms.services.comments import (
     comments_open,
     submit_comment,
 )
-from cms.services.errors import InvalidInput, NotFound
+from cms.services.errors import InvalidInput
 from cms.services.form_tokens import check_origin, read_comment_token
 from cms.services.spam import Candidate
 
@@ -42,10 +42,7 @@ def _served_at(form: CommentForm, article: Article):
 @csrf.exempt  # checked in _served_at: the page may come from a shared cache
 def post(public_id: str):
     """403 closed, 400 invalid, 429 flood, 409 duplicate, else 303 to the comment."""
-    try:
-        article = article_service.get_visible(public_id)
-    except NotFound:
-        abort(404)
+    article = article_service.get_visible(public_id)
     if not comments_open(article):
         abort(403)
     form = CommentForm()

@@ -67,7 +67,8 @@ class Comment(Model):
     previous_status: Mapped[CommentStatus | None] = mapped_column(
         enum_column(CommentStatus, name="previous_status")
     )
-    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # [{"code": …, "params": {…}}]: cms.services.reasons words them
+    reasons: Mapped[list[dict]] = mapped_column(JSON, default=list)
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     user_id: Mapped[int | None] = mapped_column(

@@ -1,16 +1,13 @@
 """How the area's POST views answer: flash what happened, then 303 back to
-the queue view the editor came from (same tab, same filter)."""
+the queue view the editor came from (same tab, same filter). A service's
+refusal is answered by cms.errors, not here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from flask import abort, flash, redirect, session, url_for
+from flask import flash, redirect, session, url_for
 
 from cms.forms import BaseForm
 from cms.moderation.forms import QueueFilterForm
-from cms.services.errors import InvalidInput, NotAllowed, NotFound
 from cms.services.moderation import ActionResult
 
 # The session key of the last undoable action's audit entry (one undo button).
@@ -52,15 +49,3 @@ def first_error(form: BaseForm) -> str:
         if errors:
             return str(errors[0])
     return "提交的内容无效。"
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    """A service's NotFound becomes 404; a refused input or action a flashed
-    error (the view then redirects as usual)."""
-    try:
-        yield
-    except NotFound:
-        abort(404)
-    except (InvalidInput, NotAllowed) as error:
-        flash(str(error), "error")

@@ -12,8 +12,8 @@ from wtforms import HiddenField, SelectField, StringField
 
 from cms.forms import BaseForm
 from cms.models import AuditEntry, Role
-from cms.moderation.display import action_name
 from cms.moderation.views import bp, open_to
+from cms.services.audit_actions import action_name
 from cms.services.audit_log import (
     AuditFilter,
     FilterChoices,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from cms.extensions import db
@@ -20,7 +20,6 @@ from cms.moderation.category_forms import (
     CategoryUpdateForm,
     tree_choices,
 )
-from cms.moderation.display import ACTION_NAMES
 from cms.moderation.views import bp
 from cms.services.categories import (
     create_category,
@@ -29,18 +28,9 @@ from cms.services.categories import (
     move_category,
     update_category,
 )
-from cms.services.errors import InvalidInput, NotFound
+from cms.services.errors import InvalidInput
 from cms.services.taxonomy import category_tree, descendant_ids
 
-ACTION_NAMES.update(
-    {
-        "category-create": "新建分类",
-        "category-update": "修改分类",
-        "category-move": "移动分类",
-        "category-merge": "合并分类",
-        "category-delete": "删除分类",
-    }
-)
 TOP = "（顶级分类）"
 
 
@@ -132,8 +122,6 @@ def _act(
     if form.validate():
         try:
             message = act(category)
-        except NotFound:
-            abort(404)
         except InvalidInput as error:
             _field_error(form, error)
         else:

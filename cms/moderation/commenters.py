@@ -8,7 +8,7 @@ import json
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from cms.moderation.answers import first_error, service_errors
+from cms.moderation.answers import first_error
 from cms.moderation.forms import EraseForm
 from cms.moderation.views import bp
 from cms.services.commenters import comments_by_email, erase_commenter, export_commenter
@@ -58,8 +58,7 @@ def erase():
     if not form.validate():
         flash(first_error(form), "error")
         return redirect(url_for("moderation.commenters", email=form.email.data), 303)
-    with service_errors():
-        count = erase_commenter(form.email.data, form.mode.data, current_user)
-        done = "删除了评论" if form.mode.data == "comments" else "删除了个人信息"
-        flash(f"已处理 {count} 条评论：{done}。", "success")
+    count = erase_commenter(form.email.data, form.mode.data, current_user)
+    done = "删除了评论" if form.mode.data == "comments" else "删除了个人信息"
+    flash(f"已处理 {count} 条评论：{done}。", "success")
     return redirect(url_for("moderation.commenters", email=form.email.data), 303)

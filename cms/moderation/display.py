@@ -1,28 +1,9 @@
-"""How the moderation area words things: reasons, actions, waiting times."""
+"""How the moderation area words waiting times (actions are worded by
+cms.services.audit_actions, reasons by cms.services.reasons)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-
-ACTION_NAMES = {
-    "approve": "批准",
-    "unapprove": "改回待审",
-    "spam": "标为垃圾",
-    "trash": "移到回收站",
-    "restore": "恢复",
-    "delete": "永久删除",
-    "undo": "撤销",
-    "reply": "回复",
-    "edit": "编辑",
-    "ban": "封禁",
-    "erase-comments": "删除评论者的评论",
-    "erase-personal": "删除评论者的个人信息",
-}
-
-
-def action_name(action: str) -> str:
-    """An audit entry's action, in Chinese."""
-    return ACTION_NAMES.get(action, action)
 
 
 def waited(age: timedelta | None) -> str:

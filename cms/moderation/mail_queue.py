@@ -3,11 +3,10 @@ why, and a button to send a failed message again."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 
 from cms.models import OutboxMessage, OutboxStatus, Role
 from cms.moderation.views import bp, open_to
-from cms.services.errors import InvalidInput, NotFound
 from cms.services.outbox import outbox_counts, recent_messages, retry_message
 
 KIND_LABELS = {
@@ -55,12 +54,6 @@ def mail_queue():
 @bp.post("/mail/<int:message_id>/retry")
 @open_to(Role.ADMIN)
 def mail_retry(message_id: int):
-    try:
-        retry_message(message_id)
-    except NotFound:
-        abort(404)
-    except InvalidInput as error:
-        flash(str(error), "error")
-    else:
-        flash(f"邮件 #{message_id} 已重新排队发送。", "success")
+    retry_message(message_id)
+    flash(f"邮件 #{message_id} 已重新排队发送。", "success")
     return redirect(url_for("moderation.mail_queue"), 303)

@@ -7,7 +7,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from cms.models import Menu
-from cms.moderation.display import ACTION_NAMES
 from cms.moderation.menu_forms import (
     MenuDeleteForm,
     MenuItemForm,
@@ -16,12 +15,8 @@ from cms.moderation.menu_forms import (
 )
 from cms.moderation.views import bp
 from cms.services import menus as service
-from cms.services.errors import InvalidInput, NotAllowed, NotFound
+from cms.services.errors import InvalidInput
 
-ACTION_NAMES.update({
-    "menu-add": "添加菜单链接", "menu-update": "修改菜单链接",
-    "menu-move": "调整菜单顺序", "menu-delete": "删除菜单链接",
-})  # fmt: skip
 TITLES = {"header": "导航菜单", "friends": "友情链接"}
 
 
@@ -90,8 +85,6 @@ def menu_add():
         service.add_item(form.menu.data, form.kind.data, current_user,
                          target_id=form.target_id, url=form.url.data,
                          label=form.label.data)  # fmt: skip
-    except NotAllowed:
-        abort(403)
     except InvalidInput as error:
         _refused(form, error)
         return _page(400, add=form)
@@ -109,10 +102,6 @@ def menu_update(item_id: int):
         item = service.update_item(
             item_id, current_user, form.label.data, form.url.data
         )
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
     except InvalidInput as error:
         _refused(form, error)
         return _page(400, update=(item_id, form))
@@ -126,12 +115,7 @@ def menu_move(item_id: int):
     form = MenuMoveForm()
     if not form.validate():
         abort(400)
-    try:
-        moved = service.move_item(item_id, form.direction.data, current_user)
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
+    moved = service.move_item(item_id, form.direction.data, current_user)
     if not moved:
         flash("已经在最前或最后了。", "info")
     return _back()
@@ -142,11 +126,6 @@ def menu_delete(item_id: int):
     """Remove a link."""
     if not MenuDeleteForm().validate():
         abort(400)
-    try:
-        service.delete_item(item_id, current_user)
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
+    service.delete_item(item_id, current_user)
     flash("链接已删除。", "success")
     return _back()

@@ -10,13 +10,12 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from cms.models import Page, PageStatus
-from cms.moderation.display import ACTION_NAMES
 from cms.moderation.page_forms import PageActionForm, PageForm
 from cms.moderation.views import bp
 from cms.params import int_arg
 from cms.services import pages as service
 from cms.services.articles import render_body
-from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
+from cms.services.errors import EditConflict, InvalidInput
 from cms.services.page_queries import (
     descendants_of,
     get_page,
@@ -25,25 +24,12 @@ from cms.services.page_queries import (
 )
 from cms.services.revisions import Snapshot, compare, get_revision, revisions_of
 
-ACTION_NAMES.update({
-    "page-create": "新建页面", "page-save": "保存页面", "page-publish": "发布页面",
-    "page-unpublish": "撤回页面", "page-trash": "页面移到回收站",
-    "page-restore": "从回收站恢复页面", "page-delete": "永久删除页面",
-    "page-revision-restore": "恢复页面版本",
-})  # fmt: skip
 TABS = {"all": "全部", "published": "已发布", "draft": "草稿", "trash": "回收站"}
 WRITES = {
     "save": (service.save_page, "页面已保存。"),
     "publish": (service.publish_page, "页面已发布。"),
     "unpublish": (service.unpublish_page, "页面已撤回为草稿。"),
 }
-
-
-def _page_or_404(page_id: int) -> Page:
-    try:
-        return get_page(page_id)
-    except NotFound:
-        abort(404)
 
 
 def _to_editor(page: Page):
@@ -152,7 +138,7 @@ def page_new():
 @bp.route("/pages/<int:page_id>", methods=["GET", "POST"])
 def page_edit(page_id: int):
     """Edit a page: 保存 / 发布 (更新) / 撤回为草稿, with the version check."""
-    page = _page_or_404(page_id)
+    page = get_page(page_id)
     form = _form(page)
     if not form.is_submitted():
         return _editor(form, page)
@@ -171,19 +157,11 @@ def page_edit(page_id: int):
 
 def _button(run: Callable[[], object], done: str, endpoint: str, **args):
     """A POST button of the list or the editor: CSRF, the service call `run`,
-    then 303 to `endpoint` (a refused action is flashed)."""
+    then 303 to `endpoint` (cms.errors answers a refusal)."""
     if not PageActionForm().validate():
         abort(400)
-    try:
-        run()
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
-    except InvalidInput as error:
-        flash(str(error), "error")
-    else:
-        flash(done, "success")
+    run()
+    flash(done, "success")
     return redirect(url_for(endpoint, **args), 303)
 
 
@@ -217,7 +195,7 @@ def page_delete(page_id: int):
 @bp.get("/pages/<int:page_id>/revisions")
 def page_revisions(page_id: int):
     """Every revision of a page, newest first; pick two to compare."""
-    page = _page_or_404(page_id)
+    page = get_page(page_id)
     return _render(
         "moderation/page_revisions.html", page=page,
         revisions=revisions_of("page", page.id),
@@ -227,14 +205,11 @@ def page_revisions(page_id: int):
 @bp.get("/pages/<int:page_id>/diff")
 def page_diff(page_id: int):
     """What changed from revision `a` to revision `b` (404 for a bad number)."""
-    page = _page_or_404(page_id)
+    page = get_page(page_id)
     a, b = int_arg("a", status=404), int_arg("b", status=404)
     if a is None or b is None:
         abort(404)
-    try:
-        old, new = get_revision("page", page_id, a), get_revision("page", page_id, b)
-    except NotFound:
-        abort(404)
+    old, new = get_revision("page", page_id, a), get_revision("page", page_id, b)
     revisions = revisions_of("page", page_id)
     restorable = page.status != PageStatus.TRASH and old.number != revisions[0].number
     return render_template(

@@ -1,12 +1,10 @@
 """The posts area's workflow routes besides the editor: trash and restore,
 and (editors and admins) the revisions, a diff between any two, restoring
 one. Also what the area's views share: how statuses and fields are worded,
-the article lookup, how a refused action answers."""
+the article lookup."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -14,28 +12,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from cms.models import Article, Role
-from cms.moderation.display import ACTION_NAMES
 from cms.moderation.views import bp, open_to
 from cms.params import int_arg
 from cms.services import article_access as access
 from cms.services import editorial
-from cms.services.errors import InvalidInput, NotAllowed, NotFound
 from cms.services.revisions import Snapshot, compare, get_revision, revisions_of
 from cms.templating import localtime
 
-ACTION_NAMES.update(
-    {
-        "article-create": "新建文章",
-        "article-save": "保存文章",
-        "article-submit": "投稿",
-        "article-publish": "发布",
-        "article-unpublish": "撤回",
-        "article-send-back": "退回",
-        "article-trash": "移到回收站",
-        "article-restore": "从回收站恢复",
-        "article-revision-restore": "恢复版本",
-    }
-)
 TAB_LABELS = {
     "all": "全部",
     "published": "已发布",
@@ -89,27 +72,9 @@ def field_text(name: str, value: Any) -> str:
 
 
 def article_or_404(article_id: int) -> Article:
-    """The article the current user may see, else 404 (for a contributor,
-    another's article does not exist)."""
-    try:
-        return access.article_for(current_user, article_id)
-    except NotFound:
-        abort(404)
-
-
-@contextmanager
-def service_answers() -> Iterator[None]:
-    """How the area's workflow POSTs answer a service's refusal: NotFound is
-    404, NotAllowed 403, InvalidInput a flashed error (the view then
-    redirects as usual)."""
-    try:
-        yield
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
-    except InvalidInput as error:
-        flash(str(error), "error")
+    """The article the current user may see; NotFound (404) otherwise: for a
+    contributor, another's article does not exist."""
+    return access.article_for(current_user, article_id)
 
 
 def _number(name: str, default: int) -> int:
@@ -143,10 +108,7 @@ def post_diff(article_id: int):
         return post_revisions(article_id)  # says there is nothing to compare yet
     newest = revisions[0].number
     a, b = _number("a", max(newest - 1, 1)), _number("b", newest)
-    try:
-        old, new = (get_revision("article", article.id, n) for n in (a, b))
-    except NotFound:
-        abort(404)
+    old, new = (get_revision("article", article.id, n) for n in (a, b))
     restorable = state_of(article) != "trash" and old.number != newest
     return render_template(
         "moderation/revision_diff.html",
@@ -170,9 +132,8 @@ def post_diff(article_id: int):
 @bp.post("/posts/<int:article_id>/revisions/<int:number>/restore")
 def post_revision_restore(article_id: int, number: int):
     """Bring revision `number` back, as a new revision; 303 to the editor."""
-    with service_answers():
-        editorial.restore_revision(current_user, article_id, number)
-        flash(f"已恢复到第 {number} 版（保存为新的版本）。", "success")
+    editorial.restore_revision(current_user, article_id, number)
+    flash(f"已恢复到第 {number} 版（保存为新的版本）。", "success")
     return redirect(url_for("moderation.post_edit", article_id=article_id), 303)
 
 
@@ -180,9 +141,8 @@ def post_revision_restore(article_id: int, number: int):
 @open_to(*Role)
 def post_trash(article_id: int):
     """Move an article to the trash; 303 to the list."""
-    with service_answers():
-        editorial.trash(current_user, article_id)
-        flash("已移到回收站。", "success")
+    editorial.trash(current_user, article_id)
+    flash("已移到回收站。", "success")
     return redirect(url_for("moderation.posts"), 303)
 
 
@@ -190,7 +150,6 @@ def post_trash(article_id: int):
 @open_to(*Role)
 def post_restore(article_id: int):
     """Bring an article back from the trash as a draft; 303 to the editor."""
-    with service_answers():
-        editorial.restore(current_user, article_id)
-        flash("已从回收站恢复为草稿。", "success")
+    editorial.restore(current_user, article_id)
+    flash("已从回收站恢复为草稿。", "success")
     return redirect(url_for("moderation.post_edit", article_id=article_id), 303)

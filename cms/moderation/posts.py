@@ -8,7 +8,7 @@ change they may not make to their own gets 403.
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -28,14 +28,13 @@ from cms.moderation.post_workflow import (
     TAB_LABELS,
     article_or_404,
     field_text,
-    service_answers,
     state_of,
 )
 from cms.moderation.views import bp, open_to
 from cms.params import int_arg, page_arg
 from cms.services import article_access as access
 from cms.services import article_edits, editorial
-from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
+from cms.services.errors import EditConflict, InvalidInput
 from cms.services.post_list import (
     TABS,
     authors,
@@ -158,10 +157,6 @@ def _store(form: PostForm, article: Article | None, save):
         saved = save(form.to_edit(), action)
     except EditConflict as conflict:
         return _conflict(form, article.id, conflict)
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
     except InvalidInput as error:
         form.form_errors.append(str(error))
         return _editor(form, article, 400)
@@ -244,7 +239,6 @@ def post_send_back(article_id: int):
             400,
             send_back=form,
         )
-    with service_answers():
-        editorial.send_back(current_user, article_id, form.reason.data)
-        flash("已退回，投稿者会在文章上看到退回原因。", "success")
+    editorial.send_back(current_user, article_id, form.reason.data)
+    flash("已退回，投稿者会在文章上看到退回原因。", "success")
     return _to_editor(article_id)

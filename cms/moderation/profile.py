@@ -9,18 +9,11 @@ from werkzeug.datastructures import FileStorage
 
 from cms.extensions import limiter
 from cms.models import Role
-from cms.moderation.display import ACTION_NAMES
 from cms.moderation.user_forms import PasswordChangeForm, ProfileForm, show_errors
 from cms.moderation.views import bp, open_to
 from cms.services.errors import FieldError
 from cms.services.media import MAX_UPLOAD_BYTES
 from cms.services.profiles import ProfileInput, change_own_password, update_profile
-
-ACTION_NAMES.update({
-    "profile-update": "修改个人资料",
-    "password-change": "修改密码",
-    "password-reset-by-mail": "通过邮件重置密码",
-})  # fmt: skip
 
 
 def _upload(field) -> bytes | None:

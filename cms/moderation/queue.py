@@ -3,20 +3,13 @@ emptying the spam and the trash."""
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, session
+from flask import flash, render_template, request, session
 from flask_login import current_user
 
 from cms.models import CommentStatus
-from cms.moderation.answers import (
-    UNDO_KEY,
-    back_to_queue,
-    first_error,
-    report,
-    service_errors,
-)
+from cms.moderation.answers import UNDO_KEY, back_to_queue, first_error, report
 from cms.moderation.forms import BulkForm, EmptyForm, QueueFilterForm, UndoForm
 from cms.moderation.views import bp
-from cms.services.errors import InvalidInput
 from cms.services.moderation import apply_action, empty_status, undo
 from cms.services.queue import (
     count_matching,
@@ -37,10 +30,7 @@ def comment_queue():
     """One tab of the queue, filtered, a keyset page at a time."""
     query = _query()
     filter_ = query.to_filter()
-    try:
-        page = queue_page(filter_, query.after.data or None)
-    except InvalidInput:
-        abort(400)
+    page = queue_page(filter_, query.after.data or None)  # bad cursor: 400
     tallies = comment_tallies()
     return render_template(
         "moderation/comments.html",
@@ -79,9 +69,8 @@ def undo_action():
     if not form.validate():
         flash(first_error(form), "error")
         return back_to_queue(query)
-    with service_errors():
-        result = undo(form.entry_id.data, current_user)
-        flash(f"已撤销：{result.changed} 条评论回到了原来的状态。", "success")
+    result = undo(form.entry_id.data, current_user)
+    flash(f"已撤销：{result.changed} 条评论回到了原来的状态。", "success")
     return back_to_queue(query)
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from cms.auth.decorators import safe_next
 from cms.extensions import db
 from cms.models import Comment
-from cms.moderation.answers import back_to_queue, first_error, report, service_errors
+from cms.moderation.answers import back_to_queue, first_error, report
 from cms.moderation.forms import BanForm, EditForm, QueueFilterForm, ReplyForm
 from cms.moderation.views import bp
 from cms.services.commenters import ban_commenter, edit_comment, reply_as
+from cms.text.local_path import safe_next
 
 
 def _query() -> QueueFilterForm:
@@ -26,9 +26,8 @@ def reply(comment_id: int):
     if not form.validate():
         flash(first_error(form), "error")
         return back_to_queue(query)
-    with service_errors():
-        reply_as(comment_id, form.body.data, current_user)
-        flash("已批准并发布回复。", "success")
+    reply_as(comment_id, form.body.data, current_user)
+    flash("已批准并发布回复。", "success")
     return back_to_queue(query)
 
 
@@ -40,11 +39,10 @@ def edit(comment_id: int):
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
-        with service_errors():
-            edit_comment(comment_id, form.body.data, current_user, form.reason.data)
-            flash("评论已修改。", "success")
-            target = safe_next(form.next.data)
-            return redirect(target or url_for("moderation.comment_queue"), 303)
+        edit_comment(comment_id, form.body.data, current_user, form.reason.data)
+        flash("评论已修改。", "success")
+        target = safe_next(form.next.data)
+        return redirect(target or url_for("moderation.comment_queue"), 303)
     status = 400 if form.errors else 200
     return render_template("moderation/edit.html", comment=comment, form=form), status
 
@@ -57,13 +55,12 @@ def ban(comment_id: int):
     if not form.validate():
         flash(first_error(form), "error")
         return back_to_queue(query)
-    with service_errors():
-        result = ban_commenter(
-            comment_id, current_user, by_email=form.by_email.data,
-            by_ip=form.by_ip.data, ip_range=form.ip_range.data,
-            spam_pending=form.spam_pending.data,
-        )  # fmt: skip
-        flash(f"已封禁：{'、'.join(result.rules)}。", "success")
-        if result.marked_spam is not None and result.marked_spam.entry is not None:
-            report("spam", result.marked_spam)
+    result = ban_commenter(
+        comment_id, current_user, by_email=form.by_email.data,
+        by_ip=form.by_ip.data, ip_range=form.ip_range.data,
+        spam_pending=form.spam_pending.data,
+    )  # fmt: skip
+    flash(f"已封禁：{'、'.join(result.rules)}。", "success")
+    if result.marked_spam is not None and result.marked_spam.entry is not None:
+        report("spam", result.marked_spam)
     return back_to_queue(query)

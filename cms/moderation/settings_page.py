@@ -17,7 +17,6 @@ from flask import (
 )
 from flask_login import current_user
 
-from cms.moderation.display import ACTION_NAMES
 from cms.moderation.settings_forms import SettingsFormBase, settings_form
 from cms.moderation.views import bp
 from cms.services.attribution import preview_notice
@@ -29,8 +28,6 @@ from cms.services.settings import (
     stored_problems,
     update_settings,
 )
-
-ACTION_NAMES.update({"settings": "修改设置"})
 
 
 def _page(form: SettingsFormBase, status: int = 200):

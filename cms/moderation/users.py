@@ -7,7 +7,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from cms.models import Role, User
-from cms.moderation.display import ACTION_NAMES
 from cms.moderation.user_forms import (
     ROLE_LABELS,
     CreateUserForm,
@@ -17,7 +16,7 @@ from cms.moderation.user_forms import (
     show_errors,
 )
 from cms.moderation.views import bp, open_to
-from cms.services.errors import FieldError, InvalidInput, NotAllowed, NotFound
+from cms.services.errors import FieldError, InvalidInput
 from cms.services.mail import mail_configured
 from cms.services.password_reset import send_reset_link
 from cms.services.users import (
@@ -29,15 +28,6 @@ from cms.services.users import (
     set_password_by_admin,
 )
 
-ACTION_NAMES.update({
-    "user-create": "创建用户",
-    "user-update": "修改用户资料",
-    "user-role": "更改角色",
-    "user-deactivate": "停用账号",
-    "user-activate": "启用账号",
-    "user-password-reset": "设置新密码",
-    "user-reset-link": "发送重置密码链接",
-})  # fmt: skip
 DONE = {
     "user-update": "资料已保存",
     "user-role": "角色已更改",
@@ -113,10 +103,7 @@ def user_edit(user_id: int):
     """One account. POST `do` = save (name, address, role, active), password
     (the admin types a new one) or send-link (mail a reset link): 303 back
     here, or 400 with the errors beside the fields and nothing changed."""
-    try:
-        user = get_account(user_id)
-    except NotFound:
-        abort(404)
+    user = get_account(user_id)
     posted = request.form.get("do", "save") if request.method == "POST" else None
     if posted is not None and posted not in ACTIONS:
         abort(400)
@@ -127,7 +114,7 @@ def user_edit(user_id: int):
             ACTIONS[posted](user, form)
         except FieldError as error:
             show_errors(form, error)
-        except (InvalidInput, NotAllowed) as error:
+        except InvalidInput as error:
             form.form_errors.append(str(error))
         else:
             return redirect(url_for("moderation.user_edit", user_id=user.id), 303)

@@ -7,13 +7,14 @@ from flask_login import current_user
 
 from cms.auth.decorators import require_role
 from cms.models import CommentStatus, Role
-from cms.moderation.display import action_name, waited
+from cms.moderation.display import waited
 from cms.moderation.forms import ACTION_LABELS, STATUS_LABELS
+from cms.services.audit_actions import action_name
 from cms.services.outbox import needs_attention
+from cms.services.reasons import reason_is_warning
 from cms.services.stats import dashboard as dashboard_figures
 from cms.services.stats import pending_age, site_overview
 from cms.services.tallies import comment_tallies
-from cms.text.reasons import reason_is_warning, reason_label
 
 bp = Blueprint("moderation", __name__)
 
@@ -66,7 +67,6 @@ def _area():
         "is_moderator": staff,
         "status_labels": STATUS_LABELS,
         "action_labels": ACTION_LABELS,
-        "reason_label": reason_label,
         "reason_is_warning": reason_is_warning,
         "action_name": action_name,
     }

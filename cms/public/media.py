@@ -1,9 +1,8 @@
 """Uploaded files (logo, favicon, avatars), served from the media store."""
 
-from flask import abort, send_file
+from flask import send_file
 
 from cms.public.views import bp
-from cms.services.errors import NotFound
 from cms.services.media import media_file
 
 ONE_YEAR = 365 * 24 * 3600
@@ -13,10 +12,7 @@ ONE_YEAR = 365 * 24 * 3600
 def media(key: str):
     """A stored upload; its key is a hash of its bytes, so it never changes
     and may be cached for a year."""
-    try:
-        path = media_file(key)
-    except NotFound:
-        abort(404)
+    path = media_file(key)
     answer = send_file(path, max_age=ONE_YEAR, conditional=True, etag=True)
     answer.cache_control.immutable = True
     answer.headers["X-Content-Type-Options"] = "nosniff"

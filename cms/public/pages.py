@@ -1,20 +1,16 @@
 """Standalone pages (关于我们, 联系我们, 隐私政策 …) at /page/<slug>/."""
 
-from flask import abort, render_template
+from flask import render_template
 
 from cms.public.views import bp
 from cms.services import page_queries as page_service
-from cms.services.errors import NotFound
 
 
 @bp.get("/page/<slug>/")
 def page(slug: str):
     """A published page, with its published ancestors as breadcrumbs and its
     published children listed under it; drafts and trashed pages are 404."""
-    try:
-        item = page_service.get_published(slug)
-    except NotFound:
-        abort(404)
+    item = page_service.get_published(slug)
     return render_template(
         "public/page.html",
         page=item,

@@ -8,7 +8,6 @@ from cms.models import Category, Tag, User
 from cms.params import page_arg
 from cms.public.article_page import render_article_page
 from cms.services import articles as article_service
-from cms.services.errors import NotFound
 from cms.services.views import count_view
 
 bp = Blueprint("public", __name__)
@@ -31,11 +30,9 @@ def index():
 @bp.get("/<string(length=16):public_id>.html")
 def article(public_id: str):
     """One article, read and rendered first; then the view is counted, in its
-    own transaction, and a failure to count it does not fail the page."""
-    try:
-        item = article_service.get_visible(public_id)
-    except NotFound:
-        abort(404)
+    own transaction, and a failure to count it does not fail the page.
+    NotFound (answered 404 by cms.errors) for an article readers cannot see."""
+    item = article_service.get_visible(public_id)
     page = render_article_page(item, views=item.view_count + 1)
     count_view(public_id)
     return page

@@ -14,6 +14,7 @@ from cms.database import write_transaction
 from cms.events import CommentMove, CommentsChanged, emit
 from cms.extensions import db
 from cms.models import Comment, CommentStatus, User, utcnow
+from cms.services import reasons as why
 from cms.services.audit import record
 from cms.services.audit_privacy import forget_commenter
 from cms.services.errors import InvalidInput, NotFound
@@ -201,7 +202,7 @@ def reply_as(parent_id: int, body: str, actor: User) -> Comment:
         reply = Comment(
             article_id=parent.article_id, parent_id=parent.id,
             author_name=actor.display_name, author_email=(actor.email or "").lower(),
-            body=body, status=CommentStatus.APPROVED, reasons=["staff"],
+            body=body, status=CommentStatus.APPROVED, reasons=[why.reason("staff")],
             user_id=actor.id, moderated_by_id=actor.id, moderated_at=utcnow(),
         )  # fmt: skip
         db.session.add(reply)

@@ -15,7 +15,7 @@ from cms.database import write_transaction
 from cms.events import CommentMove, CommentsChanged, emit
 from cms.extensions import db, limiter
 from cms.models import Article, Comment, CommentStatus, utcnow
-from cms.services.errors import NotAllowed, ServiceError
+from cms.services.errors import Conflict, NotAllowed, ServiceError
 from cms.services.settings import current_settings
 from cms.services.spam import Candidate, assess
 
@@ -32,7 +32,7 @@ class TooFast(ServiceError):
         self.retry_after = retry_after
 
 
-class Duplicate(ServiceError):
+class Duplicate(Conflict):
     """The same comment is already there (409)."""
 
 

@@ -1,4 +1,23 @@
-"""Errors that services raise and views translate into answers."""
+"""Errors that services raise; one app-level handler (cms.errors) answers them.
+
+The family and its answers, the same everywhere:
+
+- NotFound: 404, the site's "page not found" page.
+- NotAllowed: 403, the site's "no permission" page with the error's message.
+  It always means "the acting user may not do this", whatever page asked.
+- Conflict (EditConflict, Duplicate): 409 with the error's message.
+- InvalidInput (FieldError, …): 400 with the message and each field's error.
+
+One convention for the HTML forms of the moderation area: a POST there
+refused with InvalidInput or Conflict flashes the message and answers 303
+back to the page the form was on (the request's Referer, only when it is a
+page of this site); without such a Referer it answers the 400/409 page.
+
+Views do not catch these to answer them. A view catches one only to show
+it inside its own page: a form re-rendered with the field errors beside
+the fields, an edit conflict's comparison, the comment form's answers that
+INTERFACE.md fixes (403/400/429/409), an e-mailed link's private page.
+"""
 
 
 class ServiceError(Exception):
@@ -17,7 +36,12 @@ class NotAllowed(ServiceError):
     """The acting user may not do this."""
 
 
-class EditConflict(ServiceError):
+class Conflict(ServiceError):
+    """The action clashes with the current state (a duplicate, a stale
+    version); nothing was changed."""
+
+
+class EditConflict(Conflict):
     """Someone else saved the document after the editor opened it: the save
     named an older version. Nothing was stored; `current` is the saved state
     (a cms.services.revisions.Snapshot) and `version` its version number, so

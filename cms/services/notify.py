@@ -25,8 +25,8 @@ from cms.services.action_links import (
 from cms.services.attribution import canonical_url
 from cms.services.mail import Mail, mail_configured, mail_templates
 from cms.services.outbox import enqueue, enqueue_many
+from cms.services.reasons import reason_text
 from cms.services.settings import current_settings
-from cms.text.reasons import reason_label
 
 DIGEST_LIMIT = 50  # comments listed in one digest; the rest by count
 EXCERPT_CHARS = 300
@@ -80,7 +80,7 @@ def _item(comment: Comment, editor: User) -> HeldItem:
         article_title=" ".join(comment.article.title.split()),
         article_url=canonical_url(comment.article),
         excerpt=_excerpt(comment.body),
-        reasons=[reason_label(r) for r in comment.reasons or []],
+        reasons=[reason_text(r) for r in comment.reasons or []],
         links={
             label: link_url(issue_link(comment.id, action, editor.id))
             for action, label in LINK_ACTIONS.items()

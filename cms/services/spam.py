@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from cms.extensions import db
 from cms.models import Comment, CommentStatus, User
+from cms.services.reasons import Reason, reason, rule_reason
 from cms.services.settings import current_settings
 from cms.text.normalize import normalize_text
 from cms.text.rules import RuleList, count_links, is_repetitive
@@ -45,9 +46,10 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Finding:
-    """What one check saw; `status` is None when it only informs."""
+    """What one check saw (cms.services.reasons); `status` is None when it
+    only informs."""
 
-    reason: str
+    reason: Reason
     status: CommentStatus | None = None
 
 
@@ -85,7 +87,7 @@ class Assessment:
     """The pipeline's answer: the status to store and every reason seen."""
 
     status: CommentStatus
-    reasons: list[str]
+    reasons: list[Reason]
 
 
 Check = Callable[[Candidate, Policy, datetime], Finding | None]
@@ -100,13 +102,13 @@ SPAM, PENDING, APPROVED = (
 def check_staff(c: Candidate, p: Policy, now: datetime) -> Finding | None:
     """Editors and admins are never held."""
     if c.user is not None and c.user.is_staff:
-        return Finding("staff", APPROVED)
+        return Finding(reason("staff"), APPROVED)
     return None
 
 
 def check_honeypot(c: Candidate, p: Policy, now: datetime) -> Finding | None:
     """A field people never see was filled in: a bot."""
-    return Finding("honeypot", SPAM) if c.honeypot.strip() else None
+    return Finding(reason("honeypot"), SPAM) if c.honeypot.strip() else None
 
 
 def check_too_fast(c: Candidate, p: Policy, now: datetime) -> Finding | None:
@@ -114,38 +116,42 @@ def check_too_fast(c: Candidate, p: Policy, now: datetime) -> Finding | None:
     if p.min_submit_seconds <= 0 or c.served_at is None:
         return None
     if (now - c.served_at).total_seconds() < p.min_submit_seconds:
-        return Finding("too fast", SPAM)
+        return Finding(reason("too_fast"), SPAM)
     return None
 
 
 def check_disallowed(c: Candidate, p: Policy, now: datetime) -> Finding | None:
     """`comments.disallowed`: words, e-mails, IPs and ranges that mean spam."""
     rule = p.disallowed.match(c.text, c.author_email, c.ip)
-    return Finding(f"disallowed {rule}", SPAM) if rule else None
+    if rule is None:
+        return None
+    return Finding(rule_reason("disallowed", rule.kind, rule.rule), SPAM)
 
 
 def check_links(c: Candidate, p: Policy, now: datetime) -> Finding | None:
     """`comments.max_links` or more links in the body: hold."""
     links = count_links(normalize_text(c.body))
     if p.max_links > 0 and links >= p.max_links:
-        return Finding(f"{links} links", PENDING)
+        return Finding(reason("links", count=links), PENDING)
     return None
 
 
 def check_repetitive(c: Candidate, p: Policy, now: datetime) -> Finding | None:
     """One syllable over and over (顶顶顶…): hold."""
-    return Finding("repeated text", PENDING) if is_repetitive(c.body) else None
+    return Finding(reason("repeated_text"), PENDING) if is_repetitive(c.body) else None
 
 
 def check_moderation_words(c: Candidate, p: Policy, now: datetime) -> Finding | None:
     """`comments.moderation_words`: hold for a human."""
     rule = p.moderation_words.match(c.text, c.author_email, c.ip)
-    return Finding(rule, PENDING) if rule else None
+    if rule is None:
+        return None
+    return Finding(rule_reason("held", rule.kind, rule.rule), PENDING)
 
 
 def check_require_approval(c: Candidate, p: Policy, now: datetime) -> Finding | None:
     """`comments.require_approval`: every comment waits."""
-    return Finding("approval required", PENDING) if p.require_approval else None
+    return Finding(reason("approval_required"), PENDING) if p.require_approval else None
 
 
 def check_first_comment(c: Candidate, p: Policy, now: datetime) -> Finding | None:
@@ -158,9 +164,9 @@ def check_first_comment(c: Candidate, p: Policy, now: datetime) -> Finding | Non
         .limit(1)
     )
     if known:
-        return Finding("known commenter", APPROVED)
+        return Finding(reason("known_commenter"), APPROVED)
     if p.hold_first:
-        return Finding("first comment", PENDING)
+        return Finding(reason("first_comment"), PENDING)
     return None
 
 
@@ -184,7 +190,7 @@ def assess(
     none does), and the reasons of all findings are returned."""
     policy = policy or Policy.from_settings(current_settings())
     status: CommentStatus | None = None
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     for check in CHECKS:
         finding = check(candidate, policy, now)
         if finding is None:

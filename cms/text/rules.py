@@ -13,6 +13,16 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
+class RuleMatch:
+    """The rule that matched: its `kind` (word, email, ip, ip_range) and the
+    rule itself as written in the list (normalised word, lower-case address
+    or `@domain`, address, network)."""
+
+    kind: str
+    rule: str
+
+
+@dataclass(frozen=True)
 class RuleList:
     """Parsed rules. Words match normalised text by substring; e-mails match
     whole addresses (or `@domain` their domain); IPs match exactly and CIDR
@@ -59,14 +69,16 @@ class RuleList:
         return cls(tuple(dict.fromkeys(words)), frozenset(emails), frozenset(domains),
                    frozenset(ips), tuple(networks))  # fmt: skip
 
-    def match(self, text: str, email: str = "", ip: str | None = None) -> str | None:
-        """A short description of the first rule that matches, or None.
-        `text` must already be normalised (cms.text.normalize)."""
+    def match(
+        self, text: str, email: str = "", ip: str | None = None
+    ) -> RuleMatch | None:
+        """The first rule that matches, or None. `text` must already be
+        normalised (cms.text.normalize)."""
         address = email.strip().lower()
         if address and address in self.emails:
-            return f"e-mail: {address}"
+            return RuleMatch("email", address)
         if address and "@" in address and address[address.index("@") :] in self.domains:
-            return f"e-mail: {address[address.index('@') :]}"
+            return RuleMatch("email", address[address.index("@") :])
         if ip:
             try:
                 parsed = ipaddress.ip_address(ip)
@@ -74,13 +86,13 @@ class RuleList:
                 parsed = None
             if parsed is not None:
                 if parsed in self.ips:
-                    return f"IP: {parsed}"
+                    return RuleMatch("ip", str(parsed))
                 for network in self.networks:
                     if parsed.version == network.version and parsed in network:
-                        return f"IP range: {network}"
+                        return RuleMatch("ip_range", str(network))
         for word in self.words:
             if word in text:
-                return f"word: {word}"
+                return RuleMatch("word", word)
         return None
 
 

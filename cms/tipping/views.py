@@ -3,7 +3,6 @@
 from flask import Blueprint, Response, abort, current_app, request
 
 from cms.extensions import csrf, limiter
-from cms.services.errors import NotFound
 from cms.services.tipping import count_open, qr_image
 
 bp = Blueprint("tipping", __name__)
@@ -25,10 +24,7 @@ def qr(key: str):
     """The QR image of a pay link in use; 404 for any other key. The URL
     changes with the link, so the answer is cached for a year; a client that
     already has it gets 304 without the image being drawn."""
-    try:
-        image = qr_image(key)
-    except NotFound:
-        abort(404)
+    image = qr_image(key)
     if request.if_none_match.contains(image.etag):
         response = Response(status=304)
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cms.text.normalize import normalize_text
-from cms.text.rules import RuleList, count_links, is_repetitive
+from cms.text.rules import RuleList, RuleMatch, count_links, is_repetitive
 
 
 def test_blank_lines_and_comments_match_nothing():
@@ -23,14 +23,18 @@ def test_blank_lines_between_rules_are_ignored():
 
     assert rules.words == ("发票",)
     assert rules.match(normalize_text("普通评论")) is None
-    assert rules.match(normalize_text("代开发票")) == "word: 发票"
+    assert rules.match(normalize_text("代开发票")) == RuleMatch("word", "发票")
 
 
 def test_email_rules_match_whole_addresses_case_insensitively():
     rules = RuleList.parse("Spammer@Example.com")
 
-    assert rules.match("", "spammer@example.com") == "e-mail: spammer@example.com"
-    assert rules.match("", " SPAMMER@example.COM ") == "e-mail: spammer@example.com"
+    assert rules.match("", "spammer@example.com") == RuleMatch(
+        "email", "spammer@example.com"
+    )
+    assert rules.match("", " SPAMMER@example.COM ") == RuleMatch(
+        "email", "spammer@example.com"
+    )
     assert rules.match("", "notspammer@example.com") is None
     assert rules.match("", "spammer@example.com.cn") is None
 
@@ -38,7 +42,7 @@ def test_email_rules_match_whole_addresses_case_insensitively():
 def test_domain_rules_match_the_domain():
     rules = RuleList.parse("@spam.example")
 
-    assert rules.match("", "anyone@spam.example") == "e-mail: @spam.example"
+    assert rules.match("", "anyone@spam.example") == RuleMatch("email", "@spam.example")
     assert rules.match("", "anyone@notspam.example") is None
     assert rules.match("", "anyone@spam.example.cn") is None
 
@@ -46,18 +50,18 @@ def test_domain_rules_match_the_domain():
 @pytest.mark.parametrize(
     ("rule", "ip", "matched"),
     [
-        ("1.2.3.4", "1.2.3.4", "IP: 1.2.3.4"),
+        ("1.2.3.4", "1.2.3.4", RuleMatch("ip", "1.2.3.4")),
         ("1.2.3.4", "11.2.3.45", None),
         ("1.2.3.4", "1.2.3.40", None),
         ("1.2.3.4", "21.2.3.4", None),
-        ("10.0.0.0/8", "10.20.30.40", "IP range: 10.0.0.0/8"),
+        ("10.0.0.0/8", "10.20.30.40", RuleMatch("ip_range", "10.0.0.0/8")),
         ("10.0.0.0/8", "110.0.0.1", None),
         ("10.0.0.0/8", "11.0.0.1", None),
-        ("192.168.1.0/24", "192.168.1.255", "IP range: 192.168.1.0/24"),
+        ("192.168.1.0/24", "192.168.1.255", RuleMatch("ip_range", "192.168.1.0/24")),
         ("192.168.1.0/24", "192.168.10.1", None),
-        ("2001:db8::/32", "2001:db8::1", "IP range: 2001:db8::/32"),
+        ("2001:db8::/32", "2001:db8::1", RuleMatch("ip_range", "2001:db8::/32")),
         ("2001:db8::/32", "10.0.0.1", None),
-        ("2001:db8::1", "2001:db8:0:0::1", "IP: 2001:db8::1"),
+        ("2001:db8::1", "2001:db8:0:0::1", RuleMatch("ip", "2001:db8::1")),
     ],
 )
 def test_ip_rules_match_exactly_or_by_range_never_by_substring(rule, ip, matched):
@@ -76,7 +80,9 @@ def test_ip_rules_do_not_match_text():
 def test_a_bad_ip_does_not_break_matching():
     rules = RuleList.parse("1.2.3.4\n发票")
 
-    assert rules.match(normalize_text("发票"), "", "not-an-ip") == "word: 发票"
+    assert rules.match(normalize_text("发票"), "", "not-an-ip") == RuleMatch(
+        "word", "发票"
+    )
     assert rules.match("", "", "not-an-ip") is None
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from cms.models import CommentStatus
 from cms.services.form_tokens import issue_comment_token
+from cms.services.reasons import reason
 from tests.comments.support import (
     SITE_ORIGIN,
     article_path,
@@ -361,7 +362,7 @@ def test_accepted_held_comment_is_shown_to_its_author_only(app, client, article)
     with app.app_context():
         (row,) = rows()
         assert row.status == CommentStatus.PENDING
-        assert "first comment" in row.reasons
+        assert reason("first_comment") in row.reasons
         assert stored_count(article.id) == 0
 
     own = parse(client.get(response.headers["Location"]))

@@ -13,6 +13,7 @@ from cms.services.form_tokens import (
     issue_comment_token,
     read_comment_token,
 )
+from cms.services.reasons import reason
 from tests.comments.support import (
     SITE_ORIGIN,
     comment_id_from,
@@ -149,9 +150,9 @@ def test_too_fast_reads_the_serving_time_from_the_token(app, client, article, se
     with app.app_context():
         first, second = rows()
     assert first.status == CommentStatus.SPAM
-    assert "too fast" in first.reasons
+    assert reason("too_fast") in first.reasons
     assert second.status == CommentStatus.APPROVED
-    assert "too fast" not in second.reasons
+    assert reason("too_fast") not in second.reasons
 
 
 # --- logged-in users: the session-bound token --------------------------------

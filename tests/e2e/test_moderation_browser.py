@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cms.services.reasons import reason
 from tests.conftest import PASSWORD
 from tests.e2e.support import (
     AXE_JS,
@@ -67,22 +68,30 @@ def _seed():
     add_comment(article, status="approved", author_email="zhao@example.cn",
                 author_name="赵六", created_at=now - timedelta(days=1))  # fmt: skip
     add_comment(
-        article, author_name="推广小王", author_email="ad@spam.example",
-        author_url="https://spam.example/shop", ip="198.51.100.23",
+        article,
+        author_name="推广小王",
+        author_email="ad@spam.example",
+        author_url="https://spam.example/shop",
+        ip="198.51.100.23",
         body="加微信 abc123 领取内部渠道，http://a.example http://b.example",
-        reasons=["2 links", "word: 加微信"], created_at=now - timedelta(hours=5),
-    )  # fmt: skip
+        reasons=[reason("links", count=2), reason("held_word", rule="加微信")],
+        created_at=now - timedelta(hours=5),
+    )
     add_comment(
         article, parent=parent, author_name="张三", author_email="zhang@example.cn",
         body="同意楼上。另外记得要书面的分期协议，口头承诺不算数。",
-        reasons=["first comment"], created_at=now - timedelta(hours=2),
+        reasons=[reason("first_comment")], created_at=now - timedelta(hours=2),
     )  # fmt: skip
     held = add_comment(
-        article, author_name="李四", author_email="lisi@example.cn",
-        author_url="javascript:alert(1)", ip="203.0.113.9",
+        article,
+        author_name="李四",
+        author_email="lisi@example.cn",
+        author_url="javascript:alert(1)",
+        ip="203.0.113.9",
         body="请问停息挂账需要准备哪些材料？<script>alert(1)</script>\n\n谢谢！",
-        reasons=["first comment", "too fast"], created_at=now - timedelta(minutes=3),
-    )  # fmt: skip
+        reasons=[reason("first_comment"), reason("too_fast")],
+        created_at=now - timedelta(minutes=3),
+    )
     return article, held
 
 

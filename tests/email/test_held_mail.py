@@ -11,7 +11,6 @@ from sqlalchemy import select
 from cms.extensions import db
 from cms.models import CommentStatus, MailNotice, OutboxMessage, OutboxStatus, utcnow
 from cms.services.moderation import apply_action
-from cms.services.notify import reason_label
 from cms.services.outbox import deliver_due, retry_delay
 from tests.comments.support import (
     comment_id_from,
@@ -212,18 +211,3 @@ def test_every_reason_is_given_in_chinese(client, inbox, article, settings):
     post_comment(client, article.public_id, **reader(1, body=body))
     [first, _] = inbox.take()
     assert "待审原因：2 个链接；关键词：加微信；首次评论" in first.text
-
-
-@pytest.mark.parametrize(
-    ("reason", "label"),
-    [
-        ("first comment", "首次评论"),
-        ("approval required", "全部需审核"),
-        ("repeated text", "重复内容"),
-        ("3 links", "3 个链接"),
-        ("IP range: 203.0.113.0/24", "IP 段：203.0.113.0/24"),
-        ("something new", "something new"),
-    ],
-)
-def test_reason_label(reason, label):
-    assert reason_label(reason) == label

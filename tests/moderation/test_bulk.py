@@ -277,8 +277,13 @@ def test_undo_twice_or_of_something_else_is_refused_cleanly(app, staff, mixed):
     staff.post("/moderation/comments/undo", data={"entry_id": entry_id})
     flashes(staff)
 
-    again = staff.post("/moderation/comments/undo", data={"entry_id": entry_id})
+    # A refusal is flashed back to the page the form was on (its Referer).
+    queue = {"Referer": "http://localhost/moderation/comments?status=pending"}
+    again = staff.post(
+        "/moderation/comments/undo", data={"entry_id": entry_id}, headers=queue
+    )
     assert again.status_code == 303
+    assert again.headers["Location"] == "/moderation/comments?status=pending"
     assert flashes(staff) == [("error", "这个操作已经撤销过了")]
 
     staff.post(f"/moderation/comments/{p1}/reply", data={"body": "谢谢你的评论。"})
@@ -288,7 +293,9 @@ def test_undo_twice_or_of_something_else_is_refused_cleanly(app, staff, mixed):
         )
         before = snapshot(p1)
     flashes(staff)
-    refused = staff.post("/moderation/comments/undo", data={"entry_id": reply_entry})
+    refused = staff.post(
+        "/moderation/comments/undo", data={"entry_id": reply_entry}, headers=queue
+    )
     assert refused.status_code == 303
     assert flashes(staff) == [("error", "这个操作不能撤销")]
     assert (

@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup
 
 from cms.models import utcnow
 from cms.services.moderation import apply_action
+from cms.services.reasons import reason
 from tests.moderation.helpers import add_comment, add_comments
 
 
@@ -127,7 +128,13 @@ def test_a_row_shows_what_an_editor_needs_safely(app, staff, article):
             author_url="javascript:alert(1)",
             ip="198.51.100.7",
             body='<script>alert("x")</script> 看这里 http://spam.example/a',
-            reasons=["2 links", "word: 加微信", "first comment", "too fast"],
+            reasons=[
+                reason("links", count=2),
+                reason("held_word", rule="加微信"),
+                reason("first_comment"),
+                reason("too_fast"),
+                reason("from_the_future", level=9),
+            ],
             parent=_comment(parent),
             created_at=datetime(2026, 3, 1, 4, 5, tzinfo=UTC),
         ).id
@@ -157,12 +164,16 @@ def test_a_row_shows_what_an_editor_needs_safely(app, staff, article):
     assert "楼主" in row.select_one(".row-parent").get_text()
     assert "原帖的内容" in row.select_one(".row-parent").get_text()
 
-    chips = [(li.get_text(), li["title"]) for li in row.select(".chips li")]
+    chips = [
+        (li.get_text(), li["data-code"], "chip-warn" in li["class"])
+        for li in row.select(".chips li")
+    ]
     assert chips == [
-        ("2 个链接", "2 links"),
-        ("关键词：加微信", "word: 加微信"),
-        ("首次评论", "first comment"),
-        ("提交太快", "too fast"),
+        ("2 个链接", "links", True),
+        ("关键词：加微信", "held_word", True),
+        ("首次评论", "first_comment", False),
+        ("提交太快", "too_fast", True),
+        ("其他原因", "from_the_future", False),  # a code this version does not know
     ]
     history = row.select_one(".row-history")
     assert "已通过 2 条 · 垃圾 1 条" in history.get_text()

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from cms.extensions import db
 from cms.models import Article, AuditEntry, Comment, User, utcnow
+from cms.services.reasons import reason
 from cms.services.settings import current_settings
 from cms.services.spam import Candidate, assess
 from tests.moderation.helpers import add_comment, assert_counts_exact, statuses
@@ -208,7 +209,7 @@ def test_ban_adds_rules_marks_pending_spam_and_catches_later_comments(
             utcnow(),
         )
         assert later.status.value == "spam"
-        assert later.reasons[0] == "disallowed e-mail: spammer@example.cn"
+        assert later.reasons[0] == reason("disallowed_email", rule="spammer@example.cn")
         from_range = assess(
             Candidate(
                 "路人", "new@example.cn", "", "你好，写得不错", ip="198.51.100.200"
@@ -235,9 +236,14 @@ def test_ban_with_nothing_to_ban_is_refused(app, staff, article):
     with app.app_context():
         target = add_comment(article, author_email="", ip=None).id
 
-    response = staff.post(f"/moderation/comments/{target}/ban", data={"by_email": "y"})
+    response = staff.post(
+        f"/moderation/comments/{target}/ban",
+        data={"by_email": "y"},
+        headers={"Referer": "http://localhost/moderation/comments?status=pending"},
+    )
 
     assert response.status_code == 303
+    assert response.headers["Location"] == "/moderation/comments?status=pending"
     assert flashes(staff) == [("error", "这条评论没有可封禁的邮箱或 IP")]
     with app.app_context():
         assert current_settings()["comments.disallowed"] == ""

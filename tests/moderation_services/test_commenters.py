@@ -19,6 +19,7 @@ from cms.services.commenters import (
     reply_as,
 )
 from cms.services.errors import InvalidInput, NotFound
+from cms.services.reasons import reason
 from cms.services.settings import current_settings, set_setting
 from cms.services.spam import Candidate, assess
 from tests.factories import make_article
@@ -254,7 +255,7 @@ def test_reply_as_approves_the_parent_and_publishes(commenter, actor):
     assert row["author_name"] == actor.display_name
     assert row["author_email"] == "editor@example.cn"
     assert row["body"] == "谢谢指出，已经改正。"
-    assert row["reasons"] == ["staff"]
+    assert row["reasons"] == [reason("staff")]
     assert states([parent])[parent] == (APPROVED, None)
     actions = [(e.action, e.target_ids) for e in audit_entries()]
     assert actions == [("approve", [parent]), ("reply", [reply.id])]

@@ -10,6 +10,7 @@ from cms.models import AuditEntry, Comment
 from cms.services.commenters import ban_commenter, edit_comment, reply_as
 from cms.services.errors import InvalidInput, NotFound
 from cms.services.moderation import apply_action, undo
+from cms.services.reasons import reason
 from tests.factories import make_article
 from tests.moderation_services.support import (
     APPROVED,
@@ -116,7 +117,7 @@ def test_undo_of_delete_puts_the_rows_back_exactly(ctx, actor):
         add_comment(first, "approved", parent=parent, author_url="https://a.cn").id,
         add_comment(first, "pending", body="长一点的评论正文，带标点。").id,
         add_comment(second, "spam", ip="2001:db8::1", user_agent="Mozilla/5.0").id,
-        add_comment(second, "approved", reasons=["known commenter"]).id,
+        add_comment(second, "approved", reasons=[reason("known_commenter")]).id,
     ]
     apply_action(ids, "trash", actor)
     check_counts()

@@ -121,8 +121,12 @@ def test_trash_restore_and_delete(app, staff, client, add_page):
     child_id = add_page("团队", slug="team", parent_id=page_id)
 
     # deleting for good is only for the trash
-    refused = staff.post(f"/moderation/pages/{page_id}/delete")
+    refused = staff.post(
+        f"/moderation/pages/{page_id}/delete",
+        headers={"Referer": "http://localhost/moderation/pages"},
+    )
     assert refused.status_code == 303
+    assert refused.headers["Location"] == "/moderation/pages"
     with app.app_context():
         assert page_by_slug("about") is not None
 

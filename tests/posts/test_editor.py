@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 
 from cms.extensions import db
 from cms.models import Article, Tag
-from cms.moderation.display import action_name
+from cms.services.audit_actions import action_name
 from tests.posts.support import count, form_data, parse, stored, textarea_text
 
 

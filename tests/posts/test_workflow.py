@@ -154,10 +154,14 @@ def test_sending_back_needs_a_reason(app, as_editor, contributor, write):
 
 def test_only_pending_articles_are_sent_back(app, as_editor, contributor, write):
     article_id = write(contributor, "草稿")
+    editor_page = f"http://localhost/moderation/posts/{article_id}"
     response = as_editor.post(
-        f"/moderation/posts/{article_id}/send-back", data={"reason": "没提交"}
+        f"/moderation/posts/{article_id}/send-back",
+        data={"reason": "没提交"},
+        headers={"Referer": editor_page},
     )
     assert response.status_code == 303
+    assert response.headers["Location"] == f"/moderation/posts/{article_id}"
     with app.app_context():
         article = stored(article_id)
         assert article.review_note == "" and article.version == 1
@@ -285,7 +289,10 @@ def test_restoring_what_is_not_in_the_trash_changes_nothing(
     app, as_editor, editor, write
 ):
     article_id = write(editor, "草稿")
-    response = as_editor.post(f"/moderation/posts/{article_id}/restore")
+    response = as_editor.post(
+        f"/moderation/posts/{article_id}/restore",
+        headers={"Referer": f"http://localhost/moderation/posts/{article_id}"},
+    )
     assert response.status_code == 303
     assert (
         "不在回收站"

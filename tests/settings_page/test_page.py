@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cms.moderation.display import action_name
+from cms.services.audit_actions import action_name
 from cms.services.settings import SPECS, set_settings
 from tests.settings_page.conftest import (
     PAGE,

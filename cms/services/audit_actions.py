@@ -1,0 +1,73 @@
+"""What each audit-log action is called, in Chinese: the one table.
+
+Every service that records an action (cms.services.audit.record) names it
+here, so the log, the dashboard and the audit filter word it the same way;
+views only read this table.
+"""
+
+from __future__ import annotations
+
+ACTION_LABELS: dict[str, str] = {
+    # the comment queue (cms.services.moderation, cms.services.commenters)
+    "approve": "批准",
+    "unapprove": "改回待审",
+    "spam": "标为垃圾",
+    "trash": "移到回收站",
+    "restore": "恢复",
+    "delete": "永久删除",
+    "undo": "撤销",
+    "reply": "回复",
+    "edit": "编辑",
+    "ban": "封禁",
+    "erase-comments": "删除评论者的评论",
+    "erase-personal": "删除评论者的个人信息",
+    # articles (cms.services.editorial)
+    "article-create": "新建文章",
+    "article-save": "保存文章",
+    "article-submit": "投稿",
+    "article-publish": "发布",
+    "article-unpublish": "撤回",
+    "article-send-back": "退回",
+    "article-trash": "移到回收站",
+    "article-restore": "从回收站恢复",
+    "article-revision-restore": "恢复版本",
+    # standalone pages (cms.services.pages)
+    "page-create": "新建页面",
+    "page-save": "保存页面",
+    "page-publish": "发布页面",
+    "page-unpublish": "撤回页面",
+    "page-trash": "页面移到回收站",
+    "page-restore": "从回收站恢复页面",
+    "page-delete": "永久删除页面",
+    "page-revision-restore": "恢复页面版本",
+    # categories (cms.services.categories)
+    "category-create": "新建分类",
+    "category-update": "修改分类",
+    "category-move": "移动分类",
+    "category-merge": "合并分类",
+    "category-delete": "删除分类",
+    # menus (cms.services.menus)
+    "menu-add": "添加菜单链接",
+    "menu-update": "修改菜单链接",
+    "menu-move": "调整菜单顺序",
+    "menu-delete": "删除菜单链接",
+    # settings (cms.services.settings)
+    "settings": "修改设置",
+    # accounts (cms.services.users, cms.services.profiles, password_reset)
+    "user-create": "创建用户",
+    "user-update": "修改用户资料",
+    "user-role": "更改角色",
+    "user-deactivate": "停用账号",
+    "user-activate": "启用账号",
+    "user-password-reset": "设置新密码",
+    "user-reset-link": "发送重置密码链接",
+    "profile-update": "修改个人资料",
+    "password-change": "修改密码",
+    "password-reset-by-mail": "通过邮件重置密码",
+}
+
+
+def action_name(action: str) -> str:
+    """An audit entry's action in Chinese; an action not in the table as it
+    is (so a new one shows up, unworded, rather than disappearing)."""
+    return ACTION_LABELS.get(action, action)

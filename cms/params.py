@@ -8,12 +8,26 @@ instead of reaching the database; cms.text.bounded says what is accepted.
 
 from __future__ import annotations
 
+from typing import overload
+
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
 from cms.text.bounded import MAX_INT, has_control_characters, parse_int
 
 
+@overload
+def int_arg(
+    name: str, default: int, minimum: int = 0, maximum: int = MAX_INT, status: int = 400
+) -> int: ...
+@overload
+def int_arg(
+    name: str,
+    default: None = None,
+    minimum: int = 0,
+    maximum: int = MAX_INT,
+    status: int = 400,
+) -> int | None: ...
 def int_arg(
     name: str,
     default: int | None = None,

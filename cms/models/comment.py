@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -68,7 +69,7 @@ class Comment(Model):
         enum_column(CommentStatus, name="previous_status")
     )
     # [{"code": …, "params": {…}}]: cms.services.reasons words them
-    reasons: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     user_id: Mapped[int | None] = mapped_column(

@@ -3,6 +3,8 @@ emptying the spam and the trash."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import flash, render_template, request, session
 from flask_login import current_user
 
@@ -69,7 +71,8 @@ def undo_action():
     if not form.validate():
         flash(first_error(form), "error")
         return back_to_queue(query)
-    result = undo(form.entry_id.data, current_user)
+    # validate() saw a number: the field is required
+    result = undo(cast(int, form.entry_id.data), current_user)
     flash(f"已撤销：{result.changed} 条评论回到了原来的状态。", "success")
     return back_to_queue(query)
 

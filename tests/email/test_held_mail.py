@@ -211,5 +211,3 @@ def test_every_reason_is_given_in_chinese(client, inbox, article, settings):
     post_comment(client, article.public_id, **reader(1, body=body))
     [first, _] = inbox.take()
     assert "待审原因：2 个链接；关键词：加微信；首次评论" in first.text
-
-

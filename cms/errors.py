@@ -102,8 +102,9 @@ def same_site_referrer() -> str | None:
     if not referrer:
         return None
     parts = urlsplit(referrer)
-    own = urlsplit(request.host_url)
-    if (parts.scheme, parts.netloc) != (own.scheme, own.netloc):
+    own = {request.host_url, current_app.config.get("SITE_URL") or ""}
+    origins = {(o.scheme, o.netloc) for o in map(urlsplit, own) if o.netloc}
+    if (parts.scheme, parts.netloc) not in origins:
         return None
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     return safe_next(path)

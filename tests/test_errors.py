@@ -229,6 +229,17 @@ class TestRefusedModerationPost:
         with admin_client.session_transaction() as session:
             assert [c for c, _ in session["_flashes"]] == ["error"]
 
+    def test_the_public_origin_counts_as_this_site(
+        self, app, admin_client, published_page
+    ):
+        app.config["SITE_URL"] = "https://cms.example.cn"
+        response = self._delete(
+            admin_client, published_page, "https://cms.example.cn/moderation/pages"
+        )
+
+        assert response.status_code == 303
+        assert response.headers["Location"] == "/moderation/pages"
+
     @pytest.mark.parametrize(
         "referrer",
         [

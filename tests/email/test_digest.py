@@ -192,7 +192,7 @@ def test_a_failing_digest_is_logged_by_the_sender_and_retried(
     monkeypatch.setattr("cms.services.notify.digest_mail", broken)
     with app.app_context():
         ran = run_due_jobs(now=utcnow())
-        assert ran[-2:] == ["moderation-mail", "deliver-outbox"]
+        assert ran.index("moderation-mail") < ran.index("deliver-outbox")
         queued = db.session.scalars(select(OutboxMessage)).all()
         assert [m.status for m in queued] == [OutboxStatus.PENDING] * 2
         assert all("template trouble" in m.last_error for m in queued)

@@ -20,7 +20,11 @@ from cms.ratelimit.counters import delete_expired, increment, storage_key
 from cms.services.jobs import JOBS, run_due_jobs
 
 
-def test_without_redis_the_app_counts_in_the_database(app):
+def test_without_redis_the_app_counts_in_the_database(app_config):
+    from cms import create_app
+
+    app = create_app(app_config | {"REDIS_URL": None})
+
     assert app.config["RATELIMIT_STORAGE_URI"] == "cms-database://"
     assert isinstance(limiter.storage, DatabaseStorage)
 

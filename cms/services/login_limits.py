@@ -31,7 +31,7 @@ from sqlalchemy.exc import OperationalError
 from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import RateLimit
-from cms.ratelimit.counters import new_counter, storage_key
+from cms.ratelimit.counters import new_counter, relax_durability, storage_key
 from cms.services.errors import ServiceError
 
 FREE_FAILURES = 5
@@ -73,6 +73,7 @@ def claim_attempt(username: str, now: float | None = None) -> None:
     key = _key(username)
     try:
         with write_transaction():
+            relax_durability()
             db.session.execute(new_counter(key, expires_at=now).on_conflict_do_nothing())
             count, expires_at = db.session.execute(
                 select(RateLimit.count, RateLimit.expires_at)

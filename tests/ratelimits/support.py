@@ -131,11 +131,17 @@ class Gunicorn:
 
 class Browser:
     """A minimal HTTP client with its own cookies that never follows
-    redirects: each answer as (status, headers, body)."""
+    redirects: each answer as (status, headers, body).
 
-    def __init__(self, port: int, forwarded_for: str | None = None) -> None:
+    With `spread`, each request is sent while an idle connection keeps one
+    worker busy (the one quickest to accept, which would otherwise tend to
+    take every request), so a run of requests meets several workers."""
+
+    def __init__(self, port: int, forwarded_for: str | None = None,
+                 spread: bool = False) -> None:  # fmt: skip
         self.port = port
         self.forwarded_for = forwarded_for
+        self.spread = spread
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, form: dict | None = None,
@@ -153,6 +159,10 @@ class Browser:
         if form is not None:
             body = urlencode(form)
             all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        idle = None
+        if self.spread:
+            idle = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            time.sleep(0.02)  # let a worker accept it
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             conn.request(method, path, body=body, headers=all_headers)
@@ -164,3 +174,5 @@ class Browser:
             return response.status, dict(response.headers), text
         finally:
             conn.close()
+            if idle is not None:
+                idle.close()

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from cms.extensions import db
-from cms.models import RateLimit
 from tests.comments.support import post_comment, reader
 
 RETRY_SECONDS = 0.5
@@ -37,6 +36,8 @@ def failed_login(client, ip: str, n: int):
 
 
 def db_keys(app, part: str) -> list[str]:
+    from cms.models import RateLimit
+
     with app.app_context():
         return [k for k in db.session.scalars(select(RateLimit.key)) if part in k]
 

@@ -80,8 +80,9 @@ class Backend:
 
 
 def database_app(url: str):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None,
-                      "TESTING": False})  # fmt: skip
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "TESTING": False}
+    )
     with app.app_context():
         db.create_all()
     return app
@@ -138,10 +139,18 @@ def redis_backend(stack: ExitStack, url: str, sqlite_app) -> Backend | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--checks", type=int, default=2000, help="per backend and round")
-    parser.add_argument("--keys", type=int, default=500, help="distinct client addresses")
-    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL") or LOCAL_POSTGRES)
-    parser.add_argument("--redis", default=os.environ.get("TEST_REDIS_URL") or LOCAL_REDIS)
+    parser.add_argument(
+        "--checks", type=int, default=2000, help="per backend and round"
+    )
+    parser.add_argument(
+        "--keys", type=int, default=500, help="distinct client addresses"
+    )
+    parser.add_argument(
+        "--postgres", default=os.environ.get("TEST_DATABASE_URL") or LOCAL_POSTGRES
+    )
+    parser.add_argument(
+        "--redis", default=os.environ.get("TEST_REDIS_URL") or LOCAL_REDIS
+    )
     args = parser.parse_args()
 
     with ExitStack() as stack:
@@ -149,8 +158,10 @@ def main() -> None:
         backends = [Backend("memory", lambda: memory)]
         sqlite = sqlite_backend(stack)
         backends.append(sqlite)
-        for extra in (postgres_backend(stack, args.postgres),
-                      redis_backend(stack, args.redis, sqlite.app)):  # fmt: skip
+        for extra in (
+            postgres_backend(stack, args.postgres),
+            redis_backend(stack, args.redis, sqlite.app),
+        ):
             if extra is not None:
                 backends.append(extra)
         for backend in backends:  # warm-up: connections, statements, first rows
@@ -160,15 +171,16 @@ def main() -> None:
         for number in range(1, args.rounds + 1):
             for backend in backends:
                 backend.run(args.checks, args.keys, getattr(backend, "tag", "bench"))
-            print(f"round {number}: " + ", ".join(
-                f"{b.name} {b.round_medians[-1] * 1e6:.0f} µs" for b in backends))  # fmt: skip
+            medians = [f"{b.name} {b.round_medians[-1] * 1e6:.0f} µs" for b in backends]
+            print(f"round {number}: " + ", ".join(medians))
 
     print()
     print(f"{'storage':<12}{'median µs/check':>17}{'p99 µs':>10}{'checks/s':>11}")
     for backend in backends:
         median = statistics.median(backend.round_medians)
         p99 = statistics.quantiles(backend.times, n=100)[98]
-        print(f"{backend.name:<12}{median * 1e6:>17.0f}{p99 * 1e6:>10.0f}{1 / median:>11.0f}")
+        figures = f"{median * 1e6:>17.0f}{p99 * 1e6:>10.0f}{1 / median:>11.0f}"
+        print(f"{backend.name:<12}{figures}")
 
 
 if __name__ == "__main__":

@@ -59,13 +59,17 @@ def increment(key: str, expiry: float, amount: int, now: float) -> int:
     with a window of `expiry` seconds from `now`; a live one keeps its window."""
     key = storage_key(key)
     expired = RateLimit.expires_at <= now
-    statement = new_counter(key, now + expiry, amount).on_conflict_do_update(
-        index_elements=[RateLimit.key],
-        set_={
-            "count": case((expired, amount), else_=RateLimit.count + amount),
-            "expires_at": case((expired, now + expiry), else_=RateLimit.expires_at),
-        },
-    ).returning(RateLimit.count)
+    statement = (
+        new_counter(key, now + expiry, amount)
+        .on_conflict_do_update(
+            index_elements=[RateLimit.key],
+            set_={
+                "count": case((expired, amount), else_=RateLimit.count + amount),
+                "expires_at": case((expired, now + expiry), else_=RateLimit.expires_at),
+            },
+        )
+        .returning(RateLimit.count)
+    )
     with write_transaction():
         relax_durability()
         return db.session.execute(statement).scalar_one()

@@ -35,7 +35,9 @@ from cms.ratelimit.counters import new_counter, relax_durability, storage_key
 from cms.services.errors import ServiceError
 
 FREE_FAILURES = 5
-FIRST_DELAY = 1.0  # seconds, after the FREE_FAILURES-th failure (LOGIN_ACCOUNT_FIRST_DELAY)
+FIRST_DELAY = (
+    1.0  # seconds, after the FREE_FAILURES-th failure (LOGIN_ACCOUNT_FIRST_DELAY)
+)
 MAX_DELAY = 300.0
 QUIET = 3600.0  # seconds without a failure after which the account is forgiven
 
@@ -46,7 +48,9 @@ class AccountThrottled(ServiceError):
     """Too many failed logins at this account: wait `retry_after` seconds (429)."""
 
     def __init__(self, retry_after: int):
-        super().__init__(f"该账号登录失败次数过多，为保护账号安全，请 {retry_after} 秒后再试。")
+        super().__init__(
+            f"该账号登录失败次数过多，为保护账号安全，请 {retry_after} 秒后再试。"
+        )
         self.retry_after = retry_after
 
 
@@ -74,7 +78,9 @@ def claim_attempt(username: str, now: float | None = None) -> None:
     try:
         with write_transaction():
             relax_durability()
-            db.session.execute(new_counter(key, expires_at=now).on_conflict_do_nothing())
+            db.session.execute(
+                new_counter(key, expires_at=now).on_conflict_do_nothing()
+            )
             count, expires_at = db.session.execute(
                 select(RateLimit.count, RateLimit.expires_at)
                 .where(RateLimit.key == key)
@@ -93,7 +99,9 @@ def claim_attempt(username: str, now: float | None = None) -> None:
                 .values(count=failures + 1, expires_at=now + QUIET)
             )
     except OperationalError:
-        log.warning("login limit: cannot record an attempt; not throttled", exc_info=True)
+        log.warning(
+            "login limit: cannot record an attempt; not throttled", exc_info=True
+        )
 
 
 def login_succeeded(username: str) -> None:

@@ -49,10 +49,20 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_for_port(self.port)
         return self
 
@@ -96,13 +106,25 @@ class Gunicorn:
     def start(self) -> Gunicorn:
         gunicorn = Path(sys.executable).parent / "gunicorn"
         self.process = subprocess.Popen(
-            [str(gunicorn), "--workers", str(self.workers),
-             "--bind", f"127.0.0.1:{self.port}", "--no-control-socket",
-             "--access-logfile", str(self.log),
-             "--access-logformat", "%(s)s %(m)s %(U)s %(p)s", "wsgi:app"],
-            cwd=ROOT, env=self.env, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                str(gunicorn),
+                "--workers",
+                str(self.workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--no-control-socket",
+                "--access-logfile",
+                str(self.log),
+                "--access-logformat",
+                "%(s)s %(m)s %(U)s %(p)s",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_for_port(self.port, timeout=60)
         return self
 
@@ -137,15 +159,21 @@ class Browser:
     worker busy (the one quickest to accept, which would otherwise tend to
     take every request), so a run of requests meets several workers."""
 
-    def __init__(self, port: int, forwarded_for: str | None = None,
-                 spread: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self, port: int, forwarded_for: str | None = None, spread: bool = False
+    ) -> None:
         self.port = port
         self.forwarded_for = forwarded_for
         self.spread = spread
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, form: dict | None = None,
-                headers: dict | None = None) -> tuple[int, dict, str]:  # fmt: skip
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict | None = None,
+        headers: dict | None = None,
+    ) -> tuple[int, dict, str]:
         import http.client
         from http.cookies import SimpleCookie
         from urllib.parse import urlencode
@@ -154,7 +182,9 @@ class Browser:
         if self.forwarded_for:
             all_headers["X-Forwarded-For"] = self.forwarded_for
         if self.cookies:
-            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            all_headers["Cookie"] = "; ".join(
+                f"{k}={v}" for k, v in self.cookies.items()
+            )
         body = None
         if form is not None:
             body = urlencode(form)

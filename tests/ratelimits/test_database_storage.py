@@ -41,7 +41,9 @@ def test_with_redis_the_app_counts_in_redis_with_the_database_behind(app_config)
 
 def test_the_schemes_are_registered_with_limits():
     assert isinstance(storage_from_string("cms-database://"), DatabaseStorage)
-    assert isinstance(storage_from_string("cms-redis://127.0.0.1:1/0"), RedisWithFallback)
+    assert isinstance(
+        storage_from_string("cms-redis://127.0.0.1:1/0"), RedisWithFallback
+    )
 
 
 def test_a_fixed_window_counts_and_restarts(ctx):

@@ -19,7 +19,6 @@ from cms.services.login_limits import (
     login_succeeded,
 )
 from tests.conftest import PASSWORD
-from tests.factories import make_user
 
 WRONG = "wrong password 123"
 T0 = 1_800_000_000.0
@@ -91,7 +90,9 @@ def test_an_unknown_account_is_limited_the_same_way(app, client, editor, clock):
 
 def test_the_username_is_one_account_whatever_its_case(app, client, editor, clock):
     names = [editor, editor.upper(), editor.title(), editor, editor.upper()]
-    failures = [attempt(client, name, WRONG, n).status_code for n, name in enumerate(names)]
+    failures = [
+        attempt(client, name, WRONG, n).status_code for n, name in enumerate(names)
+    ]
 
     assert failures == [401] * 5
     assert attempt(client, editor, PASSWORD, 9).status_code == 429
@@ -100,7 +101,17 @@ def test_the_username_is_one_account_whatever_its_case(app, client, editor, cloc
 def test_the_delay_doubles_up_to_five_minutes(ctx):
     assert [delay_after(n) for n in range(5)] == [0] * 5
     assert [delay_after(n) for n in range(5, 16)] == [
-        1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300,
+        1,
+        2,
+        4,
+        8,
+        16,
+        32,
+        64,
+        128,
+        256,
+        300,
+        300,
     ]
     assert delay_after(10_000) == 300
 

@@ -105,13 +105,16 @@ def test_password_change_keeps_its_limit(app, client, login, editor, redis_serve
     redis_server.stop()
 
     answers = [
-        client.post("/moderation/password", data={
-            "current_password": f"not my password {n}",
-            "new_password": "a brand new passphrase",
-            "confirm": "a brand new passphrase",
-        }).status_code
+        client.post(
+            "/moderation/password",
+            data={
+                "current_password": f"not my password {n}",
+                "new_password": "a brand new passphrase",
+                "confirm": "a brand new passphrase",
+            },
+        ).status_code
         for n in range(6)
-    ]  # fmt: skip
+    ]
 
     assert answers == [400] * 5 + [429]
 
@@ -119,6 +122,8 @@ def test_password_change_keeps_its_limit(app, client, login, editor, redis_serve
 def test_the_tip_beacon_keeps_its_limit(app, client, article, redis_server):
     redis_server.stop()
 
-    answers = [client.post(f"/tip/{article.public_id}/open").status_code for _ in range(4)]
+    answers = [
+        client.post(f"/tip/{article.public_id}/open").status_code for _ in range(4)
+    ]
 
     assert answers == [204, 204, 204, 429]

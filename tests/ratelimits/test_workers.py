@@ -5,7 +5,6 @@ counters are in the database every worker shares. Behind one trusted proxy
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 from bs4 import BeautifulSoup
@@ -50,11 +49,15 @@ def site(tmp_path_factory):
 def server(request, site, tmp_path):
     url, _ = site
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "REDIS"))}
-    env |= {"DATABASE_URL": url, "SECRET_KEY": SECRET, "CMS_CONFIG": "production",
-            "TRUSTED_PROXIES": "1",
-            # A first delay no loaded test machine outlasts between two tries
-            # (the 1-second default and its doubling are tested in process).
-            "FLASK_LOGIN_ACCOUNT_FIRST_DELAY": str(ACCOUNT_DELAY)}  # fmt: skip
+    env |= {
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET,
+        "CMS_CONFIG": "production",
+        "TRUSTED_PROXIES": "1",
+        # A first delay no loaded test machine outlasts between two tries
+        # (the 1-second default and its doubling are tested in process).
+        "FLASK_LOGIN_ACCOUNT_FIRST_DELAY": str(ACCOUNT_DELAY),
+    }
     gunicorn = Gunicorn(request.param, env, tmp_path / "access.log").start()
     yield gunicorn
     gunicorn.stop()
@@ -69,7 +72,10 @@ def log_in(server, address: str, username: str, password: str) -> tuple[int, str
     browser = Browser(server.port, forwarded_for=address, spread=True)
     status, _, html = browser.request("GET", "/auth/login")
     assert status == 200
-    form = form_of(html, "form[method=post]") | {"username": username, "password": password}
+    form = form_of(html, "form[method=post]") | {
+        "username": username,
+        "password": password,
+    }
     status, _, html = browser.request("POST", "/auth/login", form)
     return status, html
 
@@ -84,7 +90,9 @@ def test_the_login_limit_per_address_is_exact(server):
     ]
 
     assert answers == [401] * 5 + [429] * 3
-    assert len(server.pids_answering("POST", "/auth/login")) > 1, "one worker answered all"
+    assert len(server.pids_answering("POST", "/auth/login")) > 1, (
+        "one worker answered all"
+    )
 
 
 def test_the_login_limit_per_account_holds_across_addresses(server):
@@ -95,12 +103,16 @@ def test_the_login_limit_per_account_holds_across_addresses(server):
         log_in(server, f"198.51.100.{n}", victim, "wrong password 123")[0]
         for n in range(5)
     ]
-    refused = [log_in(server, f"198.51.100.{50 + n}", victim, PASSWORD) for n in range(2)]
+    refused = [
+        log_in(server, f"198.51.100.{50 + n}", victim, PASSWORD) for n in range(2)
+    ]
 
     assert failures == [401] * 5
     assert [status for status, _ in refused] == [429, 429]
     assert all("该账号登录失败次数过多" in page for _, page in refused)
-    assert len(server.pids_answering("POST", "/auth/login")) > 1, "one worker answered all"
+    assert len(server.pids_answering("POST", "/auth/login")) > 1, (
+        "one worker answered all"
+    )
 
 
 def test_the_flood_limit_is_exact(server, site):
@@ -114,8 +126,8 @@ def test_the_flood_limit_is_exact(server, site):
     form = form_of(html, "form#comment-form")
     answers = []
     for n in range(8):
-        fields = form | {"author": "读者", "email": "reader@example.cn",
-                         "body": f"{server.workers} 个进程，第 {n} 条评论。"}  # fmt: skip
+        body = f"{server.workers} 个进程，第 {n} 条评论。"
+        fields = form | {"author": "读者", "email": "reader@example.cn", "body": body}
         status, headers, _ = browser.request(
             "POST", f"/comments/{public_id}", fields, headers={"Origin": server.origin}
         )

@@ -9,8 +9,9 @@ open unit it joins that unit instead. Times are seconds since the epoch.
 from __future__ import annotations
 
 import hashlib
+from typing import Any, cast
 
-from sqlalchemy import case, delete, select, text
+from sqlalchemy import CursorResult, Delete, case, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cms.database import write_transaction
@@ -39,17 +40,18 @@ def relax_durability() -> None:
         db.session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
-def new_counter(key: str, expires_at: float, count: int = 0):
+def new_counter(
+    key: str, expires_at: float, count: int = 0
+) -> postgresql.Insert | sqlite.Insert:
     """An INSERT of one counter row, in the dialect of the session's database
     (SQLite or PostgreSQL), so callers can add ON CONFLICT clauses."""
+    values = {"key": key, "count": count, "expires_at": expires_at}
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        insert = postgresql.insert
-    elif dialect == "sqlite":
-        insert = sqlite.insert
-    else:
-        raise RuntimeError(f"rate limits need SQLite or PostgreSQL, not {dialect}")
-    return insert(RateLimit).values(key=key, count=count, expires_at=expires_at)
+        return postgresql.insert(RateLimit).values(values)
+    if dialect == "sqlite":
+        return sqlite.insert(RateLimit).values(values)
+    raise RuntimeError(f"rate limits need SQLite or PostgreSQL, not {dialect}")
 
 
 def increment(key: str, expiry: float, amount: int, now: float) -> int:
@@ -82,7 +84,10 @@ def read(key: str, now: float) -> tuple[int, float | None]:
             RateLimit.key == storage_key(key), RateLimit.expires_at > now
         )
     ).first()
-    return (row.count, row.expires_at) if row else (0, None)
+    if row is None:
+        return 0, None
+    count, expires_at = row
+    return count, expires_at
 
 
 def forget(key: str) -> None:
@@ -93,14 +98,16 @@ def forget(key: str) -> None:
 
 def forget_all() -> int:
     """Delete every counter; returns how many there were."""
-    with write_transaction():
-        return db.session.execute(delete(RateLimit)).rowcount
+    return _delete(delete(RateLimit))
 
 
 def delete_expired(now: float) -> int:
     """Delete the counters whose window has passed (the `expire-rate-limits`
     job); returns how many."""
+    return _delete(delete(RateLimit).where(RateLimit.expires_at <= now))
+
+
+def _delete(statement: Delete) -> int:
     with write_transaction():
-        return db.session.execute(
-            delete(RateLimit).where(RateLimit.expires_at <= now)
-        ).rowcount
+        result = cast(CursorResult[Any], db.session.execute(statement))
+        return result.rowcount

@@ -47,6 +47,9 @@ class Config:
     MENU_CACHE_SECONDS = 2
     # Failed logins allowed per client address before /auth/login answers 429.
     LOGIN_FAILURE_LIMIT = "5 per minute;30 per hour"
+    # After 5 failed logins at one account (any addresses), the wait before
+    # the next attempt: this many seconds, doubling per failure, at most 5 min.
+    LOGIN_ACCOUNT_FIRST_DELAY = 1
     # Requests for a password-reset e-mail allowed per client address.
     PASSWORD_RESET_LIMIT = "5 per minute"
     # Tip-box "opened" beacons counted per client address.

@@ -4,10 +4,10 @@ the same counts when there is no Redis (and while Redis is unreachable)."""
 from sqlalchemy import Double, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cms.extensions import db
+from cms.extensions import Model
 
 
-class RateLimit(db.Model):
+class RateLimit(Model):
     """One counter: `count` hits since its window opened; the row means
     nothing once `expires_at` (seconds since the epoch, UTC) has passed and
     the `expire-rate-limits` job deletes it."""

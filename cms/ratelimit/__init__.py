@@ -16,7 +16,12 @@ from flask import Flask
 from cms.ratelimit.database import DatabaseStorage
 from cms.ratelimit.fallback import PREFIX, RedisWithFallback
 
-__all__ = ["DatabaseStorage", "RedisWithFallback", "configure_rate_limits", "storage_uri"]
+__all__ = [
+    "DatabaseStorage",
+    "RedisWithFallback",
+    "configure_rate_limits",
+    "storage_uri",
+]
 
 
 def storage_uri(redis_url: str | None) -> str:

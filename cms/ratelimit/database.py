@@ -26,7 +26,9 @@ class DatabaseStorage(Storage):
 
     STORAGE_SCHEME = ["cms-database"]
 
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **_options):
+    def __init__(
+        self, uri: str | None = None, wrap_exceptions: bool = False, **_options
+    ):
         super().__init__(uri, wrap_exceptions=wrap_exceptions)
 
     @property

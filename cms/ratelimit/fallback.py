@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from limits.storage import RedisStorage, Storage
 from redis.backoff import NoBackoff
@@ -47,13 +47,13 @@ class RedisWithFallback(Storage):
     ):
         super().__init__(uri, wrap_exceptions=wrap_exceptions)
         timeout = float(socket_timeout)
-        self.primary = RedisStorage(
-            uri.removeprefix(PREFIX),
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=Retry(NoBackoff(), 0),
+        redis_options: dict[str, Any] = {
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+            "retry": Retry(NoBackoff(), 0),  # fail at once: the database stands in
             **options,
-        )
+        }
+        self.primary = RedisStorage(uri.removeprefix(PREFIX), **redis_options)
         self.secondary = DatabaseStorage()
         self.retry_seconds = float(retry_seconds)
         self._retry_at: float | None = None  # monotonic; None while Redis answers

@@ -85,10 +85,10 @@ def expire_rate_limits() -> None:
 JOBS: list[Job] = [
     Job("optimize-database", timedelta(hours=6), optimize_database),
     Job("purge-commenter-data", timedelta(hours=1), purge_commenter_data),
+    Job("expire-rate-limits", timedelta(minutes=10), expire_rate_limits),
     Job("snapshot-daily-views", timedelta(minutes=1), snapshot_views),
     Job("moderation-mail", timedelta(minutes=1), moderation_mail),
     Job("deliver-outbox", timedelta(minutes=1), deliver_outbox),
-    Job("expire-rate-limits", timedelta(minutes=10), expire_rate_limits),
 ]
 
 

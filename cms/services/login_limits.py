@@ -24,17 +24,20 @@ import logging
 import math
 import time
 
+from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import OperationalError
 
 from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import RateLimit
-from cms.ratelimit.counters import new_counter, storage_key
+from cms.ratelimit.counters import new_counter, relax_durability, storage_key
 from cms.services.errors import ServiceError
 
 FREE_FAILURES = 5
-FIRST_DELAY = 1.0  # seconds, after the FREE_FAILURES-th failure
+FIRST_DELAY = (
+    1.0  # seconds, after the FREE_FAILURES-th failure (LOGIN_ACCOUNT_FIRST_DELAY)
+)
 MAX_DELAY = 300.0
 QUIET = 3600.0  # seconds without a failure after which the account is forgiven
 
@@ -45,16 +48,19 @@ class AccountThrottled(ServiceError):
     """Too many failed logins at this account: wait `retry_after` seconds (429)."""
 
     def __init__(self, retry_after: int):
-        super().__init__(f"该账号登录失败次数过多，为保护账号安全，请 {retry_after} 秒后再试。")
+        super().__init__(
+            f"该账号登录失败次数过多，为保护账号安全，请 {retry_after} 秒后再试。"
+        )
         self.retry_after = retry_after
 
 
-def delay_after(failures: int) -> float:
+def delay_after(failures: int, first: float = FIRST_DELAY) -> float:
     """How long the next attempt must wait after `failures` failures in a
-    row: nothing for the first FREE_FAILURES, then 1 s, 2 s, 4 s … ≤ MAX_DELAY."""
+    row: nothing for the first FREE_FAILURES, then `first` (1 s), doubling
+    with each further failure, never more than MAX_DELAY."""
     if failures < FREE_FAILURES:
         return 0.0
-    return min(FIRST_DELAY * 2 ** min(failures - FREE_FAILURES, 32), MAX_DELAY)
+    return min(first * 2 ** min(failures - FREE_FAILURES, 32), MAX_DELAY)
 
 
 def _key(username: str) -> str:
@@ -71,7 +77,10 @@ def claim_attempt(username: str, now: float | None = None) -> None:
     key = _key(username)
     try:
         with write_transaction():
-            db.session.execute(new_counter(key, expires_at=now).on_conflict_do_nothing())
+            relax_durability()
+            db.session.execute(
+                new_counter(key, expires_at=now).on_conflict_do_nothing()
+            )
             count, expires_at = db.session.execute(
                 select(RateLimit.count, RateLimit.expires_at)
                 .where(RateLimit.key == key)
@@ -80,7 +89,8 @@ def claim_attempt(username: str, now: float | None = None) -> None:
             failures = count if expires_at > now else 0
             if failures:
                 last_failure = expires_at - QUIET
-                wait = last_failure + delay_after(failures) - now
+                first = current_app.config.get("LOGIN_ACCOUNT_FIRST_DELAY", FIRST_DELAY)
+                wait = last_failure + delay_after(failures, float(first)) - now
                 if wait > 0:
                     raise AccountThrottled(math.ceil(wait))
             db.session.execute(
@@ -89,7 +99,9 @@ def claim_attempt(username: str, now: float | None = None) -> None:
                 .values(count=failures + 1, expires_at=now + QUIET)
             )
     except OperationalError:
-        log.warning("login limit: cannot record an attempt; not throttled", exc_info=True)
+        log.warning(
+            "login limit: cannot record an attempt; not throttled", exc_info=True
+        )
 
 
 def login_succeeded(username: str) -> None:

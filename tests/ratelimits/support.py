@@ -49,10 +49,20 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_for_port(self.port)
         return self
 
@@ -85,35 +95,51 @@ class Gunicorn:
     of the line) and status."""
 
     def __init__(self, workers: int, env: dict[str, str], log: Path) -> None:
+        """`env` is the whole environment of the server (SITE_URL added)."""
         self.workers = workers
         self.port = free_port()
         self.origin = f"http://127.0.0.1:{self.port}"
         self.log = log
-        self.env = {**os.environ, **env, "SITE_URL": self.origin}
+        self.env = {**env, "SITE_URL": self.origin}
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Gunicorn:
         gunicorn = Path(sys.executable).parent / "gunicorn"
         self.process = subprocess.Popen(
-            [str(gunicorn), "--workers", str(self.workers),
-             "--bind", f"127.0.0.1:{self.port}", "--no-control-socket",
-             "--access-logfile", str(self.log),
-             "--access-logformat", "%(s)s %(m)s %(U)s %(p)s", "wsgi:app"],
-            cwd=ROOT, env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                str(gunicorn),
+                "--workers",
+                str(self.workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--no-control-socket",
+                "--access-logfile",
+                str(self.log),
+                "--access-logformat",
+                "%(s)s %(m)s %(U)s %(p)s",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_for_port(self.port, timeout=60)
         return self
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
+        """Stop the arbiter and its workers (its own process group)."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.process = None
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        self.process = None
 
     def pids_answering(self, method: str, path: str) -> set[str]:
         """The worker pids that answered `method path` so far."""
@@ -123,3 +149,60 @@ class Gunicorn:
             if len(fields) == 4 and fields[1] == method and fields[2] == path:
                 pids.add(fields[3])
         return pids
+
+
+class Browser:
+    """A minimal HTTP client with its own cookies that never follows
+    redirects: each answer as (status, headers, body).
+
+    With `spread`, each request is sent while an idle connection keeps one
+    worker busy (the one quickest to accept, which would otherwise tend to
+    take every request), so a run of requests meets several workers."""
+
+    def __init__(
+        self, port: int, forwarded_for: str | None = None, spread: bool = False
+    ) -> None:
+        self.port = port
+        self.forwarded_for = forwarded_for
+        self.spread = spread
+        self.cookies: dict[str, str] = {}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict | None = None,
+        headers: dict | None = None,
+    ) -> tuple[int, dict, str]:
+        import http.client
+        from http.cookies import SimpleCookie
+        from urllib.parse import urlencode
+
+        all_headers = dict(headers or {})
+        if self.forwarded_for:
+            all_headers["X-Forwarded-For"] = self.forwarded_for
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(
+                f"{k}={v}" for k, v in self.cookies.items()
+            )
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        idle = None
+        if self.spread:
+            idle = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            time.sleep(0.02)  # let a worker accept it
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=all_headers)
+            response = conn.getresponse()
+            text = response.read().decode()
+            for value in response.headers.get_all("Set-Cookie") or []:
+                for name, morsel in SimpleCookie(value).items():
+                    self.cookies[name] = morsel.value
+            return response.status, dict(response.headers), text
+        finally:
+            conn.close()
+            if idle is not None:
+                idle.close()

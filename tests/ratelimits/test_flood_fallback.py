@@ -25,7 +25,9 @@ def broken_store(monkeypatch):
         monkeypatch.setattr(DatabaseStorage, method, broken)
 
 
-def test_a_failing_store_lets_stored_comments_decide(app, client, article, broken_store):
+def test_a_failing_store_lets_stored_comments_decide(
+    app, client, article, broken_store
+):
     first = post_comment(client, article.public_id, ip="192.0.2.7", **reader(1))
     second = post_comment(client, article.public_id, ip="192.0.2.7", **reader(2))
     other = post_comment(client, article.public_id, ip="192.0.2.8", **reader(3))
@@ -39,7 +41,9 @@ def test_a_failing_store_lets_stored_comments_decide(app, client, article, broke
 def test_a_failing_store_does_not_break_login_or_the_beacon(
     app, client, article, broken_store
 ):
-    login = client.post("/auth/login", data={"username": "x", "password": "wrong 12345"})
+    login = client.post(
+        "/auth/login", data={"username": "x", "password": "wrong 12345"}
+    )
     beacon = client.post(f"/tip/{article.public_id}/open")
 
     assert login.status_code == 401

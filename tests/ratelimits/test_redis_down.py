@@ -10,8 +10,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from cms.extensions import db
-from cms.models import RateLimit
+from cms.extensions import db, limiter
 from tests.comments.support import post_comment, reader
 
 RETRY_SECONDS = 0.5
@@ -37,6 +36,8 @@ def failed_login(client, ip: str, n: int):
 
 
 def db_keys(app, part: str) -> list[str]:
+    from cms.models import RateLimit
+
     with app.app_context():
         return [k for k in db.session.scalars(select(RateLimit.key)) if part in k]
 
@@ -65,10 +66,12 @@ def test_login_keeps_its_limit_in_the_database_and_returns_to_redis(
     assert failed_login(client, "192.0.2.3", 0).status_code == 401
     assert redis_server.keys("*192.0.2.3*"), "back on Redis"
     assert not db_keys(app, "192.0.2.3")
-    assert len(fallback_messages(caplog)) == 2 and "again" in caplog.messages[-1]
+    back = fallback_messages(caplog)
+    assert len(back) == 2 and "again" in back[1]
 
 
 def test_a_frozen_redis_costs_a_request_about_one_timeout(app, client, redis_server):
+    limiter.storage.retry_seconds = 30  # no retry between the two requests
     redis_server.pause()
     try:
         started = time.monotonic()
@@ -81,8 +84,12 @@ def test_a_frozen_redis_costs_a_request_about_one_timeout(app, client, redis_ser
         redis_server.resume()
 
     assert first.status_code == second.status_code == 401
-    assert first_took < 2.5  # one test and one deduction, 0.5 s each at most
-    assert second_took < 0.4  # within the retry interval: straight to the database
+    # A test and a deduction of 0.5 s each at most (plus a loaded machine):
+    # not the minutes a client without a timeout would wait.
+    assert first_took < 5
+    # Within the retry interval Redis is not asked: no timeout to wait for.
+    assert limiter.storage.using_fallback
+    assert second_took < 0.5
 
 
 def test_comments_keep_the_flood_limit(app, client, article, redis_server):
@@ -104,13 +111,16 @@ def test_password_change_keeps_its_limit(app, client, login, editor, redis_serve
     redis_server.stop()
 
     answers = [
-        client.post("/moderation/password", data={
-            "current_password": f"not my password {n}",
-            "new_password": "a brand new passphrase",
-            "confirm": "a brand new passphrase",
-        }).status_code
+        client.post(
+            "/moderation/password",
+            data={
+                "current_password": f"not my password {n}",
+                "new_password": "a brand new passphrase",
+                "confirm": "a brand new passphrase",
+            },
+        ).status_code
         for n in range(6)
-    ]  # fmt: skip
+    ]
 
     assert answers == [400] * 5 + [429]
 
@@ -118,6 +128,8 @@ def test_password_change_keeps_its_limit(app, client, login, editor, redis_serve
 def test_the_tip_beacon_keeps_its_limit(app, client, article, redis_server):
     redis_server.stop()
 
-    answers = [client.post(f"/tip/{article.public_id}/open").status_code for _ in range(4)]
+    answers = [
+        client.post(f"/tip/{article.public_id}/open").status_code for _ in range(4)
+    ]
 
     assert answers == [204, 204, 204, 429]

@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 WORKERS ?= 2
+# pytest-xdist processes for `make test` (auto: one per core; 0: no xdist).
+TEST_WORKERS ?= auto
 export HOST PORT
 
 .PHONY: run test lint bench clean
@@ -33,7 +35,7 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	@$(MAKE) --no-print-directory node_modules/.installed || true
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Style, the architecture contract (pyproject [tool.importlinter]) and the
 # type checker (pyproject [tool.mypy]); CI runs this before the tests.

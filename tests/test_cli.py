@@ -164,7 +164,9 @@ def test_setting_set_and_get_yes_no_and_numbers(app, runner):
     [("comments.flood_seconds", "abc", "不是整数"),
      ("comments.require_approval", "maybe", "是/否"),
      ("site.timezone", "Mars/Olympus", "时区"),
-     ("site.reprint_notice", "来自{author}", "占位符")],
+     ("site.reprint_notice", "来自{author}", "占位符"),
+     ("site.name", "资源\x00分享", "控制字符"),
+     ("site.logo", "ab/\x1b.png", "控制字符")],
 )  # fmt: skip
 def test_setting_set_refuses_a_bad_value_and_stores_nothing(
     app, runner, key, value, message

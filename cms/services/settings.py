@@ -27,6 +27,7 @@ from cms.services.audit import record
 from cms.services.errors import FieldError, InvalidInput, NotAllowed
 from cms.services.media import load_image, store_image
 from cms.services.pay_qr import link_from_image
+from cms.text.bounded import has_control_characters
 from cms.text.paylinks import check_pay_link
 
 _TRUE = {"true", "yes", "on", "1"}
@@ -384,6 +385,8 @@ def _validated(values: Mapping[str, str], errors: dict[str, str]) -> dict[str, A
     typed = {}
     for key, raw in values.items():
         try:
+            if has_control_characters(raw):  # the CLI too, not only the page
+                raise InvalidInput("不能包含控制字符（如空字符）")
             typed[key] = spec_for(key).coerce(raw)
         except InvalidInput as error:
             errors.setdefault(key, str(error))

@@ -35,9 +35,8 @@ from cms.ratelimit.counters import new_counter, relax_durability, storage_key
 from cms.services.errors import ServiceError
 
 FREE_FAILURES = 5
-FIRST_DELAY = (
-    1.0  # seconds, after the FREE_FAILURES-th failure (LOGIN_ACCOUNT_FIRST_DELAY)
-)
+# Seconds after the FREE_FAILURES-th failure (config LOGIN_ACCOUNT_FIRST_DELAY).
+FIRST_DELAY = 1.0
 MAX_DELAY = 300.0
 QUIET = 3600.0  # seconds without a failure after which the account is forgiven
 

@@ -89,10 +89,16 @@ class RedisServer:
             client.close()
 
 
+MAX_REQUESTS = 4
+
+
 class Gunicorn:
     """`gunicorn --workers N wsgi:app` as scripts/serve.sh runs it, on a port
     of its own; the access log gives each answer's worker pid (the last word
-    of the line) and status."""
+    of the line) and status. Each worker process serves at most MAX_REQUESTS
+    requests and is then replaced: a run of requests meets several processes
+    however the kernel hands out connections, and a counter kept in one
+    process's memory would not survive."""
 
     def __init__(self, workers: int, env: dict[str, str], log: Path) -> None:
         """`env` is the whole environment of the server (SITE_URL added)."""
@@ -113,6 +119,8 @@ class Gunicorn:
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--no-control-socket",
+                "--max-requests",
+                str(MAX_REQUESTS),
                 "--access-logfile",
                 str(self.log),
                 "--access-logformat",

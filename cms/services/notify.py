@@ -127,7 +127,7 @@ def _mark(comment_ids: list[int], in_digest: bool, now: datetime) -> None:
     for start in range(0, len(comment_ids), _CHUNK):
         rows = [{"comment_id": i, "sent_at": now, "in_digest": in_digest}
                 for i in comment_ids[start : start + _CHUNK]]  # fmt: skip
-        db.session.execute(insert(MailNotice), rows)
+        db.session.execute(insert(MailNotice.__table__), rows)  # Core insert
 
 
 HELD_KIND = "held-comment"

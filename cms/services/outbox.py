@@ -62,7 +62,7 @@ def enqueue_many(kind: str, payloads: Sequence[dict[str, Any]]) -> None:
     now = utcnow()
     with write_transaction():
         db.session.execute(
-            insert(OutboxMessage),
+            insert(OutboxMessage.__table__),  # Core: no ORM bulk machinery
             [{"kind": kind, "payload": payload, "status": OutboxStatus.PENDING,
               "attempts": 0, "due_at": now, "last_error": "", "created_at": now}
              for payload in payloads],

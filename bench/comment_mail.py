@@ -5,9 +5,13 @@ alternating rounds (so machine noise hits all of them):
 
 - `no mail`: MAIL_URL unset (nothing is queued);
 - `mail`: MAIL_URL at a working SMTP server (aiosmtpd in a process of its
-  own, on loopback), the outbox's background sender on;
+  own, on loopback);
 - `silent`: MAIL_URL at a server that accepts connections and never answers
-  (a blocked port 25), timeout 10 s, the sender on.
+  (a blocked port 25), timeout 10 s.
+
+Who delivers (`--sender`): `process` (default), `flask cms deliver-mail`
+beside the app, as `make run` runs it, the app's own thread off; or
+`thread`, the app's background sender thread (cms.outbox_sender.Sender).
 
 The working server's deliveries are awaited before the next variant runs, so
 they do not land in another variant's time. The sender gathers a burst for a
@@ -26,6 +30,7 @@ i.e. the request never waits on the mail server.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import socket
 import statistics
@@ -85,7 +90,7 @@ def silent_server() -> tuple[socket.socket, int]:
     return sock, sock.getsockname()[1]
 
 
-def build(folder: Path, name: str, mail_url: str | None):
+def build(folder: Path, name: str, mail_url: str | None, thread: bool = True):
     config = {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / name}.sqlite",
         "SECRET_KEY": "bench-" + name,
@@ -93,7 +98,7 @@ def build(folder: Path, name: str, mail_url: str | None):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "MAIL_URL": mail_url,
-        "OUTBOX_THREAD": True,
+        "OUTBOX_THREAD": thread,
         "PASSWORD_HASH_CHEAP": True,
     }
     app = create_app(config)
@@ -106,6 +111,20 @@ def build(folder: Path, name: str, mail_url: str | None):
                       "comments.hold_first": "true"})  # fmt: skip
         public_id = make_article(title="基准测试文章").public_id
     return app, app.test_client(), public_id
+
+
+def relay_process(database: Path, mail_url: str) -> subprocess.Popen:
+    """`flask cms deliver-mail` on that database, as `make run` starts it
+    (at a lower CPU priority: web requests first)."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}",
+           "MAIL_URL": mail_url, "SECRET_KEY": "bench-relay",
+           "SITE_URL": "http://cms.bench"}  # fmt: skip
+    flask = Path(sys.executable).parent / "flask"
+    return subprocess.Popen(
+        ["nice", "-n", "10", str(flask), "--app", "wsgi:app", "cms", "deliver-mail"],
+        cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 def post_once(client, public_id: str, n: int) -> float:
@@ -145,7 +164,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--posts", type=int, default=40, help="per variant and round")
+    parser.add_argument(
+        "--sender", choices=("process", "thread"), default="process",
+        help="who delivers: `flask cms deliver-mail` (as make run) or a worker thread",
+    )  # fmt: skip
     args = parser.parse_args()
+    thread = args.sender == "thread"
 
     # The working mail server runs in a process of its own, as it would in
     # production (in this process it would compete with the app for the GIL).
@@ -158,13 +182,18 @@ def main() -> int:
     silent, silent_port = silent_server()
     timings: dict[str, list[float]] = {"no mail": [], "mail": [], "silent": []}
     with tempfile.TemporaryDirectory() as folder:
-        apps = {
-            "no mail": build(Path(folder), "none", None),
-            "mail": build(Path(folder), "mail", f"smtp://127.0.0.1:{smtp_port}"),
-            "silent": build(
-                Path(folder), "silent", f"smtp://127.0.0.1:{silent_port}?timeout=10"
-            ),
+        mail_urls = {
+            "mail": f"smtp://127.0.0.1:{smtp_port}",
+            "silent": f"smtp://127.0.0.1:{silent_port}?timeout=10",
         }
+        apps = {"no mail": build(Path(folder), "none", None)} | {
+            name: build(Path(folder), name, url, thread)
+            for name, url in mail_urls.items()
+        }
+        relays = [] if thread else [
+            relay_process(Path(folder) / f"{name}.sqlite", url)
+            for name, url in mail_urls.items()
+        ]  # fmt: skip
         n = 0
         for _ in range(2):  # warm-up: templates, caches, first connections
             for _name, (_app, client, public_id) in apps.items():
@@ -188,6 +217,9 @@ def main() -> int:
             sender = app.extensions.get("cms_outbox_sender")
             if sender is not None:
                 sender.stop(timeout=0.1)
+        for process in relays:
+            process.terminate()
+            process.wait()
     smtp.terminate()
     smtp.wait()
     silent.close()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from cms.models import Role
+from cms.outbox_sender import relay
 from cms.services import settings as settings_service
 from cms.services.demo import seed_demo, site_is_empty
 from cms.services.errors import InvalidInput
@@ -106,6 +107,15 @@ def tick_command():
     """Run the periodic jobs that are due, once."""
     ran = run_due_jobs()
     click.echo(f"tick: {len(ran)} job(s) ran" + (f": {', '.join(ran)}" if ran else ""))
+
+
+@cms_cli.command("deliver-mail")
+@click.option("--once", is_flag=True, help="Deliver what is due, then stop.")
+@click.option("--poll", default=2.0, show_default=True, help="Seconds between looks.")
+def deliver_mail_command(once, poll):
+    """Deliver the outbox until stopped (a process of its own, beside the
+    web workers, which then run with OUTBOX_THREAD off)."""
+    relay(current_app._get_current_object(), poll=poll, once=once)  # type: ignore[attr-defined]
 
 
 def register_cli(app: Flask) -> None:

@@ -1,11 +1,19 @@
-"""The background sender: one thread per worker process that delivers the
-outbox after commit, so no request waits on the mail server.
+"""Delivering the outbox after commit, so no request waits on the mail server.
 
-It starts when the first message is queued in the process (after a gunicorn
-fork, never before), wakes at once when a unit of work queues mail
-(MailQueued), also wakes when a retry falls due, and ends after IDLE seconds
-with nothing to do (the next message starts it again). `flask cms tick`
-delivers whatever a process left behind (it crashed, or it was stopped).
+Two ways, one of them per deployment:
+
+- `relay()`, a process of its own (`flask cms deliver-mail`): looks every
+  two seconds; web workers then only write the rows (`OUTBOX_THREAD` off).
+  `make run` starts it.
+- `Sender`, one thread per worker process (`OUTBOX_THREAD` on, the default
+  when only gunicorn runs). It starts when the first message is queued in
+  the process (after a gunicorn fork, never before), wakes at once when a
+  unit of work queues mail (MailQueued), also wakes when a retry falls due,
+  and ends after IDLE seconds with nothing to do (the next message starts
+  it again).
+
+Either way `flask cms tick` delivers whatever was left behind (a process
+crashed, or was stopped).
 """
 
 from __future__ import annotations
@@ -89,6 +97,28 @@ class Sender:
                         return
             seconds = (due - utcnow()).total_seconds() if due else IDLE
             wait = min(max(seconds, 0.5), IDLE)
+
+
+def relay(app: Flask, poll: float = 2.0, once: bool = False) -> None:
+    """Deliver the outbox from a process of its own (`flask cms deliver-mail`,
+    started by `make run`), so that web workers never compose or send mail:
+    what is due is delivered, then the next look is at most `poll` seconds
+    away (sooner when a retry falls due). `once`: one delivery, then return.
+    A failing delivery is logged and tried again at the next look."""
+    while True:
+        with app.app_context():
+            try:
+                deliver_due()
+                due = next_due_at()
+            except Exception:
+                log.exception("outbox delivery failed")
+                due = None
+            finally:
+                db.session.remove()
+        if once:
+            return
+        seconds = (due - utcnow()).total_seconds() if due else poll
+        time.sleep(min(max(seconds, 0.05), poll))
 
 
 def wake_sender(_event: MailQueued) -> None:

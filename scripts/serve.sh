@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: migrate, load the demo into an empty database, tick every minute
-# in the background, and serve with gunicorn until interrupted.
+# and deliver the mail outbox in the background, and serve with gunicorn until
+# interrupted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
@@ -13,7 +14,12 @@ WORKERS=${WORKERS:-2}
 
 ( while sleep 60; do "$BIN/flask" cms tick || true; done ) &
 ticker=$!
-trap 'kill "$ticker" 2>/dev/null || true' EXIT INT TERM
+# Mail goes out from a process of its own, at a lower CPU priority than the
+# web workers, which only queue it.
+nice -n 10 "$BIN/flask" cms deliver-mail &
+relay=$!
+export FLASK_OUTBOX_THREAD=false
+trap 'kill "$ticker" "$relay" 2>/dev/null || true' EXIT INT TERM
 
 echo "Serving the site at http://$HOST:$PORT/  (Ctrl-C to stop)"
 "$BIN/gunicorn" --workers "$WORKERS" --bind "$HOST:$PORT" \

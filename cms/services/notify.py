@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import Table, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -127,7 +128,9 @@ def _mark(comment_ids: list[int], in_digest: bool, now: datetime) -> None:
     for start in range(0, len(comment_ids), _CHUNK):
         rows = [{"comment_id": i, "sent_at": now, "in_digest": in_digest}
                 for i in comment_ids[start : start + _CHUNK]]  # fmt: skip
-        db.session.execute(insert(MailNotice.__table__), rows)  # Core insert
+        db.session.execute(
+            insert(cast(Table, MailNotice.__table__)), rows
+        )  # Core insert
 
 
 HELD_KIND = "held-comment"

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, func, insert, or_, select, update
 
 from cms.database import write_transaction
 from cms.events import MailQueued, emit
@@ -62,7 +62,7 @@ def enqueue_many(kind: str, payloads: Sequence[dict[str, Any]]) -> None:
     now = utcnow()
     with write_transaction():
         db.session.execute(
-            insert(OutboxMessage.__table__),  # Core: no ORM bulk machinery
+            insert(cast(Table, OutboxMessage.__table__)),  # Core: no ORM bulk machinery
             [{"kind": kind, "payload": payload, "status": OutboxStatus.PENDING,
               "attempts": 0, "due_at": now, "last_error": "", "created_at": now}
              for payload in payloads],

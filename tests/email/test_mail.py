@@ -6,7 +6,9 @@ import logging
 
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from sqlalchemy import select
 
+from cms.extensions import db
 from cms.services.mail import (
     DEFAULT_TIMEOUT,
     Mail,
@@ -167,3 +169,21 @@ def test_a_slow_server_times_out(app, caplog):
             assert _sent([Mail("a@example.cn", "主题", "正文")]) == 0
             assert time.monotonic() - started < 3
     assert "timed out" in caplog.text
+
+
+def test_deliver_mail_once_sends_what_is_due(app, runner, inbox):
+    """`flask cms deliver-mail --once` (make run's mail process, one look):
+    the queued message is sent and its row says so."""
+    from cms.models import OutboxMessage, OutboxStatus
+    from cms.services.mail import Mail
+    from cms.services.outbox import enqueue_mail
+
+    with app.app_context():
+        enqueue_mail([Mail("editor@example.cn", "待审评论", "有一条新评论等待审核。")])
+    result = runner.invoke(args=["cms", "deliver-mail", "--once"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        statuses = db.session.scalars(select(OutboxMessage.status)).all()
+    assert statuses == [OutboxStatus.SENT]
+    [message] = inbox.take()
+    assert message.to == "editor@example.cn" and message.subject == "待审评论"

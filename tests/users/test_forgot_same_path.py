@@ -63,9 +63,10 @@ def page_of(response, typed: str) -> str:
 
 
 # Differ from one answer to the next whoever asks: the length (the typed
-# value is echoed), the rate limit's countdown, the request id.
+# value is echoed), the rate limit's countdown (in seconds, so it ticks on a
+# slow machine), the request id.
 PER_ANSWER = {"Content-Length", "X-RateLimit-Remaining", "X-RateLimit-Reset",
-              "X-Request-ID"}  # fmt: skip
+              "Retry-After", "X-Request-ID"}  # fmt: skip
 
 
 def headers_of(response) -> dict[str, str]:

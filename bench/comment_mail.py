@@ -1,7 +1,8 @@
 """Posting a held comment: median latency with MAIL_URL set vs without.
 
-Three apps in one process, each on a SQLite file of its own, side by side in
-alternating rounds (so machine noise hits all of them):
+Three apps in one process, each on a SQLite file of its own, side by side:
+they take turns POST by POST, so machine noise (and the sender's work, in
+its own process or thread) hits all of them alike:
 
 - `no mail`: MAIL_URL unset (nothing is queued);
 - `mail`: MAIL_URL at a working SMTP server (aiosmtpd in a process of its
@@ -13,8 +14,8 @@ Who delivers (`--sender`): `process` (default), `flask cms deliver-mail`
 beside the app, as `make run` runs it, the app's own thread off; or
 `thread`, the app's background sender thread (cms.outbox_sender.Sender).
 
-The working server's deliveries are awaited before the next variant runs, so
-they do not land in another variant's time. The sender gathers a burst for a
+The working server's deliveries are awaited at the end of each round. The
+thread sender gathers a burst for a
 second before delivering it (cms.outbox_sender.GATHER), so most of its work
 falls after the round rather than inside it: these figures measure what the
 request itself pays (the outbox rows), not the sender's CPU under sustained
@@ -200,16 +201,18 @@ def main() -> int:
                 n += 1
                 post_once(client, public_id, n)
         for round_no in range(1, args.rounds + 1):
-            line = []
-            for name, (_app, client, public_id) in apps.items():
-                took = []
-                for _ in range(args.posts):
+            took: dict[str, list[float]] = {name: [] for name in apps}
+            for _ in range(args.posts):  # the variants take turns, POST by POST
+                for name, (_app, client, public_id) in apps.items():
                     n += 1
-                    took.append(post_once(client, public_id, n))
-                timings[name].extend(took)
-                if name == "mail":
-                    settle(apps[name][0])  # its delivery must not land in the next
-                line.append(f"{name} {statistics.median(took) * 1000:.1f} ms")
+                    took[name].append(post_once(client, public_id, n))
+            for name, values in took.items():
+                timings[name].extend(values)
+            settle(apps["mail"][0])  # the round's mail delivered before the next
+            line = [
+                f"{name} {statistics.median(v) * 1000:.1f} ms"
+                for name, v in took.items()
+            ]
             print(f"round {round_no}: " + ", ".join(line))
         time.sleep(1.0)  # let the working server's sender finish
         states = {name: outbox_states(app) for name, (app, _c, _p) in apps.items()}

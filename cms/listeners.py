@@ -33,5 +33,7 @@ def register_listeners(app: Flask) -> None:
     subscribe(app, MailQueued, wake_sender, AFTER_COMMIT)
     # What the outbox's rows become when they are sent.
     outbox.register_kind(password_reset.RESET_KIND, password_reset.compose_reset_mails)
-    outbox.register_kind(notify.HELD_KIND, notify.compose_held_mail)
+    outbox.register_kind(
+        notify.HELD_KIND, notify.compose_held_mail, on_sent=notify.mark_held_sent
+    )
     outbox.register_kind(notify.DIGEST_KIND, notify.compose_digest_mail)

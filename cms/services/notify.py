@@ -139,24 +139,19 @@ DIGEST_KIND = "held-digest"
 
 def queue_held_notices(event: CommentsChanged) -> None:
     """In-transaction handler: for each comment that arrived held (a new
-    comment moved to pending, not an import), queue one outbox row per staff
-    recipient and record the comment as mailed, in the unit of work that
-    stored it: the message goes out after commit, never for a rolled-back
-    comment, and the request neither waits on the mail server nor renders
-    the message (compose_held_mail does, in the sender). Nothing when
-    MAIL_URL is unset or digests are on (the tick job queues those)."""
+    comment moved to pending, not an import), queue one outbox row in the
+    unit of work that stored it, and nothing else: the message goes out
+    after commit, never for a rolled-back comment, and the request neither
+    waits on the mail server, nor looks up the editors, nor renders the
+    message (compose_held_mail does, in the sender). Nothing when MAIL_URL
+    is unset or digests are on (the tick job queues those)."""
     held = [m.comment_id for m in event.moves
             if m.before is None and m.after == CommentStatus.PENDING.value]  # fmt: skip
     if not held or event.origin == IMPORT or not mail_configured():
         return
     if current_settings()["moderation.email_digest_minutes"]:
         return
-    editors = staff_recipient_ids()
-    if not editors:
-        return
-    payloads = [{"comment": c, "editor": e} for c in held for e in editors]
-    enqueue_many(HELD_KIND, payloads)
-    _mark(held, in_digest=False, now=utcnow())
+    enqueue_many(HELD_KIND, [{"comment": c} for c in held])
 
 
 def _recipient(editor_id: int) -> User | None:
@@ -169,13 +164,33 @@ def _recipient(editor_id: int) -> User | None:
 
 def compose_held_mail(payload: dict) -> list[Mail]:
     """The outbox's composer for HELD_KIND rows: the message about one held
-    comment for one editor, as the comment is now; nothing once the comment
-    was moderated or deleted, or the editor no longer gets such mail."""
-    editor = _recipient(payload["editor"])
+    comment, as the comment is now, for each editor who gets moderation mail
+    now (staff_recipients) and did not get it in an earlier, partly failed
+    try (payload "done"); nothing once the comment was moderated or deleted.
+    A row written for one editor ({"comment", "editor"}) goes to that editor."""
     comment = db.session.get(Comment, payload["comment"])
-    if editor is None or comment is None or comment.status != CommentStatus.PENDING:
+    if comment is None or comment.status != CommentStatus.PENDING:
         return []
-    return [held_mail(comment, editor)]
+    if "editor" in payload:
+        editor = _recipient(payload["editor"])
+        editors = [editor] if editor is not None else []
+    else:
+        editors = staff_recipients()
+    done = set(payload.get("done", ()))
+    return [held_mail(comment, e) for e in editors if e.email not in done]
+
+
+def mark_held_sent(payloads: list[dict]) -> None:
+    """The outbox's on-sent hook for HELD_KIND rows: record their comments
+    as mailed (so no later digest repeats them), in the transaction that
+    records the rows as sent."""
+    ids = sorted({p["comment"] for p in payloads})
+    already = set(
+        db.session.scalars(
+            select(MailNotice.comment_id).where(MailNotice.comment_id.in_(ids))
+        )
+    )
+    _mark([i for i in ids if i not in already], in_digest=False, now=utcnow())
 
 
 def compose_digest_mail(payload: dict) -> list[Mail]:

@@ -40,10 +40,23 @@ _COMPOSERS: dict[str, Callable[[dict[str, Any]], list[Mail]]] = {
 }
 
 
-def register_kind(kind: str, compose: Callable[[dict[str, Any]], list[Mail]]) -> None:
+_ON_SENT: dict[str, Callable[[list[dict[str, Any]]], None]] = {}
+
+
+def register_kind(
+    kind: str,
+    compose: Callable[[dict[str, Any]], list[Mail]],
+    on_sent: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> None:
     """Teach the outbox a kind of row: `compose(payload)` gives its messages
-    when the sender delivers it (in an app context, outside any transaction)."""
+    when the sender delivers it (in an app context, outside any transaction);
+    `payload["done"]`, when present, lists the addresses that already got the
+    row's message in an earlier, partly failed try (leave them out).
+    `on_sent(payloads)` runs in the transaction that records rows of this
+    kind as sent."""
     _COMPOSERS[kind] = compose
+    if on_sent is not None:
+        _ON_SENT[kind] = on_sent
 
 
 def enqueue(kind: str, payload: dict[str, Any]) -> None:
@@ -173,25 +186,37 @@ def _deliver(rows: list[OutboxMessage], now: datetime) -> DeliveryReport:
     mails = [m for c in composed.values() if isinstance(c, list) for m in c]
     errors = iter(deliver(mails))
     outcome: dict[int, str | None] = {}
+    reached: dict[int, list[str]] = {}  # addresses a partly failed row got to
     for row in rows:
         result = composed[row.id]
         if isinstance(result, str):
             outcome[row.id] = result
             continue
-        row_errors = [e for e in (next(errors) for _ in result) if e]
+        pairs = [(mail.to, next(errors)) for mail in result]
+        row_errors = [e for _, e in pairs if e]
         outcome[row.id] = "; ".join(row_errors) or (None if result else "")
-    return _record(rows, outcome, now)
+        if row_errors:
+            reached[row.id] = [to for to, e in pairs if not e]
+    return _record(rows, outcome, reached, now)
 
 
 def _record(
-    rows: list[OutboxMessage], outcome: dict[int, str | None], now: datetime
+    rows: list[OutboxMessage],
+    outcome: dict[int, str | None],
+    reached: dict[int, list[str]],
+    now: datetime,
 ) -> DeliveryReport:
     counts = {"sent": 0, "retrying": 0, "failed": 0, "dropped": 0}
+    sent: dict[str, list[dict[str, Any]]] = {}
     with write_transaction():
         for row in rows:
             error = outcome[row.id]
             values: dict[str, Any] = {"claimed_at": None}
+            if reached.get(row.id):  # a retry leaves out who got it already
+                done = sorted(set(row.payload.get("done", [])) | set(reached[row.id]))
+                values["payload"] = {**row.payload, "done": done}
             if error is None:
+                sent.setdefault(row.kind, []).append(dict(row.payload))
                 values |= {"status": OutboxStatus.SENT, "sent_at": now,
                            "last_error": ""}  # fmt: skip
                 counts["sent"] += 1
@@ -214,6 +239,9 @@ def _record(
                 .values(**values),
                 execution_options={"synchronize_session": False},
             )  # fmt: skip
+        for kind, payloads in sent.items():
+            if kind in _ON_SENT:
+                _ON_SENT[kind](payloads)
     for row in rows:
         db.session.expire(row)  # read afresh: the UPDATEs bypassed the objects
     return DeliveryReport(**counts)

@@ -67,7 +67,7 @@ def test_a_held_comment_does_not_wait_for_a_silent_mail_server(app, client, arti
         # did not wait for the SMTP timeout (that would have ended the try,
         # leaving the row failed or scheduled for a retry with an error).
         rows = outbox(app)
-        assert len(rows) == len(STAFF_ADDRESSES)  # one notice per editor
+        assert len(rows) == 1  # one row for the comment, mailed to each editor
         assert {r.status for r in rows} <= {OutboxStatus.PENDING, OutboxStatus.SENDING}
         assert {r.last_error for r in rows} == {""}
         # Meanwhile the sender, in the background, is talking to the server…
@@ -96,7 +96,7 @@ def test_a_message_is_retried_and_arrives_when_the_server_is_back(app, client, a
             # What the tick job does once the retry falls due.
             later = utcnow() + retry_delay(1) + timedelta(seconds=1)
             report = deliver_due(now=later)
-        assert report.sent == len(STAFF_ADDRESSES)
+        assert report.sent == 1  # the row, to both editors
         received = server.inbox.take()
         assert sorted(m.to for m in received) == sorted(STAFF_ADDRESSES)
         for row in outbox(app):

@@ -15,17 +15,15 @@ beside the app, as `make run` runs it, the app's own thread off; or
 `thread`, the app's background sender thread (cms.outbox_sender.Sender).
 
 The working server's deliveries are awaited at the end of each round. The
-thread sender gathers a burst for a
-second before delivering it (cms.outbox_sender.GATHER), so most of its work
-falls after the round rather than inside it: these figures measure what the
-request itself pays (the outbox rows), not the sender's CPU under sustained
-load. Each POST is a
-first comment from a new address, so it is held and every
-editor (two here) gets a notice. Only the POST is timed (the GET that reads
+sender's own work (a thread in this process, or the relay process) lands on
+the three variants alike, since they take turns; what differs between them
+is what the request itself pays (one outbox row). Each POST is a first
+comment from a new address, so it is held and every editor (two here) gets
+a notice. Only the POST is timed (the GET that reads
 the form is not). The goal: `mail / no mail` and `silent / no mail` ≤ 1.1,
 i.e. the request never waits on the mail server.
 
-    .venv/bin/python bench/comment_mail.py [--rounds 5] [--posts 40]
+    .venv/bin/python bench/comment_mail.py [--rounds 5] [--posts 40] [--sender thread]
 """
 
 from __future__ import annotations

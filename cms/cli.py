@@ -12,6 +12,7 @@ from cms.services import settings as settings_service
 from cms.services.demo import seed_demo, site_is_empty
 from cms.services.errors import InvalidInput
 from cms.services.jobs import run_due_jobs
+from cms.services.setting_specs import spec_for
 from cms.services.users import create_user
 
 cms_cli = AppGroup("cms", help="Run and maintain the CMS.")
@@ -77,7 +78,7 @@ def setting_get(key):
         value = settings_service.get_setting(key)
     except InvalidInput as exc:
         _refuse(str(exc))
-    click.echo(_one_line(settings_service.spec_for(key).dump(value)))
+    click.echo(_one_line(spec_for(key).dump(value)))
 
 
 @setting_group.command("set")
@@ -89,7 +90,7 @@ def setting_set(key, value):
         typed = settings_service.set_setting(key, _from_one_line(value))
     except InvalidInput as exc:
         _refuse(f"{key}: {exc}")
-    click.echo(f"{key} = {_one_line(settings_service.spec_for(key).dump(typed))}")
+    click.echo(f"{key} = {_one_line(spec_for(key).dump(typed))}")
 
 
 @cms_cli.command("seed-demo")

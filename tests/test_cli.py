@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from cms.extensions import db
 from cms.models import Article, Category, JobRun, Role, Setting, Tag, User
 from cms.services.jobs import JOBS
-from cms.services.settings import SPECS
+from cms.services.setting_specs import SPECS
 
 PASSWORD = "correct horse battery staple"
 

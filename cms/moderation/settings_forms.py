@@ -16,7 +16,8 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, Field, SelectField, StringField, TextAreaField
 
 from cms.forms import BaseForm
-from cms.services.settings import GROUPS, SPECS, SettingSpec, current_settings
+from cms.services.setting_specs import GROUPS, SPECS, SettingSpec
+from cms.services.settings import current_settings
 
 UPLOAD, RESET = ".upload", ".reset"
 FIRST_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "UTC")

@@ -21,8 +21,8 @@ from cms.moderation.settings_forms import SettingsFormBase, settings_form
 from cms.moderation.views import bp
 from cms.services.attribution import preview_notice
 from cms.services.errors import FieldError, InvalidInput, NotAllowed
+from cms.services.setting_specs import SPECS
 from cms.services.settings import (
-    SPECS,
     current_settings,
     editable_specs,
     stored_problems,

@@ -11,7 +11,7 @@ from cms.extensions import db
 from cms.models import Setting
 from cms.services import settings as service
 from cms.services.errors import InvalidInput
-from cms.services.settings import SPECS, SettingSpec
+from cms.services.setting_specs import SPECS, SettingSpec
 
 DEFAULT_NOTICE = (
     "本文来自{contributor}投稿，不代表{site_name}立场，"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from cms.services.audit_actions import action_name
-from cms.services.settings import SPECS, set_settings
+from cms.services.setting_specs import SPECS
+from cms.services.settings import set_settings
 from tests.settings_page.conftest import (
     PAGE,
     audit_entries,

@@ -42,6 +42,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_for_port(port: int, what: str = "the server") -> None:
+    """Return once something accepts connections on `port` (about 5 s)."""
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"{what} on port {port} did not start")
+
+
 def server_env(database: Path, port: int) -> dict[str, str]:
     """The environment of a production server on `database`. Inherited
     FLASK_*/CMS_* and service URLs are dropped so a run depends on nothing

@@ -44,6 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from _common import free_port, wait_for_port  # noqa: E402
+
 from cms import create_app  # noqa: E402
 from cms.extensions import db  # noqa: E402
 from cms.models import OutboxMessage, OutboxStatus  # noqa: E402
@@ -53,22 +55,6 @@ from tests.factories import make_article  # noqa: E402
 
 GOAL = 1.1
 _INPUT = re.compile(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"')
-
-
-def wait_for_port(port: int) -> None:
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"the mail server on port {port} did not start")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def silent_server() -> tuple[socket.socket, int]:

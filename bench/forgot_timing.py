@@ -16,7 +16,6 @@ request).
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from _common import free_port, wait_for_port  # noqa: E402
+
 from cms import create_app  # noqa: E402
 from cms.extensions import db  # noqa: E402
 from cms.services.users import create_user  # noqa: E402
@@ -35,22 +36,6 @@ from cms.services.users import create_user  # noqa: E402
 LOW, HIGH = 0.9, 1.1
 EXISTING = ("alice", "alice@example.cn")
 UNKNOWN = ("nobody", "nobody@example.cn")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int) -> None:
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"the mail server on port {port} did not start")
 
 
 def build(folder: Path, mail_url: str):

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from flask import current_app, has_app_context
+from PIL import ImageFile
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -273,3 +274,18 @@ def inbox(smtp_server, request):
     yield smtp_server.inbox
     smtp_server.inbox.before_take = None
     smtp_server.inbox.clear()
+
+
+@pytest.fixture
+def decoded_sizes(monkeypatch) -> list[tuple[int, int]]:
+    """The size of every image whose pixels Pillow decodes from a file."""
+    seen: list[tuple[int, int]] = []
+    real = ImageFile.ImageFile.load
+
+    def spy(self):
+        if self.tile:  # pixels still to decode (a later load() is a no-op)
+            seen.append(self.size)
+        return real(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    return seen

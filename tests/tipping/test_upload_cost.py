@@ -6,7 +6,6 @@ the decoder and Pillow were given (a fixed pixel budget), not on a clock."""
 from __future__ import annotations
 
 import pytest
-from PIL import ImageFile
 
 from cms.services import pay_qr
 from cms.services.errors import InvalidInput
@@ -28,21 +27,6 @@ def decoder_inputs(monkeypatch) -> list[tuple[int, int]]:
         return real(image, *args, **kwargs)
 
     monkeypatch.setattr(pay_qr.zxingcpp, "read_barcodes", spy)
-    return seen
-
-
-@pytest.fixture
-def decoded_sizes(monkeypatch) -> list[tuple[int, int]]:
-    """The size of every image whose pixels Pillow decodes from a file."""
-    seen: list[tuple[int, int]] = []
-    real = ImageFile.ImageFile.load
-
-    def spy(self):
-        if self.tile:  # pixels still to decode (a later load() is a no-op)
-            seen.append(self.size)
-        return real(self)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
     return seen
 
 

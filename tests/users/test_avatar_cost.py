@@ -8,27 +8,11 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import ImageFile
 
 from tests.crafted_images import png_16bit_rgb
 from tests.users.support import account, field_error, parse
 
 BUDGET = 4_000_000  # pixels an avatar may have (profiles.AVATAR_MAX_PIXELS)
-
-
-@pytest.fixture
-def decoded_sizes(monkeypatch) -> list[tuple[int, int]]:
-    """The size of every image whose pixels Pillow decodes from a file."""
-    seen: list[tuple[int, int]] = []
-    real = ImageFile.ImageFile.load
-
-    def spy(self):
-        if self.tile:  # pixels still to decode (a later load() is a no-op)
-            seen.append(self.size)
-        return real(self)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
-    return seen
 
 
 @pytest.fixture

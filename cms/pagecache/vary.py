@@ -18,7 +18,7 @@ class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, without `Vary: Cookie` on answers that
     do not depend on cookies (the session itself is saved as before)."""
 
-    def save_session(self, app: Flask, session, response: Response) -> None:  # type: ignore[override]
+    def save_session(self, app: Flask, session, response: Response) -> None:
         super().save_session(app, session, response)
         if "Set-Cookie" in response.headers:
             return

@@ -69,6 +69,23 @@ class Config:
     # Strict-Transport-Security max-age, sent when SITE_URL is https (0: off).
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     WTF_CSRF_TIME_LIMIT = 3600 * 4
+    # The page cache for anonymous readers (README "Page cache"): on unless
+    # PAGE_CACHE=0; in this process, or in Redis when REDIS_URL is set.
+    PAGE_CACHE = os.environ.get("PAGE_CACHE", "1") != "0"
+    # The longest an entry lives (seconds); events drop entries sooner.
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+    # Pages showing a view count (the article page's data-views) live this
+    # long: with the view buffer's flush, the count lags at most 15 s.
+    PAGE_CACHE_COUNT_SECONDS = 10
+    # The in-process backend's bound on the bodies it keeps (bytes, LRU).
+    PAGE_CACHE_MAX_BYTES = int(os.environ.get("PAGE_CACHE_MAX_BYTES", str(64 << 20)))
+    # The file through which one server's workers share invalidations
+    # (in-process backend); unset: instance/page-cache.sync.
+    PAGE_CACHE_SYNC_FILE = os.environ.get("PAGE_CACHE_SYNC_FILE") or None
+    PAGE_CACHE_PREFIX = "cms:pc:"  # Redis key prefix
+    # A directory where anonymous pages are also written as files for nginx
+    # (deploy/nginx/cms.conf); unset: no files.
+    PAGE_STORE = os.environ.get("PAGE_STORE") or None
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 
@@ -89,6 +106,10 @@ class TestingConfig(Config):
     PASSWORD_HASH_CHEAP = True  # argon2's cheapest profile: fast tests only
     MENU_CACHE_SECONDS = 0  # every request reads the menus (tests change them)
     OUTBOX_THREAD = False  # tests deliver the outbox when they choose
+    # Off for the suite at large (tests that write rows directly would read
+    # stale pages); tests/pagecache turns it on.
+    PAGE_CACHE = False
+    PAGE_STORE = None
 
 
 class ProductionConfig(Config):

@@ -17,6 +17,7 @@ from cms.events import (
     subscribe,
 )
 from cms.outbox_sender import wake_sender
+from cms.pagecache.invalidation import HANDLERS as PAGE_CACHE_HANDLERS
 from cms.services import notify, outbox, password_reset
 from cms.services.menus import forget_menu_cache
 from cms.services.tallies import follow_comment_moves
@@ -31,6 +32,8 @@ def register_listeners(app: Flask) -> None:
     for event_type in (MenuChanged, PageChanged, TaxonomyChanged):
         subscribe(app, event_type, forget_menu_cache, AFTER_COMMIT)
     subscribe(app, MailQueued, wake_sender, AFTER_COMMIT)
+    for kind, handler in PAGE_CACHE_HANDLERS:  # no-ops when it is off
+        subscribe(app, kind, handler, AFTER_COMMIT)
     # What the outbox's rows become when they are sent.
     outbox.register_kind(password_reset.RESET_KIND, password_reset.compose_reset_mails)
     outbox.register_kind(

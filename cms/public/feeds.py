@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from cms.extensions import db
 from cms.models import Category, Tag
+from cms.pagecache.marks import cache_page, shows_articles
 from cms.params import int_arg
 from cms.public.views import bp
 from cms.services import articles as article_service
@@ -24,9 +25,11 @@ def _xml(template: str, **context):
 @bp.get("/feed.xml")
 def feed():
     """RSS 2.0 with the newest articles in full."""
+    cache_page("feed")
     items = db.session.scalars(
         article_service.visible_articles().limit(FEED_SIZE)
     ).all()
+    shows_articles(items)
     response = _xml("public/feed.xml", items=items)
     response.mimetype = "application/rss+xml"
     return response
@@ -35,6 +38,7 @@ def feed():
 @bp.get("/sitemap.xml")
 def sitemap():
     """Every public list, article and page, with their last change."""
+    cache_page("sitemap")
     return _xml(
         "public/sitemap.xml",
         items=article_service.sitemap_entries(SITEMAP_LIMIT),

@@ -38,6 +38,11 @@ class Config:
     # Deliver the outbox from a background thread in each worker as soon as a
     # change queues mail; off: only `flask cms tick` delivers it.
     OUTBOX_THREAD = True
+    # Page views are buffered (in each worker, or in Redis with REDIS_URL) and
+    # written every this many seconds by a thread in each worker, at worker
+    # exit and by `flask cms tick` (cms/services/views.py).
+    VIEW_FLUSH_SECONDS = float(os.environ.get("VIEW_FLUSH_SECONDS", "5"))
+    VIEW_FLUSH_THREAD = True
     # Application log lines on stderr: "text" (for a terminal) or "json"
     # (one object per line, for a log collector); see cms/logs.py.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
@@ -89,6 +94,7 @@ class TestingConfig(Config):
     PASSWORD_HASH_CHEAP = True  # argon2's cheapest profile: fast tests only
     MENU_CACHE_SECONDS = 0  # every request reads the menus (tests change them)
     OUTBOX_THREAD = False  # tests deliver the outbox when they choose
+    VIEW_FLUSH_THREAD = False  # tests flush the views when they choose
 
 
 class ProductionConfig(Config):

@@ -38,6 +38,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from cms.errors import register_error_handlers, register_service_error_handler
     from cms.listeners import register_listeners
     from cms.security import register_security
+    from cms.services.views import init_view_counter
     from cms.templating import register_template_helpers
 
     watch_sessions()
@@ -47,6 +48,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     register_security(app)
     register_template_helpers(app)
     register_cli(app)
+    init_view_counter(app)
     return app
 
 

@@ -70,15 +70,11 @@ def add_comments(article, count: int) -> None:
             )  # fmt: skip
             ids.append(row.scalar_one())
         db.session.execute(
-            update(Article)
-            .where(Article.id == article.id)
-            .values(comment_count=count)
+            update(Article).where(Article.id == article.id).values(comment_count=count)
         )
 
 
-def test_the_article_page_issues_the_same_queries_with_0_and_500_comments(
-    app, client
-):
+def test_the_article_page_issues_the_same_queries_with_0_and_500_comments(app, client):
     with app.app_context():
         owner = make_user(password=None)
         make_article(owner=owner, ago=timedelta(days=3))

@@ -48,6 +48,9 @@ class Config:
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     ARTICLES_PER_PAGE = 10
+    # URLs in one sitemap file (the protocol's limit); a site that may have
+    # more gets /sitemap.xml as a sitemap index of /sitemap-N.xml.
+    SITEMAP_MAX_URLS = 50_000
     # How long a process keeps the header menu and friend links (seconds).
     MENU_CACHE_SECONDS = 2
     # Failed logins allowed per client address before /auth/login answers 429.

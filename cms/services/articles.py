@@ -13,6 +13,7 @@ from sqlalchemy import (
     CompoundSelect,
     Select,
     bindparam,
+    func,
     literal_column,
     or_,
     select,
@@ -240,5 +241,24 @@ def sitemap_entries(limit: int) -> list[tuple[str, datetime]]:
         .where(Article.visible(utcnow()))
         .order_by(Article.published_at.desc(), Article.id.desc())
         .limit(limit)
+    )
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def last_article_id() -> int:
+    """The highest article id there is (0 for none): an upper bound on how
+    many articles the sitemap can list, read from the primary key's end
+    without counting."""
+    return db.session.scalar(select(func.max(Article.id))) or 0
+
+
+def sitemap_chunk(first_id: int, last_id: int) -> list[tuple[str, datetime]]:
+    """(public_id, updated_at) of the visible articles whose id is between
+    `first_id` and `last_id` (both included), by id: one part of a sitemap
+    index, read by a primary-key range (never an OFFSET)."""
+    query = (
+        select(Article.public_id, Article.updated_at)
+        .where(Article.id.between(first_id, last_id), Article.visible(utcnow()))
+        .order_by(Article.id)
     )
     return [tuple(row) for row in db.session.execute(query)]

@@ -40,7 +40,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _common import ROOT
+from _common import ROOT  # noqa: F401 (puts the repository root on sys.path)
 from _dataset import (
     AUTHORS,
     CATEGORIES,
@@ -55,6 +55,7 @@ GOAL = 1.5
 EDITOR = "scale-editor"
 PASSWORD = "scale editor password 2026"
 BODY_POOL = 2000
+HELD_REASONS = '[{"code": "first_comment", "params": {}}]'
 BATCH = 20_000
 NAMES = ["林清", "陈小雨", "周远航", "老王", "张晓明", "李思远", "王海燕", "赵一鸣"]
 PHRASES = [
@@ -202,7 +203,7 @@ def build(path: Path, articles: int, comments: int, seed: int) -> float:
         batch.append((
             cid, article, parent, f"{rng.choice(NAMES)}{who % 100}",
             f"reader{who}@example.cn", rng.choice(PHRASES), status,
-            '[{"code": "first_comment", "params": {}}]' if status == "pending" else "[]",
+            HELD_REASONS if status == "pending" else "[]",
             f"10.{who % 250}.{who // 250 % 250}.7", _when(min(when, now)),
         ))  # fmt: skip
         if status == "approved":

@@ -38,11 +38,19 @@ class Config:
     # Deliver the outbox from a background thread in each worker as soon as a
     # change queues mail; off: only `flask cms tick` delivers it.
     OUTBOX_THREAD = True
+    # Page views are buffered (in each worker, or in Redis with REDIS_URL) and
+    # written every this many seconds by a thread in each worker, at worker
+    # exit and by `flask cms tick` (cms/services/views.py).
+    VIEW_FLUSH_SECONDS = float(os.environ.get("VIEW_FLUSH_SECONDS", "5"))
+    VIEW_FLUSH_THREAD = True
     # Application log lines on stderr: "text" (for a terminal) or "json"
     # (one object per line, for a log collector); see cms/logs.py.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     ARTICLES_PER_PAGE = 10
+    # URLs in one sitemap file (the protocol's limit); a site that may have
+    # more gets /sitemap.xml as a sitemap index of /sitemap-N.xml.
+    SITEMAP_MAX_URLS = 50_000
     # How long a process keeps the header menu and friend links (seconds).
     MENU_CACHE_SECONDS = 2
     # Failed logins allowed per client address before /auth/login answers 429.
@@ -110,6 +118,7 @@ class TestingConfig(Config):
     # stale pages); tests/pagecache turns it on.
     PAGE_CACHE = False
     PAGE_STORE = None
+    VIEW_FLUSH_THREAD = False  # tests flush the views when they choose
 
 
 class ProductionConfig(Config):

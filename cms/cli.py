@@ -14,6 +14,7 @@ from cms.services.errors import InvalidInput
 from cms.services.jobs import run_due_jobs
 from cms.services.setting_specs import spec_for
 from cms.services.users import create_user
+from cms.services.views import flush_views
 
 cms_cli = AppGroup("cms", help="Run and maintain the CMS.")
 
@@ -105,7 +106,10 @@ def seed_demo_command(if_empty):
 
 @cms_cli.command("tick")
 def tick_command():
-    """Run the periodic jobs that are due, once."""
+    """Write the buffered page views, then run the periodic jobs that are due, once."""
+    flushed = flush_views()
+    if flushed:
+        click.echo(f"tick: {flushed} view(s) written")
     ran = run_due_jobs()
     click.echo(f"tick: {len(ran)} job(s) ran" + (f": {', '.join(ran)}" if ran else ""))
 

@@ -25,4 +25,4 @@ echo "Serving the site at http://$HOST:$PORT/  (Ctrl-C to stop)"
 "$BIN/gunicorn" --workers "$WORKERS" --bind "$HOST:$PORT" \
   --access-logfile - \
   --access-logformat '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" rid=%({x-request-id}o)s' \
-  --no-control-socket wsgi:app
+  --no-control-socket --config gunicorn.conf.py wsgi:app

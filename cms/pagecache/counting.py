@@ -3,11 +3,10 @@ page, or the beacon of a page nginx served from the page store)."""
 
 from __future__ import annotations
 
-from cms.services.views import count_view
+from cms.services.views import buffer_view
 
 
 def count_cached_view(public_id: str, user_agent: str | None) -> None:
-    """Count one view of the article `public_id`; called inside an app context.
-    Swapping to the buffered counter is this one line
-    (`buffer_view(public_id, user_agent)`)."""
-    count_view(public_id)
+    """Count one view of the article `public_id`: buffered, no database write
+    (cms.services.views), and not at all for a self-declared bot."""
+    buffer_view(public_id, user_agent)

@@ -166,7 +166,10 @@ def page_changed(event: PageChanged) -> None:
 def _page_family(page_id: int) -> set[int]:
     """A page, its parent (which lists it) and every page below it (whose
     breadcrumbs show it). Pages are few: one query, walked in Python."""
-    parent_of = dict(db.session.execute(select(Page.id, Page.parent_id)).tuples())
+    parent_of = {
+        row.id: row.parent_id
+        for row in db.session.execute(select(Page.id, Page.parent_id))
+    }
     family = {page_id}
     grew = True
     while grew:

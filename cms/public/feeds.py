@@ -1,6 +1,6 @@
 """Machine-readable pages: RSS, sitemap, robots.txt and the health check."""
 
-from flask import current_app, make_response, render_template
+from flask import abort, current_app, make_response, render_template
 from sqlalchemy import select
 
 from cms.extensions import db
@@ -13,7 +13,7 @@ from cms.services import health
 from cms.services import page_queries as page_service
 
 FEED_SIZE = 20
-SITEMAP_LIMIT = 50_000  # the sitemap protocol's limit per file
+SITEMAP_LIMIT = 50_000  # the sitemap protocol's limit per file (SITEMAP_MAX_URLS)
 
 
 def _xml(template: str, **context):
@@ -35,17 +35,61 @@ def feed():
     return response
 
 
+def _sitemap_limit() -> int:
+    return int(current_app.config.get("SITEMAP_MAX_URLS", SITEMAP_LIMIT))
+
+
+def _site_lists() -> dict:
+    """The sitemap's entries other than articles: pages, categories, tags."""
+    return {
+        "pages": page_service.published_pages(),
+        "categories": list(
+            db.session.scalars(select(Category).order_by(Category.slug))
+        ),
+        "tags": list(db.session.scalars(select(Tag).order_by(Tag.slug))),
+    }
+
+
 @bp.get("/sitemap.xml")
 def sitemap():
-    """Every public list, article and page, with their last change."""
+    """Every public list, article and page, with their last change. A site
+    that may have more URLs than one sitemap file holds (SITEMAP_MAX_URLS,
+    the protocol's 50,000) gets a sitemap index instead: /sitemap-1.xml with
+    the home page, pages, categories and tags, then /sitemap-2.xml, … with
+    the articles, SITEMAP_MAX_URLS ids each. Whether it may is decided from
+    the highest article id, without counting."""
     cache_page("sitemap")
+    limit = _sitemap_limit()
+    lists = _site_lists()
+    last_id = article_service.last_article_id()
+    others = 1 + sum(len(items) for items in lists.values())
+    if last_id + others <= limit:
+        return _xml(
+            "public/sitemap.xml",
+            items=article_service.sitemap_entries(limit),
+            **lists,
+        )
+    parts = 1 + -(-last_id // limit)
+    return _xml("public/sitemap_index.xml", parts=range(1, parts + 1))
+
+
+@bp.get("/sitemap-<int:number>.xml")
+def sitemap_part(number: int):
+    """One part of the sitemap index: 1 is the home page, pages, categories
+    and tags; N ≥ 2 the visible articles with ids (N-2)·limit+1 … (N-1)·limit.
+    404 past the last part."""
+    cache_page("sitemap")
+    limit = _sitemap_limit()
+    if number == 1:
+        return _xml("public/sitemap.xml", items=[], **_site_lists())
+    first = (number - 2) * limit + 1
+    if number < 1 or first > article_service.last_article_id():
+        abort(404)
     return _xml(
         "public/sitemap.xml",
-        items=article_service.sitemap_entries(SITEMAP_LIMIT),
-        pages=page_service.published_pages(),
-        categories=db.session.scalars(select(Category).order_by(Category.slug)),
-        tags=db.session.scalars(select(Tag).order_by(Tag.slug)),
-    )
+        items=article_service.sitemap_chunk(first, first + limit - 1),
+        pages=[], categories=[], tags=[], with_home=False,
+    )  # fmt: skip
 
 
 @bp.get("/robots.txt")

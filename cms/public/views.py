@@ -32,14 +32,13 @@ def index():
 
 @bp.get("/<string(length=16):public_id>.html")
 def article(public_id: str):
-    """One article, read and rendered first; then the view is counted, in its
-    own transaction, and a failure to count it does not fail the page.
-    NotFound (answered 404 by cms.errors) for an article readers cannot see."""
+    """One article. The view is buffered (no write; cms.services.views) and
+    the page shows the stored count plus the views not yet written. NotFound
+    (answered 404 by cms.errors) for an article readers cannot see."""
     item = article_service.get_visible(public_id)
     shows_article(item, current_app.config["PAGE_CACHE_COUNT_SECONDS"])
-    page = render_article_page(item, views=item.view_count + 1)
-    count_view(public_id)
-    return page
+    views = count_view(public_id, request.user_agent.string, stored=item.view_count)
+    return render_article_page(item, views=views)
 
 
 @bp.get("/category/<slug>/")

@@ -9,7 +9,16 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 
 from cms.database import write_transaction
 from cms.events import ArticleChanged, emit
@@ -179,27 +188,27 @@ def neighbours(article: Article) -> tuple[Neighbour | None, Neighbour | None]:
     then id, so articles published in the same second still have an order.
     `article` must itself be visible.
 
-    Each query is bounded on published_at by the article's own time (and by
-    now for the newer one), so the (status, published_at, id) index is entered
-    at that point and the first row ends it (LIMIT 1); only the columns the
-    links show are read."""
-    older_query, newer_query = _neighbour_queries()
+    One query, the UNION ALL of two: each bounded on published_at by the
+    article's own time (and by now for the newer one), so the (status,
+    published_at, id) index is entered at that point and the first row ends
+    it (LIMIT 1); only the columns the links show are read."""
     params = {"key_at": article.published_at, "key_id": article.id, "now": utcnow()}
-    older = db.session.execute(older_query, params).first()
-    newer = db.session.execute(newer_query, params).first()
-    return (
-        Neighbour(*older) if older else None,
-        Neighbour(*newer) if newer else None,
-    )
+    older = newer = None
+    for side, *columns in db.session.execute(_neighbours_query(), params):
+        if side == "older":
+            older = Neighbour(*columns)
+        else:
+            newer = Neighbour(*columns)
+    return older, newer
 
 
 @lru_cache(maxsize=1)
-def _neighbour_queries() -> tuple[Select, Select]:
+def _neighbours_query() -> CompoundSelect:
     columns = (Article.id, Article.public_id, Article.title, Article.published_at)
     published = Article.status == ArticleStatus.PUBLISHED
     key_at, key_id = bindparam("key_at"), bindparam("key_id")
     older = (
-        select(*columns)
+        select(literal_column("'older'").label("side"), *columns)
         .where(
             published,
             Article.published_at <= key_at,
@@ -207,9 +216,10 @@ def _neighbour_queries() -> tuple[Select, Select]:
         )
         .order_by(Article.published_at.desc(), Article.id.desc())
         .limit(1)
+        .subquery("older")
     )
     newer = (
-        select(*columns)
+        select(literal_column("'newer'").label("side"), *columns)
         .where(
             published,
             Article.published_at >= key_at,
@@ -218,8 +228,9 @@ def _neighbour_queries() -> tuple[Select, Select]:
         )
         .order_by(Article.published_at.asc(), Article.id.asc())
         .limit(1)
+        .subquery("newer")
     )
-    return older, newer
+    return union_all(select(older), select(newer))
 
 
 def sitemap_entries(limit: int) -> list[tuple[str, datetime]]:
@@ -230,5 +241,24 @@ def sitemap_entries(limit: int) -> list[tuple[str, datetime]]:
         .where(Article.visible(utcnow()))
         .order_by(Article.published_at.desc(), Article.id.desc())
         .limit(limit)
+    )
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def last_article_id() -> int:
+    """The highest article id there is (0 for none): an upper bound on how
+    many articles the sitemap can list, read from the primary key's end
+    without counting."""
+    return db.session.scalar(select(func.max(Article.id))) or 0
+
+
+def sitemap_chunk(first_id: int, last_id: int) -> list[tuple[str, datetime]]:
+    """(public_id, updated_at) of the visible articles whose id is between
+    `first_id` and `last_id` (both included), by id: one part of a sitemap
+    index, read by a primary-key range (never an OFFSET)."""
+    query = (
+        select(Article.public_id, Article.updated_at)
+        .where(Article.id.between(first_id, last_id), Article.visible(utcnow()))
+        .order_by(Article.id)
     )
     return [tuple(row) for row in db.session.execute(query)]

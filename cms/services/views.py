@@ -1,56 +1,395 @@
-"""The view counter."""
+"""The view counter: views are buffered, never written one by one.
+
+A page view costs no write transaction. `buffer_view` adds one to a buffer:
+
+- in-process (the default): a counter per app in each worker process;
+- Redis (when `REDIS_URL` is set): `HINCRBY` on one hash shared by every
+  worker and server (`<prefix>:views`). While Redis does not answer, views
+  go to the in-process buffer instead, and are flushed from there.
+
+`flush_views` writes what is buffered in one write transaction, each article
+with one atomic `view_count = view_count + n` (its `updated_at` untouched;
+only published, due articles count). A failed write keeps the increments for
+the next flush. With Redis, a flush first renames the hash to a key of its
+own (RENAME is atomic), so two servers flushing at once never take the same
+increments; a failed write adds them back to the hash.
+
+Flushes happen every VIEW_FLUSH_SECONDS (5) in a timer thread of each worker
+(started by the first view in the process, so after gunicorn's fork), when a
+worker exits (the gunicorn `worker_exit` hook in gunicorn.conf.py, and
+`atexit`), and on every `flask cms tick`. A worker killed outright (SIGKILL,
+a power cut) loses what it buffered since its last flush: at most one flush
+interval of its views. With Redis, a server that dies in the middle of a
+flush loses that flush's increments (at most one interval).
+
+Bots that say so in their User-Agent are not counted (`is_bot`).
+"""
 
 from __future__ import annotations
 
+import atexit
 import logging
-from functools import lru_cache
+import os
+import re
+import threading
+import time
+import uuid
+import weakref
+from collections import Counter
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Update, bindparam, update
-from sqlalchemy.exc import SQLAlchemyError
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import Table, bindparam, update
 
 from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, utcnow
 
+if TYPE_CHECKING:
+    import redis
+
 log = logging.getLogger(__name__)
 
+DEFAULT_FLUSH_SECONDS = 5.0
+# Self-declared robots: the crawlers of Baidu (Baiduspider), Google
+# (Googlebot, AdsBot-Google, Mediapartners-Google), Bing (bingbot), Yandex
+# (YandexBot), Sogou (Sogou web spider), 360 (360Spider), ByteDance
+# (Bytespider), Shenma (YisouSpider), Yahoo (Slurp), Apple (Applebot), and any
+# other that names itself "…bot", "…spider" or "…crawler"; link previews
+# (facebookexternalhit, WhatsApp's and Telegram's fetchers), feed and uptime
+# fetchers, and command-line clients (curl, Wget, python-requests, …).
+# "bot" must end a word (Googlebot/2.1, "SomeBot;", "Discordbot)"), so that a
+# phone named Cubot is a reader.
+_BOT = re.compile(
+    r"bot(?:[/;:)_+.,\-]|\s*\(|\s*$)|spider|crawl|slurp|mediapartners-google"
+    r"|facebookexternalhit|whatsapp/|telegram|feedfetcher|uptime|pingdom"
+    r"|^curl/|^wget/|python-requests|python-urllib|python-httpx|aiohttp"
+    r"|go-http-client|libwww-perl|okhttp|java/|scrapy|headless",
+    re.IGNORECASE,
+)
 
-@lru_cache(maxsize=1)
-def _count_view() -> Update:
-    return (
-        update(Article)
+
+def is_bot(user_agent: str | None) -> bool:
+    """True for a client that says it is a robot in its User-Agent (see
+    `_BOT`); a missing User-Agent counts as a reader."""
+    return bool(user_agent) and _BOT.search(user_agent) is not None  # type: ignore[arg-type]
+
+
+class _LocalBuffer:
+    """Increments kept in this process, under a lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+
+    def add(self, public_id: str) -> int:
+        with self.lock:
+            self.counts[public_id] += 1
+            return self.counts[public_id]
+
+    def pending(self, public_id: str) -> int:
+        with self.lock:
+            return self.counts.get(public_id, 0)
+
+    def take(self) -> Counter[str]:
+        with self.lock:
+            taken, self.counts = self.counts, Counter()
+        return taken
+
+    def give_back(self, counts: Counter[str]) -> None:
+        with self.lock:
+            self.counts.update(counts)
+
+    def clear(self) -> None:
+        self.lock = threading.Lock()  # a lock held at fork time stays held
+        self.counts = Counter()
+
+
+class _RedisBuffer:
+    """Increments in one Redis hash shared by every worker and server."""
+
+    def __init__(self, url: str, key: str, timeout: float) -> None:
+        import redis
+
+        self.client: redis.Redis = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        self.key = key
+
+    def add(self, public_id: str) -> int:
+        return int(self.client.hincrby(self.key, public_id, 1))
+
+    def take(self) -> tuple[str | None, Counter[str]]:
+        """Move the hash to a key of this flush (atomic: a view buffered
+        after this goes to a new hash); (that key, its counts)."""
+        import redis
+
+        taken = f"{self.key}:flushing:{uuid.uuid4().hex}"
+        try:
+            self.client.rename(self.key, taken)
+        except redis.ResponseError:  # no such key: nothing buffered
+            return None, Counter()
+        raw = self.client.hgetall(taken)
+        return taken, Counter(
+            {
+                (k.decode() if isinstance(k, bytes) else k): int(v)
+                for k, v in raw.items()
+            }
+        )
+
+    def done(self, taken: str) -> None:
+        self.client.delete(taken)
+
+    def give_back(self, taken: str, counts: Counter[str]) -> None:
+        pipe = self.client.pipeline(transaction=True)
+        for public_id, n in counts.items():
+            pipe.hincrby(self.key, public_id, n)
+        pipe.delete(taken)
+        pipe.execute()
+
+
+class ViewCounter:
+    """The buffers and the flush timer of one app in this process."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app_ref = weakref.ref(app)
+        self.local = _LocalBuffer()
+        self.redis: _RedisBuffer | None = None
+        url = app.config.get("REDIS_URL")
+        if url:
+            prefix = (
+                app.config.get("REDIS_KEY_PREFIX")
+                or app.config.get("RATELIMIT_KEY_PREFIX")
+                or "cms"
+            )
+            timeout = float(app.config.get("RATELIMIT_REDIS_TIMEOUT", 0.5))
+            self.redis = _RedisBuffer(url, f"{prefix}:views", timeout)
+        self.interval = float(
+            app.config.get("VIEW_FLUSH_SECONDS", DEFAULT_FLUSH_SECONDS)
+        )
+        self.use_thread = bool(app.config.get("VIEW_FLUSH_THREAD", True))
+        self.flush_lock = threading.Lock()
+        self.thread_lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.pid = os.getpid()
+        self.redis_failed_at = 0.0
+
+    # -- buffering ---------------------------------------------------------
+
+    def add(self, public_id: str) -> int:
+        """Buffer one view; the views of this article buffered so far (this
+        worker's with the in-process buffer, everyone's with Redis)."""
+        self._ensure_thread()
+        if self.redis is not None and self._redis_usable():
+            try:
+                return self.redis.add(public_id)
+            except Exception as error:  # noqa: BLE001 (any Redis failure)
+                self._redis_failed(error)
+        return self.local.add(public_id)
+
+    def _redis_usable(self) -> bool:
+        return time.monotonic() - self.redis_failed_at > self.interval
+
+    def _redis_failed(self, error: BaseException) -> None:
+        if self._redis_usable():
+            log.warning("views: Redis fails (%s); buffering in this process", error)
+        self.redis_failed_at = time.monotonic()
+
+    # -- flushing ----------------------------------------------------------
+
+    def flush(self) -> int:
+        """Write the buffered views (call inside an app context); how many
+        views the committed transactions carried."""
+        with self.flush_lock:  # the timer and an exit hook never interleave
+            written = self._flush_local()
+            if self.redis is not None:
+                written += self._flush_redis()
+            return written
+
+    def _flush_local(self) -> int:
+        counts = self.local.take()
+        if not counts:
+            return 0
+        try:
+            _write(counts)
+        except Exception as error:
+            self.local.give_back(counts)
+            log.warning("views: flush failed, kept for the next one: %s", error)
+            return 0
+        return sum(counts.values())
+
+    def _flush_redis(self) -> int:
+        assert self.redis is not None
+        try:
+            taken, counts = self.redis.take()
+        except Exception as error:  # noqa: BLE001
+            self._redis_failed(error)
+            return 0
+        if taken is None:
+            return 0
+        try:
+            _write(counts)
+        except Exception as error:
+            log.warning("views: flush failed, kept for the next one: %s", error)
+            try:
+                self.redis.give_back(taken, counts)
+            except Exception:  # noqa: BLE001
+                log.exception("views: could not give %d views back to Redis",
+                              sum(counts.values()))  # fmt: skip
+            return 0
+        try:
+            self.redis.done(taken)
+        except Exception as error:  # noqa: BLE001 (written; the key expires)
+            log.warning("views: could not delete %s: %s", taken, error)
+        return sum(counts.values())
+
+    # -- the timer ---------------------------------------------------------
+
+    def _ensure_thread(self) -> None:
+        if not self.use_thread:
+            return
+        thread = self.thread
+        if thread is not None and thread.is_alive() and self.pid == os.getpid():
+            return
+        with self.thread_lock:
+            if (
+                self.thread is None
+                or not self.thread.is_alive()
+                or (self.pid != os.getpid())
+            ):
+                self.pid = os.getpid()
+                self.thread = threading.Thread(
+                    target=self._run, name="cms-views", daemon=True
+                )
+                self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            app = self.app_ref()
+            if app is None or self.pid != os.getpid():
+                return
+            with app.app_context():
+                try:
+                    self.flush()
+                except Exception:
+                    log.exception("views: flush failed")
+                finally:
+                    db.session.remove()
+
+    def after_fork(self) -> None:
+        """In a forked child: what the parent buffered is the parent's to
+        flush (else it would be written twice), and its thread is gone."""
+        self.local.clear()
+        self.flush_lock = threading.Lock()
+        self.thread_lock = threading.Lock()
+        self.thread = None
+
+
+def _write(counts: Counter[str]) -> None:
+    """One write transaction: each article's views added atomically, in
+    public_id order (two servers flushing at once wait, never deadlock)."""
+    table = cast(Table, Article.__table__)
+    statement = (
+        update(table)
         .where(
-            Article.public_id == bindparam("b_public_id"),
-            Article.status == ArticleStatus.PUBLISHED,
-            Article.published_at <= bindparam("b_now"),
+            table.c.public_id == bindparam("b_public_id"),
+            table.c.status == ArticleStatus.PUBLISHED.value,
+            table.c.published_at <= bindparam("b_now"),
         )
         # A view is not an edit: keep updated_at (its onupdate would bump it).
-        .values(view_count=Article.view_count + 1, updated_at=Article.updated_at)
-        .returning(Article.view_count)
-    )
-
-
-def record_view(public_id: str) -> int | None:
-    """Add one view to the article readers may see under `public_id`, in a
-    single atomic UPDATE (no read-modify-write race); the new count, or None
-    when no such article is visible (and nothing changed). A failed write
-    raises (SQLAlchemyError), having changed nothing."""
-    with write_transaction():
-        count = db.session.scalar(
-            _count_view(),
-            {"b_public_id": public_id, "b_now": utcnow()},
-            execution_options={"synchronize_session": False},
+        .values(
+            view_count=table.c.view_count + bindparam("b_n"),
+            updated_at=table.c.updated_at,
         )
-    return count
+    )
+    now = utcnow()
+    rows = [
+        {"b_public_id": public_id, "b_n": n, "b_now": now}
+        for public_id, n in sorted(counts.items())
+        if n > 0
+    ]
+    if not rows:
+        return
+    with write_transaction():
+        db.session.execute(statement, rows)
 
 
-def count_view(public_id: str) -> int | None:
-    """`record_view` for a page already rendered: the view is counted in a
-    transaction of its own, and a failed write (a read-only or full disk, a
-    lost connection) is logged and dropped, so that reading never depends on
-    counting. The new count, or None when nothing was counted."""
-    try:
-        return record_view(public_id)
-    except SQLAlchemyError as error:
-        log.warning("view of %s not counted: %s", public_id, error)
-        return None
+# -- the process's counters ---------------------------------------------------
+
+_counters: weakref.WeakKeyDictionary[Flask, ViewCounter] = weakref.WeakKeyDictionary()
+_latest: list[weakref.ref[Flask]] = []
+_registry_lock = threading.Lock()
+
+
+def init_view_counter(app: Flask) -> ViewCounter:
+    """Give `app` its view counter (create_app calls this); idempotent."""
+    with _registry_lock:
+        counter = _counters.get(app)
+        if counter is None:
+            counter = _counters[app] = ViewCounter(app)
+        _latest[:] = [weakref.ref(app)]
+    return counter
+
+
+def _counter() -> ViewCounter:
+    """The current app's counter; outside an app context (a WSGI layer in
+    front of Flask), that of the app created last in this process."""
+    if has_app_context():
+        app: Any = current_app._get_current_object()  # type: ignore[attr-defined]
+        counter = _counters.get(app)
+        return counter if counter is not None else init_view_counter(app)
+    app = _latest[0]() if _latest else None
+    if app is None:
+        raise RuntimeError("no app has a view counter in this process")
+    return _counters[app]
+
+
+def buffer_view(public_id: str, user_agent: str | None) -> None:
+    """Count one view of the article `public_id` by a client with this
+    User-Agent: buffered (no database write), or ignored for a self-declared
+    bot. The article's visibility is checked when the views are flushed.
+    Works inside an app context or, in a WSGI layer before Flask, outside."""
+    if not is_bot(user_agent):
+        _counter().add(public_id)
+
+
+def count_view(public_id: str, user_agent: str | None = None, stored: int = 0) -> int:
+    """`buffer_view` for the article page: the count the page shows, i.e.
+    the stored count `stored` plus the views buffered and not yet written
+    (this one included; with the in-process buffer, this worker's only). A
+    bot's view is not buffered; the page then shows what is known."""
+    counter = _counter()
+    if is_bot(user_agent):
+        return stored + counter.local.pending(public_id)
+    return stored + counter.add(public_id)
+
+
+def flush_views() -> int:
+    """Write the current app's buffered views in one write transaction (see
+    the module's docstring); how many views were written. A failure is
+    logged and the views stay buffered for the next flush."""
+    return _counter().flush()
+
+
+def flush_all() -> int:
+    """Flush every app's counter in this process (at worker exit)."""
+    written = 0
+    for app, counter in list(_counters.items()):
+        with app.app_context():
+            try:
+                written += counter.flush()
+            except Exception:
+                log.exception("views: flush at exit failed")
+            finally:
+                db.session.remove()
+    return written
+
+
+def _after_fork_in_child() -> None:
+    for counter in list(_counters.values()):
+        counter.after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+atexit.register(flush_all)

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from cms import create_app
 from cms.extensions import db
 from cms.models import Article
+from cms.services.views import flush_views
 from tests.conftest import TEST_DATABASE_URL, create_database, drop_database
 from tests.factories import make_article
 from tests.hostile.proxy import TCPProxy
@@ -122,6 +123,7 @@ def test_article_pages_are_read_when_writes_fail(read_only):
         assert "只读测试" in response.get_data(as_text=True)
     assert client.get("/").status_code == 200
     with app.app_context():
+        assert flush_views() == 0  # refused: the views stay buffered
         stored = db.session.scalar(
             select(Article.view_count).where(Article.public_id == public_id)
         )
@@ -155,6 +157,7 @@ def test_a_view_is_counted_after_the_page(app, client):
 
     assert 'data-views="8"' in response.get_data(as_text=True)
     with app.app_context():
+        assert flush_views() == 1
         assert (
             db.session.scalar(
                 select(Article.view_count).where(Article.public_id == public_id)

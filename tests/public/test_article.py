@@ -11,6 +11,7 @@ from sqlalchemy import select
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, utcnow
 from cms.services.settings import set_setting
+from cms.services.views import flush_views
 from tests.public.conftest import EVENING_UTC, parse
 
 
@@ -19,7 +20,9 @@ def url(item) -> str:
 
 
 def stored_views(app, item) -> int:
+    """The stored count, once the buffered views are written."""
     with app.app_context():
+        flush_views()
         return db.session.scalar(
             select(Article.view_count).where(Article.id == item.id)
         )
@@ -115,6 +118,33 @@ def test_views_continue_from_the_stored_count(app, client, publish):
 
     assert soup.select_one("article[data-views]")["data-views"] == "42"
     assert stored_views(app, item) == 42
+
+
+def test_the_shown_count_includes_views_not_yet_written(app, client, publish):
+    item = publish(view_count=41)
+
+    client.get(url(item))
+    client.get(url(item))
+    with app.app_context():
+        assert (
+            db.session.scalar(select(Article.view_count).where(Article.id == item.id))
+            == 41
+        )  # buffered, not written per view
+    soup = parse(client.get(url(item)))
+
+    assert soup.select_one("article[data-views]")["data-views"] == "44"
+    assert stored_views(app, item) == 44
+
+
+def test_a_bot_reads_the_page_but_is_not_counted(app, client, publish):
+    item = publish(view_count=5)
+    agent = "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)"
+
+    response = client.get(url(item), headers={"User-Agent": agent})
+
+    assert response.status_code == 200
+    assert parse(response).select_one("article[data-views]")["data-views"] == "5"
+    assert stored_views(app, item) == 5
 
 
 def test_a_view_of_one_article_leaves_the_others_alone(app, client, publish):

@@ -135,11 +135,12 @@ def normalize(text: str, keep_punct: bool = False) -> Normalized:
         if plain is not None:
             run_end = plain.end()
             first = text[position]
-            before(first, _CJK_LETTER if is_cjk_letter(first) else _OTHER)
+            if pending:  # a plain character is a CJK letter or ASCII
+                before(first, _CJK_LETTER if first >= "\u3400" else _OTHER)
             out.append(plain.group())
             origin.extend(range(position, run_end))
             last = text[run_end - 1]
-            last_cjk = is_cjk_letter(last)
+            last_cjk = last >= "\u3400"
             position = run_end
             continue
         folded, kind = _fold(text[position])

@@ -397,11 +397,15 @@ def _strip(
         left, right = left - 1, right + 1
         before_char = text[left - 1] if left > floor else ""
         after_char = text[right] if right < len(text) else ""
-    if after_char in _PAUSES and (
-        not before_char or before_char in _PAUSES + _STOPS + _OPENERS + "\n"
+
+    def among(char: str, chars: str) -> bool:
+        return bool(char) and char in chars
+
+    if among(after_char, _PAUSES) and (
+        not before_char or among(before_char, _PAUSES + _STOPS + _OPENERS + "\n")
     ):
         right += 1  # ，刷单，  or  at the start of a line
-    elif after_char in _STOPS and before_char in _PAUSES:
+    elif among(after_char, _STOPS) and among(before_char, _PAUSES):
         left -= 1  # 用户，刷单。 -> 用户。
     elif before_char == " " and (after_char == " " or not after_char):
         left -= 1  # a b c -> a c
@@ -410,7 +414,7 @@ def _strip(
     elif (
         before_char == " "
         and after_char
-        and (after_char in _PAUSES + _STOPS + _CLOSERS or is_cjk(after_char))
+        and (among(after_char, _PAUSES + _STOPS + _CLOSERS) or is_cjk(after_char))
         and (left - 2 < floor or is_cjk(text[left - 2]))
     ):
         left -= 1  # 用户 征信 不灵 -> 用户 不灵 -> no gap before CJK
@@ -437,21 +441,29 @@ def apply_changes(text: str, changes: Iterable[Change]) -> str:
 TSV_HEADER = "word\taction\treplacement\tscopes\tkind\tgroup"
 
 
+_COLUMNS = ("word", "action", "replacement", "scopes", "kind", "group")
+_COLUMN_ALIASES = {"词语": "word", "动作": "action", "替换为": "replacement",
+                   "范围": "scopes", "类型": "kind", "分组": "group"}  # fmt: skip
+
+
 def parse_tsv(text: str, default_scopes: Iterable[str] = SCOPES) -> list[Rule]:
-    """Rules from TSV (a header line is optional; `#` lines are comments).
-    Columns after `action` may be left out. RuleError names the bad line."""
+    """Rules from TSV. A first line naming the columns (word, action,
+    replacement, scopes, kind, group, in any order, or their Chinese names)
+    says which column is which; without it they come in that order. `#`
+    lines are comments; columns may be left out. RuleError names the bad
+    line."""
     rules: list[Rule] = []
+    columns = list(_COLUMNS)
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip("\r\n")
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        cells = line.split("\t")
-        if number == 1 and cells[0].strip().lower() in ("word", "词语"):
+        cells = [c.strip() for c in line.split("\t")]
+        if number == 1 and cells[0].lower() in ("word", "词语"):
+            columns = [_COLUMN_ALIASES.get(c, c.lower()) for c in cells]
             continue
-        cells += [""] * (6 - len(cells))
-        phrase, action, replacement, scopes, kind, group = (
-            c.strip() for c in cells[:6]
-        )
+        row = dict(zip(columns, cells, strict=False))
+        scopes = row.get("scopes", "")
         try:
             scope_set = (
                 frozenset(s.strip() for s in scopes.split(",") if s.strip())
@@ -459,12 +471,12 @@ def parse_tsv(text: str, default_scopes: Iterable[str] = SCOPES) -> list[Rule]:
                 else frozenset(default_scopes)
             )
             rule = Rule(
-                phrase,
-                Action(action or "flag"),
-                replacement,
+                row.get("word", ""),
+                Action(row.get("action") or "flag"),
+                row.get("replacement", ""),
                 scope_set,
-                Kind(kind or "word"),
-                group=group,
+                Kind(row.get("kind") or "word"),
+                group=row.get("group", ""),
             ).check()
         except (ValueError, RuleError) as error:
             raise RuleError(f"第 {number} 行：{_message(error)}") from error

@@ -35,15 +35,18 @@ class Action(StrEnum):
     STRIP = "strip"  # the words are cut out, cleanly
     FLAG = "flag"  # kept, highlighted to editors
     HOLD = "hold"  # a comment goes to the queue
+    SPAM = "spam"  # a comment is stored as spam (what comments.disallowed did)
     REJECT = "reject"  # a comment is refused
 
 
 class Kind(StrEnum):
     """A word rule matches its phrase; a contact rule its contact word
-    followed by an id or a number."""
+    followed by an id or a number; an exception protects the words inside
+    it (its action is not used)."""
 
     WORD = "word"
     CONTACT = "contact"
+    EXCEPTION = "exception"
 
 
 SCOPES = ("articles", "comments", "names")
@@ -52,17 +55,19 @@ ACTION_LABELS = {
     Action.STRIP: "删除",
     Action.FLAG: "标记",
     Action.HOLD: "待审",
+    Action.SPAM: "垃圾",
     Action.REJECT: "拒绝",
 }
 SCOPE_LABELS = {"articles": "文章", "comments": "评论", "names": "署名"}
-KIND_LABELS = {Kind.WORD: "词语", Kind.CONTACT: "联系方式"}
+KIND_LABELS = {Kind.WORD: "词语", Kind.CONTACT: "联系方式", Kind.EXCEPTION: "例外"}
 # Which action weighs most when a comment matches several rules.
 SEVERITY = {
     Action.FLAG: 0,
     Action.REPLACE: 1,
     Action.STRIP: 2,
     Action.HOLD: 3,
-    Action.REJECT: 4,
+    Action.SPAM: 4,
+    Action.REJECT: 5,
 }
 # The characters an id may be written with after a contact word.
 _ID = r"[a-z0-9][a-z0-9_\-]{4,19}(?![a-z0-9])"
@@ -110,13 +115,15 @@ class Rule:
             raise RuleError(f"词语不能超过 {_MAX_PHRASE} 个字")
         if not self.scopes or not self.scopes <= set(SCOPES):
             raise RuleError("请选择至少一个适用范围")
+        if self.kind == Kind.EXCEPTION:
+            return self
         if self.action == Action.REPLACE and not self.replacement.strip():
             raise RuleError("替换规则需要填写替换为的文字")
         if self.kind == Kind.CONTACT and self.action in (
             Action.REPLACE,
             Action.STRIP,
         ):
-            raise RuleError("联系方式规则只能标记、待审或拒绝")
+            raise RuleError("联系方式规则只能标记、待审、判为垃圾或拒绝")
         return self
 
 
@@ -197,9 +204,11 @@ class Matcher:
     @classmethod
     def build(cls, rules: Iterable[Rule], exceptions: Iterable[str] = ()) -> Matcher:
         """Compile. Rules that fail Rule.check() raise RuleError; blank
-        exceptions are skipped."""
-        rules = tuple(rule.check() for rule in rules)
-        exceptions = tuple(e for e in dict.fromkeys(x.strip() for x in exceptions) if e)
+        exceptions are skipped; rules of kind exception are exceptions."""
+        checked = [rule.check() for rule in rules]
+        rules = tuple(r for r in checked if r.kind != Kind.EXCEPTION)
+        words = [*exceptions, *(r.phrase for r in checked if r.kind == Kind.EXCEPTION)]
+        exceptions = tuple(e for e in dict.fromkeys(x.strip() for x in words) if e)
         matcher = cls(rules, exceptions)
         # normalised words -> the rules that have them (None: an exception,
         # which wins over a rule with the same words)

@@ -34,8 +34,8 @@ def test_setting_words_become_rules_and_come_back(new_database):
             "INSERT INTO settings (key, value, updated_at) "
             "VALUES (:k, :v, '2026-01-01 00:00:00')"
         )
-        db.session.execute(insert, {"k": "comments.disallowed",
-                                    "v": "# 注释\n代开发票\nbad@spam.example\n1.2.3.0/24\n网赌"})  # fmt: skip
+        old = "# 注释\n代开发票\nbad@spam.example\n1.2.3.0/24\n网赌"
+        db.session.execute(insert, {"k": "comments.disallowed", "v": old})
         db.session.execute(
             insert, {"k": "comments.moderation_words", "v": "加微信\n10.0.0.1"}
         )
@@ -61,7 +61,9 @@ def test_setting_words_become_rules_and_come_back(new_database):
         flask_migrate.downgrade(directory=MIGRATIONS, revision="5b0c7e2f4a91")
 
         assert _settings() == {
-            "comments.disallowed": "# 注释\nbad@spam.example\n1.2.3.0/24\n代开发票\n网赌",
+            "comments.disallowed": (
+                "# 注释\nbad@spam.example\n1.2.3.0/24\n代开发票\n网赌"
+            ),
             "comments.moderation_words": "10.0.0.1\n加微信",
         }
         db.engine.dispose()

@@ -15,6 +15,7 @@ from cms.services.jobs import run_due_jobs
 from cms.services.setting_specs import spec_for
 from cms.services.users import create_user
 from cms.services.views import flush_views
+from cms.services.wordrules import seed_default_rules
 
 cms_cli = AppGroup("cms", help="Run and maintain the CMS.")
 
@@ -102,6 +103,16 @@ def seed_demo_command(if_empty):
         click.echo("demo: the site has content; nothing loaded")
         return
     click.echo(seed_demo())
+
+
+@cms_cli.command("seed-word-rules")
+def seed_word_rules_command():
+    """Load the default word rules (docs/wordlists.md) when the site has none."""
+    added = seed_default_rules()
+    if added:
+        click.echo(f"word rules: {added} default rule(s) added")
+    else:
+        click.echo("word rules: the site has rules; nothing loaded")
 
 
 @cms_cli.command("tick")

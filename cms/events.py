@@ -127,6 +127,16 @@ class SettingsChanged(Event):
 
 
 @dataclass(frozen=True)
+class WordRulesChanged(Event):
+    """Word rules (cms.services.wordrules) were added, edited, removed or
+    imported; `ids` names them (empty: too many to list). Pages whose
+    filtered text may differ follow it (re-application is an editor's
+    action, cms.services.article_words)."""
+
+    ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class UserChanged(Event):
     """An account changed (profile, pay links, role, activation, password);
     `fields` names what."""

@@ -16,6 +16,7 @@ from cms.models.tally import CommentTally, DailyViews
 from cms.models.taxonomy import Category, CategoryRedirect, Tag, article_tags
 from cms.models.token import UsedToken
 from cms.models.user import Role, User
+from cms.models.word_rule import WordExemption, WordRule
 
 __all__ = [
     "AuditEntry",
@@ -44,6 +45,8 @@ __all__ = [
     "Tag",
     "UTCDateTime",
     "User",
+    "WordExemption",
+    "WordRule",
     "article_tags",
     "new_public_id",
     "utcnow",

@@ -26,6 +26,7 @@ from cms.extensions import db
 from cms.models import Article, ArticleStatus, Category, Tag, User, article_tags, utcnow
 from cms.services.errors import InvalidInput, NotFound
 from cms.services.taxonomy import category_named, tags_named
+from cms.services.wordrules import filter_article_source
 from cms.text.excerpt import derive_excerpt
 from cms.text.markdown import render_markdown
 
@@ -44,10 +45,13 @@ def render_body(markdown: str) -> str:
 
 def apply_body(article: Article, markdown: str, excerpt: str = "") -> None:
     """Set the source and written excerpt, and re-derive the HTML and summary
-    from them."""
+    from them. The HTML readers get is rendered from the source filtered by
+    the word rules of the `articles` scope (cms.services.wordrules); the
+    source stays as written."""
     article.body_markdown = markdown
     article.excerpt = excerpt.strip()
-    article.body_html = render_body(markdown)
+    filtered = filter_article_source(article.id, markdown).text
+    article.body_html = render_body(filtered)
     article.summary = article.excerpt or derive_excerpt(article.body_html)
 
 

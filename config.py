@@ -38,6 +38,10 @@ class Config:
     # Deliver the outbox from a background thread in each worker as soon as a
     # change queues mail; off: only `flask cms tick` delivers it.
     OUTBOX_THREAD = True
+    # Related-article lists after a change: "thread" (a background thread in
+    # the worker, after commit), "inline" (in the after-commit handler) or
+    # "tick" (only `flask cms tick`).
+    RELATED_MODE = os.environ.get("RELATED_MODE", "thread")
     # Application log lines on stderr: "text" (for a terminal) or "json"
     # (one object per line, for a log collector); see cms/logs.py.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
@@ -89,6 +93,7 @@ class TestingConfig(Config):
     PASSWORD_HASH_CHEAP = True  # argon2's cheapest profile: fast tests only
     MENU_CACHE_SECONDS = 0  # every request reads the menus (tests change them)
     OUTBOX_THREAD = False  # tests deliver the outbox when they choose
+    RELATED_MODE = "tick"  # related lists: tests run the queue when they choose
 
 
 class ProductionConfig(Config):

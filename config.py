@@ -43,6 +43,10 @@ class Config:
     # exit and by `flask cms tick` (cms/services/views.py).
     VIEW_FLUSH_SECONDS = float(os.environ.get("VIEW_FLUSH_SECONDS", "5"))
     VIEW_FLUSH_THREAD = True
+    # Related-article lists after a change: "thread" (a background thread in
+    # the worker, after commit), "inline" (in the after-commit handler) or
+    # "tick" (only `flask cms tick`).
+    RELATED_MODE = os.environ.get("RELATED_MODE", "thread")
     # Application log lines on stderr: "text" (for a terminal) or "json"
     # (one object per line, for a log collector); see cms/logs.py.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
@@ -119,6 +123,7 @@ class TestingConfig(Config):
     PAGE_CACHE = False
     PAGE_STORE = None
     VIEW_FLUSH_THREAD = False  # tests flush the views when they choose
+    RELATED_MODE = "tick"  # related lists: tests run the queue when they choose
 
 
 class ProductionConfig(Config):

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from cms.models import Role
 from cms.outbox_sender import relay
+from cms.services import related
 from cms.services import settings as settings_service
 from cms.services.demo import seed_demo, site_is_empty
 from cms.services.errors import InvalidInput
@@ -103,6 +104,7 @@ def seed_demo_command(if_empty):
         click.echo("demo: the site has content; nothing loaded")
         return
     click.echo(seed_demo())
+    related.process_queue()  # the demo's related lists, before the first tick
 
 
 @cms_cli.command("seed-word-rules")
@@ -123,6 +125,13 @@ def tick_command():
         click.echo(f"tick: {flushed} view(s) written")
     ran = run_due_jobs()
     click.echo(f"tick: {len(ran)} job(s) ran" + (f": {', '.join(ran)}" if ran else ""))
+
+
+@cms_cli.command("related-rebuild")
+def related_rebuild_command():
+    """Index every published article again and recompute every related list
+    (after changing the stop words or importing many articles)."""
+    click.echo(f"related: {related.rebuild_all()} article(s) indexed")
 
 
 @cms_cli.command("deliver-mail")

@@ -154,6 +154,14 @@ class MediaChanged(Event):
 
 
 @dataclass(frozen=True)
+class RelatedChanged(Event):
+    """Stored related-article lists were recomputed; `article_ids` names the
+    articles whose pages show a changed list."""
+
+    article_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class MailQueued(Event):
     """Messages were written to the outbox; the sender should wake."""
 
@@ -184,6 +192,20 @@ def subscribe(
         return
     kept[key] = receiver
     _signal(event_type, phase).connect(receiver, sender=app, weak=False)
+
+
+def unsubscribe(
+    app: Flask,
+    event_type: type[Event],
+    handler: Callable[[Any], None],
+    phase: Phase = AFTER_COMMIT,
+) -> None:
+    """Undo one `subscribe` (tests running code against an older schema)."""
+    receiver = app.extensions.get("cms_event_receivers", {}).pop(
+        (event_type, phase, handler), None
+    )
+    if receiver is not None:
+        _signal(event_type, phase).disconnect(receiver, sender=app)
 
 
 def unsubscribe_all(app: Flask) -> None:

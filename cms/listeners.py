@@ -9,6 +9,7 @@ from flask import Flask
 from cms.events import (
     AFTER_COMMIT,
     IN_TRANSACTION,
+    ArticleChanged,
     CommentsChanged,
     MailQueued,
     MenuChanged,
@@ -18,7 +19,7 @@ from cms.events import (
 )
 from cms.outbox_sender import wake_sender
 from cms.pagecache.invalidation import HANDLERS as PAGE_CACHE_HANDLERS
-from cms.services import notify, outbox, password_reset
+from cms.services import notify, outbox, password_reset, related
 from cms.services.menus import forget_menu_cache
 from cms.services.tallies import follow_comment_moves
 
@@ -34,6 +35,10 @@ def register_listeners(app: Flask) -> None:
     subscribe(app, MailQueued, wake_sender, AFTER_COMMIT)
     for kind, handler in PAGE_CACHE_HANDLERS:  # no-ops when it is off
         subscribe(app, kind, handler, AFTER_COMMIT)
+    # Related articles: queued with the change, computed after commit.
+    subscribe(app, ArticleChanged, related.queue_in_transaction, IN_TRANSACTION)
+    subscribe(app, ArticleChanged, related.work_after_commit, AFTER_COMMIT)
+    subscribe(app, TaxonomyChanged, related.learn_site_words, AFTER_COMMIT)
     # What the outbox's rows become when they are sent.
     outbox.register_kind(password_reset.RESET_KIND, password_reset.compose_reset_mails)
     outbox.register_kind(

@@ -10,6 +10,14 @@ from cms.models.notice import MailNotice
 from cms.models.outbox import OutboxMessage, OutboxStatus
 from cms.models.page import Page, PageStatus
 from cms.models.rate_limit import RateLimit
+from cms.models.related import (
+    ArticleTerm,
+    ArticleVector,
+    RelatedArticle,
+    RelatedOverride,
+    RelatedQueue,
+    TermStat,
+)
 from cms.models.revision import Revision
 from cms.models.setting import Setting
 from cms.models.tally import CommentTally, DailyViews
@@ -19,6 +27,12 @@ from cms.models.user import Role, User
 from cms.models.word_rule import WordExemption, WordRule
 
 __all__ = [
+    "ArticleTerm",
+    "ArticleVector",
+    "RelatedArticle",
+    "RelatedOverride",
+    "RelatedQueue",
+    "TermStat",
     "AuditEntry",
     "CommentTally",
     "DailyViews",

@@ -25,6 +25,7 @@ from cms.services.audit_privacy import purge_snapshots
 from cms.services.comments import purge_personal_data
 from cms.services.notify import send_due_digest
 from cms.services.outbox import deliver_due
+from cms.services.related import process_queue
 from cms.services.stats import snapshot_daily_views
 
 
@@ -82,6 +83,12 @@ def expire_rate_limits() -> None:
     delete_expired(utcnow().timestamp())
 
 
+def related_lists() -> None:
+    """Compute the related-article lists still queued (a worker's thread
+    stopped, RELATED_MODE "tick", or a migration queued them)."""
+    process_queue()
+
+
 JOBS: list[Job] = [
     Job("optimize-database", timedelta(hours=6), optimize_database),
     Job("purge-commenter-data", timedelta(hours=1), purge_commenter_data),
@@ -89,6 +96,7 @@ JOBS: list[Job] = [
     Job("snapshot-daily-views", timedelta(minutes=1), snapshot_views),
     Job("moderation-mail", timedelta(minutes=1), moderation_mail),
     Job("deliver-outbox", timedelta(minutes=1), deliver_outbox),
+    Job("related-lists", timedelta(minutes=1), related_lists),
 ]
 
 

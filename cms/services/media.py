@@ -198,15 +198,38 @@ def _eight_bit(image: Image.Image) -> Image.Image:
 
 
 def clean_image(image: Image.Image) -> Image.Image:
-    """A copy of the decoded `image` with its EXIF orientation applied to the
-    pixels and no metadata but the colour profile (and a palette's
-    transparency, an animation's timing)."""
-    fmt = image.format
-    upright = ImageOps.exif_transpose(image)
-    upright = _eight_bit(upright)
-    upright.info = {k: v for k, v in image.info.items() if k in _KEPT_INFO}
-    upright.format = "JPEG" if fmt == "MPO" else fmt
+    """The decoded `image` with its EXIF orientation applied to the pixels
+    (in place: no second full-size copy) and no metadata but the colour
+    profile (and a palette's transparency, an animation's timing)."""
+    fmt = "JPEG" if image.format == "MPO" else image.format
+    kept: dict = {k: v for k, v in image.info.items() if k in _KEPT_INFO}
+    ImageOps.exif_transpose(image, in_place=True)
+    upright = _eight_bit(image)
+    upright.info = dict(kept)
+    upright.format = fmt
     return upright
+
+
+def page_sizes(image: Image.Image, ext: str) -> dict[str, bytes]:
+    """The page sizes of a cleaned image: {"<width>.<ext>": bytes} for each
+    of WIDTHS narrower than the image, as WebP and (for JPEG and PNG) in the
+    original format too. Each size is made from the next larger one
+    (Pillow's reduce() first, then Lanczos), so the work after decoding is a
+    fraction of one full-size pass and at most one full-size copy is held."""
+    if ext not in ("jpg", "png", "webp"):
+        return {}
+    formats = {"webp": "WEBP", ext: "JPEG" if ext == "jpg" else ext.upper()}
+    made: dict[str, bytes] = {}
+    current = image
+    for width in sorted((w for w in WIDTHS if w < image.width), reverse=True):
+        height = max(1, round(image.height * width / image.width))
+        current = current.resize(
+            (width, height), Image.Resampling.LANCZOS, reducing_gap=3.0
+        )
+        current.info = dict(image.info)
+        for out_ext, fmt in formats.items():
+            made[f"{width}.{out_ext}"] = encode(current, fmt)
+    return made
 
 
 def encode(image: Image.Image, fmt: str) -> bytes:

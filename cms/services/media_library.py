@@ -20,7 +20,6 @@ Guarantees:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -368,13 +367,3 @@ def usable_cover(media_id: int | None, actor: User) -> int | None:
     ):
         raise InvalidInput("找不到这张封面图片")
     return media.id
-
-
-def images_of(stems: Iterable[str]) -> dict[str, MediaFile]:
-    """stem -> stored image, for the stems given (one query)."""
-    stems = set(stems)
-    if not stems:
-        return {}
-    like = [MediaFile.key.startswith(stem + ".") for stem in stems]
-    rows = db.session.scalars(select(MediaFile).where(or_(*like)))
-    return {row.key.rsplit(".", 1)[0]: row for row in rows}

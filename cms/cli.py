@@ -13,6 +13,7 @@ from cms.services import settings as settings_service
 from cms.services.demo import seed_demo, site_is_empty
 from cms.services.errors import InvalidInput
 from cms.services.jobs import run_due_jobs
+from cms.services.media_clean import clean_stored_media
 from cms.services.setting_specs import spec_for
 from cms.services.users import create_user
 from cms.services.views import flush_views
@@ -141,6 +142,16 @@ def deliver_mail_command(once, poll):
     """Deliver the outbox until stopped (a process of its own, beside the
     web workers, which then run with OUTBOX_THREAD off)."""
     relay(current_app._get_current_object(), poll=poll, once=once)  # type: ignore[attr-defined]
+
+
+@cms_cli.command("clean-media")
+def clean_media_command():
+    """Re-encode stored uploads that still carry metadata (EXIF, GPS)."""
+    report = clean_stored_media()
+    click.echo(
+        f"checked {report.checked} files, re-encoded {len(report.moved)}, "
+        f"deleted {len(report.deleted)} unreadable"
+    )
 
 
 def register_cli(app: Flask) -> None:

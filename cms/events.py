@@ -147,10 +147,15 @@ class UserChanged(Event):
 
 @dataclass(frozen=True)
 class MediaChanged(Event):
-    """Uploaded files were added or deleted."""
+    """Uploaded files were added or deleted. `ids` are media_files rows,
+    `keys` the stored files' keys (sizes included for a deletion);
+    `article_ids` the articles whose pages show them (pages to drop from a
+    cache: their images changed); `deleted`: the files are gone."""
 
     ids: tuple[int, ...] = ()
     keys: tuple[str, ...] = ()
+    article_ids: tuple[int, ...] = ()
+    deleted: bool = False
 
 
 @dataclass(frozen=True)

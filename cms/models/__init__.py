@@ -5,6 +5,7 @@ from cms.models.audit import AuditEntry
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.comment import Comment, CommentStatus, CommentType
 from cms.models.job import JobRun
+from cms.models.media import MediaFile, MediaOwner, article_media
 from cms.models.menu import Menu, MenuItem
 from cms.models.notice import MailNotice
 from cms.models.outbox import OutboxMessage, OutboxStatus
@@ -46,6 +47,9 @@ __all__ = [
     "CommentType",
     "JobRun",
     "MailNotice",
+    "MediaFile",
+    "MediaOwner",
+    "article_media",
     "OutboxMessage",
     "OutboxStatus",
     "Menu",

@@ -25,6 +25,7 @@ from cms.events import ArticleChanged, emit
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Category, Tag, User, article_tags, utcnow
 from cms.services.errors import InvalidInput, NotFound
+from cms.services.media_html import add_image_sizes
 from cms.services.taxonomy import category_named, tags_named
 from cms.services.wordrules import filter_article_source
 from cms.text.excerpt import derive_excerpt
@@ -40,7 +41,7 @@ def _site_host() -> str | None:
 def render_body(markdown: str) -> str:
     """Markdown to the sanitised HTML readers get: the one renderer of article
     and page bodies and of the editor's preview, so they never disagree."""
-    return render_markdown(markdown, _site_host())
+    return add_image_sizes(render_markdown(markdown, _site_host()))
 
 
 def apply_body(article: Article, markdown: str, excerpt: str = "") -> None:

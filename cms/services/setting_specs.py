@@ -26,6 +26,7 @@ GROUPS = {
     "comments": "评论",
     "tipping": "打赏",
     "analytics": "统计代码",
+    "media": "图片上传",
 }
 
 
@@ -182,6 +183,11 @@ SPECS: dict[str, SettingSpec] = {
         _spec("site.favicon", "", "网站图标（favicon）",
               "PNG、JPEG、GIF、WEBP 或 ICO，不超过 2 MB；显示在浏览器标签上",
               widget="media", formats=FAVICON_FORMATS),
+        _spec("media.max_mb", 10, "文章图片大小上限（MB）",
+              "编辑器上传的每张图片不超过这么大", minimum=1, maximum=50),
+        _spec("media.max_megapixels", 40, "文章图片像素上限（百万像素）",
+              "宽 × 高不超过这么多百万像素；更大的图片（包括解压炸弹）被拒绝",
+              minimum=1, maximum=100),
         _spec("site.footer", "", "页脚文字", "显示在每页底部", _parse_text,
               widget="textarea"),
         _spec("site.icp_number", "", "ICP 备案号",

@@ -8,11 +8,13 @@ from flask.cli import AppGroup
 
 from cms.models import Role
 from cms.outbox_sender import relay
+from cms.services import portable
 from cms.services import settings as settings_service
 from cms.services.demo import seed_demo, site_is_empty
 from cms.services.errors import InvalidInput
 from cms.services.jobs import run_due_jobs
 from cms.services.setting_specs import spec_for
+from cms.services.tallies import rebuild_counts
 from cms.services.users import create_user
 
 cms_cli = AppGroup("cms", help="Run and maintain the CMS.")
@@ -117,6 +119,37 @@ def deliver_mail_command(once, poll):
     """Deliver the outbox until stopped (a process of its own, beside the
     web workers, which then run with OUTBOX_THREAD off)."""
     relay(current_app._get_current_object(), poll=poll, once=once)  # type: ignore[attr-defined]
+
+
+@cms_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def export_command(file):
+    """Write the whole site to FILE as one JSON document."""
+    counts = portable.export_site(file)
+    click.echo(
+        f"exported {sum(counts.values())} rows of {len(counts)} tables to {file}"
+    )
+
+
+@cms_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--merge",
+    is_flag=True,
+    help="Lay the file's rows over a site that has content, by primary key.",
+)
+def import_command(file, merge):
+    """Load a document written by `flask cms export` (into an empty database
+    unless --merge)."""
+    try:
+        report = portable.import_site(
+            file, merge=merge, after_load=rebuild_counts if merge else None
+        )
+    except InvalidInput as exc:
+        _refuse(str(exc))
+    total = sum(report.written.values())
+    how = "merged" if merge else "imported"
+    click.echo(f"{how} {total} rows of {len(report.written)} tables from {file}")
 
 
 def register_cli(app: Flask) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cms.events import CommentsChanged
@@ -99,3 +99,20 @@ def recount_tallies() -> dict[CommentStatus, int]:
         ).all()
     )
     return {status: counted.get(status, 0) for status in CommentStatus}
+
+
+def rebuild_counts() -> None:
+    """Set every kept count from the rows (after rows were written wholesale,
+    as by a merging import): each article's approved count and the tallies."""
+    approved = (
+        select(func.count(Comment.id))
+        .where(Comment.article_id == Article.id, Comment.status == _APPROVED)
+        .scalar_subquery()
+    )
+    db.session.execute(
+        update(Article).values(comment_count=approved, updated_at=Article.updated_at)
+    )
+    db.session.execute(delete(CommentTally))
+    for status, count in recount_tallies().items():
+        db.session.add(CommentTally(status=status.value, count=count))
+    db.session.flush()

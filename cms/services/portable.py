@@ -52,6 +52,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from cms.database import write_transaction
@@ -117,20 +118,28 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _ordered(table: Table) -> Any:
+def ordered_select(table: Table) -> Any:
+    """SELECT every column of `table`, rows in primary-key order."""
     keys = list(table.primary_key.columns) or list(table.columns)
     return select(*table.columns).order_by(*keys)
 
 
-def _rows(table: Table) -> Iterator[list[Any]]:
-    result = db.session.execute(_ordered(table).execution_options(yield_per=BATCH))
+def encode_row(row: Iterable[Any]) -> str:
+    """One row as the document writes it (one line of JSON)."""
+    return _dump([None if v is None else _encode(v) for v in row])
+
+
+def _rows(table: Table, connection: Connection | None) -> Iterator[str]:
+    query = ordered_select(table).execution_options(yield_per=BATCH)
+    result = (connection or db.session).execute(query)
     for row in result:
-        yield [None if v is None else _encode(v) for v in row]
+        yield encode_row(row)
 
 
-def write_export(out: IO[str]) -> dict[str, int]:
+def write_export(out: IO[str], connection: Connection | None = None) -> dict[str, int]:
     """Write the document to `out` (text); returns the row count per table.
-    Reads in the caller's transaction (a backup opens a snapshot first)."""
+    Reads on `connection` (a backup's snapshot) or the session, in the
+    transaction it holds."""
     counts: dict[str, int] = {}
     out.write(f'{{"format":{_dump(FORMAT)},"version":{VERSION},"tables":[')
     for index, table in enumerate(exported_tables()):
@@ -139,8 +148,8 @@ def write_export(out: IO[str]) -> dict[str, int]:
         head = f'{{"name":{_dump(table.name)},"columns":{_dump(columns)},"rows":['
         out.write(head)
         count = 0
-        for row in _rows(table):
-            out.write(("," if count else "") + "\n" + _dump(row))
+        for line in _rows(table, connection):
+            out.write(("," if count else "") + "\n" + line)
             count += 1
         out.write("\n]}" if count else "]}")
         counts[table.name] = count

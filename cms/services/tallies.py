@@ -70,18 +70,24 @@ def adjust_tallies(deltas: Mapping[CommentStatus, int]) -> None:
             .values(count=CommentTally.count + delta)
         ).rowcount
         if not done:
-            _create_tally(status)
+            _create_tally(status, delta)
 
 
-def _create_tally(status: CommentStatus) -> None:
+def _create_tally(status: CommentStatus, delta: int) -> None:
     counted = db.session.scalar(
         select(func.count(Comment.id)).where(Comment.status == status)
     )
     try:
         with db.session.begin_nested():
             db.session.add(CommentTally(status=status.value, count=counted))
-    except IntegrityError:  # another transaction created it first: add to it
-        pass
+    except IntegrityError:
+        # Another transaction created it first, from a count that could not
+        # see this one's comments: add this unit's change to it.
+        db.session.execute(
+            update(CommentTally)
+            .where(CommentTally.status == status.value)
+            .values(count=CommentTally.count + delta)
+        )
 
 
 def comment_tallies() -> dict[CommentStatus, int]:

@@ -8,13 +8,14 @@ from flask.cli import AppGroup
 
 from cms.models import Role
 from cms.outbox_sender import relay
-from cms.services import related
+from cms.services import backup, portable, related
 from cms.services import settings as settings_service
 from cms.services.demo import seed_demo, site_is_empty
 from cms.services.errors import InvalidInput
 from cms.services.jobs import run_due_jobs
 from cms.services.media_clean import clean_stored_media
 from cms.services.setting_specs import spec_for
+from cms.services.tallies import rebuild_counts
 from cms.services.users import create_user
 from cms.services.views import flush_views
 from cms.services.wordrules import seed_default_rules
@@ -152,6 +153,58 @@ def clean_media_command():
         f"checked {report.checked} files, re-encoded {len(report.moved)}, "
         f"deleted {len(report.deleted)} unreadable"
     )
+
+
+@cms_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def export_command(file):
+    """Write the whole site to FILE as one JSON document."""
+    counts = portable.export_site(file)
+    click.echo(
+        f"exported {sum(counts.values())} rows of {len(counts)} tables to {file}"
+    )
+
+
+@cms_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--merge",
+    is_flag=True,
+    help="Lay the file's rows over a site that has content, by primary key.",
+)
+def import_command(file, merge):
+    """Load a document written by `flask cms export` (into an empty database
+    unless --merge)."""
+    try:
+        report = portable.import_site(
+            file, merge=merge, after_load=rebuild_counts if merge else None
+        )
+    except InvalidInput as exc:
+        _refuse(str(exc))
+    total = sum(report.written.values())
+    how = "merged" if merge else "imported"
+    click.echo(f"{how} {total} rows of {len(report.written)} tables from {file}")
+
+
+@cms_cli.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False))
+def backup_command(directory):
+    """Write a consistent backup of the running site into DIRECTORY."""
+    result = backup.take_backup(directory)
+    rows = sum(t["rows"] for t in result.tables.values())
+    click.echo(f"backup ({result.kind}): {result.path} ({rows} rows)")
+
+
+@cms_cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def restore_command(file):
+    """Restore a backup into this empty database and check its manifest."""
+    try:
+        tables = backup.restore_backup(file)
+    except InvalidInput as exc:
+        _refuse(str(exc))
+    rows = sum(t["rows"] for t in tables.values())
+    click.echo(f"restored {rows} rows of {len(tables)} tables; manifest verified")
 
 
 def register_cli(app: Flask) -> None:

@@ -27,6 +27,7 @@ GROUPS = {
     "tipping": "打赏",
     "analytics": "统计代码",
     "media": "图片上传",
+    "backup": "备份",
 }
 
 
@@ -237,6 +238,15 @@ SPECS: dict[str, SettingSpec] = {
               admin_only=True),
         _spec("site.analytics_host", "", "自建统计的域名", _ANALYTICS_HOST_HELP,
               check_analytics_host, group="analytics", admin_only=True),
+        _spec("backup.dir", "", "定时备份的目录",
+              "只有管理员可以修改。服务器上的目录（例如 /var/backups/cms）；"
+              "留空表示不做定时备份", admin_only=True),
+        _spec("backup.every_hours", 0, "定时备份间隔（小时）",
+              "每隔这么多小时备份一次（由定时任务 flask cms tick 执行）；0 表示不备份",
+              minimum=0, maximum=24 * 365, admin_only=True),
+        _spec("backup.keep", 7, "保留的备份份数",
+              "只保留最新的这么多份，更早的自动删除",
+              minimum=1, maximum=1000, admin_only=True),
     ]
 }  # fmt: skip
 

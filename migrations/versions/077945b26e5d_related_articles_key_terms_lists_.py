@@ -1,7 +1,7 @@
 """related articles: key terms, lists, overrides, queue
 
 Revision ID: 077945b26e5d
-Revises: 5b0c7e2f4a91
+Revises: 7d3a9c1e5f20
 Create Date: 2026-12-06 17:46:29.673647
 
 Published articles are queued, so that the next `flask cms tick` (or the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "077945b26e5d"
-down_revision = "5b0c7e2f4a91"
+down_revision = "7d3a9c1e5f20"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 that show them, and a cover image per article
 
 Revision ID: 7d3a9c1e5f20
-Revises: 5b0c7e2f4a91
+Revises: 7d3e9a1c5b20
 Create Date: 2026-12-06 18:00:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7d3a9c1e5f20'
-down_revision = '5b0c7e2f4a91'
+down_revision = '7d3e9a1c5b20'
 branch_labels = None
 depends_on = None
 

@@ -45,8 +45,8 @@ log = logging.getLogger(__name__)
 
 # Paths never cached: looked at before anything else (no lookup at all).
 SKIPPED_PREFIXES = (
-    "/static/", "/media/", "/tip/", "/moderation", "/auth", "/comments",
-    "/moderation-mail", "/healthz", "/search", "/_view/",
+    "/static/", "/media/", "/tip/", "/moderation/", "/auth/", "/comments/",
+    "/moderation-mail/", "/healthz", "/search", "/_view/",
 )  # fmt: skip
 BEACON = re.compile(r"^/_view/([0-9A-Za-z]{16})$")
 # Not stored: per answer (the date, the request id, the cache's own verdict).

@@ -94,8 +94,15 @@ def test_the_beacon_counts_the_view_and_retires_an_old_count(app, client, www, a
 
 @pytest.mark.parametrize(
     ("path", "name"),
-    [("/", "index.html"), ("/a.html", "a.html"), ("/category/x/", "category/x/index.html"),
-     ("/../etc/passwd", None), ("/.hidden", None), ("relative", None), ("/a\\b", None)],
-)  # fmt: skip
+    [
+        ("/", "index.html"),
+        ("/a.html", "a.html"),
+        ("/category/x/", "category/x/index.html"),
+        ("/../etc/passwd", None),
+        ("/.hidden", None),
+        ("relative", None),
+        ("/a\\b", None),
+    ],
+)
 def test_store_paths_stay_inside_the_store(path, name):
     assert file_for(path) == name

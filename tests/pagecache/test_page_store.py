@@ -106,3 +106,18 @@ def test_the_beacon_counts_the_view_and_retires_an_old_count(app, client, www, a
 )
 def test_store_paths_stay_inside_the_store(path, name):
     assert file_for(path) == name
+
+
+def test_tick_removes_the_files_past_their_lifetime(app, client, runner, www, article):
+    _, public_id = article
+    client.get(f"/{public_id}.html")
+    client.get("/")
+    count_age = app.config["PAGE_CACHE_COUNT_SECONDS"]
+    old = time.time() - count_age - 1
+    os.utime(www / f"{public_id}.html", (old, old))
+    os.utime(www / "index.html", (old, old))  # a list lives longer
+    result = runner.invoke(args=["cms", "tick"])
+    assert result.exit_code == 0, result.output
+    assert "1 page-store file(s)" in result.output
+    assert not (www / f"{public_id}.html").exists()
+    assert (www / "index.html").exists()

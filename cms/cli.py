@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from cms.models import Role
 from cms.outbox_sender import relay
+from cms.pagecache import sweep_page_cache
 from cms.services import backup, portable, related
 from cms.services import settings as settings_service
 from cms.services.demo import seed_demo, site_is_empty
@@ -127,6 +128,9 @@ def tick_command():
         click.echo(f"tick: {flushed} view(s) written")
     ran = run_due_jobs()
     click.echo(f"tick: {len(ran)} job(s) ran" + (f": {', '.join(ran)}" if ran else ""))
+    swept = sweep_page_cache(current_app._get_current_object())  # type: ignore[attr-defined]
+    if swept:
+        click.echo(f"tick: {swept} page-store file(s) past their lifetime removed")
 
 
 @cms_cli.command("related-rebuild")

@@ -10,6 +10,7 @@ files for nginx (cms.pagecache.store).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from flask import Flask
@@ -37,6 +38,25 @@ class PageCache:
     def end_all_at(self, when: float) -> None:
         """Every entry ends at `when` at the latest (a scheduled publication)."""
         self.backend.end_all_at(when)
+
+
+def sweep_page_cache(app: Flask) -> int:
+    """What `flask cms tick` does for the page cache: end the entries whose
+    scheduled end has come (and empty the store then), and remove the store's
+    files older than their lifetime (nginx never asks the app about them).
+    The number of files removed."""
+    cache = app.extensions.get("page_cache")
+    if cache is None:
+        return 0
+    now = time.time()
+    ended = cache.backend.lookup("", now).ended
+    if cache.store is None:
+        return 0
+    if ended:
+        cache.store.drop_all()
+    return cache.store.sweep(
+        now, app.config["PAGE_CACHE_SECONDS"], app.config["PAGE_CACHE_COUNT_SECONDS"]
+    )
 
 
 def _backend(app: Flask):

@@ -74,11 +74,6 @@ def _category_chain(category_id: int | None) -> list[int]:
     return chain
 
 
-def _was_or_is_public(event: ArticleChanged) -> bool:
-    published = ArticleStatus.PUBLISHED.value
-    return published in (event.before_status, event.after_status)
-
-
 def article_changed(event: ArticleChanged) -> None:
     """The article's page and every page showing it; when it moves into, out
     of or within lists: the lists it is in, the feed, the sitemap and the
@@ -88,19 +83,19 @@ def article_changed(event: ArticleChanged) -> None:
     aid = event.article_id
     tags = {f"a:{aid}", f"p:{aid}", f"c:{aid}"}
     article = db.session.get(Article, aid)
-    if _was_or_is_public(event):
+    now = utcnow()
+    shown = article is not None and article.is_visible(now)
+    was_public = event.before_status == ArticleStatus.PUBLISHED.value
+    when = _scheduled_at(article, now)
+    if when is not None:
+        _cache().end_all_at(when.timestamp())
+    if shown or was_public:
         tags.add("sitemap")  # lastmod
-    if _was_or_is_public(event) and event.fields & PLACEMENT:
-        tags |= {"list:home", "feed"}
-        tags |= _list_tags(article, event.fields)
-        now = utcnow()
-        if article is not None and article.is_visible(now):
-            for near in neighbours(article):
-                if near is not None:
-                    tags.add(f"p:{near.id}")
-        when = _scheduled_at(article, now)
-        if when is not None:
-            _cache().end_all_at(when.timestamp())
+        if event.fields & PLACEMENT:
+            tags |= {"list:home", "feed"} | _list_tags(article, event.fields)
+    if shown and event.fields & PLACEMENT:
+        assert article is not None
+        tags |= {f"p:{near.id}" for near in neighbours(article) if near is not None}
     drop(tags)
 
 
@@ -166,10 +161,8 @@ def page_changed(event: PageChanged) -> None:
 def _page_family(page_id: int) -> set[int]:
     """A page, its parent (which lists it) and every page below it (whose
     breadcrumbs show it). Pages are few: one query, walked in Python."""
-    parent_of = {
-        row.id: row.parent_id
-        for row in db.session.execute(select(Page.id, Page.parent_id))
-    }
+    rows = db.session.execute(select(Page.id, Page.parent_id))
+    parent_of = {page: parent for page, parent in rows}
     family = {page_id}
     grew = True
     while grew:

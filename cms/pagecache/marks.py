@@ -67,11 +67,14 @@ def also_shows(*tags: str) -> None:
         mark.tags.update(tags)
 
 
-def shows_articles(articles) -> None:
-    """The page lists these articles (cards: title, counts, author, category)."""
+def shows_articles(articles, counts: bool = True) -> None:
+    """The page lists these articles (cards: title, author, category, and
+    the comment count unless `counts` is false: the feed shows none)."""
     tags = []
     for item in articles:
-        tags += [f"a:{item.id}", f"c:{item.id}", f"user:{item.owner_id}"]
+        tags += [f"a:{item.id}", f"user:{item.owner_id}"]
+        if counts:
+            tags.append(f"c:{item.id}")
         if item.category_id:
             tags.append(f"category:{item.category_id}")
     also_shows(*tags)

@@ -45,8 +45,8 @@ log = logging.getLogger(__name__)
 
 # Paths never cached: looked at before anything else (no lookup at all).
 SKIPPED_PREFIXES = (
-    "/static/", "/media/", "/tip/", "/moderation", "/auth", "/comments",
-    "/moderation-mail", "/healthz", "/search", "/_view/",
+    "/static/", "/media/", "/tip/", "/moderation/", "/auth/", "/comments/",
+    "/moderation-mail/", "/healthz", "/search", "/_view/",
 )  # fmt: skip
 BEACON = re.compile(r"^/_view/([0-9A-Za-z]{16})$")
 # Not stored: per answer (the date, the request id, the cache's own verdict).
@@ -187,7 +187,7 @@ class PageCacheMiddleware:
                 stored = self.backend.store(key, entry, ticket)
             except Exception:
                 log.exception("page cache store failed")
-        if stored and self.store is not None and "?" not in key:
+        if stored and self.store is not None and _plain_policy(headers, key):
             self._write_file(environ, entry)
         out = headers + [("Content-Length", str(len(body))), ("X-Cache", "MISS")]
         if stored:
@@ -226,6 +226,16 @@ class PageCacheMiddleware:
             "204 No Content", [("Cache-Control", "no-store"), ("Content-Length", "0")]
         )
         return [b""]
+
+
+def _plain_policy(headers: list[tuple[str, str]], key: str) -> bool:
+    """A page nginx may serve from a file: no query string, and a policy
+    naming no other host (nginx's copy of the policy names none; a page with
+    analytics stays with the app)."""
+    policy = next((v for n, v in headers if n == "Content-Security-Policy"), "")
+    return "?" not in key and "https:" not in policy.replace(
+        "img-src 'self' data: https:", ""
+    )
 
 
 def _not_modified(environ, entry: Entry) -> bool:

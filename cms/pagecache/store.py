@@ -17,12 +17,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import time
 from pathlib import Path
 from urllib.parse import quote
 
 BEACON = '<script src="/static/js/view-beacon.js" data-view="{pid}" defer></script>'
+
+
+ARTICLE_FILE = re.compile(r"[0-9A-Za-z]{16}\.html")
 
 
 def file_for(path: str) -> str | None:
@@ -104,6 +108,22 @@ class PageStore:
             return time.time() - (self.www / name).stat().st_mtime
         except FileNotFoundError:
             return None
+
+    def sweep(self, now: float, max_age: float, count_age: float) -> int:
+        """Remove the files older than `max_age` seconds, and the article
+        pages (their view count) older than `count_age`; how many went."""
+        removed = 0
+        for file in self.www.rglob("*"):
+            if not file.is_file() or file.name.startswith("."):
+                continue
+            limit = count_age if ARTICLE_FILE.fullmatch(file.name) else max_age
+            try:
+                if now - file.stat().st_mtime >= limit:
+                    file.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     def remove(self, path: str) -> None:
         """Remove the file of one path (its tag lists are left: harmless)."""

@@ -29,7 +29,7 @@ def feed():
     items = db.session.scalars(
         article_service.visible_articles().limit(FEED_SIZE)
     ).all()
-    shows_articles(items)
+    shows_articles(items, counts=False)
     response = _xml("public/feed.xml", items=items)
     response.mimetype = "application/rss+xml"
     return response

@@ -12,8 +12,9 @@ The policy, so that the code can never act as the staff:
   become our own loader (static/js/analytics.js) with the id in `data-`
   attributes. Any other inline code is refused;
 - the pasted markup is read with a real HTML parser and never served as is:
-  the page serves our own elements, each with the request's CSP nonce, and
-  only the hosts used join that page's Content-Security-Policy.
+  the page serves our own external elements (no nonce: readers' pages may be
+  served from the page cache, and external scripts need none), and only the
+  hosts used join that page's Content-Security-Policy.
 
 The pages add that analytics run on readers' pages only (cms.security).
 """
@@ -123,7 +124,7 @@ class AnalyticsCode:
     connect_hosts: tuple[str, ...] = ()
 
     def render(self, nonce: str, loader_url: str = "/static/" + LOADER) -> Markup:
-        """Every script element, each with `nonce`."""
+        """Every script element, each with `nonce` unless it is empty."""
         return Markup(
             "\n".join(script.render(nonce, loader_url) for script in self.scripts)
         )

@@ -2,8 +2,19 @@
 
 The article page may be served from a shared page cache, so the token cannot
 depend on a session: it is signed with SECRET_KEY, names the article, and
-carries the time the form was served (which the too-fast check reads). The
-request's Origin (or Referer) must also be this site.
+carries the time the page was rendered. The request's Origin (or Referer)
+must also be this site.
+
+With the page cache, the page (and its token) is rendered once and served to
+many readers: the token stays valid for TOKEN_MAX_AGE (two days), far longer
+than any cached copy lives (an article's page at most PAGE_CACHE_COUNT_SECONDS
+while it is read, a page-store file as long until the beacon or `tick`
+retires it). The too-fast check (comments.min_submit_seconds) reads the
+token's time, so it measures from the render ("served from the cache at"): a
+form sent back sooner than that after the render is a bot's. Every miss is
+checked exactly; a hit's copy is at most the entry's age older, so a bot
+that fetches and posts at once is still caught whenever its copy is younger
+than the minimum, and the honeypot and content rules catch the rest.
 """
 
 from __future__ import annotations

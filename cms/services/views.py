@@ -57,14 +57,13 @@ DEFAULT_FLUSH_SECONDS = 5.0
 # (Bytespider), Shenma (YisouSpider), Yahoo (Slurp), Apple (Applebot), and any
 # other that names itself "…bot", "…spider" or "…crawler"; link previews
 # (facebookexternalhit, WhatsApp's and Telegram's fetchers), feed and uptime
-# fetchers, and command-line clients (curl, Wget, python-requests, …).
+# fetchers. Command-line and library clients (curl, python-requests) and
+# headless browsers do not say they are robots: they are counted.
 # "bot" must end a word (Googlebot/2.1, "SomeBot;", "Discordbot)"), so that a
 # phone named Cubot is a reader.
 _BOT = re.compile(
     r"bot(?:[/;:)_+.,\-]|\s*\(|\s*$)|spider|crawl|slurp|mediapartners-google"
-    r"|facebookexternalhit|whatsapp/|telegram|feedfetcher|uptime|pingdom"
-    r"|^curl/|^wget/|python-requests|python-urllib|python-httpx|aiohttp"
-    r"|go-http-client|libwww-perl|okhttp|java/|scrapy|headless",
+    r"|facebookexternalhit|whatsapp/|telegram|feedfetcher|uptime|pingdom",
     re.IGNORECASE,
 )
 

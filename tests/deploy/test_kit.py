@@ -65,7 +65,7 @@ def test_systemd_unit_verifies(unit, tmp_path):
     # The units name /srv/cms; here they point at this checkout's venv.
     venv = Path(sys.executable).parent.parent
     for each in UNITS:
-        text = each.read_text().replace("/srv/cms/.venv", str(venv))
+        text = each.read_text().replace("/srv/cms/app/.venv", str(venv))
         (tmp_path / each.name).write_text(text)
     run = subprocess.run(
         ["systemd-analyze", "verify", "--man=no", str(tmp_path / unit.name)],

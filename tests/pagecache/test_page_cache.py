@@ -3,13 +3,17 @@ views counted on hits, and the backends' own guarantees."""
 
 from __future__ import annotations
 
+import time
+import uuid
+
 import pytest
 
 from cms.extensions import db
 from cms.models import Article
-from cms.pagecache.backends import Entry, MemoryBackend, Ticket
+from cms.pagecache.backends import Entry, MemoryBackend, RedisBackend, Ticket
 from cms.services.settings import set_setting
 from cms.services.views import flush_views
+from tests.conftest import TEST_REDIS_URL
 from tests.factories import make_article
 from tests.pagecache.conftest import cache_state
 
@@ -172,3 +176,44 @@ def test_a_scheduled_time_ends_every_entry(tmp_path):
     late = backend.lookup("/a", 100.0)
     assert late.entry is None and late.ended
     assert Ticket(late.ticket.generation, late.ticket.sequence) == late.ticket
+
+
+@pytest.fixture
+def redis_backends():
+    """Two servers' Redis backends on one Redis (a prefix of their own)."""
+    if not TEST_REDIS_URL:
+        pytest.skip("TEST_REDIS_URL is not set")
+    prefix = f"cms-test-pc-{uuid.uuid4().hex[:10]}:"
+    one, two = (
+        RedisBackend(TEST_REDIS_URL, prefix),
+        RedisBackend(TEST_REDIS_URL, prefix),
+    )
+    yield one, two
+    keys = list(one.client.scan_iter(match=f"{prefix}*"))
+    if keys:
+        one.client.delete(*keys)
+
+
+def test_servers_on_one_redis_share_entries_and_drops(redis_backends):
+    one, two = redis_backends
+    now = time.time()
+    assert one.store("/a", _entry(tags=("a:1",)), one.lookup("/a", now).ticket)
+    assert one.store("/b", _entry(tags=("a:2",)), one.lookup("/b", now).ticket)
+    assert two.lookup("/a", now).entry.body == b"page"
+    two.drop_tags({"a:1"})
+    assert one.lookup("/a", now).entry is None
+    assert one.lookup("/b", now).entry is not None
+    ticket = one.lookup("/c", now).ticket
+    two.drop_tags({"x"})  # a change commits while /c renders
+    assert not one.store("/c", _entry(), ticket)
+    two.drop_all()
+    assert one.lookup("/b", now).entry is None
+    two.end_all_at(now + 5)
+    assert one.store("/d", _entry(), one.lookup("/d", now).ticket)
+    assert one.lookup("/d", now + 6).ended and two.lookup("/d", now + 6).entry is None
+
+
+def test_the_app_uses_redis_when_redis_url_is_set(app):
+    backend = app.extensions["page_cache"].backend
+    expected = RedisBackend if TEST_REDIS_URL else MemoryBackend
+    assert isinstance(backend, expected)

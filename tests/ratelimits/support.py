@@ -100,9 +100,17 @@ class Gunicorn:
     however the kernel hands out connections, and a counter kept in one
     process's memory would not survive."""
 
-    def __init__(self, workers: int, env: dict[str, str], log: Path) -> None:
-        """`env` is the whole environment of the server (SITE_URL added)."""
+    def __init__(
+        self,
+        workers: int,
+        env: dict[str, str],
+        log: Path,
+        max_requests: int | None = MAX_REQUESTS,
+    ) -> None:
+        """`env` is the whole environment of the server (SITE_URL added);
+        `max_requests` None keeps each worker for the server's life."""
         self.workers = workers
+        self.max_requests = max_requests
         self.port = free_port()
         self.origin = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -119,8 +127,11 @@ class Gunicorn:
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--no-control-socket",
-                "--max-requests",
-                str(MAX_REQUESTS),
+                *(
+                    ["--max-requests", str(self.max_requests)]
+                    if self.max_requests
+                    else []
+                ),
                 "--access-logfile",
                 str(self.log),
                 "--access-logformat",

@@ -96,10 +96,6 @@ def test_views_of_a_future_article_change_nothing(ctx):
         "Mozilla/5.0 (Windows NT 6.1; Win64; x64) YisouSpider/5.0 Safari/537.36",
         "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
         "facebookexternalhit/1.1",
-        "curl/8.5.0",
-        "Wget/1.21.4",
-        "python-requests/2.32.3",
-        "Go-http-client/1.1",
     ],
 )
 def test_self_declared_bots_are_not_counted(ctx, agent):
@@ -118,10 +114,13 @@ def test_self_declared_bots_are_not_counted(ctx, agent):
         "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.43 NetType/WIFI",
         "Mozilla/5.0 (Linux; Android 12; Cubot X30 Build/SP1A) AppleWebKit/537.36 "
         "(KHTML, like Gecko) Chrome/112.0 Mobile Safari/537.36",
+        # Clients that do not say they are robots are readers.
+        "curl/8.5.0",
+        "Python-urllib/3.11",
         "",
         None,
     ],
-    ids=["chrome", "wechat", "cubot-phone", "empty", "missing"],
+    ids=["chrome", "wechat", "cubot-phone", "curl", "urllib", "empty", "missing"],
 )
 def test_readers_are_counted(ctx, agent):
     assert not is_bot(agent)

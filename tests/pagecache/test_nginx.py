@@ -1,0 +1,259 @@
+"""Debian's nginx with deploy/nginx/cms.conf (paths replaced) in front of
+gunicorn: a published article is served by nginx from the page store (no
+request for it reaches gunicorn), an approved comment appears on the next
+request, every view counts (the beacon of the pages nginx served), and the
+app sees the real client address."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bench._common import free_port, venv_bin, wait_for_port
+from cms import create_app
+from cms.extensions import db
+from cms.models import Article, Comment
+from cms.services import moderation
+from tests.factories import make_article, make_comment, make_user
+
+NGINX = Path("/usr/sbin/nginx")
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [
+    pytest.mark.server,
+    pytest.mark.skipif(not NGINX.exists(), reason="nginx is not installed"),
+]
+
+
+def nginx_config(tmp: Path, port: int, app_port: int, store: Path, media: Path) -> Path:
+    """The repository's example, with this test's ports and folders."""
+    site = (ROOT / "deploy/nginx/cms.conf").read_text()
+    for old, new in [
+        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
+        ("listen 80;", f"listen 127.0.0.1:{port};"),
+        ("/srv/cms/page-store", str(store)),
+        ("/srv/cms/app/static/", f"{ROOT}/static/"),
+        ("/srv/cms/media/", f"{media}/"),
+    ]:
+        assert old in site, old
+        site = site.replace(old, new)
+    (tmp / "cms.conf").write_text(site)
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    main = f"""{user}daemon off;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {tmp}/access.log;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    include {tmp}/cms.conf;
+}}
+"""
+    (tmp / "nginx.conf").write_text(main)
+    return tmp / "nginx.conf"
+
+
+class Stack:
+    """gunicorn (2 workers) and nginx, each in its own process group."""
+
+    def __init__(self, tmp: Path, env: dict[str, str], port: int, app_port: int):
+        self.tmp, self.port, self.app_port = tmp, port, app_port
+        self.url = f"http://127.0.0.1:{port}"
+        self.app_log = tmp / "gunicorn-access.log"
+        self.processes: list[subprocess.Popen] = []
+        self.env = env
+
+    def start(self, conf: Path) -> None:
+        command = [
+            str(venv_bin("gunicorn")), "--workers", "2",
+            "--bind", f"127.0.0.1:{self.app_port}", "--no-control-socket",
+            "--access-logfile", str(self.app_log), "wsgi:app",
+        ]  # fmt: skip
+        with open(self.tmp / "gunicorn.out", "wb") as out:
+            self.processes.append(
+                subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=out,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+            )  # fmt: skip
+        wait_for_port(self.app_port, "gunicorn")
+        self._wait_until_answering()
+        nginx = [str(NGINX), "-p", str(self.tmp), "-e", str(self.tmp / "error.log"),
+                 "-c", str(conf)]  # fmt: skip
+        with open(self.tmp / "nginx.out", "wb") as out:
+            self.processes.append(
+                subprocess.Popen(nginx, stdout=out, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+            )  # fmt: skip
+        wait_for_port(self.port, "nginx")
+
+    def _wait_until_answering(self, timeout: float = 90.0) -> None:
+        """Until the workers answer /healthz (a loaded machine takes seconds
+        to import the app in each worker after the port is open)."""
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{self.app_port}/healthz"
+        answered = 0
+        while answered < 4:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn gave no answer in {timeout:.0f} s")
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as answer:
+                    answered += answer.status == 200
+            except OSError:
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+
+    def get(self, path: str, headers: dict[str, str] | None = None):
+        request = urllib.request.Request(self.url + path, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, dict(answer.headers), answer.read().decode()
+
+    def post(self, path: str, data: dict[str, str] | None = None, headers=None):
+        body = urllib.parse.urlencode(data or {}).encode()
+        request = urllib.request.Request(
+            self.url + path, data=body, headers=headers or {}, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def app_requests(self, path: str, expected: int) -> int:
+        """How many requests for `path` reached gunicorn (its access log line
+        follows the answer: wait a little for `expected`, then once more so a
+        line too many shows)."""
+        deadline = time.monotonic() + 3
+        while True:
+            seen = self.app_log.read_text().count(f"GET {path} ")
+            if seen >= expected or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
+        return self.app_log.read_text().count(f"GET {path} ")
+
+
+@pytest.fixture
+def stack(tmp_path):
+    port, app_port = free_port(), free_port()
+    store, media, sync = tmp_path / "store", tmp_path / "media", tmp_path / "sync"
+    media.mkdir()
+    database = f"sqlite:///{tmp_path / 'cms.sqlite'}"
+    secret = secrets.token_urlsafe(32)
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": secret,
+        "PAGE_CACHE": True, "PAGE_STORE": str(store),
+        "PAGE_CACHE_SYNC_FILE": str(sync), "SITE_URL": f"http://127.0.0.1:{port}",
+    }  # fmt: skip
+    app = create_app(settings)  # this process changes content, as an editor would
+    with app.app_context():
+        db.create_all()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "CMS_"))}
+    env.pop("REDIS_URL", None)
+    env.update(
+        DATABASE_URL=database, CMS_CONFIG="production", SECRET_KEY=secret,
+        SITE_URL=f"http://127.0.0.1:{port}", PAGE_STORE=str(store),
+        PAGE_CACHE_SYNC_FILE=str(sync), TRUSTED_PROXIES="1",
+        MEDIA_URL=f"file://{media}", PYTHONDONTWRITEBYTECODE="1",
+        VIEW_FLUSH_SECONDS="0.2",  # each worker writes its buffered views soon
+    )  # fmt: skip
+    stack = Stack(tmp_path, env, port, app_port)
+    conf = nginx_config(tmp_path, port, app_port, store, media)
+    try:
+        stack.start(conf)
+        yield app, stack
+    finally:
+        stack.stop()
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _read_like_a_browser(stack: Stack, path: str) -> tuple[dict[str, str], str]:
+    """GET the page; a page nginx served runs its beacon, as a browser would."""
+    _, headers, body = stack.get(path)
+    beacon = re.search(
+        r'<script src="/static/js/view-beacon\.js" data-view="(\w+)"', body
+    )
+    if beacon:
+        assert stack.post(f"/_view/{beacon.group(1)}") == 204
+    return headers, body
+
+
+def _stored_views(app, article_id: int, expected: int, timeout: float = 15.0) -> int:
+    """The article's stored count once it reaches `expected` (the workers
+    write their buffered views every 0.2 s), or what it is at `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with app.app_context():
+            count = db.session.get(Article, article_id).view_count
+            db.session.remove()
+        if count >= expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.1)
+
+
+def test_nginx_serves_the_store_and_the_app_stays_exact(stack):
+    app, stack = stack
+    with app.app_context():
+        owner = make_user("writer")
+        item = make_article(title="由 nginx 送出的文章", owner=owner)
+        article_id, path = item.id, f"/{item.public_id}.html"
+        held = make_comment(item, body="审核后出现的评论", status="pending").id
+
+    first, _ = _read_like_a_browser(stack, path)  # the app renders and stores
+    assert first["X-Cache"] == "MISS" and stack.app_requests(path, 1) == 1
+    for _ in range(5):
+        headers, body = _read_like_a_browser(stack, path)
+        assert headers["X-Cache"] == "HIT" and "由 nginx 送出的文章" in body
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert stack.app_requests(path, 1) == 1  # nginx answered those five itself
+    status, _, home = stack.get("/")
+    assert status == 200 and "由 nginx 送出的文章" in home
+
+    with app.app_context():
+        moderation.apply_action([held], "approve", None)
+    headers, body = _read_like_a_browser(stack, path)
+    assert "审核后出现的评论" in body and headers["X-Cache"] == "MISS"
+    assert stack.app_requests(path, 2) == 2
+    _read_like_a_browser(stack, path)  # from nginx again
+
+    assert _stored_views(app, article_id, 8) == 8  # 1+5+1+1
+
+    # The address the app records is the one nginx saw, not a forged header.
+    _, _, body = stack.get(path)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body)
+    token = token or re.search(r'name="csrf_token" value="([^"]+)"', body)
+    assert token is not None
+    form = {"author": "读者", "email": "r@example.cn", "body": "经过 nginx 的评论",
+            "csrf_token": token.group(1)}  # fmt: skip
+    answer = stack.post(f"/comments/{path[1:-5]}", form, {
+        "Origin": stack.url, "X-Forwarded-For": "198.51.100.23"})  # fmt: skip
+    assert answer in (303, 200)
+    with app.app_context():
+        comment = db.session.scalar(
+            db.select(Comment).where(Comment.body == "经过 nginx 的评论")
+        )
+        assert comment is not None and comment.ip == "127.0.0.1"

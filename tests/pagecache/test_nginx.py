@@ -20,53 +20,18 @@ from pathlib import Path
 import pytest
 
 from bench._common import free_port, venv_bin, wait_for_port
+from bench._nginx import NGINX, nginx_config
 from cms import create_app
 from cms.extensions import db
 from cms.models import Article, Comment
 from cms.services import moderation
 from tests.factories import make_article, make_comment, make_user
 
-NGINX = Path("/usr/sbin/nginx")
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.server,
     pytest.mark.skipif(not NGINX.exists(), reason="nginx is not installed"),
 ]
-
-
-def nginx_config(tmp: Path, port: int, app_port: int, store: Path, media: Path) -> Path:
-    """The repository's example, with this test's ports and folders."""
-    site = (ROOT / "deploy/nginx/cms.conf").read_text()
-    for old, new in [
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
-        ("listen 80;", f"listen 127.0.0.1:{port};"),
-        ("/srv/cms/page-store", str(store)),
-        ("/srv/cms/app/static/", f"{ROOT}/static/"),
-        ("/srv/cms/media/", f"{media}/"),
-    ]:
-        assert old in site, old
-        site = site.replace(old, new)
-    (tmp / "cms.conf").write_text(site)
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    main = f"""{user}daemon off;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log {tmp}/access.log;
-    client_body_temp_path {tmp}/body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-    include {tmp}/cms.conf;
-}}
-"""
-    (tmp / "nginx.conf").write_text(main)
-    return tmp / "nginx.conf"
 
 
 class Stack:

@@ -17,7 +17,7 @@ from cms.events import (
     subscribe,
 )
 from cms.outbox_sender import wake_sender
-from cms.services import notify, outbox, password_reset
+from cms.services import notify, outbox, password_reset, spam_model
 from cms.services.menus import forget_menu_cache
 from cms.services.tallies import follow_comment_moves
 
@@ -27,6 +27,8 @@ def register_listeners(app: Flask) -> None:
     # In the transaction: derived rows that must commit with the change.
     subscribe(app, CommentsChanged, follow_comment_moves, IN_TRANSACTION)
     subscribe(app, CommentsChanged, notify.queue_held_notices, IN_TRANSACTION)
+    # Editors' approve / spam decisions teach the site's spam score.
+    subscribe(app, CommentsChanged, spam_model.follow_decisions, IN_TRANSACTION)
     # After commit: the process's caches and the mail sender.
     for event_type in (MenuChanged, PageChanged, TaxonomyChanged):
         subscribe(app, event_type, forget_menu_cache, AFTER_COMMIT)

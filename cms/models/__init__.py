@@ -12,6 +12,7 @@ from cms.models.page import Page, PageStatus
 from cms.models.rate_limit import RateLimit
 from cms.models.revision import Revision
 from cms.models.setting import Setting
+from cms.models.spam_model import SpamFeature, SpamLesson, SpamModelTotals
 from cms.models.tally import CommentTally, DailyViews
 from cms.models.taxonomy import Category, CategoryRedirect, Tag, article_tags
 from cms.models.token import UsedToken
@@ -41,6 +42,9 @@ __all__ = [
     "Revision",
     "Role",
     "Setting",
+    "SpamFeature",
+    "SpamLesson",
+    "SpamModelTotals",
     "Tag",
     "UTCDateTime",
     "User",

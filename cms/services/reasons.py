@@ -25,6 +25,9 @@ REASON_TEXT: dict[str, str] = {
     "known_commenter": "老读者",
     "first_comment": "首次评论",
     "links": "{count} 个链接",
+    # the learning spam score (cms.services.spam_model) reached a threshold;
+    # `words` is what in the comment speaks most for spam, `score` 0-100
+    "spam_score": "像垃圾评论：{words}",
     # comments.moderation_words matched (hold); `rule` is what matched
     "held_word": "关键词：{rule}",
     "held_email": "邮箱：{rule}",
@@ -40,7 +43,7 @@ REASON_TEXT: dict[str, str] = {
 }
 # Codes that speak against a comment (the queue shows them in warning colour).
 WARNING_CODES = frozenset(
-    {"honeypot", "too_fast", "links", "repeated_text", "held_word"}
+    {"honeypot", "too_fast", "links", "repeated_text", "held_word", "spam_score"}
     | {code for code in REASON_TEXT if code.startswith("disallowed_")}
 )
 UNKNOWN_TEXT = "其他原因"

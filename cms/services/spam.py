@@ -19,6 +19,7 @@ from cms.extensions import db
 from cms.models import Comment, CommentStatus, User
 from cms.services.reasons import Reason, reason, rule_reason
 from cms.services.settings import current_settings
+from cms.services.spam_model import score_comment
 from cms.text.normalize import normalize_text
 from cms.text.rules import RuleList, count_links, is_repetitive
 
@@ -63,6 +64,8 @@ class Policy:
     hold_first: bool
     disallowed: RuleList
     moderation_words: RuleList
+    spam_score_hold: int = 0  # 0-100; 0: off
+    spam_score_spam: int = 0
 
     @classmethod
     def from_settings(cls, settings: dict) -> Policy:
@@ -74,6 +77,8 @@ class Policy:
             hold_first=settings["comments.hold_first"],
             disallowed=_parse_rules(settings["comments.disallowed"]),
             moderation_words=_parse_rules(settings["comments.moderation_words"]),
+            spam_score_hold=settings["comments.spam_score_hold"],
+            spam_score_spam=settings["comments.spam_score_spam"],
         )
 
 
@@ -128,6 +133,24 @@ def check_disallowed(c: Candidate, p: Policy, now: datetime) -> Finding | None:
     return Finding(rule_reason("disallowed", rule.kind, rule.rule), SPAM)
 
 
+def check_spam_score(c: Candidate, p: Policy, now: datetime) -> Finding | None:
+    """The learning spam score (cms.services.spam_model): at or above
+    `comments.spam_score_spam` spam, at or above `comments.spam_score_hold`
+    hold; the reason names the words that weighed most."""
+    if p.spam_score_hold <= 0 and p.spam_score_spam <= 0:
+        return None
+    result = score_comment(c.author_name, c.body)
+    if 0 < p.spam_score_spam <= result.score:
+        status = SPAM
+    elif 0 < p.spam_score_hold <= result.score:
+        status = PENDING
+    else:
+        return None
+    score = int(result.score)
+    words = ", ".join(result.words) or f"评分 {score}"
+    return Finding(reason("spam_score", score=score, words=words), status)
+
+
 def check_links(c: Candidate, p: Policy, now: datetime) -> Finding | None:
     """`comments.max_links` or more links in the body: hold."""
     links = count_links(normalize_text(c.body))
@@ -175,6 +198,7 @@ CHECKS: list[Check] = [
     check_honeypot,
     check_too_fast,
     check_disallowed,
+    check_spam_score,
     check_links,
     check_repetitive,
     check_moderation_words,

@@ -1,0 +1,265 @@
+"""The learning spam score of a site: the shipped examples plus what its
+editors taught it, kept in the database (cms.text.spamscore does the maths).
+
+What the model is: the counts of the shipped training examples
+(cms/data/spam/train-*.jsonl, computed once per process from the package, so
+a new site scores from its first comment) plus the site's own counts in
+`spam_model` / `spam_features`, which only editors' decisions change. Nothing
+is written until the first decision; an upgrade that ships better examples
+improves every site without losing what each learned.
+
+How it learns (`follow_decisions`, the in-transaction handler of
+CommentsChanged): a comment an editor moves to `approved` is learned as ham,
+one moved to `spam` as spam; moved back to `pending` (unapprove, or the
+undo of a decision) its lesson is taken back; moved to the trash its lesson
+stays. A new comment's status is the pipeline's, not a decision, and is never
+learned. Each lesson keeps the text it learned (`spam_lessons`) so that an
+undo subtracts exactly what was added, even after the comment was edited; a
+lesson row goes when its comment is deleted for good (what it taught stays).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from cms.events import CommentsChanged
+from cms.extensions import db
+from cms.models import (
+    Comment,
+    CommentStatus,
+    SpamFeature,
+    SpamLesson,
+    SpamModelTotals,
+    utcnow,
+)
+from cms.text.spamscore import Model, features
+
+T = TypeVar("T")
+TOTALS_ID = 1
+CHUNK = 500
+PARTS = ("train", "heldout")
+
+
+def shipped_examples(part: str, kind: str) -> list[dict]:
+    """The shipped examples: `part` "train" or "heldout" (never trained on),
+    `kind` "spam" or "ham"; each {author, email, url, body}."""
+    if part not in PARTS or kind not in ("spam", "ham"):
+        raise ValueError(f"no shipped examples {part}-{kind}")
+    text = (
+        resources.files("cms.data")
+        .joinpath("spam", f"{part}-{kind}.jsonl")
+        .read_text("utf-8")
+    )
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> Model:
+    """The counts of the shipped training part (computed once per process;
+    callers must not change it: `site_model` copies what it needs)."""
+    model = Model()
+    for kind in ("spam", "ham"):
+        for row in shipped_examples("train", kind):
+            model.learn(features(row["body"], row["author"]), kind == "spam")
+    return model
+
+
+def _chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def site_model(found: Iterable[str]) -> Model:
+    """The site's model as far as scoring `found` needs it: the shipped
+    counts plus the site's learned counts, for those features and in total."""
+    base = shipped_model()
+    names = sorted(set(found))
+    learned: dict[str, tuple[int, int]] = {}
+    for chunk in _chunks(names):
+        learned.update(
+            (f, (s, h))
+            for f, s, h in db.session.execute(
+                select(SpamFeature.feature, SpamFeature.spam, SpamFeature.ham).where(
+                    SpamFeature.feature.in_(chunk)
+                )
+            )
+        )
+    totals = db.session.execute(
+        select(SpamModelTotals.spam_docs, SpamModelTotals.ham_docs,
+               SpamModelTotals.spam_total, SpamModelTotals.ham_total,
+               SpamModelTotals.vocabulary).where(SpamModelTotals.id == TOTALS_ID)
+    ).first()  # fmt: skip
+    model = Model(
+        base.spam_docs, base.ham_docs, base.spam_total, base.ham_total,
+        base.vocabulary,
+    )  # fmt: skip
+    if totals is not None:
+        model.spam_docs += totals.spam_docs
+        model.ham_docs += totals.ham_docs
+        model.spam_total += totals.spam_total
+        model.ham_total += totals.ham_total
+        model.vocabulary += totals.vocabulary
+    for name in names:
+        s, h = base.features.get(name, (0, 0))
+        ls, lh = learned.get(name, (0, 0))
+        if (s, h, ls, lh) != (0, 0, 0, 0):
+            model.features[name] = (s + ls, h + lh)
+    return model
+
+
+@dataclass(frozen=True)
+class SpamScore:
+    """A comment's score (0-100, higher is more like spam) and the words that
+    speak most for spam (for the reason chip)."""
+
+    score: float
+    words: list[str]
+
+
+def score_comment(author: str, body: str) -> SpamScore:
+    """Score a comment with the site's model (one query for its features)."""
+    found = features(body, author)
+    model = site_model(found)
+    return SpamScore(model.score(found), model.explain(body, found))
+
+
+def _ensure_totals() -> None:
+    """Create the site's (empty) totals row on first use; a concurrent
+    creator wins and its row is used."""
+    if db.session.scalar(select(SpamModelTotals.id)) is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(SpamModelTotals), [{
+                "id": TOTALS_ID, "spam_docs": 0, "ham_docs": 0, "spam_total": 0,
+                "ham_total": 0, "vocabulary": 0, "source": "shipped:train",
+                "updated_at": utcnow(),
+            }])  # fmt: skip
+    except IntegrityError:
+        pass
+
+
+def _apply(found: set[str], spam: bool, sign: int) -> None:
+    """Add (sign 1) or subtract (sign -1) one comment's features to the site's
+    counts, with atomic UPDATEs; features the site never counted get a row."""
+    column = SpamFeature.spam if spam else SpamFeature.ham
+    names = sorted(found)
+    existing: set[str] = set()
+    for chunk in _chunks(names):
+        existing.update(
+            db.session.scalars(
+                select(SpamFeature.feature).where(SpamFeature.feature.in_(chunk))
+            )
+        )
+    for chunk in _chunks(sorted(existing)):
+        db.session.execute(
+            update(SpamFeature).where(SpamFeature.feature.in_(chunk))
+            .values({column.key: column + sign}),
+            execution_options={"synchronize_session": False},
+        )  # fmt: skip
+    missing = [name for name in names if name not in existing] if sign > 0 else []
+    base = shipped_model().features
+    new = sum(name not in base for name in missing)
+    rows: list[dict[str, object]] = [
+        {"feature": n, "spam": int(spam), "ham": int(not spam)} for n in missing
+    ]
+    try:
+        with db.session.begin_nested():
+            for part in _chunks(rows):
+                db.session.execute(insert(SpamFeature), part)
+    except IntegrityError:  # some were counted meanwhile by another transaction
+        _insert_one_by_one(rows, column)
+    docs = SpamModelTotals.spam_docs if spam else SpamModelTotals.ham_docs
+    total = SpamModelTotals.spam_total if spam else SpamModelTotals.ham_total
+    _ensure_totals()
+    db.session.execute(
+        update(SpamModelTotals).where(SpamModelTotals.id == TOTALS_ID)
+        .values({docs.key: docs + sign, total.key: total + sign * len(found),
+                 "vocabulary": SpamModelTotals.vocabulary + new,
+                 "updated_at": utcnow()}),
+        execution_options={"synchronize_session": False},
+    )  # fmt: skip
+
+
+def _insert_one_by_one(rows: list[dict[str, object]], column: Any) -> None:
+    for row in rows:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(SpamFeature), [row])
+        except IntegrityError:
+            db.session.execute(
+                update(SpamFeature).where(SpamFeature.feature == row["feature"])
+                .values({column.key: column + 1}),
+                execution_options={"synchronize_session": False},
+            )  # fmt: skip
+
+
+def teach(comment_id: int, author: str, body: str, spam: bool) -> None:
+    """Learn one comment as spam or ham, replacing what an earlier lesson on
+    the same comment taught (nothing changes when the label is the same).
+    Runs in the caller's transaction."""
+    lesson = db.session.get(SpamLesson, comment_id)
+    if lesson is not None:
+        if bool(lesson.spam) == spam:
+            return
+        forget(comment_id)
+    _apply(features(body, author), spam, 1)
+    lesson = SpamLesson(comment_id=comment_id, spam=int(spam), author=author,
+                        body=body, learned_at=utcnow())  # fmt: skip
+    db.session.add(lesson)
+    db.session.flush()
+
+
+def forget(comment_id: int) -> bool:
+    """Take back what the lesson on a comment taught; False if there was none."""
+    lesson = db.session.get(SpamLesson, comment_id)
+    if lesson is None:
+        return False
+    _apply(features(lesson.body, lesson.author), bool(lesson.spam), -1)
+    db.session.delete(lesson)
+    db.session.flush()
+    return True
+
+
+_LABELS = {CommentStatus.APPROVED.value: False, CommentStatus.SPAM.value: True}
+
+
+def follow_decisions(event: CommentsChanged) -> None:
+    """Learn from editors' decisions (the in-transaction handler of
+    CommentsChanged; see the module docstring for which moves teach what)."""
+    teach_ids: dict[int, bool] = {}
+    forget_ids: list[int] = []
+    drop_ids: list[int] = []
+    for move in event.moves:
+        if move.before is None or move.before == move.after:
+            continue  # a new (or re-inserted) comment: the pipeline's verdict
+        if move.after is None:
+            drop_ids.append(move.comment_id)
+        elif move.after in _LABELS:
+            teach_ids[move.comment_id] = _LABELS[move.after]
+        elif move.after == CommentStatus.PENDING.value:
+            forget_ids.append(move.comment_id)
+    for comment_id in sorted(forget_ids):
+        forget(comment_id)
+    if teach_ids:
+        rows = db.session.execute(
+            select(Comment.id, Comment.author_name, Comment.body).where(
+                Comment.id.in_(sorted(teach_ids))
+            )
+        ).all()
+        for comment_id, author, body in sorted(rows):
+            teach(comment_id, author or "", body or "", teach_ids[comment_id])
+    for start in range(0, len(drop_ids), CHUNK):
+        chunk = sorted(drop_ids)[start : start + CHUNK]
+        db.session.execute(
+            delete(SpamLesson).where(SpamLesson.comment_id.in_(chunk)),
+            execution_options={"synchronize_session": False},
+        )

@@ -165,9 +165,19 @@ def _apply(found: set[str], spam: bool, sign: int) -> None:
             .values({column.key: column + sign}),
             execution_options={"synchronize_session": False},
         )  # fmt: skip
-    missing = [name for name in names if name not in existing] if sign > 0 else []
     base = shipped_model().features
+    missing = [name for name in names if name not in existing] if sign > 0 else []
     new = sum(name not in base for name in missing)
+    if sign < 0:  # rows back at zero go, as a model that never saw them
+        for chunk in _chunks(sorted(existing)):
+            gone = db.session.scalars(
+                delete(SpamFeature)
+                .where(SpamFeature.feature.in_(chunk), SpamFeature.spam == 0,
+                       SpamFeature.ham == 0)
+                .returning(SpamFeature.feature),
+                execution_options={"synchronize_session": False},
+            ).all()  # fmt: skip
+            new -= sum(name not in base for name in gone)
     rows: list[dict[str, object]] = [
         {"feature": n, "spam": int(spam), "ham": int(not spam)} for n in missing
     ]

@@ -60,9 +60,10 @@ NGRAM_SIZES = (1, 2, 3)
 
 _BBCODE = re.compile(r"\[(?:url|link)[=\]]|<a\s[^>]*href", re.IGNORECASE)
 _TAGS = re.compile(r"\[/?(?:url|link)[^\]]*\]|</?a\b[^>]*>", re.IGNORECASE)
+_URL_CHARS = r"[a-z0-9\-._~:/?#@!$&*+,;=%]"  # ASCII only: 链接后的中文不算
 _URL = re.compile(
-    r"(?:https?://|www\.)[^\s\"'<>\[\]]+"
-    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|cc|top|xyz|vip)\b[^\s\"'<>\[\]]*",
+    rf"(?:https?://|www\.){_URL_CHARS}+"
+    rf"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|cc|top|xyz|vip)\b{_URL_CHARS}*",
     re.IGNORECASE,
 )
 _LATIN = re.compile(r"[a-z0-9_\-]+")
@@ -168,13 +169,19 @@ class Model:
         return self.spam_docs > 0 and self.ham_docs > 0
 
     def learn(self, found: Iterable[str], spam: bool, sign: int = 1) -> None:
-        """Add (sign 1) or take back (sign -1) one comment's features."""
+        """Add (sign 1) or take back (sign -1) one comment's features; taking
+        back exactly what was added gives the model it was before."""
         found = list(found)
         for name in found:
             s, h = self.features.get(name, (0, 0))
-            if (s, h) == (0, 0) and sign > 0 and name not in self.features:
+            if name not in self.features:
                 self.vocabulary += 1
-            self.features[name] = (s + sign, h) if spam else (s, h + sign)
+            s, h = (s + sign, h) if spam else (s, h + sign)
+            if (s, h) == (0, 0):
+                del self.features[name]
+                self.vocabulary -= 1
+            else:
+                self.features[name] = (s, h)
         if spam:
             self.spam_docs += sign
             self.spam_total += sign * len(found)

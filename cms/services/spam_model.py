@@ -21,7 +21,8 @@ lesson row goes when its comment is deleted for good (what it taught stays).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -147,11 +148,33 @@ def _ensure_totals() -> None:
         pass
 
 
-def _apply(found: set[str], spam: bool, sign: int) -> None:
-    """Add (sign 1) or subtract (sign -1) one comment's features to the site's
-    counts, with atomic UPDATEs; features the site never counted get a row."""
-    column = SpamFeature.spam if spam else SpamFeature.ham
-    names = sorted(found)
+@dataclass(frozen=True)
+class Lesson:
+    """One comment's features, added (sign 1) or taken back (sign -1) as
+    spam or ham."""
+
+    found: frozenset[str]
+    spam: bool
+    sign: int
+
+
+def _apply(lessons: list[Lesson]) -> None:
+    """Apply lessons to the site's counts, all at once: one UPDATE per
+    distinct change and chunk, missing features inserted in bulk, rows back
+    at zero deleted (as a model that never saw them), totals adjusted
+    atomically. Features are changed in sorted order (no deadlocks)."""
+    if not lessons:
+        return
+    deltas: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    docs, totals = [0, 0], [0, 0]
+    for lesson in lessons:
+        side = 0 if lesson.spam else 1
+        for name in lesson.found:
+            deltas[name][side] += lesson.sign
+        docs[side] += lesson.sign
+        totals[side] += lesson.sign * len(lesson.found)
+    changes = {name: (d[0], d[1]) for name, d in deltas.items() if d != [0, 0]}
+    names = sorted(changes)
     existing: set[str] = set()
     for chunk in _chunks(names):
         existing.update(
@@ -159,47 +182,53 @@ def _apply(found: set[str], spam: bool, sign: int) -> None:
                 select(SpamFeature.feature).where(SpamFeature.feature.in_(chunk))
             )
         )
-    for chunk in _chunks(sorted(existing)):
-        db.session.execute(
-            update(SpamFeature).where(SpamFeature.feature.in_(chunk))
-            .values({column.key: column + sign}),
-            execution_options={"synchronize_session": False},
-        )  # fmt: skip
-    base = shipped_model().features
-    missing = [name for name in names if name not in existing] if sign > 0 else []
-    new = sum(name not in base for name in missing)
-    if sign < 0:  # rows back at zero go, as a model that never saw them
-        for chunk in _chunks(sorted(existing)):
-            gone = db.session.scalars(
-                delete(SpamFeature)
-                .where(SpamFeature.feature.in_(chunk), SpamFeature.spam == 0,
-                       SpamFeature.ham == 0)
-                .returning(SpamFeature.feature),
+    groups: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for name in sorted(existing):
+        groups[changes[name]].append(name)
+    for (spam, ham), members in sorted(groups.items()):
+        for chunk in _chunks(members):
+            db.session.execute(
+                update(SpamFeature).where(SpamFeature.feature.in_(chunk))
+                .values(spam=SpamFeature.spam + spam, ham=SpamFeature.ham + ham),
                 execution_options={"synchronize_session": False},
-            ).all()  # fmt: skip
-            new -= sum(name not in base for name in gone)
-    rows: list[dict[str, object]] = [
-        {"feature": n, "spam": int(spam), "ham": int(not spam)} for n in missing
+            )  # fmt: skip
+    base = shipped_model().features
+    rows = [
+        {"feature": name, "spam": changes[name][0], "ham": changes[name][1]}
+        for name in names
+        if name not in existing and min(changes[name]) >= 0
     ]
+    new = sum(row["feature"] not in base for row in rows)
     try:
         with db.session.begin_nested():
             for part in _chunks(rows):
                 db.session.execute(insert(SpamFeature), part)
     except IntegrityError:  # some were counted meanwhile by another transaction
-        _insert_one_by_one(rows, column)
-    docs = SpamModelTotals.spam_docs if spam else SpamModelTotals.ham_docs
-    total = SpamModelTotals.spam_total if spam else SpamModelTotals.ham_total
+        _insert_one_by_one(rows)
+    lowered = sorted(n for n in existing if min(changes[n]) < 0)
+    for chunk in _chunks(lowered):
+        gone = db.session.scalars(
+            delete(SpamFeature)
+            .where(SpamFeature.feature.in_(chunk), SpamFeature.spam == 0,
+                   SpamFeature.ham == 0)
+            .returning(SpamFeature.feature),
+            execution_options={"synchronize_session": False},
+        ).all()  # fmt: skip
+        new -= sum(name not in base for name in gone)
     _ensure_totals()
     db.session.execute(
         update(SpamModelTotals).where(SpamModelTotals.id == TOTALS_ID)
-        .values({docs.key: docs + sign, total.key: total + sign * len(found),
-                 "vocabulary": SpamModelTotals.vocabulary + new,
-                 "updated_at": utcnow()}),
+        .values(spam_docs=SpamModelTotals.spam_docs + docs[0],
+                ham_docs=SpamModelTotals.ham_docs + docs[1],
+                spam_total=SpamModelTotals.spam_total + totals[0],
+                ham_total=SpamModelTotals.ham_total + totals[1],
+                vocabulary=SpamModelTotals.vocabulary + new,
+                updated_at=utcnow()),
         execution_options={"synchronize_session": False},
     )  # fmt: skip
 
 
-def _insert_one_by_one(rows: list[dict[str, object]], column: Any) -> None:
+def _insert_one_by_one(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         try:
             with db.session.begin_nested():
@@ -207,36 +236,73 @@ def _insert_one_by_one(rows: list[dict[str, object]], column: Any) -> None:
         except IntegrityError:
             db.session.execute(
                 update(SpamFeature).where(SpamFeature.feature == row["feature"])
-                .values({column.key: column + 1}),
+                .values(spam=SpamFeature.spam + row["spam"],
+                        ham=SpamFeature.ham + row["ham"]),
                 execution_options={"synchronize_session": False},
             )  # fmt: skip
 
 
-def teach(comment_id: int, author: str, body: str, spam: bool) -> None:
-    """Learn one comment as spam or ham, replacing what an earlier lesson on
-    the same comment taught (nothing changes when the label is the same).
-    Runs in the caller's transaction."""
-    lesson = db.session.get(SpamLesson, comment_id)
-    if lesson is not None:
-        if bool(lesson.spam) == spam:
-            return
-        forget(comment_id)
-    _apply(features(body, author), spam, 1)
-    lesson = SpamLesson(comment_id=comment_id, spam=int(spam), author=author,
-                        body=body, learned_at=utcnow())  # fmt: skip
-    db.session.add(lesson)
+def relearn(labels: Mapping[int, bool | None]) -> None:
+    """Make the site's lessons say what `labels` says, in one batch:
+    {comment id: True (spam), False (ham), None (no lesson)}. A comment whose
+    lesson already says so is left alone; one whose label changed has its old
+    lesson taken back and the new one learned from the comment's current
+    text. Runs in the caller's transaction."""
+    ids = sorted(labels)
+    held: dict[int, SpamLesson] = {}
+    for chunk in _chunks(ids):
+        held.update(
+            (lesson.comment_id, lesson)
+            for lesson in db.session.scalars(
+                select(SpamLesson).where(SpamLesson.comment_id.in_(chunk))
+            )
+        )
+    lessons: list[Lesson] = []
+    stale = [
+        i
+        for i in ids
+        if i in held and (labels[i] is None or bool(held[i].spam) != labels[i])
+    ]
+    for comment_id in stale:
+        old = held.pop(comment_id)
+        lessons.append(Lesson(frozenset(features(old.body, old.author)),
+                              bool(old.spam), -1))  # fmt: skip
+        db.session.delete(old)
+    db.session.flush()  # the old rows go before new ones take their ids
+    wanted = [i for i in ids if labels[i] is not None and i not in held]
+    texts: dict[int, tuple[str, str]] = {}
+    for chunk in _chunks(wanted):
+        texts.update(
+            (i, (author or "", body or ""))
+            for i, author, body in db.session.execute(
+                select(Comment.id, Comment.author_name, Comment.body).where(
+                    Comment.id.in_(chunk)
+                )
+            )
+        )
+    now = utcnow()
+    for comment_id in wanted:
+        if comment_id not in texts:
+            continue
+        author, body = texts[comment_id]
+        spam = bool(labels[comment_id])
+        lessons.append(Lesson(frozenset(features(body, author)), spam, 1))
+        lesson = SpamLesson(comment_id=comment_id, spam=int(spam), author=author,
+                            body=body, learned_at=now)  # fmt: skip
+        db.session.add(lesson)
     db.session.flush()
+    _apply(lessons)
 
 
-def forget(comment_id: int) -> bool:
-    """Take back what the lesson on a comment taught; False if there was none."""
-    lesson = db.session.get(SpamLesson, comment_id)
-    if lesson is None:
-        return False
-    _apply(features(lesson.body, lesson.author), bool(lesson.spam), -1)
-    db.session.delete(lesson)
-    db.session.flush()
-    return True
+def teach(comment_id: int, spam: bool) -> None:
+    """Learn one comment as spam or ham from its current text (replacing
+    an earlier lesson on it with another label)."""
+    relearn({comment_id: spam})
+
+
+def forget(comment_id: int) -> None:
+    """Take back what the lesson on a comment taught, if there is one."""
+    relearn({comment_id: None})
 
 
 _LABELS = {CommentStatus.APPROVED.value: False, CommentStatus.SPAM.value: True}
@@ -245,8 +311,7 @@ _LABELS = {CommentStatus.APPROVED.value: False, CommentStatus.SPAM.value: True}
 def follow_decisions(event: CommentsChanged) -> None:
     """Learn from editors' decisions (the in-transaction handler of
     CommentsChanged; see the module docstring for which moves teach what)."""
-    teach_ids: dict[int, bool] = {}
-    forget_ids: list[int] = []
+    labels: dict[int, bool | None] = {}
     drop_ids: list[int] = []
     for move in event.moves:
         if move.before is None or move.before == move.after:
@@ -254,22 +319,10 @@ def follow_decisions(event: CommentsChanged) -> None:
         if move.after is None:
             drop_ids.append(move.comment_id)
         elif move.after in _LABELS:
-            teach_ids[move.comment_id] = _LABELS[move.after]
+            labels[move.comment_id] = _LABELS[move.after]
         elif move.after == CommentStatus.PENDING.value:
-            forget_ids.append(move.comment_id)
-    for comment_id in sorted(forget_ids):
-        forget(comment_id)
-    if teach_ids:
-        rows = db.session.execute(
-            select(Comment.id, Comment.author_name, Comment.body).where(
-                Comment.id.in_(sorted(teach_ids))
-            )
-        ).all()
-        for comment_id, author, body in sorted(rows):
-            teach(comment_id, author or "", body or "", teach_ids[comment_id])
-    for start in range(0, len(drop_ids), CHUNK):
-        chunk = sorted(drop_ids)[start : start + CHUNK]
-        db.session.execute(
-            delete(SpamLesson).where(SpamLesson.comment_id.in_(chunk)),
-            execution_options={"synchronize_session": False},
-        )
+            labels[move.comment_id] = None
+    relearn(labels)
+    for chunk in _chunks(sorted(drop_ids)):
+        # (the session forgets its copies of the deleted rows too)
+        db.session.execute(delete(SpamLesson).where(SpamLesson.comment_id.in_(chunk)))

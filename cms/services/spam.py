@@ -147,7 +147,7 @@ def check_spam_score(c: Candidate, p: Policy, now: datetime) -> Finding | None:
     else:
         return None
     score = int(result.score)
-    words = ", ".join(result.words) or f"评分 {score}"
+    words = ", ".join(result.words()) or f"评分 {score}"
     return Finding(reason("spam_score", score=score, words=words), status)
 
 

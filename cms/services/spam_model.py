@@ -83,8 +83,13 @@ def site_model(found: Iterable[str]) -> Model:
     counts plus the site's learned counts, for those features and in total."""
     base = shipped_model()
     names = sorted(set(found))
+    totals = db.session.execute(
+        select(SpamModelTotals.spam_docs, SpamModelTotals.ham_docs,
+               SpamModelTotals.spam_total, SpamModelTotals.ham_total,
+               SpamModelTotals.vocabulary).where(SpamModelTotals.id == TOTALS_ID)
+    ).first()  # fmt: skip
     learned: dict[str, tuple[int, int]] = {}
-    for chunk in _chunks(names):
+    for chunk in _chunks(names if totals is not None else []):  # none learned yet
         learned.update(
             (f, (s, h))
             for f, s, h in db.session.execute(
@@ -93,11 +98,6 @@ def site_model(found: Iterable[str]) -> Model:
                 )
             )
         )
-    totals = db.session.execute(
-        select(SpamModelTotals.spam_docs, SpamModelTotals.ham_docs,
-               SpamModelTotals.spam_total, SpamModelTotals.ham_total,
-               SpamModelTotals.vocabulary).where(SpamModelTotals.id == TOTALS_ID)
-    ).first()  # fmt: skip
     model = Model(
         base.spam_docs, base.ham_docs, base.spam_total, base.ham_total,
         base.vocabulary,
@@ -118,18 +118,23 @@ def site_model(found: Iterable[str]) -> Model:
 
 @dataclass(frozen=True)
 class SpamScore:
-    """A comment's score (0-100, higher is more like spam) and the words that
-    speak most for spam (for the reason chip)."""
+    """A comment's score (0-100, higher is more like spam); `words()` names
+    what speaks most for spam (for the reason chip; worked out on demand)."""
 
     score: float
-    words: list[str]
+    body: str
+    found: frozenset[str]
+    model: Model
+
+    def words(self) -> list[str]:
+        return self.model.explain(self.body, self.found)
 
 
 def score_comment(author: str, body: str) -> SpamScore:
     """Score a comment with the site's model (one query for its features)."""
-    found = features(body, author)
+    found = frozenset(features(body, author))
     model = site_model(found)
-    return SpamScore(model.score(found), model.explain(body, found))
+    return SpamScore(model.score(found), body, found, model)
 
 
 def _ensure_totals() -> None:

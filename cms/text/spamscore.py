@@ -80,6 +80,7 @@ _CONTACT = re.compile(
 _WORDISH = re.compile(r"^[\u3400-\u9fff\uf900-\ufaffa-z]+$")
 
 # Whole-comment marks, and how the reason chip names them.
+# (#ident and #number are not named: #contact says it better.)
 MARK_WORDS: dict[str, str] = {
     "#link1": "链接",
     "#link2": "多个链接",
@@ -87,8 +88,6 @@ MARK_WORDS: dict[str, str] = {
     "#linkonly": "只有链接",
     "#markup": "链接代码",
     "#contact": "联系方式",
-    "#number": "长数字",
-    "#ident": "账号",
     "#repeat": "重复",
 }
 
@@ -220,26 +219,36 @@ class Model:
         whose bigrams lean to spam (merged where they touch), and the names of
         whole-comment marks (MARK_WORDS), strongest first, at most `limit`."""
         shaped = shape(body)
+        # Windows of 2 and 3 characters that lean to spam, merged where they
+        # overlap or touch into phrases weighed by the sum of their leaning.
+        windows: list[tuple[int, int, float]] = []
+        for n in (2, 3):
+            for i in range(len(shaped) - n + 1):
+                gram = shaped[i : i + n]
+                if _WORDISH.match(gram) and self.known(gram):
+                    weight = self.ratio(gram)
+                    if weight > 1.0:
+                        windows.append((i, i + n, weight))
+        windows.sort()
         weighed: list[tuple[float, str]] = []
-        start, total = -1, 0.0
-        for i in range(len(shaped) - 1):
-            gram = shaped[i : i + 2]
-            wordish = _WORDISH.match(gram) and self.known(gram)
-            weight = self.ratio(gram) if wordish else 0.0
-            if weight > 1.0:
-                if start < 0:
-                    start, total = i, 0.0
-                total += weight
+        start, end, total = -1, -1, 0.0
+        for i, j, weight in windows:
+            if i <= end:
+                end, total = max(end, j), total + weight
                 continue
             if start >= 0:
-                weighed.append((total, shaped[start : i + 1]))
-                start = -1
+                weighed.append((total, shaped[start:end]))
+            start, end, total = i, j, weight
         if start >= 0:
-            weighed.append((total, shaped[start:]))
-        for name in found:
+            weighed.append((total, shaped[start:end]))
+        kinds: set[str] = set()
+        for name in sorted(found, key=lambda n: -self.ratio(n)):
             word = MARK_WORDS.get(name)
-            weight = self.ratio(name) if word and self.known(name) else 0.0
-            if word and weight > 1.0:
+            if not word or not self.known(name) or name[:5] in kinds:
+                continue
+            weight = self.ratio(name)
+            if weight > 1.0:
+                kinds.add(name[:5])  # one of #link1, #link2, #linkonly
                 weighed.append((weight, word))
         weighed.sort(key=lambda item: -item[0])
         shown: list[str] = []

@@ -14,8 +14,10 @@ one moved to `spam` as spam; moved back to `pending` (unapprove, or the
 undo of a decision) its lesson is taken back; moved to the trash its lesson
 stays. A new comment's status is the pipeline's, not a decision, and is never
 learned. Each lesson keeps the text it learned (`spam_lessons`) so that an
-undo subtracts exactly what was added, even after the comment was edited; a
-lesson row goes when its comment is deleted for good (what it taught stays).
+undo subtracts exactly what was added; a comment edited, or whose commenter
+is erased, is learned again from its new text (the old name leaves the
+lessons); a lesson row goes when its comment is deleted for good (what it
+taught stays).
 """
 
 from __future__ import annotations
@@ -299,6 +301,42 @@ def relearn(labels: Mapping[int, bool | None]) -> None:
     _apply(lessons)
 
 
+def refresh(comment_ids: Iterable[int]) -> None:
+    """Comments changed in place (edited, or their commenter erased): a
+    lesson on one of them is learned again from its current text, with the
+    same label, so the model holds no text the site no longer has (an
+    erased name goes from the lessons too) and an undo still takes back
+    exactly what is counted."""
+    ids = sorted(set(comment_ids))
+    held: dict[int, SpamLesson] = {}
+    for chunk in _chunks(ids):
+        held.update(
+            (lesson.comment_id, lesson)
+            for lesson in db.session.scalars(
+                select(SpamLesson).where(SpamLesson.comment_id.in_(chunk))
+            )
+        )
+    lessons: list[Lesson] = []
+    for chunk in _chunks(sorted(held)):
+        for comment_id, author, body in db.session.execute(
+            select(Comment.id, Comment.author_name, Comment.body).where(
+                Comment.id.in_(chunk)
+            )
+        ):
+            lesson = held[comment_id]
+            author, body = author or "", body or ""
+            if (lesson.author, lesson.body) == (author, body):
+                continue
+            spam = bool(lesson.spam)
+            lessons.append(
+                Lesson(frozenset(features(lesson.body, lesson.author)), spam, -1)
+            )
+            lessons.append(Lesson(frozenset(features(body, author)), spam, 1))
+            lesson.author, lesson.body = author, body
+    db.session.flush()
+    _apply(lessons)
+
+
 def teach(comment_id: int, spam: bool) -> None:
     """Learn one comment as spam or ham from its current text (replacing
     an earlier lesson on it with another label)."""
@@ -328,6 +366,8 @@ def follow_decisions(event: CommentsChanged) -> None:
         elif move.after == CommentStatus.PENDING.value:
             labels[move.comment_id] = None
     relearn(labels)
+    moved = {move.comment_id for move in event.moves}
+    refresh([i for i in event.ids if i not in moved])
     for chunk in _chunks(sorted(drop_ids)):
         # (the session forgets its copies of the deleted rows too)
         db.session.execute(delete(SpamLesson).where(SpamLesson.comment_id.in_(chunk)))

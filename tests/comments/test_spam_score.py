@@ -310,19 +310,39 @@ def test_deleting_for_good_drops_the_lesson_but_keeps_what_it_taught(
     assert score_comment("读者", NEW_SPAM).score == pytest.approx(taught)
 
 
-def test_an_edit_after_the_decision_does_not_change_what_undo_takes_back(
-    ctx, article, editor
-):
+def test_an_edit_relearns_and_undo_still_gives_back_the_model(ctx, article, editor):
     from cms.services.commenters import edit_comment
 
     before_state = model_state()
     comment = make_comment(article, NEW_SPAM, status="pending")
     entry = apply_action([comment.id], "spam", editor).entry
+    taught = score_comment("读者", NEW_SPAM).score
     edit_comment(comment.id, "完全不同的文字，编辑改过", editor)
 
+    assert db.session.get(SpamLesson, comment.id).body == "完全不同的文字，编辑改过"
+    assert score_comment("读者", NEW_SPAM).score < taught  # no longer taught
     assert entry is not None
     undo(entry.id, editor)
 
+    assert model_state()[:2] == before_state[:2]
+
+
+def test_erasing_a_commenter_takes_their_name_out_of_the_lessons(ctx, article, editor):
+    from cms.services.commenters import ERASED_NAME, erase_commenter
+
+    before_state = model_state()
+    comment = make_comment(article, NEW_SPAM, status="pending",
+                           author_name="张小花", author_email="hua@example.cn")  # fmt: skip
+    entry = apply_action([comment.id], "spam", editor).entry
+
+    erase_commenter("hua@example.cn", "personal", editor)
+
+    lesson = db.session.get(SpamLesson, comment.id)
+    assert lesson.author == ERASED_NAME and lesson.body == NEW_SPAM
+    names = {f for f, _, _ in model_state()[1]}
+    assert not {"@张小", "@小花"} & names
+    assert entry is not None
+    undo(entry.id, editor)
     assert model_state()[:2] == before_state[:2]
 
 

@@ -331,8 +331,8 @@ def test_erasing_a_commenter_takes_their_name_out_of_the_lessons(ctx, article, e
     from cms.services.commenters import ERASED_NAME, erase_commenter
 
     before_state = model_state()
-    comment = make_comment(article, NEW_SPAM, status="pending",
-                           author_name="张小花", author_email="hua@example.cn")  # fmt: skip
+    who = {"author_name": "张小花", "author_email": "hua@example.cn"}
+    comment = make_comment(article, NEW_SPAM, status="pending", **who)
     entry = apply_action([comment.id], "spam", editor).entry
 
     erase_commenter("hua@example.cn", "personal", editor)

@@ -183,12 +183,19 @@ def _apply(lessons: list[Lesson]) -> None:
     changes = {name: (d[0], d[1]) for name, d in deltas.items() if d != [0, 0]}
     names = sorted(changes)
     existing: set[str] = set()
+    # Locked as read, in code-point order like `names` (PostgreSQL: collation
+    # "C"), so that two units teaching overlapping features wait for each
+    # other, never deadlock.
+    order = SpamFeature.feature
+    if db.session.get_bind().dialect.name == "postgresql":
+        order = order.collate("C")  # type: ignore[assignment]
     for chunk in _chunks(names):
         existing.update(
             db.session.scalars(
                 select(SpamFeature.feature).where(SpamFeature.feature.in_(chunk))
+                .order_by(order).with_for_update()
             )
-        )
+        )  # fmt: skip
     groups: dict[tuple[int, int], list[str]] = defaultdict(list)
     for name in sorted(existing):
         groups[changes[name]].append(name)

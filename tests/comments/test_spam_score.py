@@ -364,3 +364,42 @@ def test_the_model_persists_across_sessions(app, ctx, article, editor):
         # a feature only the lesson taught is counted from the database
         fresh = next(f for f in found if f not in base.features)
         assert model.features[fresh] == (1, 0)
+
+
+def test_editors_teaching_at_once_count_every_lesson(shared_app):
+    import threading
+
+    with shared_app.app_context():
+        art = make_article(title="并发", owner=make_user(username="w2", password=None))
+        editors = [make_user(username=f"editor{i}", password=None).id for i in range(4)]
+        # the same new words in every comment: every lesson races for the rows
+        ids = [make_comment(art, f"{NEW_SPAM} {i}", status="pending").id
+               for i in range(4)]  # fmt: skip
+        db.session.remove()
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def decide(comment_id: int, editor_id: int) -> None:
+        try:
+            with shared_app.app_context():
+                from cms.models import User
+
+                editor = db.session.get(User, editor_id)
+                barrier.wait(timeout=30)
+                apply_action([comment_id], "spam", editor)
+                db.session.remove()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=decide, args=pair)
+               for pair in zip(ids, editors, strict=True)]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    with shared_app.app_context():
+        totals, counts, lessons = model_state()
+        assert totals[:2] == (4, 0) and lessons == 4
+        assert dict((f, (s, h)) for f, s, h in counts)["蝴蝶标"] == (4, 0)
+        db.session.remove()

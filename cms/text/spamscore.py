@@ -7,10 +7,13 @@ training set is a few hundred comments and grows one editor decision at a
 time. Naive Bayes learns and unlearns by adding and subtracting counts, which
 is exactly what a per-site model kept in database rows needs (an approve or a
 spam is a few hundred `count + 1` updates, an undo the same with `- 1`).
-scikit-learn's MultinomialNB could score, but it would add ~40 MB of
-dependencies (numpy, scipy) for a hundred lines of arithmetic, and its
-`partial_fit` cannot unlearn; the model here is ~150 lines and scores a
-comment in well under a millisecond (bench/spam.py).
+scikit-learn's MultinomialNB could score, but it would add tens of MB of
+dependencies (scikit-learn, numpy, scipy) for a hundred lines of
+arithmetic, it wants a fixed vocabulary (a vectoriser fitted up front) while
+ours grows with every lesson, and its `partial_fit` cannot unlearn. Here,
+features and score take ~0.3 ms a comment, with the explanation ~0.55 ms
+(the held-out examples, pure Python); the pipeline check adds one query
+(bench/spam.py).
 
 Features of a comment (`features()`), each counted once per comment
 (binarised multinomial NB, better on short texts):

@@ -24,7 +24,10 @@ Features of a comment (`features()`), each counted once per comment
   link mark, every id-like Latin run (letters with digits or an underscore:
   `lu_na3306`) by one id mark, and every run of five or more digits (QQ and
   phone numbers) by one number mark, so that what the classifier learns is
-  the shape, not the particular id;
+  the shape, not the particular id; Latin words of four letters or more
+  leave the character stream and count as words (`w:mark`, `w:wechat`), so
+  that an English sentence is not judged by its letters (short runs, vx,
+  wx, qq, v, stay: they are the disguises);
 - whole-comment marks (`#…`): how many links, links that are nearly the whole
   comment, BBCode / HTML link markup, a contact word followed closely by an id
   or a number, one unit repeated over and over, and the length (bucketed).
@@ -60,6 +63,7 @@ ALPHA = 1.0  # add-α smoothing
 # so 谢谢 or 好 alone cannot reach a threshold (bench/spam.py, README).
 NEUTRAL = 9
 NGRAM_SIZES = (1, 2, 3)
+WORD_MIN = 4  # Latin words this long are features as words, not letters
 
 _BBCODE = re.compile(r"\[(?:url|link)[=\]]|<a\s[^>]*href", re.IGNORECASE)
 _TAGS = re.compile(r"\[/?(?:url|link)[^\]]*\]|</?a\b[^>]*>", re.IGNORECASE)
@@ -100,27 +104,40 @@ def _digits(match: re.Match[str]) -> str:
     return NUMBER if len(run) >= 5 else "0" * len(run)
 
 
-def _latin(match: re.Match[str]) -> str:
-    run: str = match.group(0)
-    letters = any(c.isalpha() for c in run)
-    if "_" in run or letters and any(c.isdigit() for c in run):
-        return IDENT
-    return run if letters else _DIGITS.sub(_digits, run)
+def _prepare(text: str) -> tuple[str, list[str]]:
+    """The shaped text and the Latin words of four letters or more taken out
+    of it (see the module docstring)."""
+    words: list[str] = []
+
+    def latin(match: re.Match[str]) -> str:
+        run: str = match.group(0)
+        letters = any(c.isalpha() for c in run)
+        if "_" in run or letters and any(c.isdigit() for c in run):
+            return IDENT
+        if not letters:
+            return _DIGITS.sub(_digits, run)
+        if len(run) >= WORD_MIN:
+            words.append(run[:30])
+            return ""
+        return run
+
+    text = normalize_text(text)
+    text = _TAGS.sub(" ", _URL.sub(LINK, text))
+    text = _SPACED.sub(lambda m: _SPACE.sub("", m.group(0)), text)
+    return _SPACE.sub("", _LATIN.sub(latin, text)), words
 
 
 def shape(text: str) -> str:
     """The text the n-grams are taken from (see the module docstring)."""
-    text = normalize_text(text)
-    text = _TAGS.sub(" ", _URL.sub(LINK, text))
-    text = _SPACED.sub(lambda m: _SPACE.sub("", m.group(0)), text)
-    return _SPACE.sub("", _LATIN.sub(_latin, text))
+    return _prepare(text)[0]
 
 
 def features(body: str, author: str = "") -> set[str]:
     """The features of a comment (a set: each counts once). The author's name
     adds its n-grams with an `@` prefix (spam names are often the offer)."""
-    shaped = shape(body)
+    shaped, words = _prepare(body)
     found = set(_ngrams(shaped))
+    found.update("w:" + word for word in words)
     found.update("@" + g for g in _ngrams(shape(author), sizes=(1, 2)))
     raw = normalize_text(body)
     links = len(_URL.findall(raw))

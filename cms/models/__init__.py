@@ -21,6 +21,7 @@ from cms.models.related import (
 )
 from cms.models.revision import Revision
 from cms.models.setting import Setting
+from cms.models.spam_model import SpamFeature, SpamLesson, SpamModelTotals
 from cms.models.tally import CommentTally, DailyViews
 from cms.models.taxonomy import Category, CategoryRedirect, Tag, article_tags
 from cms.models.token import UsedToken
@@ -60,6 +61,9 @@ __all__ = [
     "Revision",
     "Role",
     "Setting",
+    "SpamFeature",
+    "SpamLesson",
+    "SpamModelTotals",
     "Tag",
     "UTCDateTime",
     "User",

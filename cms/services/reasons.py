@@ -25,6 +25,9 @@ REASON_TEXT: dict[str, str] = {
     "known_commenter": "老读者",
     "first_comment": "首次评论",
     "links": "{count} 个链接",
+    # the learning spam score (cms.services.spam_model) reached a threshold;
+    # `words` is what in the comment speaks most for spam, `score` 0-100
+    "spam_score": "像垃圾评论：{words}",
     # comments.moderation_words matched (hold); `rule` is what matched
     "held_word": "关键词：{rule}",
     "held_email": "邮箱：{rule}",
@@ -63,6 +66,7 @@ WARNING_CODES = frozenset(
         "contact_hold",
         "contact_spam",
         "contact_flag",
+        "spam_score",
     }
     | {code for code in REASON_TEXT if code.startswith("disallowed_")}
 )

@@ -210,6 +210,12 @@ SPECS: dict[str, SettingSpec] = {
               minimum=0, maximum=600),
         _spec("comments.max_links", 2, "链接数上限",
               "含这么多链接或更多的评论先审；0 表示不检查", minimum=0, maximum=100),
+        _spec("comments.spam_score_hold", 80, "垃圾评分：先审线",
+              "会学习的垃圾评分（0-100，按编辑的批准和标为垃圾不断学习）达到这个值的"
+              "评论先审；0 表示不用", minimum=0, maximum=100),
+        _spec("comments.spam_score_spam", 90, "垃圾评分：垃圾线",
+              "垃圾评分达到这个值的评论直接进入垃圾评论；0 表示不用",
+              minimum=0, maximum=100),
         _spec("comments.moderation_words", "", "审核规则",
               "每行一条规则（词语、邮箱、IP 或 IP 段，# 开头的行是注释），"
               "命中的评论先审", _parse_rules,

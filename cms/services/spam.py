@@ -26,6 +26,7 @@ from cms.services.comment_words import (
 )
 from cms.services.reasons import Reason, reason, rule_reason
 from cms.services.settings import current_settings
+from cms.services.spam_model import score_comment
 from cms.text.normalize import normalize_text
 from cms.text.rules import RuleList, count_links, is_repetitive
 from cms.text.wordfilter import Action, Matcher
@@ -72,6 +73,8 @@ class Policy:
     disallowed: RuleList
     moderation_words: RuleList
     words: Matcher  # the word rules (cms.services.comment_words)
+    spam_score_hold: int = 0  # 0-100; 0: off
+    spam_score_spam: int = 0
     _seen: dict[int, tuple[Candidate, CommentWords]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -90,6 +93,8 @@ class Policy:
             words=comment_matcher(
                 settings["comments.disallowed"], settings["comments.moderation_words"]
             ),
+            spam_score_hold=settings["comments.spam_score_hold"],
+            spam_score_spam=settings["comments.spam_score_spam"],
         )
 
     def words_of(self, c: Candidate) -> CommentWords:
@@ -162,6 +167,24 @@ def check_disallowed(c: Candidate, p: Policy, now: datetime) -> Finding | None:
     return Finding(word_reason(change), SPAM) if change is not None else None
 
 
+def check_spam_score(c: Candidate, p: Policy, now: datetime) -> Finding | None:
+    """The learning spam score (cms.services.spam_model): at or above
+    `comments.spam_score_spam` spam, at or above `comments.spam_score_hold`
+    hold; the reason names the words that weighed most."""
+    if p.spam_score_hold <= 0 and p.spam_score_spam <= 0:
+        return None
+    result = score_comment(c.author_name, c.body)
+    if 0 < p.spam_score_spam <= result.score:
+        status = SPAM
+    elif 0 < p.spam_score_hold <= result.score:
+        status = PENDING
+    else:
+        return None
+    score = int(result.score)
+    words = ", ".join(result.words()) or f"评分 {score}"
+    return Finding(reason("spam_score", score=score, words=words), status)
+
+
 def check_links(c: Candidate, p: Policy, now: datetime) -> Finding | None:
     """`comments.max_links` or more links in the body: hold."""
     links = count_links(normalize_text(c.body))
@@ -218,6 +241,7 @@ CHECKS: list[Check] = [
     check_honeypot,
     check_too_fast,
     check_disallowed,
+    check_spam_score,
     check_links,
     check_repetitive,
     check_moderation_words,

@@ -22,6 +22,10 @@ EXPECTED = {
     "known_commenter": (reason("known_commenter"), "老读者"),
     "first_comment": (reason("first_comment"), "首次评论"),
     "links": (reason("links", count=3), "3 个链接"),
+    "spam_score": (
+        reason("spam_score", score=97, words="兼职, 日结, 私聊"),
+        "像垃圾评论：兼职, 日结, 私聊",
+    ),
     "held_word": (rule_reason("held", "word", "加微信"), "关键词：加微信"),
     "held_email": (
         rule_reason("held", "email", "@spam.example"),
@@ -102,7 +106,7 @@ def test_missing_or_odd_parameters_do_not_break_the_text():
 def test_warnings_are_the_reasons_against_a_comment():
     warning = {c for c, (v, _) in EXPECTED.items() if reason_is_warning(v)}
     assert warning == {
-        "honeypot", "too_fast", "links", "repeated_text", "held_word",
+        "honeypot", "too_fast", "links", "repeated_text", "held_word", "spam_score",
         "disallowed_word", "disallowed_email", "disallowed_ip", "disallowed_ip_range",
         "word_hold", "word_spam", "word_flag", "contact_hold", "contact_spam",
         "contact_flag",

@@ -24,7 +24,10 @@ from typing import Any, Protocol
 @dataclass
 class Entry:
     """One cached answer. `view` is the public id of the article whose view
-    a hit counts ("" for other pages)."""
+    a hit counts ("" for other pages); `views` the count the page showed when
+    it was rendered, cut out of `body` (cms.pagecache.counts), or -1 when the
+    body has no count to fill in; `token` that the comment form's token is cut
+    out too."""
 
     status: str
     headers: list[tuple[str, str]]
@@ -34,6 +37,8 @@ class Entry:
     expires_at: float
     tags: frozenset[str] = frozenset()
     view: str = ""
+    views: int = -1
+    token: bool = False
 
 
 @dataclass(frozen=True)

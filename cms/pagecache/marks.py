@@ -80,15 +80,16 @@ def shows_articles(articles, counts: bool = True) -> None:
     also_shows(*tags)
 
 
-def shows_article(article, count_seconds: int) -> None:
+def shows_article(article) -> None:
     """The article's own page: itself, its comments, its author, category and
-    tags; a hit counts its view; the view count shown lives `count_seconds`."""
+    tags; a hit counts its view and shows the count of that moment
+    (cms.pagecache.counts)."""
     cache_page(
         f"p:{article.id}", f"a:{article.id}", f"c:{article.id}",
         f"user:{article.owner_id}",
         *([f"category:{article.category_id}"] if article.category_id else []),
         *(f"tag:{tag.id}" for tag in article.tags),
-        view=article.public_id, max_age=count_seconds,
+        view=article.public_id,
     )  # fmt: skip
 
 

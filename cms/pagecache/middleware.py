@@ -31,7 +31,8 @@ from typing import Any
 from flask import Flask
 
 from cms.pagecache.backends import Backend, Entry
-from cms.pagecache.counting import count_cached_view
+from cms.pagecache.counting import count_cached_view, fresh_token
+from cms.pagecache.counts import Cut, cut, fill
 from cms.pagecache.marks import (
     ELIGIBLE,
     INTERNAL_HEADERS,
@@ -121,27 +122,41 @@ class PageCacheMiddleware:
     # -- hits -------------------------------------------------------------
 
     def _hit(self, entry: Entry, environ, start_response):
+        body, etag = entry.body, entry.etag
         if entry.view:
-            self._count(entry.view, environ.get("HTTP_USER_AGENT"))
+            shown, token = self._count(
+                entry.view, environ.get("HTTP_USER_AGENT"), entry.token
+            )
+            if entry.views >= 0:  # this moment's count and token, filled in
+                shown = entry.views if shown is None else shown
+                body, etag = fill(body, shown, token), _counted_etag(etag, shown)
         validators = [
-            ("ETag", entry.etag),
+            ("ETag", etag),
             ("Last-Modified", formatdate(entry.stored_at, usegmt=True)),
             ("X-Cache", "HIT"),
         ]
-        if _not_modified(environ, entry):
+        if _not_modified(environ, etag, entry.stored_at, entry.views < 0):
             start_response("304 Not Modified", validators)
             return [b""]
         headers = entry.headers + validators
-        headers.append(("Content-Length", str(len(entry.body))))
+        headers.append(("Content-Length", str(len(body))))
         start_response(entry.status, headers)
-        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [entry.body]
+        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
-    def _count(self, public_id: str, user_agent: str | None) -> None:
+    def _count(
+        self, public_id: str, user_agent: str | None, with_token: bool = False
+    ) -> tuple[int | None, str | None]:
+        """Count a view of the article; the count to show, and a form token
+        issued now when `with_token` (None for what failed)."""
+        shown = token = None
         try:
             with self.app.app_context():
-                count_cached_view(public_id, user_agent)
+                shown = count_cached_view(public_id, user_agent)
+                if with_token:
+                    token = fresh_token(public_id)
         except Exception:
             log.exception("view of %s not counted", public_id)
+        return shown, token
 
     # -- misses -----------------------------------------------------------
 
@@ -171,16 +186,22 @@ class PageCacheMiddleware:
         internal = {n: v for n, v in raw if n in INTERNAL_HEADERS}
         headers = [(n, v) for n, v in raw if n.lower() not in DROPPED_HEADERS]
         now = time.time()
+        view = internal.get(VIEW_HEADER, "")
+        parts = cut(body) if view else Cut(body, None, False)
+        template, shown = parts.template, parts.views
         entry = Entry(
             status=status,
             headers=headers,
-            body=body,
-            etag='"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+            body=template,
+            etag='"' + hashlib.blake2b(template, digest_size=12).hexdigest() + '"',
             stored_at=now,
             expires_at=now + int(internal.get(TTL_HEADER, "60")),
             tags=frozenset(internal.get(TAGS_HEADER, "").split()),
-            view=internal.get(VIEW_HEADER, ""),
+            view=view,
+            views=-1 if shown is None else shown,
+            token=parts.token and shown is not None,
         )
+        etag = entry.etag if shown is None else _counted_etag(entry.etag, shown)
         stored = False
         if environ["REQUEST_METHOD"] == "GET":
             try:
@@ -188,21 +209,23 @@ class PageCacheMiddleware:
             except Exception:
                 log.exception("page cache store failed")
         if stored and self.store is not None and _plain_policy(headers, key):
-            self._write_file(environ, entry)
+            self._write_file(environ, entry, body)
         out = headers + [("Content-Length", str(len(body))), ("X-Cache", "MISS")]
         if stored:
             out += [
-                ("ETag", entry.etag),
+                ("ETag", etag),
                 ("Last-Modified", formatdate(now, usegmt=True)),
             ]
         start_response(status, out)
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
-    def _write_file(self, environ, entry: Entry) -> None:
+    def _write_file(self, environ, entry: Entry, body: bytes) -> None:
+        """The page as rendered (nginx cannot fill in a count: the file is
+        retired once its count is older than allowed, see `_beacon`)."""
         assert self.store is not None
         try:
             path = environ["PATH_INFO"].encode("latin-1").decode("utf-8")
-            self.store.write(path, entry.body, entry.tags, entry.view)
+            self.store.write(path, body, entry.tags, entry.view)
         except (UnicodeError, OSError):
             log.exception("page store write failed")
 
@@ -238,15 +261,22 @@ def _plain_policy(headers: list[tuple[str, str]], key: str) -> bool:
     )
 
 
-def _not_modified(environ, entry: Entry) -> bool:
+def _counted_etag(etag: str, count: int) -> str:
+    """The ETag of a page with `count` filled in: a new count, a new tag."""
+    return f'{etag[:-1]}-{count}"'
+
+
+def _not_modified(environ, etag: str, stored_at: float, by_date: bool) -> bool:
+    """A 304 is due: the client holds `etag`, or (when `by_date`: the page
+    does not change between stores) a copy at least as new as `stored_at`."""
     tags = environ.get("HTTP_IF_NONE_MATCH")
     if tags is not None:
         offered = {t.strip().removeprefix("W/") for t in tags.split(",")}
-        return entry.etag in offered or "*" in offered
+        return etag in offered or "*" in offered
     since = environ.get("HTTP_IF_MODIFIED_SINCE")
-    if since:
+    if since and by_date:
         try:
-            return parsedate_to_datetime(since).timestamp() >= int(entry.stored_at)
+            return parsedate_to_datetime(since).timestamp() >= int(stored_at)
         except (TypeError, ValueError):
             return False
     return False

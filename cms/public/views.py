@@ -36,7 +36,7 @@ def article(public_id: str):
     the page shows the stored count plus the views not yet written. NotFound
     (answered 404 by cms.errors) for an article readers cannot see."""
     item = article_service.get_visible(public_id)
-    shows_article(item, current_app.config["PAGE_CACHE_COUNT_SECONDS"])
+    shows_article(item)
     views = count_view(public_id, request.user_agent.string, stored=item.view_count)
     return render_article_page(item, views=views)
 

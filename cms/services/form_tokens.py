@@ -5,16 +5,13 @@ depend on a session: it is signed with SECRET_KEY, names the article, and
 carries the time the page was rendered. The request's Origin (or Referer)
 must also be this site.
 
-With the page cache, the page (and its token) is rendered once and served to
-many readers: the token stays valid for TOKEN_MAX_AGE (two days), far longer
-than any cached copy lives (an article's page at most PAGE_CACHE_COUNT_SECONDS
-while it is read, a page-store file as long until the beacon or `tick`
-retires it). The too-fast check (comments.min_submit_seconds) reads the
-token's time, so it measures from the render ("served from the cache at"): a
-form sent back sooner than that after the render is a bot's. Every miss is
-checked exactly; a hit's copy is at most the entry's age older, so a bot
-that fetches and posts at once is still caught whenever its copy is younger
-than the minimum, and the honeypot and content rules catch the rest.
+With the page cache, an article's page is stored once and served to many
+readers, but its token is not: each hit fills in a token issued at that
+moment (cms.pagecache.counts), so the too-fast check
+(comments.min_submit_seconds) reads the time this reader got the page, hit
+or miss. Files nginx serves from the page store carry the token of their
+render; they are retired once PAGE_CACHE_COUNT_SECONDS old, so such a copy's
+token is at most that much older than the reader's copy.
 """
 
 from __future__ import annotations

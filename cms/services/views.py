@@ -39,7 +39,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, select, update
 
 from cms.database import write_transaction
 from cms.extensions import db
@@ -51,6 +51,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_FLUSH_SECONDS = 5.0
+# A cached article page reads its stored count again once the value this
+# process knows is older than this (cms.pagecache.counts fills it in).
+STORED_READ_SECONDS = 5.0
+STORED_KEPT = 50_000  # counts remembered per process, at most
 # Self-declared robots: the crawlers of Baidu (Baiduspider), Google
 # (Googlebot, AdsBot-Google, Mediapartners-Google), Bing (bingbot), Yandex
 # (YandexBot), Sogou (Sogou web spider), 360 (360Spider), ByteDance
@@ -147,12 +151,37 @@ class _RedisBuffer:
         pipe.execute()
 
 
+class _StoredCounts:
+    """The stored counts of the articles this process showed lately, each
+    read again once older than STORED_READ_SECONDS."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, tuple[int, float]] = {}
+
+    def remember(self, public_id: str, count: int) -> None:
+        if len(self.known) >= STORED_KEPT:
+            self.known.clear()
+        self.known[public_id] = (count, time.monotonic())
+
+    def get(self, public_id: str) -> int:
+        """The stored count (inside an app context); 0 for no such article."""
+        known = self.known.get(public_id)
+        if known is not None and time.monotonic() - known[1] < STORED_READ_SECONDS:
+            return known[0]
+        count = db.session.scalar(
+            select(Article.view_count).where(Article.public_id == public_id)
+        )
+        self.remember(public_id, count or 0)
+        return count or 0
+
+
 class ViewCounter:
     """The buffers and the flush timer of one app in this process."""
 
     def __init__(self, app: Flask) -> None:
         self.app_ref = weakref.ref(app)
         self.local = _LocalBuffer()
+        self.stored = _StoredCounts()
         self.redis: _RedisBuffer | None = None
         url = app.config.get("REDIS_URL")
         if url:
@@ -359,9 +388,24 @@ def count_view(public_id: str, user_agent: str | None = None, stored: int = 0) -
     (this one included; with the in-process buffer, this worker's only). A
     bot's view is not buffered; the page then shows what is known."""
     counter = _counter()
+    counter.stored.remember(public_id, stored)
     if is_bot(user_agent):
         return stored + counter.local.pending(public_id)
     return stored + counter.add(public_id)
+
+
+def shown_count(public_id: str, user_agent: str | None) -> int:
+    """`buffer_view` for a cached copy of the article's page, and the count
+    that copy should show now: the stored count (read at most every
+    STORED_READ_SECONDS in this process) plus the views buffered and not yet
+    written. Behind the real count by at most that read interval plus one
+    flush interval of the other workers. Inside an app context."""
+    counter = _counter()
+    if is_bot(user_agent):
+        pending = counter.local.pending(public_id)
+    else:
+        pending = counter.add(public_id)
+    return counter.stored.get(public_id) + pending
 
 
 def flush_views() -> int:

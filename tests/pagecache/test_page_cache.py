@@ -3,6 +3,7 @@ views counted on hits, and the backends' own guarantees."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -11,6 +12,7 @@ import pytest
 from cms.extensions import db
 from cms.models import Article
 from cms.pagecache.backends import Entry, MemoryBackend, RedisBackend, Ticket
+from cms.services.form_tokens import read_comment_token
 from cms.services.settings import set_setting
 from cms.services.views import flush_views
 from tests.conftest import TEST_REDIS_URL
@@ -31,8 +33,12 @@ def test_a_second_anonymous_get_is_a_hit_with_the_same_page(client, article):
     second = client.get(f"/{public_id}.html")
     assert (cache_state(first), cache_state(second)) == ("MISS", "HIT")
     assert first.status_code == second.status_code == 200
-    assert second.get_data() == first.get_data()
-    assert second.headers["ETag"] == first.headers["ETag"]
+    # The same page, with the view count of the moment filled in (1, then 2).
+    assert second.get_data() == first.get_data().replace(
+        b'data-views="1"', b'data-views="2"'
+    ).replace("阅读 1<".encode(), "阅读 2<".encode())
+    assert first.headers["ETag"].endswith('-1"')
+    assert second.headers["ETag"] == first.headers["ETag"][:-3] + '-2"'
     assert "Last-Modified" in second.headers
     assert "X-Page-Cache-Tags" not in first.headers  # internal, never sent
     assert "Set-Cookie" not in second.headers
@@ -41,17 +47,76 @@ def test_a_second_anonymous_get_is_a_hit_with_the_same_page(client, article):
 
 
 def test_a_matching_etag_or_date_answers_304(client, article):
+    """An article's ETag names its count: a copy is current while no view
+    moved the count on (a robot's view counts nothing), and a reader's own
+    view makes it stale. A page without a count answers a date too."""
     _, public_id = article
     path = f"/{public_id}.html"
+    robot = {"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1)"}
     client.get(path)
-    etag = client.get(path).headers["ETag"]
-    again = client.get(path, headers={"If-None-Match": etag})
+    etag = client.get(path, headers=robot).headers["ETag"]
+    again = client.get(path, headers=robot | {"If-None-Match": etag})
     assert again.status_code == 304 and again.get_data() == b""
     assert cache_state(again) == "HIT"
-    other = client.get(path, headers={"If-None-Match": '"other"'})
-    assert other.status_code == 200
-    stamp = other.headers["Last-Modified"]
-    assert client.get(path, headers={"If-Modified-Since": stamp}).status_code == 304
+    reader = client.get(path, headers={"If-None-Match": etag})
+    assert reader.status_code == 200 and reader.headers["ETag"] != etag
+    stamp = reader.headers["Last-Modified"]
+    assert client.get(path, headers={"If-Modified-Since": stamp}).status_code == 200
+    client.get("/")
+    stamp = client.get("/").headers["Last-Modified"]
+    assert client.get("/", headers={"If-Modified-Since": stamp}).status_code == 304
+
+
+def test_a_hit_shows_the_count_of_the_moment(app, client, article, monkeypatch):
+    """A cached article page lives on, its count does not: each hit fills in
+    the stored count (read again once older than STORED_READ_SECONDS) plus
+    the views buffered since."""
+    from cms.services import views
+
+    article_id, public_id = article
+    path = f"/{public_id}.html"
+
+    def shown() -> str:
+        answer = client.get(path)
+        return answer.headers["X-Cache"] + " " + views_of(answer)
+
+    assert shown() == "MISS 1"
+    assert shown() == "HIT 2"
+    with app.app_context():
+        flush_views()
+        db.session.get(Article, article_id).view_count = 500  # other servers' views
+        db.session.commit()
+    monkeypatch.setattr(views, "STORED_READ_SECONDS", 0.0)
+    assert shown() == "HIT 501"
+
+
+def test_a_hit_carries_a_form_token_issued_at_the_hit(app, client, article):
+    """The too-fast check measures from when this reader got the page, hit
+    or miss: each hit's comment form has a token of its own, issued then."""
+    _, public_id = article
+    path = f"/{public_id}.html"
+
+    def token_time(answer):
+        html = answer.get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        with app.test_request_context():
+            return token, read_comment_token(token, public_id)
+
+    first_token, first_at = token_time(client.get(path))
+    time.sleep(1.1)  # the token's time has whole seconds
+    hit = client.get(path)
+    assert cache_state(hit) == "HIT"
+    token, issued_at = token_time(hit)
+    assert token != first_token and issued_at > first_at
+
+
+def views_of(answer) -> str:
+    """The count an article page shows, in both of its places (equal)."""
+    html = answer.get_data(as_text=True)
+    attribute = re.search(r'data-views="(\d+)"', html).group(1)
+    text = re.search(r'<span class="views">阅读 (\d+)</span>', html).group(1)
+    assert attribute == text
+    return attribute
 
 
 def test_head_is_answered_from_the_cache_without_a_body(client, article):

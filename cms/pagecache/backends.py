@@ -298,7 +298,10 @@ class RedisBackend:
         import redis
 
         self.prefix = prefix
-        self.client = redis.Redis.from_url(url, socket_timeout=1.0)
+        # A Redis that does not answer soon is a miss (the page is rendered).
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=0.5, socket_connect_timeout=0.5
+        )
         self._lookup = self.client.register_script(_LOOKUP)
         self._store = self.client.register_script(_STORE)
         self._drop = self.client.register_script(_DROP)

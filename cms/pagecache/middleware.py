@@ -191,10 +191,14 @@ class PageCacheMiddleware:
             self._write_file(environ, entry)
         out = headers + [("Content-Length", str(len(body))), ("X-Cache", "MISS")]
         if stored:
-            out += [
+            validators = [
                 ("ETag", entry.etag),
                 ("Last-Modified", formatdate(now, usegmt=True)),
             ]
+            if _not_modified(environ, entry):  # re-rendered the same
+                start_response("304 Not Modified", [*validators, ("X-Cache", "MISS")])
+                return [b""]
+            out += validators
         start_response(status, out)
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 

@@ -91,6 +91,7 @@ class Stack:
                                  stderr=subprocess.STDOUT, start_new_session=True)
             )  # fmt: skip
         wait_for_port(self.app_port, "gunicorn")
+        self._wait_healthy(f"http://127.0.0.1:{self.app_port}/healthz")
         nginx = [str(NGINX), "-p", str(self.tmp), "-e", str(self.tmp / "error.log"),
                  "-c", str(conf)]  # fmt: skip
         with open(self.tmp / "nginx.out", "wb") as out:
@@ -99,6 +100,20 @@ class Stack:
                                  start_new_session=True)
             )  # fmt: skip
         wait_for_port(self.port, "nginx")
+
+    @staticmethod
+    def _wait_healthy(url: str, timeout: float = 60.0) -> None:
+        """The workers answer (booting them takes seconds on a busy machine)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.1)
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -112,7 +127,7 @@ class Stack:
 
     def get(self, path: str, headers: dict[str, str] | None = None):
         request = urllib.request.Request(self.url + path, headers=headers or {})
-        with urllib.request.urlopen(request, timeout=10) as answer:
+        with urllib.request.urlopen(request, timeout=30) as answer:
             return answer.status, dict(answer.headers), answer.read().decode()
 
     def post(self, path: str, data: dict[str, str] | None = None, headers=None):
@@ -121,7 +136,7 @@ class Stack:
             self.url + path, data=body, headers=headers or {}, method="POST"
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as answer:
+            with urllib.request.urlopen(request, timeout=30) as answer:
                 return answer.status
         except urllib.error.HTTPError as error:
             return error.code

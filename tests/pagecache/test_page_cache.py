@@ -53,6 +53,14 @@ def test_a_matching_etag_or_date_answers_304(client, article):
     assert client.get(path, headers={"If-Modified-Since": stamp}).status_code == 304
 
 
+def test_a_page_rendered_again_the_same_still_answers_304(app, client):
+    client.get("/feed.xml")
+    etag = client.get("/feed.xml").headers["ETag"]
+    app.extensions["page_cache"].drop_all()
+    again = client.get("/feed.xml", headers={"If-None-Match": etag})
+    assert (again.status_code, cache_state(again)) == (304, "MISS")
+
+
 def test_head_is_answered_from_the_cache_without_a_body(client, article):
     _, public_id = article
     client.get(f"/{public_id}.html")

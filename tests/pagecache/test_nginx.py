@@ -243,3 +243,44 @@ def test_nginx_serves_the_store_and_the_app_stays_exact(stack):
             db.select(Comment).where(Comment.body == "经过 nginx 的评论")
         )
         assert comment is not None and comment.ip == "127.0.0.1"
+
+
+@pytest.mark.browser
+def test_a_browser_counts_the_views_nginx_serves(stack):
+    """Debian's Chromium reads the page nginx serves: the beacon runs under
+    the page's policy and each view counts."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("Debian's chromium is not installed")
+    app, stack = stack
+    with app.app_context():
+        item = make_article(title="浏览器读的文章", owner=make_user("writer"))
+        article_id, path = item.id, f"/{item.public_id}.html"
+    stack.get(path)  # rendered by the app and written to the store: 1 view
+    problems: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )  # fmt: skip
+        page = browser.new_page()
+        page.on(
+            "console", lambda m: problems.append(m.text) if m.type == "error" else None
+        )
+        for _ in range(3):
+            with page.expect_request(lambda r: "/_view/" in r.url) as beacon:
+                answer = page.goto(stack.url + path)
+            assert answer.headers["x-cache"] == "HIT"  # nginx, from the store
+            assert beacon.value.method == "POST"
+        browser.close()
+    assert problems == []  # no policy violation, no failed beacon
+    deadline = time.monotonic() + 10
+    while True:
+        with app.app_context():
+            views = db.session.get(Article, article_id).view_count
+        if views == 4 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert views == 4
+    assert stack.app_requests(path, 1) == 1

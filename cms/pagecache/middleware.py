@@ -24,6 +24,7 @@ import hashlib
 import logging
 import re
 import time
+import uuid
 from collections.abc import Callable
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
@@ -49,6 +50,7 @@ SKIPPED_PREFIXES = (
     "/moderation-mail/", "/healthz", "/search", "/_view/",
 )  # fmt: skip
 BEACON = re.compile(r"^/_view/([0-9A-Za-z]{16})$")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # Not stored: per answer (the date, the request id, the cache's own verdict).
 DROPPED_HEADERS = {
     "date", "set-cookie", "content-length", "x-cache", "x-request-id",
@@ -127,6 +129,7 @@ class PageCacheMiddleware:
             ("ETag", entry.etag),
             ("Last-Modified", formatdate(entry.stored_at, usegmt=True)),
             ("X-Cache", "HIT"),
+            ("X-Request-ID", _request_id(environ)),
         ]
         if _not_modified(environ, entry):
             start_response("304 Not Modified", validators)
@@ -230,6 +233,13 @@ class PageCacheMiddleware:
             "204 No Content", [("Cache-Control", "no-store"), ("Content-Length", "0")]
         )
         return [b""]
+
+
+def _request_id(environ) -> str:
+    """The id the proxy sent (when it looks like one) or a new one, as
+    cms.logs gives every answer Flask makes."""
+    sent = environ.get("HTTP_X_REQUEST_ID", "")
+    return sent if REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
 
 
 def _plain_policy(headers: list[tuple[str, str]], key: str) -> bool:

@@ -35,6 +35,7 @@ def test_a_second_anonymous_get_is_a_hit_with_the_same_page(client, article):
     assert "Last-Modified" in second.headers
     assert "X-Page-Cache-Tags" not in first.headers  # internal, never sent
     assert "Set-Cookie" not in second.headers
+    assert second.headers["X-Request-ID"] != first.headers["X-Request-ID"]
     csp = second.headers["Content-Security-Policy"]
     assert csp == first.headers["Content-Security-Policy"] and "nonce" not in csp
 

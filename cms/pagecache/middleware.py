@@ -192,7 +192,12 @@ class PageCacheMiddleware:
                 log.exception("page cache store failed")
         if stored and self.store is not None and _plain_policy(headers, key):
             self._write_file(environ, entry)
-        out = headers + [("Content-Length", str(len(body))), ("X-Cache", "MISS")]
+        out = [
+            (n, v)
+            for n, v in raw
+            if n not in INTERNAL_HEADERS and n.lower() not in ("content-length", "etag")
+        ]
+        out.append(("Content-Length", str(len(body))))
         if stored:
             validators = [
                 ("ETag", entry.etag),

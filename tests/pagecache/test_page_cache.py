@@ -224,3 +224,24 @@ def test_the_app_uses_redis_when_redis_url_is_set(app):
     backend = app.extensions["page_cache"].backend
     expected = RedisBackend if TEST_REDIS_URL else MemoryBackend
     assert isinstance(backend, expected)
+
+
+def test_a_hit_runs_no_query_and_no_flask(app, client, article, monkeypatch):
+    from sqlalchemy import event
+
+    client.get("/")
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    called: list[str] = []
+    monkeypatch.setattr(app, "full_dispatch_request", lambda: called.append("flask"))
+    try:
+        assert cache_state(client.get("/")) == "HIT"
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements == [] and called == []

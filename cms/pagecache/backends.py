@@ -11,8 +11,8 @@ after the change's drop has run.
 
 from __future__ import annotations
 
+import json
 import os
-import pickle
 import threading
 import time
 from collections import OrderedDict
@@ -289,8 +289,34 @@ return redis.call('INCR', KEYS[2])
 """
 
 
+def _encode(entry: Entry) -> bytes:
+    """An entry as Redis keeps it: one JSON line of metadata, then the body
+    (data only: nothing read back from Redis can run code)."""
+    meta = {
+        "status": entry.status, "headers": entry.headers, "etag": entry.etag,
+        "stored_at": entry.stored_at, "expires_at": entry.expires_at,
+        "tags": sorted(entry.tags), "view": entry.view,
+    }  # fmt: skip
+    return json.dumps(meta, ensure_ascii=True).encode() + b"\n" + entry.body
+
+
+def _decode(blob: bytes) -> Entry:
+    head, _, body = blob.partition(b"\n")
+    meta = json.loads(head)
+    return Entry(
+        status=meta["status"],
+        headers=[(name, value) for name, value in meta["headers"]],
+        body=body,
+        etag=meta["etag"],
+        stored_at=meta["stored_at"],
+        expires_at=meta["expires_at"],
+        tags=frozenset(meta["tags"]),
+        view=meta["view"],
+    )
+
+
 class RedisBackend:
-    """Entries as pickled blobs with a TTL, tag sets, a generation and an
+    """Entries as blobs (`_encode`) with a TTL, tag sets, a generation and an
     invalidation sequence, each operation one Lua script (one round trip,
     atomic). Every server shares them."""
 
@@ -311,7 +337,7 @@ class RedisBackend:
         gen, seq, ended, blob = self._lookup(
             keys=self._keys, args=[self.prefix, key, f"{now:.3f}"]
         )
-        entry: Entry | None = pickle.loads(blob) if blob else None  # noqa: S301
+        entry = _decode(blob) if blob else None
         if entry is not None and entry.expires_at <= now:
             entry = None
         return Lookup(entry, Ticket(int(gen), int(seq)), bool(ended))
@@ -321,7 +347,7 @@ class RedisBackend:
         if ends is not None:
             entry.expires_at = min(entry.expires_at, float(ends))
         ttl_ms = max(1, int((entry.expires_at - time.time()) * 1000))
-        args: list[Any] = [self.prefix, key, pickle.dumps(entry), ttl_ms]
+        args: list[Any] = [self.prefix, key, _encode(entry), ttl_ms]
         args += [ticket.generation, ticket.sequence, *sorted(entry.tags)]
         return bool(self._store(keys=self._keys[:2], args=args))
 

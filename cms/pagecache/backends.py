@@ -64,6 +64,8 @@ class Backend(Protocol):
 
     def drop_all(self) -> None: ...
 
+    def ticket_now(self) -> Ticket: ...
+
     def end_all_at(self, when: float) -> None: ...
 
 
@@ -225,6 +227,12 @@ class MemoryBackend:
                 self._forget(next(iter(self._entries)))
             return True
 
+    def ticket_now(self) -> Ticket:
+        """The invalidation state now (a later drop changes it)."""
+        with self._lock:
+            self._catch_up()
+            return Ticket(self._generation, self._sequence)
+
     def drop_tags(self, tags: set[str]) -> None:
         with self._lock:
             self._sync.append([f"T {tag}" for tag in sorted(tags)])
@@ -350,6 +358,10 @@ class RedisBackend:
         args: list[Any] = [self.prefix, key, _encode(entry), ttl_ms]
         args += [ticket.generation, ticket.sequence, *sorted(entry.tags)]
         return bool(self._store(keys=self._keys[:2], args=args))
+
+    def ticket_now(self) -> Ticket:
+        gen, seq = self.client.mget(self._keys[:2])
+        return Ticket(int(gen or 0), int(seq or 0))
 
     def drop_tags(self, tags: set[str]) -> None:
         self._drop(keys=self._keys[:2], args=[self.prefix, *sorted(tags)])

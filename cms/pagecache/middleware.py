@@ -191,7 +191,7 @@ class PageCacheMiddleware:
             except Exception:
                 log.exception("page cache store failed")
         if stored and self.store is not None and _plain_policy(headers, key):
-            self._write_file(environ, entry)
+            self._write_file(environ, entry, ticket)
         out = [
             (n, v)
             for n, v in raw
@@ -210,12 +210,18 @@ class PageCacheMiddleware:
         start_response(status, out)
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
-    def _write_file(self, environ, entry: Entry) -> None:
+    def _write_file(self, environ, entry: Entry, ticket) -> None:
+        """Write the file (its tag index first), then look again: a drop that
+        ran meanwhile may have missed it, so the file goes (a drop after
+        this look finds it through the index)."""
         assert self.store is not None
         try:
             path = environ["PATH_INFO"].encode("latin-1").decode("utf-8")
-            self.store.write(path, entry.body, entry.tags, entry.view)
-        except (UnicodeError, OSError):
+            if not self.store.write(path, entry.body, entry.tags, entry.view):
+                return
+            if self.backend.ticket_now() != ticket:
+                self.store.remove(path)
+        except Exception:
             log.exception("page store write failed")
 
     # -- the page store's view beacon --------------------------------------

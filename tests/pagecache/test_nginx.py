@@ -217,6 +217,14 @@ def test_nginx_serves_the_store_and_the_app_stays_exact(stack):
     assert stack.app_requests(path, 1) == 1  # nginx answered those five itself
     status, _, home = stack.get("/")
     assert status == 200 and "由 nginx 送出的文章" in home
+    _, app_feed, _ = stack.get("/feed.xml")
+    _, feed, body = stack.get("/feed.xml")
+    assert (app_feed["X-Cache"], feed["X-Cache"]) == ("MISS", "HIT")
+    types = {
+        t.replace(" ", "") for t in (feed["Content-Type"], app_feed["Content-Type"])
+    }
+    assert types == {"application/rss+xml;charset=utf-8"}, types
+    assert "由 nginx 送出的文章" in body and stack.app_requests("/feed.xml", 1) == 1
 
     with app.app_context():
         moderation.apply_action([held], "approve", None)

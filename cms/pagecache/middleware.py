@@ -24,9 +24,8 @@ import hashlib
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable
-from email.utils import formatdate, parsedate_to_datetime
+from email.utils import formatdate
 from typing import Any
 
 from flask import Flask
@@ -41,6 +40,13 @@ from cms.pagecache.marks import (
     VIEW_HEADER,
 )
 from cms.pagecache.store import PageStore
+from cms.pagecache.wsgi_rules import (
+    bypass_cookies,
+    has_cookie,
+    not_modified,
+    plain_policy,
+    request_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +56,6 @@ SKIPPED_PREFIXES = (
     "/moderation-mail/", "/healthz", "/search", "/_view/",
 )  # fmt: skip
 BEACON = re.compile(r"^/_view/([0-9A-Za-z]{16})$")
-REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # Not stored: per answer (the date, the request id, the cache's own verdict).
 DROPPED_HEADERS = {
     "date", "set-cookie", "content-length", "x-cache", "x-request-id",
@@ -58,28 +63,6 @@ DROPPED_HEADERS = {
 }  # fmt: skip
 
 StartResponse = Callable[..., Any]
-
-
-def bypass_cookies(app: Flask) -> frozenset[str]:
-    """The cookies whose presence makes a page personal."""
-    return frozenset(
-        {
-            app.config.get("SESSION_COOKIE_NAME", "session"),
-            app.config.get("REMEMBER_COOKIE_NAME", "remember_token"),
-            "cms_held",
-            "cms_commenter",
-        }
-    )
-
-
-def _has_cookie(header: str, names: frozenset[str]) -> bool:
-    if not header:
-        return False
-    for part in header.split(";"):
-        name = part.split("=", 1)[0].strip()
-        if name in names:
-            return True
-    return False
 
 
 class PageCacheMiddleware:
@@ -103,7 +86,7 @@ class PageCacheMiddleware:
         if (
             method not in ("GET", "HEAD")
             or path.startswith(SKIPPED_PREFIXES)
-            or _has_cookie(environ.get("HTTP_COOKIE", ""), self.bypass)
+            or has_cookie(environ.get("HTTP_COOKIE", ""), self.bypass)
         ):
             return self.wsgi_app(environ, start_response)
         query = environ.get("QUERY_STRING", "")
@@ -129,9 +112,9 @@ class PageCacheMiddleware:
             ("ETag", entry.etag),
             ("Last-Modified", formatdate(entry.stored_at, usegmt=True)),
             ("X-Cache", "HIT"),
-            ("X-Request-ID", _request_id(environ)),
+            ("X-Request-ID", request_id(environ)),
         ]
-        if _not_modified(environ, entry):
+        if not_modified(environ, entry):
             start_response("304 Not Modified", validators)
             return [b""]
         headers = entry.headers + validators
@@ -190,7 +173,7 @@ class PageCacheMiddleware:
                 stored = self.backend.store(key, entry, ticket)
             except Exception:
                 log.exception("page cache store failed")
-        if stored and self.store is not None and _plain_policy(headers, key):
+        if stored and self.store is not None and plain_policy(headers, key):
             self._write_file(environ, entry, ticket)
         out = [
             (n, v)
@@ -203,7 +186,7 @@ class PageCacheMiddleware:
                 ("ETag", entry.etag),
                 ("Last-Modified", formatdate(now, usegmt=True)),
             ]
-            if _not_modified(environ, entry):  # re-rendered the same
+            if not_modified(environ, entry):  # re-rendered the same
                 start_response("304 Not Modified", [*validators, ("X-Cache", "MISS")])
                 return [b""]
             out += validators
@@ -244,34 +227,3 @@ class PageCacheMiddleware:
             "204 No Content", [("Cache-Control", "no-store"), ("Content-Length", "0")]
         )
         return [b""]
-
-
-def _request_id(environ) -> str:
-    """The id the proxy sent (when it looks like one) or a new one, as
-    cms.logs gives every answer Flask makes."""
-    sent = environ.get("HTTP_X_REQUEST_ID", "")
-    return sent if REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
-
-
-def _plain_policy(headers: list[tuple[str, str]], key: str) -> bool:
-    """A page nginx may serve from a file: no query string, and a policy
-    naming no other host (nginx's copy of the policy names none; a page with
-    analytics stays with the app)."""
-    policy = next((v for n, v in headers if n == "Content-Security-Policy"), "")
-    return "?" not in key and "https:" not in policy.replace(
-        "img-src 'self' data: https:", ""
-    )
-
-
-def _not_modified(environ, entry: Entry) -> bool:
-    tags = environ.get("HTTP_IF_NONE_MATCH")
-    if tags is not None:
-        offered = {t.strip().removeprefix("W/") for t in tags.split(",")}
-        return entry.etag in offered or "*" in offered
-    since = environ.get("HTTP_IF_MODIFIED_SINCE")
-    if since:
-        try:
-            return parsedate_to_datetime(since).timestamp() >= int(entry.stored_at)
-        except (TypeError, ValueError):
-            return False
-    return False

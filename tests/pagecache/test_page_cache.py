@@ -10,7 +10,9 @@ import pytest
 
 from cms.extensions import db
 from cms.models import Article
-from cms.pagecache.backends import Entry, MemoryBackend, RedisBackend, Ticket
+from cms.pagecache.backends import Entry, Ticket
+from cms.pagecache.memory import MemoryBackend
+from cms.pagecache.redis_backend import RedisBackend
 from cms.services.settings import set_setting
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import make_article

@@ -136,8 +136,10 @@ class PageCacheMiddleware:
 
         def capture(status, headers, exc_info=None):
             captured["status"], captured["headers"] = status, headers
-            if not any(name == TAGS_HEADER for name, _ in headers):
-                return start_response(status, headers, exc_info)
+            tagged = any(name == TAGS_HEADER for name, _ in headers)
+            if not tagged or environ["REQUEST_METHOD"] != "GET":  # HEAD: as is
+                clean = [(n, v) for n, v in headers if n not in INTERNAL_HEADERS]
+                return start_response(status, clean, exc_info)
             captured["deferred"] = True
             return lambda data: captured.setdefault("written", []).append(data)
 
@@ -167,12 +169,11 @@ class PageCacheMiddleware:
             tags=frozenset(internal.get(TAGS_HEADER, "").split()),
             view=internal.get(VIEW_HEADER, ""),
         )
-        stored = False
-        if environ["REQUEST_METHOD"] == "GET":
-            try:
-                stored = self.backend.store(key, entry, ticket)
-            except Exception:
-                log.exception("page cache store failed")
+        try:
+            stored = self.backend.store(key, entry, ticket)
+        except Exception:
+            stored = False
+            log.exception("page cache store failed")
         if stored and self.store is not None and plain_policy(headers, key):
             self._write_file(environ, entry, ticket)
         out = [
@@ -191,7 +192,7 @@ class PageCacheMiddleware:
                 return [b""]
             out += validators
         start_response(status, out)
-        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        return [body]
 
     def _write_file(self, environ, entry: Entry, ticket) -> None:
         """Write the file (its tag index first), then look again: a drop that

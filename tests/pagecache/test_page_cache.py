@@ -66,10 +66,14 @@ def test_a_page_rendered_again_the_same_still_answers_304(app, client):
 
 def test_head_is_answered_from_the_cache_without_a_body(client, article):
     _, public_id = article
-    client.get(f"/{public_id}.html")
+    first = client.head(f"/{public_id}.html")  # a miss: Flask answers HEAD
+    assert cache_state(first) == "MISS" and first.get_data() == b""
+    assert "X-Page-Cache-Tags" not in first.headers
+    length = client.get(f"/{public_id}.html").headers["Content-Length"]
+    assert int(first.headers["Content-Length"]) > 1000
     head = client.head(f"/{public_id}.html")
     assert cache_state(head) == "HIT" and head.get_data() == b""
-    assert int(head.headers["Content-Length"]) > 1000
+    assert head.headers["Content-Length"] == length
 
 
 def test_every_hit_of_an_article_counts_a_view(app, client, article):

@@ -60,7 +60,8 @@ def sweep_page_cache(app: Flask) -> int:
 
 
 def _backend(app: Flask):
-    from cms.pagecache.backends import MemoryBackend, RedisBackend
+    from cms.pagecache.memory import MemoryBackend
+    from cms.pagecache.redis_backend import RedisBackend
 
     if app.config.get("REDIS_URL"):
         return RedisBackend(app.config["REDIS_URL"], app.config["PAGE_CACHE_PREFIX"])

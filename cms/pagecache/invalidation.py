@@ -96,6 +96,12 @@ def article_changed(event: ArticleChanged) -> None:
     if shown and event.fields & PLACEMENT:
         assert article is not None
         tags |= {f"p:{near.id}" for near in neighbours(article) if near is not None}
+    if (shown or was_public) and event.fields & PLACEMENT and article is not None:
+        # Pages whose related articles are drawn from its category or tags
+        # (a view showing related articles tags its page with these).
+        if article.category_id:
+            tags.add(f"related:category:{article.category_id}")
+        tags |= {f"related:tag:{t.id}" for t in article.tags}
     drop(tags)
 
 

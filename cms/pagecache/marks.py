@@ -15,7 +15,10 @@ which tag):
 - `category:<id>`, `tag:<id>`, `user:<id>`, `page:<id>`, `media:<key>`: pages
   showing that category's or tag's name, that user's profile or pay links,
   that page, that upload;
-- `feed`, `sitemap`.
+- `feed`, `sitemap`;
+- `related:category:<id>`, `related:tag:<id>`: pages whose related articles
+  are drawn from that category or tag (an article entering or leaving them
+  drops those pages); the related articles shown are tagged `a:<id>`.
 
 The site frame (header, menus, footer, settings) is on every page: its
 changes drop everything (one generation bump).

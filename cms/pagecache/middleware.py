@@ -25,7 +25,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from email.utils import formatdate, parsedate_to_datetime
+from email.utils import formatdate
 from typing import Any
 
 from flask import Flask
@@ -41,6 +41,14 @@ from cms.pagecache.marks import (
     VIEW_HEADER,
 )
 from cms.pagecache.store import PageStore
+from cms.pagecache.wsgi_rules import (
+    bypass_cookies,
+    counted_etag,
+    has_cookie,
+    not_modified,
+    plain_policy,
+    request_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,28 +65,6 @@ DROPPED_HEADERS = {
 }  # fmt: skip
 
 StartResponse = Callable[..., Any]
-
-
-def bypass_cookies(app: Flask) -> frozenset[str]:
-    """The cookies whose presence makes a page personal."""
-    return frozenset(
-        {
-            app.config.get("SESSION_COOKIE_NAME", "session"),
-            app.config.get("REMEMBER_COOKIE_NAME", "remember_token"),
-            "cms_held",
-            "cms_commenter",
-        }
-    )
-
-
-def _has_cookie(header: str, names: frozenset[str]) -> bool:
-    if not header:
-        return False
-    for part in header.split(";"):
-        name = part.split("=", 1)[0].strip()
-        if name in names:
-            return True
-    return False
 
 
 class PageCacheMiddleware:
@@ -102,7 +88,7 @@ class PageCacheMiddleware:
         if (
             method not in ("GET", "HEAD")
             or path.startswith(SKIPPED_PREFIXES)
-            or _has_cookie(environ.get("HTTP_COOKIE", ""), self.bypass)
+            or has_cookie(environ.get("HTTP_COOKIE", ""), self.bypass)
         ):
             return self.wsgi_app(environ, start_response)
         query = environ.get("QUERY_STRING", "")
@@ -129,13 +115,14 @@ class PageCacheMiddleware:
             )
             if entry.views >= 0:  # this moment's count and token, filled in
                 shown = entry.views if shown is None else shown
-                body, etag = fill(body, shown, token), _counted_etag(etag, shown)
+                body, etag = fill(body, shown, token), counted_etag(etag, shown)
         validators = [
             ("ETag", etag),
             ("Last-Modified", formatdate(entry.stored_at, usegmt=True)),
             ("X-Cache", "HIT"),
+            ("X-Request-ID", request_id(environ)),
         ]
-        if _not_modified(environ, etag, entry.stored_at, entry.views < 0):
+        if not_modified(environ, etag, entry):
             start_response("304 Not Modified", validators)
             return [b""]
         headers = entry.headers + validators
@@ -165,8 +152,10 @@ class PageCacheMiddleware:
 
         def capture(status, headers, exc_info=None):
             captured["status"], captured["headers"] = status, headers
-            if not any(name == TAGS_HEADER for name, _ in headers):
-                return start_response(status, headers, exc_info)
+            tagged = any(name == TAGS_HEADER for name, _ in headers)
+            if not tagged or environ["REQUEST_METHOD"] != "GET":  # HEAD: as is
+                clean = [(n, v) for n, v in headers if n not in INTERNAL_HEADERS]
+                return start_response(status, clean, exc_info)
             captured["deferred"] = True
             return lambda data: captured.setdefault("written", []).append(data)
 
@@ -188,45 +177,59 @@ class PageCacheMiddleware:
         now = time.time()
         view = internal.get(VIEW_HEADER, "")
         parts = cut(body) if view else Cut(body, None, False)
-        template, shown = parts.template, parts.views
+        digest = hashlib.blake2b(parts.template, digest_size=12).hexdigest()
         entry = Entry(
             status=status,
             headers=headers,
-            body=template,
-            etag='"' + hashlib.blake2b(template, digest_size=12).hexdigest() + '"',
+            body=parts.template,
+            etag=f'"{digest}"',
             stored_at=now,
             expires_at=now + int(internal.get(TTL_HEADER, "60")),
             tags=frozenset(internal.get(TAGS_HEADER, "").split()),
             view=view,
-            views=-1 if shown is None else shown,
-            token=parts.token and shown is not None,
+            views=-1 if parts.views is None else parts.views,
+            token=parts.token and parts.views is not None,
         )
-        etag = entry.etag if shown is None else _counted_etag(entry.etag, shown)
-        stored = False
-        if environ["REQUEST_METHOD"] == "GET":
-            try:
-                stored = self.backend.store(key, entry, ticket)
-            except Exception:
-                log.exception("page cache store failed")
-        if stored and self.store is not None and _plain_policy(headers, key):
-            self._write_file(environ, entry, body)
-        out = headers + [("Content-Length", str(len(body))), ("X-Cache", "MISS")]
+        etag = entry.etag if entry.views < 0 else counted_etag(entry.etag, entry.views)
+        try:
+            stored = self.backend.store(key, entry, ticket)
+        except Exception:
+            stored = False
+            log.exception("page cache store failed")
+        if stored and self.store is not None and plain_policy(headers, key):
+            self._write_file(environ, entry, body, ticket)
+        out = [
+            (n, v)
+            for n, v in raw
+            if n not in INTERNAL_HEADERS and n.lower() not in ("content-length", "etag")
+        ]
+        out.append(("Content-Length", str(len(body))))
         if stored:
-            out += [
+            validators = [
                 ("ETag", etag),
                 ("Last-Modified", formatdate(now, usegmt=True)),
             ]
+            if not_modified(environ, etag, entry):  # re-rendered the same
+                start_response("304 Not Modified", [*validators, ("X-Cache", "MISS")])
+                return [b""]
+            out += validators
         start_response(status, out)
-        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        return [body]
 
-    def _write_file(self, environ, entry: Entry, body: bytes) -> None:
-        """The page as rendered (nginx cannot fill in a count: the file is
-        retired once its count is older than allowed, see `_beacon`)."""
+    def _write_file(self, environ, entry: Entry, body: bytes, ticket) -> None:
+        """Write the page as rendered (nginx cannot fill in a count: the file
+        is retired once its count is older than allowed, see `_beacon`), its
+        tag index first; then look again: a drop that ran meanwhile may have
+        missed it, so the file goes (a drop after this look finds it through
+        the index)."""
         assert self.store is not None
         try:
             path = environ["PATH_INFO"].encode("latin-1").decode("utf-8")
-            self.store.write(path, body, entry.tags, entry.view)
-        except (UnicodeError, OSError):
+            if not self.store.write(path, body, entry.tags, entry.view):
+                return
+            if self.backend.ticket_now() != ticket:
+                self.store.remove(path)
+        except Exception:
             log.exception("page store write failed")
 
     # -- the page store's view beacon --------------------------------------
@@ -249,34 +252,3 @@ class PageCacheMiddleware:
             "204 No Content", [("Cache-Control", "no-store"), ("Content-Length", "0")]
         )
         return [b""]
-
-
-def _plain_policy(headers: list[tuple[str, str]], key: str) -> bool:
-    """A page nginx may serve from a file: no query string, and a policy
-    naming no other host (nginx's copy of the policy names none; a page with
-    analytics stays with the app)."""
-    policy = next((v for n, v in headers if n == "Content-Security-Policy"), "")
-    return "?" not in key and "https:" not in policy.replace(
-        "img-src 'self' data: https:", ""
-    )
-
-
-def _counted_etag(etag: str, count: int) -> str:
-    """The ETag of a page with `count` filled in: a new count, a new tag."""
-    return f'{etag[:-1]}-{count}"'
-
-
-def _not_modified(environ, etag: str, stored_at: float, by_date: bool) -> bool:
-    """A 304 is due: the client holds `etag`, or (when `by_date`: the page
-    does not change between stores) a copy at least as new as `stored_at`."""
-    tags = environ.get("HTTP_IF_NONE_MATCH")
-    if tags is not None:
-        offered = {t.strip().removeprefix("W/") for t in tags.split(",")}
-        return etag in offered or "*" in offered
-    since = environ.get("HTTP_IF_MODIFIED_SINCE")
-    if since and by_date:
-        try:
-            return parsedate_to_datetime(since).timestamp() >= int(stored_at)
-        except (TypeError, ValueError):
-            return False
-    return False

@@ -1,6 +1,7 @@
 """The Content-Security-Policy in a real browser: with Google's analytics
 snippet set, the home page runs its set-up from our own loader
-(static/js/analytics.js, nonced; no inline code) and no page breaks the policy
+(static/js/analytics.js, allowed by origin; no inline code) and no page breaks
+the policy
 (home, the reference article, the comment queue, the settings page). The
 settings page's notice preview follows the typing. Screenshots of the
 settings page at desktop and phone widths, for a person to look at."""

@@ -123,3 +123,24 @@ def test_tick_removes_the_files_past_their_lifetime(app, client, runner, www, ar
     assert "1 page-store file(s)" in result.output
     assert not (www / f"{public_id}.html").exists()
     assert (www / "index.html").exists()
+
+
+def test_a_file_written_while_a_change_commits_is_removed(
+    app, client, www, article, monkeypatch
+):
+    _, public_id = article
+    store = app.extensions["page_cache"].store
+    backend = app.extensions["page_cache"].backend
+    real_write = store.write
+
+    def write_then_a_change_commits(*args):
+        written = real_write(*args)
+        backend.drop_tags({"something-else"})  # a drop whose files ran before
+        return written
+
+    monkeypatch.setattr(store, "write", write_then_a_change_commits)
+    client.get(f"/{public_id}.html")
+    assert not (www / f"{public_id}.html").exists()
+    monkeypatch.setattr(store, "write", real_write)
+    client.get("/")
+    assert (www / "index.html").exists()

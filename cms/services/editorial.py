@@ -38,6 +38,7 @@ from cms.services.article_edits import (
 from cms.services.articles import apply_body, render_body
 from cms.services.audit import record
 from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
+from cms.services.media_library import usable_cover
 from cms.services.revisions import (
     Snapshot,
     get_revision,
@@ -104,6 +105,8 @@ def _apply(user: User, article: Article, edit: ArticleEdit) -> None:
     article.tags = tags_named(tag_names(edit.tags))
     article.allow_comments = edit.allow_comments
     article.show_tip = edit.show_tip
+    if edit.set_cover and edit.cover_media_id != article.cover_media_id:
+        article.cover_media_id = usable_cover(edit.cover_media_id, user)
     if user.is_staff:
         if edit.contributor is not None:
             article.contributor = edit.contributor.strip()
@@ -188,6 +191,8 @@ def _without_staff_fields(edit: ArticleEdit) -> ArticleEdit:
         None,
         edit.allow_comments,
         edit.show_tip,
+        edit.cover_media_id,
+        edit.set_cover,
     )
 
 

@@ -55,6 +55,13 @@ _KEY_IN_TEXT = re.compile(
 )
 
 
+def image_markdown(alt: str, key: str) -> str:
+    """The Markdown that shows a stored image (the alt text's brackets escaped)."""
+    text = " ".join((alt or "").split()).replace("\\", "\\\\")
+    text = text.replace("[", "\\[").replace("]", "\\]")
+    return f"![{text}](/media/{key})"
+
+
 def upload_limits() -> tuple[int, int]:
     """(bytes, pixels) an article image may have, from the settings."""
     settings = current_settings()

@@ -205,7 +205,10 @@ def clean_image(image: Image.Image) -> Image.Image:
     profile (and a palette's transparency, an animation's timing)."""
     fmt = "JPEG" if image.format == "MPO" else image.format
     kept: dict = {k: v for k, v in image.info.items() if k in _KEPT_INFO}
-    ImageOps.exif_transpose(image, in_place=True)
+    try:
+        ImageOps.exif_transpose(image, in_place=True)
+    except (SyntaxError, ValueError, OSError, KeyError, TypeError):
+        pass  # EXIF too broken to read an orientation from: none applied
     upright = _eight_bit(image)
     upright.info = dict(kept)
     upright.format = fmt

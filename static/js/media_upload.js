@@ -16,7 +16,7 @@
     var list = box.querySelector(".upload-progress");
     var button = box.querySelector(".media-insert");
     if (!text || !input || !list) return;
-    if (button) button.hidden = true; // uploads start by themselves
+    if (button) button.style.display = "none"; // uploads start by themselves
     box.classList.add("media-enhanced");
 
     function insert(markdown) {

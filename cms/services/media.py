@@ -22,6 +22,7 @@ stored twice is one file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import re
@@ -205,10 +206,9 @@ def clean_image(image: Image.Image) -> Image.Image:
     profile (and a palette's transparency, an animation's timing)."""
     fmt = "JPEG" if image.format == "MPO" else image.format
     kept: dict = {k: v for k, v in image.info.items() if k in _KEPT_INFO}
-    try:
+    # EXIF too broken to read an orientation from: none is applied.
+    with contextlib.suppress(SyntaxError, ValueError, OSError, KeyError, TypeError):
         ImageOps.exif_transpose(image, in_place=True)
-    except (SyntaxError, ValueError, OSError, KeyError, TypeError):
-        pass  # EXIF too broken to read an orientation from: none applied
     upright = _eight_bit(image)
     upright.info = dict(kept)
     upright.format = fmt

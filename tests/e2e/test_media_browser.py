@@ -15,7 +15,14 @@ import pytest
 from PIL import Image
 
 from tests.conftest import PASSWORD
-from tests.e2e.support import DESKTOP, PHONE, log_in, own_site, require_browser
+from tests.e2e.support import (
+    DESKTOP,
+    PHONE,
+    log_in,
+    own_site,
+    require_browser,
+    serious_axe_violations,
+)
 
 require_browser()
 pytestmark = pytest.mark.browser
@@ -117,6 +124,14 @@ def test_upload_in_the_editor_publish_and_see_the_small_size_on_a_phone(browser,
     with page.expect_navigation():
         page.click("button[name=do][value=publish]")
     link = page.locator("a", has_text="查看文章").first.get_attribute("href")
+    # The library lists both uploads, the article using them, no serious
+    # accessibility problem.
+    page.goto(origin + "/moderation/media")
+    rows = page.locator("tr[id^=media-]")
+    assert rows.count() == 2
+    assert TITLE in rows.first.locator(".media-used").inner_text()
+    assert serious_axe_violations(page) == []
+    _shot(page, "media-library-desktop.png")
     context.close()
 
     phone = _context(browser, origin, PHONE)

@@ -168,3 +168,31 @@ def test_an_animated_gif_keeps_its_frames(media_app, media_dir):
     with Image.open(media_dir / media.key) as stored:
         assert stored.n_frames == 3
     assert media.size_list == []
+
+
+def test_the_articles_using_an_image_follow_their_edits(media_app, media_dir):
+    from cms.services import editorial
+    from cms.services.article_edits import ArticleEdit
+
+    alice = make_user()
+    media = store_upload(photo(), alice.id).media
+    media_id = media.id
+    edit = ArticleEdit(title="草稿", body_markdown=f"![](/media/{media.key})")
+    article = editorial.create(alice, edit)
+    cover_only = editorial.create(
+        alice,
+        ArticleEdit(
+            title="封面", body_markdown="无图", cover_media_id=media_id, set_cover=True
+        ),  # fmt: skip
+    )
+    items, _ = library(alice)
+    assert {a[0] for a in items[0].articles} == {article.id, cover_only.id}
+
+    editorial.save(alice, article.id, ArticleEdit(title="草稿", body_markdown="图删了"),
+                   article.version)  # fmt: skip
+    editorial.save(alice, cover_only.id, ArticleEdit(title="封面", body_markdown="无图",
+                   set_cover=True), cover_only.version)  # fmt: skip
+
+    assert library(alice)[0][0].articles == []
+    assert delete_upload(media_id, alice) is True
+    assert stored_files(media_dir) == []

@@ -197,18 +197,18 @@ def _store(form: PostForm, article: Article | None, save):
     Images chosen in the file fields are stored first (see _take_uploads);
     the `upload` button stores them and shows the editor again, unsaved."""
     form.set_categories(category_tree())
-    if not form.validate():
-        return _editor(form, article, 400)
     action = request.form.get("do", "save")
-    stored = _take_uploads(form)
-    if stored is None:
-        return _editor(form, article, 400)
-    if action == "upload":
+    if action == "upload":  # before the form's checks: a title may come later
+        stored = _take_uploads(form)
         if stored:
             flash(
                 f"已上传 {stored} 张图片，已插入正文末尾（文章尚未保存）。", "success"
             )
-        return _editor(form, article)
+        return _editor(form, article, 400 if stored is None else 200)
+    if not form.validate():
+        return _editor(form, article, 400)
+    if _take_uploads(form) is None:
+        return _editor(form, article, 400)
     try:
         saved = save(form.to_edit(), action)
     except EditConflict as conflict:

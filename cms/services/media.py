@@ -158,7 +158,7 @@ def open_image(
                 raise InvalidInput("图片文件已损坏（不完整），无法读取")
             if ending == "extra" or _MARKUP.search(data):
                 raise InvalidInput("文件中夹带了图片以外的内容，不能上传")
-            checker = Image.open(io.BytesIO(data), formats=[image.format or fmt])
+            checker = Image.open(io.BytesIO(data), formats=[fmt])
             checker.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidInput(too_big(max_pixels)) from None

@@ -50,7 +50,7 @@ def test_without_javascript_an_image_is_uploaded_and_its_markdown_inserted(
     answer = writer.post(
         "/moderation/posts/new",
         data={
-            **form_data(body="开头。", do="upload", image_alt="长城远景"),
+            **form_data(title="", body="开头。", do="upload", image_alt="长城远景"),
             **files(images=(photo, "greatwall.jpg")),
         },  # fmt: skip
         content_type="multipart/form-data",

@@ -34,7 +34,6 @@ from cms.services.audit import record
 from cms.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from cms.services.media import (
     ARTICLE_FORMATS,
-    KEY_RE,
     clean_bytes,
     decode_image,
     key_for,
@@ -339,28 +338,6 @@ def _item(media: MediaFile, actor: User) -> LibraryItem:
     uploaded = min((o.created_at for o in owners), default=media.created_at)
     used = [(a.id, a.public_id, a.title) for a in articles]
     return LibraryItem(media, owners, used, uploaded)
-
-
-def own_uploads(actor: User, limit: int = 60) -> list[MediaOwner]:
-    """The actor's own uploads, newest first (the editor's picker)."""
-    return list(
-        db.session.scalars(
-            select(MediaOwner)
-            .where(MediaOwner.user_id == actor.id)
-            .order_by(MediaOwner.created_at.desc(), MediaOwner.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def media_by_key(key: str) -> MediaFile | None:
-    """The stored image of an original's key (sizes map to their original)."""
-    match = KEY_RE.fullmatch(key or "")
-    if match is None:
-        return None
-    return db.session.scalar(
-        select(MediaFile).where(MediaFile.key.startswith(match["stem"] + "."))
-    )
 
 
 def usable_cover(media_id: int | None, actor: User) -> int | None:

@@ -7,9 +7,18 @@ progress."""
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
+from cms.extensions import limiter
 from cms.models import Role
 from cms.moderation.views import bp, open_to
 from cms.params import page_arg
@@ -23,6 +32,14 @@ from cms.services.media_library import (
     store_upload,
     upload_limits,
 )
+
+
+def _upload_limit() -> str:
+    return current_app.config["MEDIA_UPLOAD_LIMIT"]
+
+
+def _uploader() -> str:
+    return f"media-upload:{current_user.id}"
 
 
 @bp.get("/media")
@@ -46,6 +63,7 @@ def media_library():
 
 @bp.post("/media")
 @open_to(*Role)
+@limiter.limit(_upload_limit, key_func=_uploader)
 def media_upload_form():
     """Upload from the library page (no JavaScript needed)."""
     files = [f for f in request.files.getlist("images") if f and f.filename]
@@ -66,6 +84,7 @@ def media_upload_form():
 
 @bp.post("/media/upload")
 @open_to(*Role)
+@limiter.limit(_upload_limit, key_func=_uploader)
 def media_upload():
     """One image from the editor's script: {"id", "key", "url", "markdown",
     "width", "height"}; 400 {"error"} with nothing stored when refused."""

@@ -197,3 +197,16 @@ def test_delete_from_the_library_is_refused_while_used_unless_forced(
         actions = db.session.scalars(select(AuditEntry.action)).all()
         assert "media-delete-forced" in actions
         assert db.session.get(MediaFile, media_id) is None
+
+
+def test_uploads_are_rate_limited_per_account(app, writer):
+    app.config["MEDIA_UPLOAD_LIMIT"] = "2 per hour"
+
+    def send():
+        return writer.post(
+            "/moderation/media/upload",
+            data={**files(file=(crafted.plain((20, 20)), "a.png"))},
+            content_type="multipart/form-data",
+        )
+
+    assert [send().status_code for _ in range(3)] == [200, 200, 429]

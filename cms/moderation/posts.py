@@ -36,7 +36,12 @@ from cms.params import int_arg, page_arg
 from cms.services import article_access as access
 from cms.services import article_edits, editorial
 from cms.services.errors import EditConflict, InvalidInput
-from cms.services.media_library import image_markdown, store_upload, upload_limits
+from cms.services.media_library import (
+    image_markdown,
+    recent_uploads,
+    store_upload,
+    upload_limits,
+)
 from cms.services.post_list import (
     TABS,
     authors,
@@ -118,6 +123,7 @@ def _editor(
         publish_label=_publish_label(article, form),
         preview=preview,
         cover=cover,
+        recent_uploads=recent_uploads(current_user),
         upload_errors=getattr(form, "upload_errors", {}),
         upload_limits=upload_limits(),
         conflict=conflict,

@@ -340,6 +340,18 @@ def _item(media: MediaFile, actor: User) -> LibraryItem:
     return LibraryItem(media, owners, used, uploaded)
 
 
+def recent_uploads(actor: User, limit: int = 30) -> list[MediaOwner]:
+    """The actor's own uploads, newest first (the editor's cover choice)."""
+    return list(
+        db.session.scalars(
+            select(MediaOwner)
+            .where(MediaOwner.user_id == actor.id)
+            .order_by(MediaOwner.created_at.desc(), MediaOwner.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def usable_cover(media_id: int | None, actor: User) -> int | None:
     """`media_id` when `actor` may use that image as a cover (their own, or
     any for editors); InvalidInput otherwise."""

@@ -210,3 +210,25 @@ def test_uploads_are_rate_limited_per_account(app, writer):
         )
 
     assert [send().status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_cover_is_chosen_from_the_writers_own_uploads(app, writer, contributor):
+    with app.app_context():
+        from tests.posts.conftest import user_named
+
+        me = user_named(contributor)
+        mine = store_upload(crafted.plain((300, 200)), me.id, "我的封面.png").media_id
+        theirs = store_upload(crafted.plain((40, 40), colour=(9, 9, 9)),
+                              make_user().id, "别人的.png").media_id  # fmt: skip
+
+    page = parse(writer.get("/moderation/posts/new"))
+    options = {o["value"] for o in page.select("select#cover_media_id option")}
+    assert options == {"", str(mine)}  # someone else's upload is not offered
+    assert str(theirs) not in options
+
+    answer = writer.post(
+        "/moderation/posts/new", data=form_data(cover_media_id=str(mine))
+    )
+    assert answer.status_code == 303
+    with app.app_context():
+        assert db.session.scalars(select(Article)).one().cover_media_id == mine

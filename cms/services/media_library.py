@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from cms.database import write_transaction
@@ -214,10 +214,16 @@ def delete_upload(media_id: int, actor: User, force: bool = False) -> bool:
         file_gone = not remaining
         keys = file_keys(media)
         if file_gone:
+            covered = db.session.scalars(
+                select(Article).where(Article.cover_media_id == media.id)
+            ).all()
+            for article in covered:  # announced: lists show covers
+                article.cover_media_id = None
+                status = article.status.value
+                emit(ArticleChanged(article.id, frozenset({"cover"}), status,
+                                    status, article.public_id))  # fmt: skip
             db.session.execute(
-                update(Article)
-                .where(Article.cover_media_id == media.id)
-                .values(cover_media_id=None)
+                delete(article_media).where(article_media.c.media_id == media.id)
             )
             db.session.delete(media)
             gone = keys

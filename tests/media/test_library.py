@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from cms.events import AFTER_COMMIT, MediaChanged, subscribe
+from cms.database import write_transaction
+from cms.events import AFTER_COMMIT, ArticleChanged, MediaChanged, subscribe
 from cms.extensions import db
 from cms.models import AuditEntry, MediaFile, MediaOwner, Role
 from cms.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -108,6 +109,10 @@ def test_deleting_an_image_an_article_shows_is_refused_unless_forced(
     media = store_upload(photo(), alice.id).media
     key, media_id = media.key, media.id
     article = make_article(body=f"看图：\n\n![图](/media/{key})\n", owner=alice)
+    with write_transaction():
+        article.cover_media_id = media_id
+    changed: list[ArticleChanged] = []
+    subscribe(media_app, ArticleChanged, changed.append, AFTER_COMMIT)
 
     with pytest.raises(Conflict, match=article.title):
         delete_upload(media_id, alice)
@@ -125,6 +130,9 @@ def test_deleting_an_image_an_article_shows_is_refused_unless_forced(
     assert entry.changes["articles"] == [article.id]
     last = heard[-1]
     assert last.deleted and last.article_ids == (article.id,) and key in last.keys
+    # The cover went with the file, announced as a change of the article.
+    assert db.session.get(type(article), article.id).cover_media_id is None
+    assert [(e.article_id, e.fields) for e in changed] == [(article.id, {"cover"})]
 
 
 def test_a_search_finds_by_name_alt_uploader_and_article(media_app):

@@ -195,6 +195,8 @@ def test_the_articles_using_an_image_follow_their_edits(media_app, media_dir):
     )
     items, _ = library(alice)
     assert {a[0] for a in items[0].articles} == {article.id, cover_only.id}
+    changed: list[ArticleChanged] = []
+    subscribe(media_app, ArticleChanged, changed.append, AFTER_COMMIT)
 
     editorial.save(alice, article.id, ArticleEdit(title="草稿", body_markdown="图删了"),
                    article.version)  # fmt: skip
@@ -202,5 +204,10 @@ def test_the_articles_using_an_image_follow_their_edits(media_app, media_dir):
                    set_cover=True), cover_only.version)  # fmt: skip
 
     assert library(alice)[0][0].articles == []
+    # Taking the cover away is announced (caches drop the lists' thumbnails).
+    assert [(e.article_id, "cover" in e.fields) for e in changed] == [
+        (article.id, False),
+        (cover_only.id, True),
+    ]
     assert delete_upload(media_id, alice) is True
     assert stored_files(media_dir) == []

@@ -66,6 +66,9 @@ class Config:
     PASSWORD_RESET_LIMIT = "5 per minute"
     # Tip-box "opened" beacons counted per client address.
     TIP_BEACON_LIMIT = "30 per minute"
+    # Image uploads (editor and media library) per account: each costs about
+    # a second of CPU for a 12-megapixel photo.
+    MEDIA_UPLOAD_LIMIT = "120 per hour"
     # With REDIS_URL: how long a rate-limit call waits for Redis (seconds), and
     # how often Redis is tried again while the counters use the database.
     RATELIMIT_REDIS_TIMEOUT = 0.5

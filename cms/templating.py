@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup
 
+from cms.models import MediaFile
 from cms.security import analytics_tags, csp_nonce
 from cms.services.menus import menu_links
 from cms.services.reasons import reason_text
@@ -68,6 +69,24 @@ def media_url(key: str) -> str:
     return url_for("public.media", key=key)
 
 
+def media_size(media: MediaFile, width: int = 960, webp: bool = False) -> dict:
+    """The page size of a stored image closest to `width` from below (the
+    original when it has none): {"src", "width", "height"}; WebP when asked
+    and made, else the original's format (what every crawler reads)."""
+    sizes = [w for w in media.size_list if w <= width] or media.size_list[:1]
+    if not sizes:
+        return {"src": media_url(media.key), "width": media.width,
+                "height": media.height}  # fmt: skip
+    chosen = sizes[-1]
+    ext = "webp" if webp or media.ext == "webp" else media.ext
+    stem = media.key.rsplit(".", 1)[0]
+    return {
+        "src": media_url(f"{stem}-{chosen}.{ext}"),
+        "width": chosen,
+        "height": max(1, round(media.height * chosen / media.width)),
+    }
+
+
 def register_template_helpers(app: Flask) -> None:
     """Add the filters and globals above to the app's Jinja environment."""
     app.add_template_filter(localtime)
@@ -78,6 +97,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(absolute_url)
     app.add_template_global(canonical_for_request)
     app.add_template_global(media_url)
+    app.add_template_global(media_size)
     app.add_template_global(menu_links, "site_menu")
     app.add_template_global(csp_nonce)
     app.add_template_global(analytics_tags)

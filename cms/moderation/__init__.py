@@ -7,6 +7,7 @@ from cms.moderation import (  # noqa: F401
     categories,
     commenters,
     mail_queue,
+    media,
     menus,
     pages,
     posts,

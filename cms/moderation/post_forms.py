@@ -192,6 +192,16 @@ class PostForm(BaseForm):
     allow_comments = BooleanField("允许评论", default=True)
     show_tip = BooleanField("显示打赏", default=True)
     version = HiddenField(validators=[_whole_number])
+    # The cover: the current image's id (kept across the form's round trips),
+    # replaced by a file chosen in `cover_file` (read by the view) or removed.
+    cover_media_id = HiddenField()
+    remove_cover = BooleanField("移除封面")
+    image_alt = StringField(
+        "图片说明（alt）",
+        filters=[_strip],
+        validators=[Length(max=300, message="图片说明最多 300 个字符")],
+        description="给看不到图片的读者（和搜索引擎）的文字；插入的每张图片都用它",
+    )
 
     def set_categories(self, tree) -> None:
         """The category select's choices: none, then the tree, indented."""
@@ -211,6 +221,10 @@ class PostForm(BaseForm):
             published_at=to_utc(self.published_at.data),
             allow_comments=bool(self.allow_comments.data),
             show_tip=bool(self.show_tip.data),
+            cover_media_id=None
+            if self.remove_cover.data
+            else to_id_or(self.cover_media_id.data or 0, 0) or None,
+            set_cover=True,
         )
 
     @property
@@ -232,6 +246,7 @@ def editor_data(article: Article) -> dict:
         "allow_comments": article.allow_comments,
         "show_tip": article.show_tip,
         "version": str(article.version),
+        "cover_media_id": str(article.cover_media_id or ""),
     }
 
 

@@ -13,7 +13,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from cms.extensions import db
-from cms.models import Article, Role, utcnow
+from cms.forms import to_id_or
+from cms.models import Article, MediaFile, Role, utcnow
 from cms.moderation.post_forms import (
     EditPostForm,
     PostFilterForm,
@@ -35,6 +36,12 @@ from cms.params import int_arg, page_arg
 from cms.services import article_access as access
 from cms.services import article_edits, editorial
 from cms.services.errors import EditConflict, InvalidInput
+from cms.services.media_library import (
+    image_markdown,
+    recent_uploads,
+    store_upload,
+    upload_limits,
+)
 from cms.services.post_list import (
     TABS,
     authors,
@@ -95,6 +102,8 @@ def _editor(
 ):
     """The editor page for `form` (what the user typed, on errors)."""
     form.set_categories(category_tree())
+    cover_id = to_id_or(form.cover_media_id.data or 0, 0)
+    cover = db.session.get(MediaFile, cover_id) if cover_id else None
     staff = current_user.is_staff
     pending = article is not None and article.status.value == "pending"
     try:
@@ -113,6 +122,10 @@ def _editor(
         else None,
         publish_label=_publish_label(article, form),
         preview=preview,
+        cover=cover,
+        recent_uploads=recent_uploads(current_user),
+        upload_errors=getattr(form, "upload_errors", {}),
+        upload_limits=upload_limits(),
         conflict=conflict,
         field_labels=FIELD_LABELS,
         field_text=field_text,
@@ -145,14 +158,63 @@ def _to_editor(article_id: int):
     return redirect(url_for("moderation.post_edit", article_id=article_id), 303)
 
 
+def _chosen_files(name: str) -> list:
+    return [f for f in request.files.getlist(name) if f and f.filename]
+
+
+def _take_uploads(form: PostForm) -> int | None:
+    """Store the images chosen in the editor's file fields (the way that
+    works without JavaScript): each of `images` is stored for the current
+    user and its Markdown (with the alt text typed) appended to the body;
+    `cover_file` becomes the cover. Returns how many were stored, or None
+    when one was refused (its message in form.upload_errors; those stored
+    before it stay in the library)."""
+    form.upload_errors = {}
+    stored = 0
+    lines = []
+    for upload in _chosen_files("images"):
+        try:
+            use = store_upload(upload.read(), current_user.id, upload.filename,
+                               form.image_alt.data or "")  # fmt: skip
+        except InvalidInput as error:
+            form.upload_errors["images"] = f"{upload.filename}：{error}"
+            return None
+        lines.append(image_markdown(form.image_alt.data or "", use.media.key))
+        stored += 1
+    if lines:
+        body = (form.body.data or "").rstrip("\n")
+        form.body.data = (body + "\n\n" if body else "") + "\n\n".join(lines) + "\n"
+    for upload in _chosen_files("cover_file")[:1]:
+        try:
+            use = store_upload(upload.read(), current_user.id, upload.filename)
+        except InvalidInput as error:
+            form.upload_errors["cover_file"] = str(error)
+            return None
+        form.cover_media_id.data = str(use.media_id)
+        form.remove_cover.data = False
+        stored += 1
+    return stored
+
+
 def _store(form: PostForm, article: Article | None, save):
     """Validate the editor's form, then `save(edit, action)` through the
     service; answer as the area does: 303 to the editor, 400 with the form
-    and its errors, 409 on a version conflict, 403 / 404 on a refusal."""
+    and its errors, 409 on a version conflict, 403 / 404 on a refusal.
+    Images chosen in the file fields are stored first (see _take_uploads);
+    the `upload` button stores them and shows the editor again, unsaved."""
     form.set_categories(category_tree())
+    action = request.form.get("do", "save")
+    if action == "upload":  # before the form's checks: a title may come later
+        stored = _take_uploads(form)
+        if stored:
+            flash(
+                f"已上传 {stored} 张图片，已插入正文末尾（文章尚未保存）。", "success"
+            )
+        return _editor(form, article, 400 if stored is None else 200)
     if not form.validate():
         return _editor(form, article, 400)
-    action = request.form.get("do", "save")
+    if _take_uploads(form) is None:
+        return _editor(form, article, 400)
     try:
         saved = save(form.to_edit(), action)
     except EditConflict as conflict:

@@ -39,6 +39,10 @@ class ArticleEdit:
     published_at: datetime | None = None
     allow_comments: bool = True
     show_tip: bool = True
+    # The cover image (a media_files id; None: no cover), applied only when
+    # `set_cover` is true, so callers that do not know covers keep them.
+    cover_media_id: int | None = None
+    set_cover: bool = False
 
 
 # -- Snapshots ---------------------------------------------------------------

@@ -38,6 +38,7 @@ from cms.services.article_edits import (
 from cms.services.articles import apply_body, render_body
 from cms.services.audit import record
 from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
+from cms.services.media_library import usable_cover
 from cms.services.revisions import (
     Snapshot,
     get_revision,
@@ -46,6 +47,8 @@ from cms.services.revisions import (
 from cms.services.taxonomy import tags_named
 
 MAX_REASON_LENGTH = 500
+# Session info key: articles whose cover an edit changed (see _apply).
+_COVER_CHANGED = "cms_cover_changed"
 
 # The note of the revision that keeps an article's state from before the editor.
 BASELINE = "编辑器之外写入的版本"
@@ -104,6 +107,10 @@ def _apply(user: User, article: Article, edit: ArticleEdit) -> None:
     article.tags = tags_named(tag_names(edit.tags))
     article.allow_comments = edit.allow_comments
     article.show_tip = edit.show_tip
+    if edit.set_cover and edit.cover_media_id != article.cover_media_id:
+        article.cover_media_id = usable_cover(edit.cover_media_id, user)
+        # Not part of a revision: _finish names it in ArticleChanged itself.
+        db.session.info.setdefault(_COVER_CHANGED, set()).add(id(article))
     if user.is_staff:
         if edit.contributor is not None:
             article.contributor = edit.contributor.strip()
@@ -130,10 +137,14 @@ def _finish(
     record_revision(
         "article", article.id, after, user, note or NOTES.get(action, action)
     )
+    fields = changed_fields(Snapshot.of(previous) if previous else None, after)
+    if id(article) in db.session.info.get(_COVER_CHANGED, set()):
+        db.session.info[_COVER_CHANGED].discard(id(article))
+        fields = fields | {"cover"}
     emit(
         ArticleChanged(
             article.id,
-            changed_fields(Snapshot.of(previous) if previous else None, after),
+            fields,
             before_status=old.value if old is not None else None,
             after_status=article.status.value,
             public_id=article.public_id,
@@ -188,6 +199,8 @@ def _without_staff_fields(edit: ArticleEdit) -> ArticleEdit:
         None,
         edit.allow_comments,
         edit.show_tip,
+        edit.cover_media_id,
+        edit.set_cover,
     )
 
 

@@ -22,6 +22,7 @@ stored twice is one file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import re
@@ -68,6 +69,8 @@ _SVG = re.compile(rb"<svg[\s>]", re.IGNORECASE)
 _SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 # The metadata kept when an image is re-encoded (everything else is dropped).
 _KEPT_INFO = ("icc_profile", "transparency", "duration", "loop", "background")
+# JPEGs up to this size are written progressive (page sizes: 1600 x 1200).
+_PROGRESSIVE_MAX_PIXELS = 2_000_000
 # How much larger than one frame's limit an animation may be in all.
 ANIMATION_BUDGET = 2
 
@@ -155,7 +158,7 @@ def open_image(
                 raise InvalidInput("图片文件已损坏（不完整），无法读取")
             if ending == "extra" or _MARKUP.search(data):
                 raise InvalidInput("文件中夹带了图片以外的内容，不能上传")
-            checker = Image.open(io.BytesIO(data), formats=[image.format or fmt])
+            checker = Image.open(io.BytesIO(data), formats=[fmt])
             checker.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidInput(too_big(max_pixels)) from None
@@ -203,7 +206,9 @@ def clean_image(image: Image.Image) -> Image.Image:
     profile (and a palette's transparency, an animation's timing)."""
     fmt = "JPEG" if image.format == "MPO" else image.format
     kept: dict = {k: v for k, v in image.info.items() if k in _KEPT_INFO}
-    ImageOps.exif_transpose(image, in_place=True)
+    # EXIF too broken to read an orientation from: none is applied.
+    with contextlib.suppress(SyntaxError, ValueError, OSError, KeyError, TypeError):
+        ImageOps.exif_transpose(image, in_place=True)
     upright = _eight_bit(image)
     upright.info = dict(kept)
     upright.format = fmt
@@ -234,14 +239,17 @@ def page_sizes(image: Image.Image, ext: str) -> dict[str, bytes]:
 
 def encode(image: Image.Image, fmt: str) -> bytes:
     """`image` (cleaned) written as `fmt`, with no metadata but its colour
-    profile; JPEG quality 85 progressive, WebP quality 82."""
+    profile; JPEG quality 85 (progressive for page sizes), WebP quality 82."""
     out = io.BytesIO()
     icc = image.info.get("icc_profile")
     extra: dict = {"icc_profile": icc} if icc else {}
     if fmt == "JPEG":
         if image.mode not in ("RGB", "L"):
             image = _flatten_for_jpeg(image)
-        image.save(out, "JPEG", quality=85, optimize=True, progressive=True, **extra)
+        # Progressive and optimised coding keep every coefficient of the
+        # image in memory (about 6 bytes a pixel): for page sizes only.
+        small = image.width * image.height <= _PROGRESSIVE_MAX_PIXELS
+        image.save(out, "JPEG", quality=85, optimize=small, progressive=small, **extra)
     elif fmt == "PNG":
         if "transparency" in image.info:
             extra["transparency"] = image.info["transparency"]
@@ -252,7 +260,7 @@ def encode(image: Image.Image, fmt: str) -> bytes:
                 image.mode in ("LA", "PA", "RGBA") or "transparency" in image.info
             )
             image = image.convert("RGBA" if has_alpha else "RGB")
-        image.save(out, "WEBP", quality=82, method=4, **extra)
+        image.save(out, "WEBP", quality=82, method=2, **extra)
     elif fmt == "GIF":
         frames = getattr(image, "n_frames", 1)
         options = {k: image.info[k] for k in ("duration", "loop", "transparency")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from cms.database import write_transaction
 from cms.events import SettingsChanged, UserChanged, emit
 from cms.extensions import db
-from cms.models import Setting, User
+from cms.models import MediaFile, Setting, User
 from cms.services.audit import record
 from cms.services.errors import InvalidInput
 from cms.services.media import IMAGE_FORMATS, KEY_RE, load_image, store_image
@@ -34,12 +34,14 @@ _METADATA = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop", "iptc")
 
 def needs_cleaning(data: bytes) -> bool:
     """Whether a stored image carries metadata (or is not readable as one).
-    Lossless formats (PNG, GIF, ICO) are always re-encoded: doing it again
-    gives the same bytes, so the key does not move."""
+    PNG and ICO are always re-encoded: doing it again gives the same bytes,
+    so the key does not move."""
     try:
         with Image.open(io.BytesIO(data)) as image:
-            if image.format in ("PNG", "GIF", "ICO"):
+            if image.format in ("PNG", "ICO"):
                 return True
+            if image.format == "GIF":
+                return any(k in image.info for k in (*_METADATA, "extension"))
             return bool(image.getexif()) or any(k in image.info for k in _METADATA)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return True
@@ -76,6 +78,8 @@ def clean_stored_media(skip: frozenset[str] = frozenset()) -> CleanReport:
     changed_settings: set[str] = set()
     with write_transaction():
         refs = _references()
+        # Article images were cleaned on upload by this version.
+        skip = skip | set(db.session.scalars(select(MediaFile.key)))
         for key in list(store.keys()):
             match = KEY_RE.fullmatch(key)
             if match is None or match["width"] or key in skip:

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from cms.database import write_transaction
@@ -34,7 +34,6 @@ from cms.services.audit import record
 from cms.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from cms.services.media import (
     ARTICLE_FORMATS,
-    KEY_RE,
     clean_bytes,
     decode_image,
     key_for,
@@ -53,6 +52,13 @@ PER_PAGE = 30
 _KEY_IN_TEXT = re.compile(
     r"/media/([0-9a-f]{2}/[0-9a-f]{32})(?:-(?:480|960|1600))?\.(?:png|jpg|gif|webp)"
 )
+
+
+def image_markdown(alt: str, key: str) -> str:
+    """The Markdown that shows a stored image (the alt text's brackets escaped)."""
+    text = " ".join((alt or "").split()).replace("\\", "\\\\")
+    text = text.replace("[", "\\[").replace("]", "\\]")
+    return f"![{text}](/media/{key})"
 
 
 def upload_limits() -> tuple[int, int]:
@@ -208,10 +214,16 @@ def delete_upload(media_id: int, actor: User, force: bool = False) -> bool:
         file_gone = not remaining
         keys = file_keys(media)
         if file_gone:
+            covered = db.session.scalars(
+                select(Article).where(Article.cover_media_id == media.id)
+            ).all()
+            for article in covered:  # announced: lists show covers
+                article.cover_media_id = None
+                status = article.status.value
+                emit(ArticleChanged(article.id, frozenset({"cover"}), status,
+                                    status, article.public_id))  # fmt: skip
             db.session.execute(
-                update(Article)
-                .where(Article.cover_media_id == media.id)
-                .values(cover_media_id=None)
+                delete(article_media).where(article_media.c.media_id == media.id)
             )
             db.session.delete(media)
             gone = keys
@@ -334,8 +346,8 @@ def _item(media: MediaFile, actor: User) -> LibraryItem:
     return LibraryItem(media, owners, used, uploaded)
 
 
-def own_uploads(actor: User, limit: int = 60) -> list[MediaOwner]:
-    """The actor's own uploads, newest first (the editor's picker)."""
+def recent_uploads(actor: User, limit: int = 30) -> list[MediaOwner]:
+    """The actor's own uploads, newest first (the editor's cover choice)."""
     return list(
         db.session.scalars(
             select(MediaOwner)
@@ -343,16 +355,6 @@ def own_uploads(actor: User, limit: int = 60) -> list[MediaOwner]:
             .order_by(MediaOwner.created_at.desc(), MediaOwner.id.desc())
             .limit(limit)
         )
-    )
-
-
-def media_by_key(key: str) -> MediaFile | None:
-    """The stored image of an original's key (sizes map to their original)."""
-    match = KEY_RE.fullmatch(key or "")
-    if match is None:
-        return None
-    return db.session.scalar(
-        select(MediaFile).where(MediaFile.key.startswith(match["stem"] + "."))
     )
 
 

@@ -133,3 +133,19 @@ def test_the_media_route_serves_with_safe_headers(media_app):
     assert "default-src 'none'" in csp and "sandbox" in csp
     assert client.get("/media/ab/" + "0" * 32 + ".png").status_code == 404
     assert client.get("/media/../../etc/passwd").status_code == 404
+
+
+def test_a_camera_jpeg_with_a_second_picture_is_accepted_as_a_jpeg(
+    media_app, media_dir
+):
+    """Phones write MPF files (a JPEG, then a second JPEG after it): Pillow
+    calls them MPO; they are JPEGs, stored as one cleaned JPEG."""
+    first, second = crafted.two_colour((64, 48)), Image.new("RGB", (64, 48))
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[second])
+
+    key = store_image(out.getvalue())
+
+    assert key.endswith(".jpg")
+    with Image.open(media_dir / key) as stored:
+        assert stored.format == "JPEG" and stored.size == (64, 48)

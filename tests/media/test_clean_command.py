@@ -4,9 +4,13 @@ their GPS position) are re-encoded, references follow, old files go."""
 from __future__ import annotations
 
 import hashlib
+import io
+
+from PIL import PngImagePlugin
 
 from cms.extensions import db
 from cms.models import Setting, User
+from cms.services.media_library import store_upload
 from cms.services.settings import set_setting
 from tests.factories import make_user
 from tests.media import crafted
@@ -31,13 +35,28 @@ def test_clean_media_reencodes_old_uploads_and_moves_references(app, runner, med
         user = make_user(username="old-avatar")
         user.avatar = old_avatar
         db.session.commit()
+        png = io.BytesIO()
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Comment", "拍摄于北京")
+        crafted.two_colour().save(png, "PNG", pnginfo=info)
+        other = make_user(username="png-avatar")
+        other.avatar = old_style_store(media_dir, png.getvalue(), "png")
+        db.session.commit()
         set_setting("site.logo", old_logo)
         set_setting("site.favicon", old_avatar)
+        # An article image (cleaned on upload, its own rows): left alone.
+        frames = [
+            crafted.two_colour((30, 20)),
+            crafted.two_colour((30, 20)).rotate(180),
+        ]
+        gif = io.BytesIO()
+        frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:])
+        article_key = store_upload(gif.getvalue(), user.id).media.key
 
     result = runner.invoke(args=["cms", "clean-media"])
 
     assert result.exit_code == 0, result.output
-    assert "re-encoded 1" in result.output and "deleted 1" in result.output
+    assert "re-encoded 2" in result.output and "deleted 1" in result.output
     with app.app_context():
         new_avatar = db.session.scalar(
             db.select(User.avatar).where(User.username == "old-avatar")
@@ -45,9 +64,14 @@ def test_clean_media_reencodes_old_uploads_and_moves_references(app, runner, med
         assert new_avatar != old_avatar and new_avatar.endswith(".jpg")
         assert db.session.get(Setting, "site.favicon").value == new_avatar
         assert db.session.get(Setting, "site.logo").value == ""  # a polyglot: gone
-    assert stored_files(media_dir) == [new_avatar]
+        png_avatar = db.session.scalar(
+            db.select(User.avatar).where(User.username == "png-avatar")
+        )
+    assert b"Comment" not in (media_dir / png_avatar).read_bytes()
+    everything = sorted([new_avatar, article_key, png_avatar])
+    assert sorted(stored_files(media_dir)) == everything
     assert crafted.gps_of((media_dir / new_avatar).read_bytes()) == {}
 
     again = runner.invoke(args=["cms", "clean-media"])
     assert "re-encoded 0" in again.output and "deleted 0" in again.output
-    assert stored_files(media_dir) == [new_avatar]
+    assert sorted(stored_files(media_dir)) == everything

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from cms.events import AFTER_COMMIT, MediaChanged, subscribe
+from cms.database import write_transaction
+from cms.events import AFTER_COMMIT, ArticleChanged, MediaChanged, subscribe
 from cms.extensions import db
 from cms.models import AuditEntry, MediaFile, MediaOwner, Role
 from cms.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -108,6 +109,10 @@ def test_deleting_an_image_an_article_shows_is_refused_unless_forced(
     media = store_upload(photo(), alice.id).media
     key, media_id = media.key, media.id
     article = make_article(body=f"看图：\n\n![图](/media/{key})\n", owner=alice)
+    with write_transaction():
+        article.cover_media_id = media_id
+    changed: list[ArticleChanged] = []
+    subscribe(media_app, ArticleChanged, changed.append, AFTER_COMMIT)
 
     with pytest.raises(Conflict, match=article.title):
         delete_upload(media_id, alice)
@@ -125,6 +130,9 @@ def test_deleting_an_image_an_article_shows_is_refused_unless_forced(
     assert entry.changes["articles"] == [article.id]
     last = heard[-1]
     assert last.deleted and last.article_ids == (article.id,) and key in last.keys
+    # The cover went with the file, announced as a change of the article.
+    assert db.session.get(type(article), article.id).cover_media_id is None
+    assert [(e.article_id, e.fields) for e in changed] == [(article.id, {"cover"})]
 
 
 def test_a_search_finds_by_name_alt_uploader_and_article(media_app):
@@ -168,3 +176,38 @@ def test_an_animated_gif_keeps_its_frames(media_app, media_dir):
     with Image.open(media_dir / media.key) as stored:
         assert stored.n_frames == 3
     assert media.size_list == []
+
+
+def test_the_articles_using_an_image_follow_their_edits(media_app, media_dir):
+    from cms.services import editorial
+    from cms.services.article_edits import ArticleEdit
+
+    alice = make_user()
+    media = store_upload(photo(), alice.id).media
+    media_id = media.id
+    edit = ArticleEdit(title="草稿", body_markdown=f"![](/media/{media.key})")
+    article = editorial.create(alice, edit)
+    cover_only = editorial.create(
+        alice,
+        ArticleEdit(
+            title="封面", body_markdown="无图", cover_media_id=media_id, set_cover=True
+        ),  # fmt: skip
+    )
+    items, _ = library(alice)
+    assert {a[0] for a in items[0].articles} == {article.id, cover_only.id}
+    changed: list[ArticleChanged] = []
+    subscribe(media_app, ArticleChanged, changed.append, AFTER_COMMIT)
+
+    editorial.save(alice, article.id, ArticleEdit(title="草稿", body_markdown="图删了"),
+                   article.version)  # fmt: skip
+    editorial.save(alice, cover_only.id, ArticleEdit(title="封面", body_markdown="无图",
+                   set_cover=True), cover_only.version)  # fmt: skip
+
+    assert library(alice)[0][0].articles == []
+    # Taking the cover away is announced (caches drop the lists' thumbnails).
+    assert [(e.article_id, "cover" in e.fields) for e in changed] == [
+        (article.id, False),
+        (cover_only.id, True),
+    ]
+    assert delete_upload(media_id, alice) is True
+    assert stored_files(media_dir) == []

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from cms.database import write_transaction
 from cms.extensions import db
-from cms.models import OutboxMessage, OutboxStatus, Role, User
+from cms.models import MediaFile, MediaOwner, OutboxMessage, OutboxStatus, Role, User
 from cms.moderation.views import allowed_roles
 from cms.services import editorial
 from cms.services.article_edits import ArticleEdit
@@ -63,6 +63,11 @@ SAMPLES: dict[str, dict] = {
         "data": {"reason": "请补充来源"},
     },
     "moderation.post_trash": {"args": {"article_id": "{trash_article}"}},
+    # media library (no file sent: 303 with a message, 400 from the endpoint)
+    "moderation.media_library": {"query": {"q": "图"}},
+    "moderation.media_upload_form": {"data": {"alt": "说明"}},
+    "moderation.media_upload": {"data": {"alt": "说明"}, "ok": 400},
+    "moderation.media_delete": {"args": {"media_id": "{own_media}"}},
     "moderation.post_restore": {"args": {"article_id": "{trashed_article}"}},
     "moderation.post_revisions": {"args": {"article_id": "{own_article}"}},
     "moderation.post_diff": {
@@ -212,7 +217,18 @@ def make_targets(contributor: str) -> dict[str, int]:
             "friends", "url", boss, url="https://b.test/", label="乙"
         ).id,
         "other_user": make_user(username="someone", password=None).id,
+        "own_media": _media_row(author),
     }
+
+
+def _media_row(owner) -> int:
+    """An upload of `owner` as rows only (the walk never reads its files)."""
+    with write_transaction():
+        media = MediaFile(key="ab/" + "c" * 32 + ".png", ext="png", width=10,
+                          height=10, byte_size=100, widths="")  # fmt: skip
+        db.session.add(media)
+        db.session.add(MediaOwner(media=media, user_id=owner.id, name="矩阵.png"))
+    return media.id
 
 
 def failed_mail(to: str = "reader@example.cn") -> OutboxMessage:

@@ -25,6 +25,8 @@ EVERYONE = {
     "moderation.dashboard", "moderation.posts", "moderation.post_new",
     "moderation.post_edit", "moderation.post_preview", "moderation.post_trash",
     "moderation.post_restore", "moderation.profile", "moderation.change_password",
+    "moderation.media_library", "moderation.media_upload_form",
+    "moderation.media_upload", "moderation.media_delete",
 }  # fmt: skip
 ADMINS_ONLY = {
     "moderation.users",
@@ -154,7 +156,7 @@ def test_every_link_of_the_area_navigation_opens(request, client, login, role):
         assert client.get(link["href"]).status_code == 200, link["href"]
     names = {a.get_text(" ", strip=True).split(" ")[0] for a in links}
     if role == "contributor":
-        assert names == {"概览", "我的投稿", "个人资料"}
+        assert names == {"概览", "我的投稿", "图片库", "个人资料"}
     else:
         assert {"文章", "评论", "页面", "分类", "设置"} <= names
         assert ("用户" in names) == (role == "admin")

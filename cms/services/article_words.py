@@ -89,7 +89,7 @@ def preview(markdown: str, article_id: int | None = None) -> Preview:
     return Preview(result, segments_of(markdown, result))
 
 
-def _article(article_id: int) -> Article:
+def article_for_words(article_id: int) -> Article:
     article = db.session.get(Article, article_id)
     if article is None:
         raise NotFound(f"article {article_id}")
@@ -112,7 +112,7 @@ def exempt(article_id: int, start: int, end: int, actor: User | None) -> Article
     """Keep the occurrence source[start:end] of the article as written (it
     must be a change the rules make there now), and render again."""
     with write_transaction():
-        article = _article(article_id)
+        article = article_for_words(article_id)
         source = article.body_markdown
         found = filter_article_source(article.id, source).changes
         if not any(c.start == start and c.end == end for c in found):
@@ -139,7 +139,7 @@ def exempt(article_id: int, start: int, end: int, actor: User | None) -> Article
 def unexempt(article_id: int, exemption_id: int, actor: User | None) -> Article:
     """Let the rules act on an occurrence kept before."""
     with write_transaction():
-        article = _article(article_id)
+        article = article_for_words(article_id)
         row = db.session.get(WordExemption, exemption_id)
         if row is None or row.article_id != article.id:
             raise NotFound(str(exemption_id))

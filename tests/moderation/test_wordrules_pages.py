@@ -132,3 +132,13 @@ def test_an_editor_keeps_one_occurrence(staff, db_ctx):
         assert "更大的问题，最大的平台" in db.session.get(Article, article.id).body_html
     page = BeautifulSoup(staff.get(path).data, "html.parser")
     assert len(page.select(".wf-text .wf-mark.wf-exempted")) == 1
+
+
+def test_the_editors_live_preview_is_the_filtered_rendition(staff, db_ctx):
+    with db_ctx():
+        add_rule(Rule("最大", Action.REPLACE, "更大", frozenset({"articles"})), None)
+
+    answer = _post(staff, "/moderation/posts/preview", {"markdown": "中国最大的平台"})
+
+    assert answer.status_code == 200
+    assert "中国更大的平台" in answer.get_json()["html"]

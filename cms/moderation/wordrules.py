@@ -45,7 +45,7 @@ def _page(status: int = 200, **extra):
         "form": WordRuleForm(formdata=None),
         "import_form": ImportForm(formdata=None),
         "test_form": TestForm(formdata=None),
-        "affected": len(article_words.affected_articles()),
+        "affected": article_words.affected_count(),
         "labels": LABELS,
         "dry": None,
         "tested": None,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cms.database import write_transaction
 from cms.events import ArticleChanged, emit
@@ -30,6 +30,7 @@ from cms.services.wordrules import (
     filter_article_source,
     get_rule,
     rule_of,
+    rules_version,
     stored_rules,
 )
 from cms.text.excerpt import derive_excerpt
@@ -183,6 +184,27 @@ def affected_articles() -> list[Article]:
         if render_body(filtered) != article.body_html:
             out.append(article)
     return out
+
+
+_affected_cache: dict[str, tuple[tuple[object, ...], int]] = {}
+
+
+def affected_count() -> int:
+    """len(affected_articles()), remembered until the rules or a published
+    article change (the check renders every published article, so the rules
+    page does it once per change, not on every visit)."""
+    published = db.session.execute(
+        select(
+            func.count(Article.id), func.max(Article.updated_at), func.max(Article.id)
+        ).where(Article.status == ArticleStatus.PUBLISHED)
+    ).one()
+    key = (rules_version(), tuple(published))
+    cached = _affected_cache.get("count")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    count = len(affected_articles())
+    _affected_cache["count"] = (key, count)
+    return count
 
 
 def reapply(actor: User | None) -> int:

@@ -168,10 +168,12 @@ def test_affected_count_matches_reapply_and_is_audited(ctx):
     wordrules.add_rule(Rule("最好", Action.STRIP, scopes=ARTICLES), None)
 
     affected = article_words.affected_articles()
+    assert article_words.affected_count() == 2
     changed = article_words.reapply(None)
 
     assert len(affected) == changed == 2
     assert article_words.affected_articles() == []
+    assert article_words.affected_count() == 0
     (entry,) = _audit("wordrule-reapply")
     assert sorted(entry.target_ids) == sorted(a.id for a in affected)
 

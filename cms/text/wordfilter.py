@@ -8,7 +8,7 @@ kind: a contact word (微信, QQ, 扣扣 …, matched with separators between it
 characters too) followed within a few characters by an id or a number.
 
 `Matcher.build()` compiles rules and exceptions into one Aho-Corasick
-automaton (pyahocorasick) over normalised text (cms.text.normalize), and
+automaton (cms.text.automaton) over normalised text (cms.text.normalize), and
 `Matcher.apply()` runs it: matches are resolved leftmost, longest first,
 mapped back to their exact span of the original text, and the original is
 edited there. The answer is the new text and the list of changes (rule,
@@ -23,8 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import ahocorasick  # type: ignore[import-not-found]
-
+from cms.text.automaton import Automaton
 from cms.text.normalize import Normalized, is_cjk, normalize
 
 
@@ -199,8 +198,8 @@ class Matcher:
 
     rules: tuple[Rule, ...]
     exceptions: tuple[str, ...]
-    _loose: ahocorasick.Automaton | None = None
-    _strict: ahocorasick.Automaton | None = None
+    _loose: Automaton[Entry] | None = None
+    _strict: Automaton[Entry] | None = None
     _contact: re.Pattern[str] | None = None
     _contact_rules: dict[str, list[Rule]] = field(default_factory=dict)
     _contact_words: list[str] = field(default_factory=list)
@@ -304,23 +303,24 @@ def _contact_pattern(words: list[str]) -> re.Pattern[str]:
     return re.compile(rf"(?:{'|'.join(alternatives)}){gap}(?:{_ID}|\d[\d\- ]{{3,}}\d)")
 
 
-def _automaton(table: dict[str, list[Rule] | None]) -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for key, rules in table.items():
-        automaton.add_word(key, (len(key), tuple(rules) if rules is not None else None))
-    if len(automaton):
-        automaton.make_automaton()
-    return automaton
+Entry = tuple[int, tuple[Rule, ...] | None]  # length, rules (None: an exception)
+
+
+def _automaton(table: dict[str, list[Rule] | None]) -> Automaton[Entry]:
+    return Automaton(
+        (key, (len(key), tuple(rules) if rules is not None else None))
+        for key, rules in table.items()
+    )
 
 
 def _scan(
-    automaton: ahocorasick.Automaton,
+    automaton: Automaton[Entry] | None,
     normalized: Normalized,
     scope: str,
     protected: list[tuple[int, int]],
     found: list[Found],
 ) -> None:
-    if not len(automaton) or automaton.kind != ahocorasick.AHOCORASICK:
+    if automaton is None or not len(automaton):
         return
     origin = normalized.origin
     for end, (length, rules) in automaton.iter(normalized.text):

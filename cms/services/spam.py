@@ -71,7 +71,8 @@ class Policy:
     hold_first: bool
     disallowed: RuleList
     moderation_words: RuleList
-    words: Matcher  # the word rules (cms.services.comment_words)
+    # the word rules (cms.services.comment_words); none when built by hand
+    words: Matcher = field(default_factory=lambda: Matcher.build([]))
     _seen: dict[int, tuple[Candidate, CommentWords]] = field(
         default_factory=dict, compare=False, repr=False
     )

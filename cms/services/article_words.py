@@ -102,10 +102,12 @@ def _rerender(article: Article, matcher: Matcher | None = None) -> bool:
     changed."""
     filtered = filter_article_source(article.id, article.body_markdown, matcher).text
     html = render_body(filtered)
-    if html == article.body_html:
+    written = filter_article_source(article.id, article.excerpt, matcher).text
+    summary = written or derive_excerpt(html)
+    if html == article.body_html and summary == article.summary:
         return False
     article.body_html = html
-    article.summary = article.excerpt or derive_excerpt(html)
+    article.summary = summary
     return True
 
 
@@ -174,14 +176,18 @@ def _published() -> list[Article]:
 
 
 def affected_articles() -> list[Article]:
-    """Published articles whose rendition the current rules would change."""
+    """Published articles whose rendition (HTML or summary) the current rules
+    would change."""
     matcher = current_matcher()
     out = []
     for article in _published():
-        filtered = filter_article_source(
-            article.id, article.body_markdown, matcher
-        ).text
-        if render_body(filtered) != article.body_html:
+        filtered = filter_article_source(article.id, article.body_markdown, matcher)
+        html = render_body(filtered.text)
+        written = filter_article_source(article.id, article.excerpt, matcher).text
+        if (
+            html != article.body_html
+            or (written or derive_excerpt(html)) != article.summary
+        ):
             out.append(article)
     return out
 

@@ -140,6 +140,15 @@ def test_publish_filters_the_rendition_and_keeps_the_source(ctx):
     assert "第一遍催收" in article.body_html
 
 
+def test_a_written_excerpt_is_filtered_too(ctx):
+    wordrules.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
+
+    article = make_article(body="正文", excerpt="国内最大的平台")
+
+    assert article.excerpt == "国内最大的平台"
+    assert article.summary == "国内更大的平台"
+
+
 def test_an_exemption_survives_edits_elsewhere_and_reapplication(ctx):
     wordrules.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
     article = make_article(body=SOURCE)

@@ -9,7 +9,12 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from cms.moderation.views import bp
-from cms.moderation.wordrule_forms import ImportForm, TestForm, WordRuleForm
+from cms.moderation.wordrule_forms import (
+    MAX_IMPORT_LENGTH,
+    ImportForm,
+    TestForm,
+    WordRuleForm,
+)
 from cms.params import page_arg
 from cms.services import article_words, wordrules
 from cms.services.errors import InvalidInput
@@ -129,7 +134,11 @@ def wordrules_import():
     text = form.tsv.data or ""
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        text = upload.read(2_000_001).decode("utf-8-sig", "replace")
+        data = upload.read(MAX_IMPORT_LENGTH + 1)
+        if len(data) > MAX_IMPORT_LENGTH:
+            form.tsv.errors = ["文件太大（最多 2 MB）"]
+            return _page(400, import_form=form)
+        text = data.decode("utf-8-sig", "replace")
     if not form.validate() or not text.strip():
         if not text.strip():
             form.tsv.errors = [*form.tsv.errors, "请粘贴或上传 TSV"]

@@ -59,8 +59,10 @@ def rule_set(text: str, count: int, seed: int = 13) -> tuple[list[Rule], list[st
         if r.action == Action.REPLACE
     ]
     rules += [
-        Rule(line.strip(), Action.REPLACE, "＊")
-        for line in (wordlists / "sensitive-words.txt").read_text("utf-8").splitlines()
+        Rule(line.split("\t")[0], Action.REPLACE, "＊")
+        for line in (wordlists / "sensitive-words.tsv")
+        .read_text("utf-8")
+        .splitlines()[1:]
         if line.strip() and not line.startswith("#")
     ]
     exceptions = [

@@ -10,10 +10,11 @@ from flask import Flask, current_app, request, url_for
 from markupsafe import Markup
 
 from cms.models import MediaFile
+from cms.pagecache.marks import also_shows
 from cms.security import analytics_tags, csp_nonce
 from cms.services.menus import menu_links
 from cms.services.reasons import reason_text
-from cms.services.related import related_for
+from cms.services.related import RelatedItem, related_for
 from cms.services.settings import current_settings
 from cms.text.bounded import parse_int
 from cms.text.comment_text import render_comment
@@ -87,6 +88,15 @@ def media_size(media: MediaFile, width: int = 960, webp: bool = False) -> dict:
     }
 
 
+def related_shown(article_id: int) -> list[RelatedItem]:
+    """The article's related list; the page being rendered is marked as
+    showing each of them (title, excerpt, time, comment count), so that a
+    change to one drops this page from the page cache."""
+    items = related_for(article_id)
+    also_shows(*(f"a:{item.id}" for item in items), *(f"c:{item.id}" for item in items))
+    return items
+
+
 def register_template_helpers(app: Flask) -> None:
     """Add the filters and globals above to the app's Jinja environment."""
     app.add_template_filter(localtime)
@@ -101,7 +111,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(menu_links, "site_menu")
     app.add_template_global(csp_nonce)
     app.add_template_global(analytics_tags)
-    app.add_template_global(related_for, "related_articles")
+    app.add_template_global(related_shown, "related_articles")
 
     @app.context_processor
     def _site():

@@ -16,6 +16,7 @@ from cms.moderation import (  # noqa: F401
     rows,
     settings_page,
     users,
+    wordrules,
 )
 from cms.moderation.views import bp
 

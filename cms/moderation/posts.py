@@ -107,7 +107,8 @@ def _editor(
     staff = current_user.is_staff
     pending = article is not None and article.status.value == "pending"
     try:
-        preview = Markup(editorial.preview_html(form.body.data or ""))
+        article_id = article.id if article is not None else None
+        preview = Markup(editorial.preview_html(form.body.data or "", article_id))
     except InvalidInput:
         preview = Markup("")
     return render_template(
@@ -282,7 +283,7 @@ def post_preview():
     if article_id is not None:
         article_or_404(article_id)
     try:
-        html = editorial.preview_html(request.form.get("markdown", ""))
+        html = editorial.preview_html(request.form.get("markdown", ""), article_id)
     except InvalidInput as error:
         return jsonify(error=str(error)), 400
     return jsonify(html=html)

@@ -16,6 +16,7 @@ from cms.events import (
     MediaChanged,
     MenuChanged,
     PageChanged,
+    RelatedChanged,
     SettingsChanged,
     TaxonomyChanged,
     UserChanged,
@@ -214,8 +215,14 @@ def user_changed(event: UserChanged) -> None:
 
 
 def media_changed(event: MediaChanged) -> None:
-    """The pages showing these uploads (no service announces this yet)."""
-    drop({f"media:{key}" for key in event.keys})
+    """The pages showing these uploads: every page showing an article that
+    uses one (its own page, and the lists showing its cover)."""
+    drop({f"media:{key}" for key in event.keys} | {f"a:{i}" for i in event.article_ids})
+
+
+def related_changed(event: RelatedChanged) -> None:
+    """The pages of the articles whose related lists were recomputed."""
+    drop({f"p:{i}" for i in event.article_ids})
 
 
 HANDLERS = (
@@ -227,4 +234,5 @@ HANDLERS = (
     (SettingsChanged, settings_changed),
     (UserChanged, user_changed),
     (MediaChanged, media_changed),
+    (RelatedChanged, related_changed),
 )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cms.database import write_transaction
 from cms.events import ArticleChanged, emit
@@ -30,6 +30,7 @@ from cms.services.wordrules import (
     filter_article_source,
     get_rule,
     rule_of,
+    rules_version,
     stored_rules,
 )
 from cms.text.excerpt import derive_excerpt
@@ -89,7 +90,7 @@ def preview(markdown: str, article_id: int | None = None) -> Preview:
     return Preview(result, segments_of(markdown, result))
 
 
-def _article(article_id: int) -> Article:
+def article_for_words(article_id: int) -> Article:
     article = db.session.get(Article, article_id)
     if article is None:
         raise NotFound(f"article {article_id}")
@@ -101,10 +102,12 @@ def _rerender(article: Article, matcher: Matcher | None = None) -> bool:
     changed."""
     filtered = filter_article_source(article.id, article.body_markdown, matcher).text
     html = render_body(filtered)
-    if html == article.body_html:
+    written = filter_article_source(article.id, article.excerpt, matcher).text
+    summary = written or derive_excerpt(html)
+    if html == article.body_html and summary == article.summary:
         return False
     article.body_html = html
-    article.summary = article.excerpt or derive_excerpt(html)
+    article.summary = summary
     return True
 
 
@@ -112,7 +115,7 @@ def exempt(article_id: int, start: int, end: int, actor: User | None) -> Article
     """Keep the occurrence source[start:end] of the article as written (it
     must be a change the rules make there now), and render again."""
     with write_transaction():
-        article = _article(article_id)
+        article = article_for_words(article_id)
         source = article.body_markdown
         found = filter_article_source(article.id, source).changes
         if not any(c.start == start and c.end == end for c in found):
@@ -139,7 +142,7 @@ def exempt(article_id: int, start: int, end: int, actor: User | None) -> Article
 def unexempt(article_id: int, exemption_id: int, actor: User | None) -> Article:
     """Let the rules act on an occurrence kept before."""
     with write_transaction():
-        article = _article(article_id)
+        article = article_for_words(article_id)
         row = db.session.get(WordExemption, exemption_id)
         if row is None or row.article_id != article.id:
             raise NotFound(str(exemption_id))
@@ -173,16 +176,41 @@ def _published() -> list[Article]:
 
 
 def affected_articles() -> list[Article]:
-    """Published articles whose rendition the current rules would change."""
+    """Published articles whose rendition (HTML or summary) the current rules
+    would change."""
     matcher = current_matcher()
     out = []
     for article in _published():
-        filtered = filter_article_source(
-            article.id, article.body_markdown, matcher
-        ).text
-        if render_body(filtered) != article.body_html:
+        filtered = filter_article_source(article.id, article.body_markdown, matcher)
+        html = render_body(filtered.text)
+        written = filter_article_source(article.id, article.excerpt, matcher).text
+        if (
+            html != article.body_html
+            or (written or derive_excerpt(html)) != article.summary
+        ):
             out.append(article)
     return out
+
+
+_affected_cache: dict[str, tuple[tuple[object, ...], int]] = {}
+
+
+def affected_count() -> int:
+    """len(affected_articles()), remembered until the rules or a published
+    article change (the check renders every published article, so the rules
+    page does it once per change, not on every visit)."""
+    published = db.session.execute(
+        select(
+            func.count(Article.id), func.max(Article.updated_at), func.max(Article.id)
+        ).where(Article.status == ArticleStatus.PUBLISHED)
+    ).one()
+    key = (rules_version(), tuple(published))
+    cached = _affected_cache.get("count")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    count = len(affected_articles())
+    _affected_cache["count"] = (key, count)
+    return count
 
 
 def reapply(actor: User | None) -> int:

@@ -46,14 +46,15 @@ def render_body(markdown: str) -> str:
 
 def apply_body(article: Article, markdown: str, excerpt: str = "") -> None:
     """Set the source and written excerpt, and re-derive the HTML and summary
-    from them. The HTML readers get is rendered from the source filtered by
-    the word rules of the `articles` scope (cms.services.wordrules); the
-    source stays as written."""
+    from them. The HTML (and a written excerpt's summary) readers get is
+    filtered by the word rules of the `articles` scope
+    (cms.services.wordrules); the source stays as written."""
     article.body_markdown = markdown
     article.excerpt = excerpt.strip()
     filtered = filter_article_source(article.id, markdown).text
     article.body_html = render_body(filtered)
-    article.summary = article.excerpt or derive_excerpt(article.body_html)
+    written = filter_article_source(article.id, article.excerpt).text
+    article.summary = written or derive_excerpt(article.body_html)
 
 
 @dataclass

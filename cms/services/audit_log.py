@@ -208,6 +208,14 @@ KEY_LABELS = {
     "replies": "回复",
     "rules": "规则",
     "count": "数量",
+    # word rules (cms.services.wordrules)
+    "phrase": "词语",
+    "kind": "类型",
+    "action": "动作",
+    "replacement": "替换为",
+    "scopes": "范围",
+    "added": "新增",
+    "updated": "更新",
 }
 _PAIRS = (("from", "to"), ("before", "after"))
 

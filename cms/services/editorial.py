@@ -45,6 +45,7 @@ from cms.services.revisions import (
     record_revision,
 )
 from cms.services.taxonomy import tags_named
+from cms.services.wordrules import filter_article_source
 
 MAX_REASON_LENGTH = 500
 # Session info key: articles whose cover an edit changed (see _apply).
@@ -357,9 +358,10 @@ def restore_revision(user: User, article_id: int, number: int) -> Article:
     return article
 
 
-def preview_html(markdown: str) -> str:
+def preview_html(markdown: str, article_id: int | None = None) -> str:
     """The HTML the public page would show for this Markdown (the same
-    renderer); nothing is stored."""
+    renderer, through the word rules with the article's exemptions);
+    nothing is stored."""
     if len(markdown) > MAX_BODY_LENGTH:
         raise InvalidInput(f"正文最多 {MAX_BODY_LENGTH} 个字符")
-    return render_body(markdown)
+    return render_body(filter_article_source(article_id, markdown).text)

@@ -628,6 +628,7 @@ class RelatedItem:
     view_count: int
     comment_count: int
     kind: str
+    id: int
 
 
 def related_for(article_id: int, now: datetime | None = None) -> list[RelatedItem]:
@@ -637,6 +638,7 @@ def related_for(article_id: int, now: datetime | None = None) -> list[RelatedIte
         select(
             Article.public_id, Article.title, Article.summary, Article.published_at,
             Article.view_count, Article.comment_count, RelatedArticle.kind,
+            Article.id,
         )
         .join(Article, Article.id == RelatedArticle.related_id)
         .where(RelatedArticle.article_id == article_id,

@@ -218,9 +218,9 @@ SPECS: dict[str, SettingSpec] = {
               "垃圾评分达到这个值的评论直接进入垃圾评论；0 表示不用",
               minimum=0, maximum=100),
         _spec("comments.moderation_words", "", "审核规则",
-              "每行一条规则（词语、邮箱、IP 或 IP 段，# 开头的行是注释），"
-              "命中的评论先审", _parse_rules,
-              widget="textarea"),
+              "每行一条规则（邮箱、IP 或 IP 段，# 开头的行是注释），"
+              "命中的评论先审；词语请在“词语规则”页添加（这里写的词语仍然有效）",
+              _parse_rules, widget="textarea"),
         _spec("comments.disallowed", "", "禁止规则",
               "每行一条规则（同上），命中的评论直接进入垃圾评论",
               _parse_rules, widget="textarea"),

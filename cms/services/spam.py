@@ -72,7 +72,8 @@ class Policy:
     hold_first: bool
     disallowed: RuleList
     moderation_words: RuleList
-    words: Matcher  # the word rules (cms.services.comment_words)
+    # the word rules (cms.services.comment_words); none when built by hand
+    words: Matcher = field(default_factory=lambda: Matcher.build([]))
     spam_score_hold: int = 0  # 0-100; 0: off
     spam_score_spam: int = 0
     _seen: dict[int, tuple[Candidate, CommentWords]] = field(

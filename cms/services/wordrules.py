@@ -353,7 +353,8 @@ def _lines(name: str) -> list[str]:
 def default_rules() -> list[Rule]:
     """The defaults a new site starts with (docs/wordlists.md): the
     Advertising-Law words (articles), their exceptions, the sensitive words
-    (strip in articles, hold in comments and names) and the contact words."""
+    (solicitations stripped and topic words flagged in articles; all held in
+    comments and names) and the contact words."""
     rules = [
         Rule(
             r.phrase,
@@ -367,11 +368,17 @@ def default_rules() -> list[Rule]:
     ]
     rules += [Rule(w, Action.FLAG, kind=Kind.EXCEPTION, group=EXCEPTION_GROUP)
               for w in _lines("ad-law-exceptions.txt")]  # fmt: skip
-    for word in _lines("sensitive-words.txt"):  # one row per action
-        rules.append(Rule(word, Action.STRIP, scopes=frozenset({"articles"}),
-                          group=SENSITIVE_GROUP))  # fmt: skip
-        rules.append(Rule(word, Action.HOLD, scopes=frozenset({"comments", "names"}),
-                          group=SENSITIVE_GROUP))  # fmt: skip
+    # sensitive-words.tsv: word, action in articles, action in comments and
+    # names (one row per action, as one rule has one action)
+    for line in _lines("sensitive-words.tsv")[1:]:
+        word, in_articles, in_comments = (line.split("\t") + ["", ""])[:3]
+        for action, scopes in (
+            (in_articles or "flag", frozenset({"articles"})),
+            (in_comments or "hold", frozenset({"comments", "names"})),
+        ):
+            rules.append(
+                Rule(word, Action(action), scopes=scopes, group=SENSITIVE_GROUP)
+            )
     rules += [
         Rule(
             w,

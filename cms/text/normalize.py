@@ -29,6 +29,14 @@ _INVISIBLE = frozenset(
 )
 # Characters that fold to themselves and are never separators: copied in runs.
 _PLAIN_RUN = re.compile(r"[a-z0-9\u3400-\u4dbf\u4e00-\u9fff]+")
+# Spaces and punctuation followed by a Han character: after a Han character
+# such a run is dropped in one step (the per-character path would drop it
+# too; tests/comments/test_normalize.py checks the two agree).
+_HAN_GAP = re.compile(
+    "[\\s!-/:-@\\[-`{-~\u00b7\u2010-\u2027\u2030-\u205e\u3000-\u3003"
+    "\u3008-\u3011\u3014-\u301f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40"
+    "\uff5b-\uff65]+(?=[\u3400-\u4dbf\u4e00-\u9fff])"
+)
 
 _SPACE, _SEPARATOR, _CJK_LETTER, _OTHER = 0, 1, 2, 3
 
@@ -82,8 +90,9 @@ def _fold(char: str) -> tuple[str, int]:
     return folded, _OTHER
 
 
-def normalize(text: str, keep_punct: bool = False) -> Normalized:
-    """Normalise `text` as the module docstring says, keeping the origin map."""
+def normalize(text: str, keep_punct: bool = False, fast: bool = True) -> Normalized:
+    """Normalise `text` as the module docstring says, keeping the origin map.
+    `fast=False` takes the per-character path everywhere (for tests)."""
     out: list[str] = []
     origin: list[int] = []
     # A run of spaces and separators not yet written: (index, folded, class).
@@ -142,6 +151,10 @@ def normalize(text: str, keep_punct: bool = False) -> Normalized:
             last = text[run_end - 1]
             last_cjk = last >= "\u3400"
             position = run_end
+            if last_cjk and not keep_punct and fast:
+                gap = _HAN_GAP.match(text, position)
+                if gap is not None:
+                    position = gap.end()
             continue
         folded, kind = _fold(text[position])
         if kind == _SEPARATOR and keep_punct:

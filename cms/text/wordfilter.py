@@ -8,7 +8,7 @@ kind: a contact word (微信, QQ, 扣扣 …, matched with separators between it
 characters too) followed within a few characters by an id or a number.
 
 `Matcher.build()` compiles rules and exceptions into one Aho-Corasick
-automaton (pyahocorasick) over normalised text (cms.text.normalize), and
+automaton (cms.text.automaton) over normalised text (cms.text.normalize), and
 `Matcher.apply()` runs it: matches are resolved leftmost, longest first,
 mapped back to their exact span of the original text, and the original is
 edited there. The answer is the new text and the list of changes (rule,
@@ -23,8 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import ahocorasick  # type: ignore[import-not-found]
-
+from cms.text.automaton import Automaton
 from cms.text.normalize import Normalized, is_cjk, normalize
 
 
@@ -127,6 +126,9 @@ class Rule:
         return self
 
 
+Found = tuple[int, int, "Rule"]  # a match: span of the original, rule
+
+
 @dataclass(frozen=True)
 class Change:
     """One match: `rule`, the span [start, end) of the original text, what
@@ -196,10 +198,11 @@ class Matcher:
 
     rules: tuple[Rule, ...]
     exceptions: tuple[str, ...]
-    _loose: ahocorasick.Automaton | None = None
-    _strict: ahocorasick.Automaton | None = None
+    _loose: Automaton[Entry] | None = None
+    _strict: Automaton[Entry] | None = None
     _contact: re.Pattern[str] | None = None
     _contact_rules: dict[str, list[Rule]] = field(default_factory=dict)
+    _contact_words: list[str] = field(default_factory=list)
 
     @classmethod
     def build(cls, rules: Iterable[Rule], exceptions: Iterable[str] = ()) -> Matcher:
@@ -232,8 +235,14 @@ class Matcher:
         if any(strict.values()):
             matcher._strict = _automaton(strict)
         if contact_words:
-            matcher._contact_rules = contact_words
-            matcher._contact = _contact_pattern(contact_words)
+            merged: dict[str, list[Rule]] = {}
+            for key, found_rules in contact_words.items():
+                merged.setdefault(_contact_key(key), []).extend(found_rules)
+            merged.pop("", None)
+            # longest first, so that 加微信 is tried before 微信
+            matcher._contact_words = sorted(merged, key=len, reverse=True)
+            matcher._contact_rules = merged
+            matcher._contact = _contact_pattern(matcher._contact_words)
         return matcher
 
     def apply(
@@ -262,58 +271,56 @@ class Matcher:
         self, normalized: Normalized, scope: str, found: list[Found]
     ) -> None:
         assert self._contact is not None
+        words = self._contact_words
         for match in self._contact.finditer(normalized.text):
-            word = match.group(1)
-            key = re.sub(r"[^0-9a-z\u3400-\u9fff]", "", word)
-            for rule in self._contact_rules.get(_contact_key(key), ()):
+            word = words[int((match.lastgroup or "w0")[1:])]
+            for rule in self._contact_rules.get(word, ()):
                 if scope in rule.scopes:
                     start, end = normalized.span(match.start(), match.end())
                     found.append((start, end, rule))
+                    break
 
 
 def _contact_key(word: str) -> str:
-    return re.sub(r"[^0-9a-z\u3400-\u9fff]", "", word)
+    """A contact word as matched: no spaces (`wei xin` is `weixin` spelled
+    with a gap, which the pattern allows anyway)."""
+    return "".join(word.split())
 
 
-def _contact_pattern(words: dict[str, list[Rule]]) -> re.Pattern[str]:
-    """One pattern: any contact word (separators allowed between its
-    characters), up to _CONTACT_GAP characters, then an id or a number. The
-    words are escaped literals and every repeat is bounded."""
-    for key in list(words):
-        bare = _contact_key(key)
-        if bare != key:
-            words.setdefault(bare, []).extend(words.pop(key))
+def _contact_pattern(words: list[str]) -> re.Pattern[str]:
+    """One pattern: any contact word (up to two separators allowed between
+    its characters), up to _CONTACT_GAP characters, then an id or a number.
+    Word i is the named group `w<i>` (so a match names its word). The words
+    are escaped literals and every repeat is bounded."""
     sep = r"[^0-9a-z\u3400-\u9fff]{0,2}"
     alternatives = []
-    for word in sorted((k for k in words if k), key=len, reverse=True):
+    for index, word in enumerate(words):
         spelled = sep.join(re.escape(ch) for ch in word)
-        if word[0].isascii():  # vx, qq: not the end of a longer Latin word
+        if word[0].isascii() and word[0].isalnum():  # vx, qq: not inside a word
             spelled = rf"(?<![a-z0-9]){spelled}"
-        alternatives.append(spelled)
+        alternatives.append(f"(?P<w{index}>{spelled})")
     gap = rf"(?:[^0-9a-z\u3400-\u9fff]|{_CONTACT_FILLER}){{0,{_CONTACT_GAP}}}"
-    return re.compile(rf"({'|'.join(alternatives)}){gap}({_ID}|\d[\d\- ]{{3,}}\d)")
+    return re.compile(rf"(?:{'|'.join(alternatives)}){gap}(?:{_ID}|\d[\d\- ]{{3,}}\d)")
 
 
-Found = tuple[int, int, Rule]  # a match: span of the original, rule
+Entry = tuple[int, tuple[Rule, ...] | None]  # length, rules (None: an exception)
 
 
-def _automaton(table: dict[str, list[Rule] | None]) -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for key, rules in table.items():
-        automaton.add_word(key, (len(key), tuple(rules) if rules is not None else None))
-    if len(automaton):
-        automaton.make_automaton()
-    return automaton
+def _automaton(table: dict[str, list[Rule] | None]) -> Automaton[Entry]:
+    return Automaton(
+        (key, (len(key), tuple(rules) if rules is not None else None))
+        for key, rules in table.items()
+    )
 
 
 def _scan(
-    automaton: ahocorasick.Automaton,
+    automaton: Automaton[Entry] | None,
     normalized: Normalized,
     scope: str,
     protected: list[tuple[int, int]],
     found: list[Found],
 ) -> None:
-    if not len(automaton) or automaton.kind != ahocorasick.AHOCORASICK:
+    if automaton is None or not len(automaton):
         return
     origin = normalized.origin
     for end, (length, rules) in automaton.iter(normalized.text):

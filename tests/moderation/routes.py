@@ -162,6 +162,41 @@ SAMPLES: dict[str, dict] = {
         }  # fmt: skip
     },
     "moderation.audit": {},
+    # word rules (cms.moderation.wordrules)
+    "moderation.wordrules_list": {"query": {"q": "最"}},
+    "moderation.wordrule_add": {
+        "data": {
+            "phrase": "新规则",
+            "kind": "word",
+            "action": "flag",
+            "scope_comments": "y",
+        },  # fmt: skip
+    },
+    "moderation.wordrule_edit": {
+        "args": {"rule_id": "{word_rule}"},
+        "data": {
+            "phrase": "改过的规则",
+            "kind": "word",
+            "action": "hold",
+            "scope_comments": "y",
+        },  # fmt: skip
+    },
+    "moderation.wordrule_delete": {"args": {"rule_id": "{word_rule_to_delete}"}},
+    "moderation.wordrules_import": {"data": {"tsv": "导入的词\tflag"}},
+    "moderation.wordrules_export": {},
+    "moderation.wordrules_test": {
+        "data": {"text": "最大", "scope": "articles"},
+        "ok": 200,
+    },
+    "moderation.wordrules_reapply": {},
+    "moderation.post_words": {"args": {"article_id": "{word_article}"}},
+    "moderation.post_words_exempt": {
+        "args": {"article_id": "{word_article}"},
+        "data": {"start": "0", "end": "2"},
+    },
+    "moderation.post_words_unexempt": {
+        "args": {"article_id": "{word_article}", "exemption_id": "{word_exemption}"}
+    },
     "moderation.mail_queue": {},
     "moderation.mail_retry": {"args": {"message_id": "{failed_mail}"}},
 }
@@ -218,6 +253,26 @@ def make_targets(contributor: str) -> dict[str, int]:
         ).id,
         "other_user": make_user(username="someone", password=None).id,
         "own_media": _media_row(author),
+        **word_targets(),
+    }
+
+
+def word_targets() -> dict[str, int]:
+    """Two rules and an article with one exempted occurrence of one."""
+    from cms.services.article_words import exempt, exemptions_of
+    from cms.services.wordrules import add_rule
+    from cms.text.wordfilter import Action, Rule
+
+    articles = frozenset({"articles"})
+    rule = add_rule(Rule("最大", Action.REPLACE, "更大", articles), None)
+    gone = add_rule(Rule("要删的词", Action.FLAG), None)
+    article = make_article(title="词语检查", body="最大的，最大的")
+    exempt(article.id, 4, 6, None)
+    return {
+        "word_rule": rule.id,
+        "word_rule_to_delete": gone.id,
+        "word_article": article.id,
+        "word_exemption": exemptions_of(article.id)[0].id,
     }
 
 

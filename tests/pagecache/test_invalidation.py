@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 
 from cms.database import write_transaction
-from cms.events import MediaChanged, emit
+from cms.events import MediaChanged, RelatedChanged, emit
 from cms.extensions import db
 from cms.models import Article, Comment, Role, User, utcnow
 from cms.services import editorial, moderation
@@ -248,3 +248,39 @@ def test_a_comment_on_an_article_leaves_its_neighbours_cached(app, client, site)
         assert db.session.get(Comment, site.ids["comment"]) is not None
     assert cache_state(client.get(site.paths["X1"])) == "HIT"
     assert cache_state(client.get(site.paths["X2"])) == "MISS"
+
+
+def test_an_upload_change_drops_the_pages_of_the_articles_using_it(app, client, site):
+    """MediaChanged names the articles showing the upload (their images, or
+    their cover in lists): their pages and the lists go, others stay."""
+    paths = [site.paths[k] for k in ("X2", "home", "U")]
+    _warm(client, paths)
+    with app.app_context(), write_transaction():
+        emit(MediaChanged(keys=("cd" * 32 + ".webp",), article_ids=(site.ids["X2"],)))
+    assert cache_state(client.get(site.paths["X2"])) == "MISS"
+    assert cache_state(client.get(site.paths["home"])) == "MISS"
+    assert cache_state(client.get(site.paths["U"])) == "HIT"
+
+
+def test_a_related_list_follows_the_articles_it_shows(app, client, site):
+    """A recomputed list drops its article's page; a page showing a related
+    article is dropped when that article's title changes."""
+    from cms.services import related
+
+    with app.app_context():
+        related.process_queue()
+    html = client.get(site.paths["X1"]).get_data(as_text=True)
+    shown = [key for key in ("X2", "X3", "N") if f"文章{key}</a>" in html]
+    assert shown, "X1's related list shows its category's articles"
+    _warm(client, [site.paths["X1"], site.paths["U"]])
+    with app.app_context(), write_transaction():
+        emit(RelatedChanged((site.ids["X1"],)))
+    assert cache_state(client.get(site.paths["X1"])) == "MISS"
+    assert cache_state(client.get(site.paths["U"])) == "HIT"
+    _warm(client, [site.paths["X1"]])
+    with app.app_context():
+        article = db.session.get(Article, site.ids[shown[-1]])
+        _save(Site({"X2": article.id}, site.paths), title="相关文章改了标题")
+    answer = client.get(site.paths["X1"])
+    assert cache_state(answer) == "MISS"
+    assert "相关文章改了标题" in answer.get_data(as_text=True)

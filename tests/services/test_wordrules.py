@@ -140,6 +140,15 @@ def test_publish_filters_the_rendition_and_keeps_the_source(ctx):
     assert "第一遍催收" in article.body_html
 
 
+def test_a_written_excerpt_is_filtered_too(ctx):
+    wordrules.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
+
+    article = make_article(body="正文", excerpt="国内最大的平台")
+
+    assert article.excerpt == "国内最大的平台"
+    assert article.summary == "国内更大的平台"
+
+
 def test_an_exemption_survives_edits_elsewhere_and_reapplication(ctx):
     wordrules.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
     article = make_article(body=SOURCE)
@@ -168,10 +177,12 @@ def test_affected_count_matches_reapply_and_is_audited(ctx):
     wordrules.add_rule(Rule("最好", Action.STRIP, scopes=ARTICLES), None)
 
     affected = article_words.affected_articles()
+    assert article_words.affected_count() == 2
     changed = article_words.reapply(None)
 
     assert len(affected) == changed == 2
     assert article_words.affected_articles() == []
+    assert article_words.affected_count() == 0
     (entry,) = _audit("wordrule-reapply")
     assert sorted(entry.target_ids) == sorted(a.id for a in affected)
 

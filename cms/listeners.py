@@ -9,6 +9,7 @@ from flask import Flask
 from cms.events import (
     AFTER_COMMIT,
     IN_TRANSACTION,
+    ArticleChanged,
     CommentsChanged,
     MailQueued,
     MenuChanged,
@@ -18,6 +19,7 @@ from cms.events import (
 )
 from cms.outbox_sender import wake_sender
 from cms.services import notify, outbox, password_reset
+from cms.services.listing import forget_list_counts
 from cms.services.menus import forget_menu_cache
 from cms.services.tallies import follow_comment_moves
 
@@ -31,6 +33,8 @@ def register_listeners(app: Flask) -> None:
     for event_type in (MenuChanged, PageChanged, TaxonomyChanged):
         subscribe(app, event_type, forget_menu_cache, AFTER_COMMIT)
     subscribe(app, MailQueued, wake_sender, AFTER_COMMIT)
+    for event_type in (ArticleChanged, TaxonomyChanged):
+        subscribe(app, event_type, forget_list_counts, AFTER_COMMIT)
     # What the outbox's rows become when they are sent.
     outbox.register_kind(password_reset.RESET_KIND, password_reset.compose_reset_mails)
     outbox.register_kind(

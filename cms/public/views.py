@@ -1,5 +1,7 @@
 """Readers' HTML pages: home, article, and the category, tag and author lists."""
 
+import re
+
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import Select, select
 
@@ -8,22 +10,31 @@ from cms.models import Category, Tag, User
 from cms.params import page_arg
 from cms.public.article_page import render_article_page
 from cms.services import articles as article_service
+from cms.services.listing import page_of
 from cms.services.views import count_view
 
 bp = Blueprint("public", __name__)
 
 
-def _page_of(query: Select):
-    return db.paginate(
-        query, page=page_arg(),
-        per_page=current_app.config["ARTICLES_PER_PAGE"], max_per_page=50,
+_CURSOR = re.compile(r"[0-9A-Za-z]{16}")
+
+
+def _page_of(query: Select, count_key: tuple):
+    """A page of a list: `?page=N` (up to LIST_MAX_PAGES), or past those
+    `?before=<public_id>` (cms.services.listing); 404 for a malformed cursor."""
+    before = request.args.get("before")
+    if before is not None and not _CURSOR.fullmatch(before):
+        abort(404)
+    return page_of(
+        query, count_key, page=page_arg(), before=before,
+        per_page=current_app.config["ARTICLES_PER_PAGE"],
     )  # fmt: skip
 
 
 @bp.get("/")
 def index():
     """Newest published articles, paginated."""
-    page = _page_of(article_service.visible_articles())
+    page = _page_of(article_service.visible_articles(), ("home",))
     return render_template("public/index.html", page=page)
 
 
@@ -54,7 +65,7 @@ def category(slug: str):
         location = url_for("public.category", slug=target)
         query = request.query_string.decode("utf-8", "replace")
         return redirect(f"{location}?{query}" if query else location, 301)
-    page = _page_of(article_service.in_category(item))
+    page = _page_of(article_service.in_category(item), ("category", item.id))
     return render_template("public/list.html", kind="category", item=item, page=page)
 
 
@@ -62,7 +73,7 @@ def category(slug: str):
 def tag(slug: str):
     """A tag's articles."""
     item = db.one_or_404(select(Tag).where(Tag.slug == slug))
-    page = _page_of(article_service.with_tag(item))
+    page = _page_of(article_service.with_tag(item), ("tag", item.id))
     return render_template("public/list.html", kind="tag", item=item, page=page)
 
 
@@ -70,5 +81,5 @@ def tag(slug: str):
 def author(username: str):
     """An author's articles."""
     item = db.one_or_404(select(User).where(User.username == username))
-    page = _page_of(article_service.by_owner(item))
+    page = _page_of(article_service.by_owner(item), ("author", item.id))
     return render_template("public/list.html", kind="author", item=item, page=page)

@@ -372,10 +372,14 @@ def flush_views() -> int:
     return _counter().flush()
 
 
-def flush_all() -> int:
-    """Flush every app's counter in this process (at worker exit)."""
+def flush_all(at_exit: bool = False) -> int:
+    """Flush every app's counter in this process (at worker exit). At the
+    interpreter's exit (`atexit`), test apps are left out: their databases
+    are gone by then."""
     written = 0
     for app, counter in list(_counters.items()):
+        if at_exit and app.testing:
+            continue
         with app.app_context():
             try:
                 written += counter.flush()
@@ -392,4 +396,4 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-atexit.register(flush_all)
+atexit.register(flush_all, at_exit=True)

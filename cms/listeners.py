@@ -33,8 +33,8 @@ def register_listeners(app: Flask) -> None:
     for event_type in (MenuChanged, PageChanged, TaxonomyChanged):
         subscribe(app, event_type, forget_menu_cache, AFTER_COMMIT)
     subscribe(app, MailQueued, wake_sender, AFTER_COMMIT)
-    for event_type in (ArticleChanged, TaxonomyChanged):
-        subscribe(app, event_type, forget_list_counts, AFTER_COMMIT)
+    subscribe(app, ArticleChanged, forget_list_counts, AFTER_COMMIT)
+    subscribe(app, TaxonomyChanged, forget_list_counts, AFTER_COMMIT)
     # What the outbox's rows become when they are sent.
     outbox.register_kind(password_reset.RESET_KIND, password_reset.compose_reset_mails)
     outbox.register_kind(

@@ -10,7 +10,7 @@ from cms.models import Category, Tag, User
 from cms.params import page_arg
 from cms.public.article_page import render_article_page
 from cms.services import articles as article_service
-from cms.services.listing import page_of
+from cms.services.listing import MANY_TAGGED, list_size, page_of
 from cms.services.views import count_view
 
 bp = Blueprint("public", __name__)
@@ -73,7 +73,9 @@ def category(slug: str):
 def tag(slug: str):
     """A tag's articles."""
     item = db.one_or_404(select(Tag).where(Tag.slug == slug))
-    page = _page_of(article_service.with_tag(item), ("tag", item.id))
+    key = ("tag", item.id)
+    many = list_size(article_service.with_tag(item), key) > MANY_TAGGED
+    page = _page_of(article_service.with_tag(item, many=many), key)
     return render_template("public/list.html", kind="tag", item=item, page=page)
 
 

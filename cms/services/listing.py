@@ -28,6 +28,10 @@ from cms.services.errors import NotFound
 
 DEFAULT_MAX_PAGES = 100
 DEFAULT_COUNT_SECONDS = 60.0
+DEFERRED_JOIN_FROM = 100  # rows skipped
+# A tag on more articles than this is listed by walking the articles' index
+# (cms.services.articles.with_tag).
+MANY_TAGGED = 2000
 
 
 class _Counts:
@@ -84,6 +88,24 @@ class ListPage(SelectPagination):
         if self.page == self.max_pages and more and self.items:
             self.older_cursor = self.items[-1].public_id
 
+    def _query_items(self) -> list[Any]:
+        """Past the first pages, the ids are found first (OFFSET over the
+        index alone), then only the page's rows are read."""
+        if self._query_offset < DEFERRED_JOIN_FROM:
+            return super()._query_items()
+        query: Select = self._query_args["select"]
+        session = self._query_args["session"]
+        ids = list(
+            session.scalars(
+                query.with_only_columns(Article.id)
+                .limit(self.per_page)
+                .offset(self._query_offset)
+            )
+        )
+        if not ids:
+            return []
+        return list(session.scalars(query.where(Article.id.in_(ids))).unique())
+
     def _query_count(self) -> int:
         seconds = float(
             current_app.config.get("LIST_COUNT_SECONDS", DEFAULT_COUNT_SECONDS)
@@ -108,6 +130,12 @@ class KeysetPage:
         self.items = items
         self.older_cursor = older_cursor
         self.total = total
+
+
+def list_size(query: Select, count_key: tuple) -> int:
+    """How many articles the list `query` holds, kept as the pages keep it."""
+    seconds = float(current_app.config.get("LIST_COUNT_SECONDS", DEFAULT_COUNT_SECONDS))
+    return _counts().get(count_key, lambda: _count(query), seconds)
 
 
 def page_of(
@@ -148,9 +176,7 @@ def _after(query: Select, count_key: tuple, before: str, per_page: int) -> Keyse
     )
     items = rows[:per_page]
     older = items[-1].public_id if len(rows) > per_page else None
-    seconds = float(current_app.config.get("LIST_COUNT_SECONDS", DEFAULT_COUNT_SECONDS))
-    total = _counts().get(count_key, lambda: _count(query), seconds)
-    return KeysetPage(items, older, total)
+    return KeysetPage(items, older, list_size(query, count_key))
 
 
 def _count(query: Select) -> int:

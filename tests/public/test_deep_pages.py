@@ -94,3 +94,26 @@ def test_the_list_size_is_kept_and_forgotten_on_a_change(app, client, seven):
 
     assert "共 8 篇文章" in page.get_text()
     assert card_titles(page)[0] == "新文章"
+
+
+def test_a_much_used_tag_lists_the_same_articles_walking_the_index(
+    app, client, monkeypatch
+):
+    with app.app_context():
+        owner = make_user(username="writer", password=None)
+        for n in range(1, 6):
+            make_article(
+                title=f"第{n}篇", owner=owner, tags=("常用",) if n != 3 else ("别的",),
+                ago=timedelta(minutes=n),
+            )  # fmt: skip
+    by_join = [
+        card_titles(parse(client.get(f"/tag/chang-yong/?page={n}"))) for n in (1, 2)
+    ]
+    monkeypatch.setattr("cms.public.views.MANY_TAGGED", 1)
+    with counting(app) as seen:
+        walked = [
+            card_titles(parse(client.get(f"/tag/chang-yong/?page={n}"))) for n in (1, 2)
+        ]
+
+    assert by_join == walked == [["第1篇", "第2篇"], ["第4篇", "第5篇"]]
+    assert any("EXISTS" in q for q in seen)

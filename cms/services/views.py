@@ -129,6 +129,9 @@ class _RedisBuffer:
             self.client.rename(self.key, taken)
         except redis.ResponseError:  # no such key: nothing buffered
             return None, Counter()
+        # Should this process die before it deletes the key, it goes by itself
+        # (its views are lost then: at most one flush interval's).
+        self.client.expire(taken, 24 * 3600)
         raw = self.client.hgetall(taken)
         return taken, Counter(
             {
@@ -239,7 +242,7 @@ class ViewCounter:
             return 0
         try:
             self.redis.done(taken)
-        except Exception as error:  # noqa: BLE001 (written; the key expires)
+        except Exception as error:  # noqa: BLE001 (written; nothing reads it, it expires)
             log.warning("views: could not delete %s: %s", taken, error)
         return sum(counts.values())
 

@@ -43,6 +43,10 @@ class Config:
     # exit and by `flask cms tick` (cms/services/views.py).
     VIEW_FLUSH_SECONDS = float(os.environ.get("VIEW_FLUSH_SECONDS", "5"))
     VIEW_FLUSH_THREAD = True
+    # Related-article lists after a change: "thread" (a background thread in
+    # the worker, after commit), "inline" (in the after-commit handler) or
+    # "tick" (only `flask cms tick`).
+    RELATED_MODE = os.environ.get("RELATED_MODE", "thread")
     # Application log lines on stderr: "text" (for a terminal) or "json"
     # (one object per line, for a log collector); see cms/logs.py.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
@@ -82,6 +86,23 @@ class Config:
     # Strict-Transport-Security max-age, sent when SITE_URL is https (0: off).
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     WTF_CSRF_TIME_LIMIT = 3600 * 4
+    # The page cache for anonymous readers (README "Page cache"): on unless
+    # PAGE_CACHE=0; in this process, or in Redis when REDIS_URL is set.
+    PAGE_CACHE = os.environ.get("PAGE_CACHE", "1") != "0"
+    # The longest an entry lives (seconds); events drop entries sooner.
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+    # Pages showing a view count (the article page's data-views) live this
+    # long: with the view buffer's flush, the count lags at most 15 s.
+    PAGE_CACHE_COUNT_SECONDS = 10
+    # The in-process backend's bound on the bodies it keeps (bytes, LRU).
+    PAGE_CACHE_MAX_BYTES = int(os.environ.get("PAGE_CACHE_MAX_BYTES", str(64 << 20)))
+    # The file through which one server's workers share invalidations
+    # (in-process backend); unset: instance/page-cache.sync.
+    PAGE_CACHE_SYNC_FILE = os.environ.get("PAGE_CACHE_SYNC_FILE") or None
+    PAGE_CACHE_PREFIX = "cms:pc:"  # Redis key prefix
+    # A directory where anonymous pages are also written as files for nginx
+    # (deploy/nginx/cms.conf); unset: no files.
+    PAGE_STORE = os.environ.get("PAGE_STORE") or None
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 
@@ -102,8 +123,13 @@ class TestingConfig(Config):
     PASSWORD_HASH_CHEAP = True  # argon2's cheapest profile: fast tests only
     MENU_CACHE_SECONDS = 0  # every request reads the menus (tests change them)
     OUTBOX_THREAD = False  # tests deliver the outbox when they choose
+    # Off for the suite at large (tests that write rows directly would read
+    # stale pages); tests/pagecache turns it on.
+    PAGE_CACHE = False
+    PAGE_STORE = None
     VIEW_FLUSH_THREAD = False  # tests flush the views when they choose
     LIST_COUNT_SECONDS = 0.0  # tests change articles behind the services' back
+    RELATED_MODE = "tick"  # related lists: tests run the queue when they choose
 
 
 class ProductionConfig(Config):

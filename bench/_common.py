@@ -78,10 +78,19 @@ class Server:
     """gunicorn serving wsgi:app in its own process group; a context manager
     that waits for /healthz and always stops the whole group on the way out."""
 
-    def __init__(self, database: Path, workers: int, log: Path) -> None:
+    def __init__(
+        self,
+        database: Path,
+        workers: int,
+        log: Path,
+        app: str = "wsgi:app",
+        env: dict[str, str] | None = None,
+        health: str = "/healthz",
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
+        self.health = health
         self.command = [
             str(venv_bin("gunicorn")),
             "--workers", str(workers),
@@ -90,9 +99,10 @@ class Server:
             # Gunicorn 27's control socket has one default path per user:
             # a second server (make run, another bench) would take it over.
             "--no-control-socket",
-            "wsgi:app",
+            "--pythonpath", str(BENCH),  # for bench-only apps (bare_app:app)
+            app,
         ]  # fmt: skip
-        self.env = server_env(database, self.port)
+        self.env = server_env(database, self.port) | (env or {})
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:
@@ -122,7 +132,7 @@ class Server:
                 code = self.process.returncode
                 raise RuntimeError(f"gunicorn exited with {code}:\n{self.log_tail()}")
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as resp:
+                with urllib.request.urlopen(self.url + self.health, timeout=2) as resp:
                     if resp.status == 200:
                         return
             except (OSError, urllib.error.URLError):
@@ -143,7 +153,7 @@ class Server:
                 raise RuntimeError(f"server still busy after {timeout:.0f} s")
             started = time.monotonic()
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=timeout):
+                with urllib.request.urlopen(self.url + self.health, timeout=timeout):
                     pass
             except (OSError, urllib.error.URLError):
                 quick = 0
@@ -388,3 +398,82 @@ def run_main(main: Callable[[], int]) -> NoReturn:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+
+
+@dataclass
+class Target:
+    """One thing to load in a side-by-side run: `paths` (one per line, a
+    random one per request) against `url`; `settle` waits until the server
+    behind it is idle."""
+
+    name: str
+    url: str
+    paths: Path
+    settle: Callable[[], None] = lambda: None
+
+
+def measure_targets(
+    args: argparse.Namespace, targets: list[Target]
+) -> dict[str, list[WrkResult]]:
+    """Warm each target up (`args.warmup` s), then take turns, every target
+    once per round, for `args.rounds` rounds of `args.duration` s, so machine
+    noise hits all of them alike; prints each run."""
+
+    def load(target: Target, seconds: int) -> WrkResult:
+        target.settle()
+        return run_wrk(
+            target.url, target.paths, seconds, args.connections, args.threads,
+            args.timeout,
+        )  # fmt: skip
+
+    if args.warmup > 0:
+        for target in targets:
+            load(target, args.warmup)
+    width = max(len(t.name) for t in targets)
+    results: dict[str, list[WrkResult]] = {t.name: [] for t in targets}
+    for n in range(1, args.rounds + 1):
+        for target in targets:
+            result = load(target, args.duration)
+            results[target.name].append(result)
+            print(
+                f"round {n}/{args.rounds}  {target.name:<{width}} {describe(result)}",
+                flush=True,
+            )
+    return results
+
+
+def report_ratios(
+    results: dict[str, list[WrkResult]],
+    goals: list[tuple[str, str, float]],
+) -> int:
+    """Print each target's rps and p99 over all rounds, then each ratio
+    (other ÷ base, goal) of `goals`; 1 when a response was not 2xx/3xx or a
+    target got no answer at all."""
+    summary: dict[str, float] = {}
+    width = max(len(name) for name in results)
+    print()
+    print("summary (rps over all rounds; p99 = median of rounds, worst in brackets)")
+    failed = 0
+    for name, runs in results.items():
+        rps = sum(r.requests for r in runs) / sum(r.seconds for r in runs)
+        p99 = statistics.median(r.p99_ms for r in runs)
+        worst = max(r.p99_ms for r in runs)
+        summary[name] = rps
+        print(f"  {name:<{width}} rps={rps:9.1f}  p99={p99:7.2f} ms  [{worst:.2f} ms]")
+        non_2xx = sum(r.non_2xx for r in runs)
+        if non_2xx:
+            print(f"FAIL: {non_2xx} {name} responses were not 2xx or 3xx")
+            failed = 1
+        lost = sum(sum(r.socket_errors.values()) for r in runs)
+        if lost:
+            print(f"warning: {name}: {lost} socket errors (not in rps or p99)")
+    print()
+    for other, base, goal in goals:
+        if summary.get(base, 0) <= 0 or summary.get(other, 0) <= 0:
+            print(f"FAIL: {other} or {base} got no answer at all; no ratio")
+            failed = 1
+            continue
+        ratio = summary[other] / summary[base]
+        verdict = "MET" if ratio >= goal else "NOT MET"
+        print(f"  ratio {other}/{base} = {ratio:.3f} (goal >= {goal}) {verdict}")
+    return failed

@@ -37,6 +37,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from cms.database import watch_sessions
     from cms.errors import register_error_handlers, register_service_error_handler
     from cms.listeners import register_listeners
+    from cms.pagecache import register_page_cache
     from cms.security import register_security
     from cms.services.views import init_view_counter
     from cms.templating import register_template_helpers
@@ -49,6 +50,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_cli(app)
     init_view_counter(app)
+    register_page_cache(app)  # last: the WSGI layer in front of everything
     return app
 
 

@@ -8,13 +8,17 @@ from flask.cli import AppGroup
 
 from cms.models import Role
 from cms.outbox_sender import relay
+from cms.services import backup, portable, related
 from cms.services import settings as settings_service
 from cms.services.demo import seed_demo, site_is_empty
 from cms.services.errors import InvalidInput
 from cms.services.jobs import run_due_jobs
+from cms.services.media_clean import clean_stored_media
 from cms.services.setting_specs import spec_for
+from cms.services.tallies import rebuild_counts
 from cms.services.users import create_user
 from cms.services.views import flush_views
+from cms.services.wordrules import seed_default_rules
 
 cms_cli = AppGroup("cms", help="Run and maintain the CMS.")
 
@@ -102,6 +106,17 @@ def seed_demo_command(if_empty):
         click.echo("demo: the site has content; nothing loaded")
         return
     click.echo(seed_demo())
+    related.process_queue()  # the demo's related lists, before the first tick
+
+
+@cms_cli.command("seed-word-rules")
+def seed_word_rules_command():
+    """Load the default word rules (docs/wordlists.md) when the site has none."""
+    added = seed_default_rules()
+    if added:
+        click.echo(f"word rules: {added} default rule(s) added")
+    else:
+        click.echo("word rules: the site has rules; nothing loaded")
 
 
 @cms_cli.command("tick")
@@ -114,6 +129,13 @@ def tick_command():
     click.echo(f"tick: {len(ran)} job(s) ran" + (f": {', '.join(ran)}" if ran else ""))
 
 
+@cms_cli.command("related-rebuild")
+def related_rebuild_command():
+    """Index every published article again and recompute every related list
+    (after changing the stop words or importing many articles)."""
+    click.echo(f"related: {related.rebuild_all()} article(s) indexed")
+
+
 @cms_cli.command("deliver-mail")
 @click.option("--once", is_flag=True, help="Deliver what is due, then stop.")
 @click.option("--poll", default=2.0, show_default=True, help="Seconds between looks.")
@@ -121,6 +143,68 @@ def deliver_mail_command(once, poll):
     """Deliver the outbox until stopped (a process of its own, beside the
     web workers, which then run with OUTBOX_THREAD off)."""
     relay(current_app._get_current_object(), poll=poll, once=once)  # type: ignore[attr-defined]
+
+
+@cms_cli.command("clean-media")
+def clean_media_command():
+    """Re-encode stored uploads that still carry metadata (EXIF, GPS)."""
+    report = clean_stored_media()
+    click.echo(
+        f"checked {report.checked} files, re-encoded {len(report.moved)}, "
+        f"deleted {len(report.deleted)} unreadable"
+    )
+
+
+@cms_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def export_command(file):
+    """Write the whole site to FILE as one JSON document."""
+    counts = portable.export_site(file)
+    click.echo(
+        f"exported {sum(counts.values())} rows of {len(counts)} tables to {file}"
+    )
+
+
+@cms_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--merge",
+    is_flag=True,
+    help="Lay the file's rows over a site that has content, by primary key.",
+)
+def import_command(file, merge):
+    """Load a document written by `flask cms export` (into an empty database
+    unless --merge)."""
+    try:
+        report = portable.import_site(
+            file, merge=merge, after_load=rebuild_counts if merge else None
+        )
+    except InvalidInput as exc:
+        _refuse(str(exc))
+    total = sum(report.written.values())
+    how = "merged" if merge else "imported"
+    click.echo(f"{how} {total} rows of {len(report.written)} tables from {file}")
+
+
+@cms_cli.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False))
+def backup_command(directory):
+    """Write a consistent backup of the running site into DIRECTORY."""
+    result = backup.take_backup(directory)
+    rows = sum(t["rows"] for t in result.tables.values())
+    click.echo(f"backup ({result.kind}): {result.path} ({rows} rows)")
+
+
+@cms_cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def restore_command(file):
+    """Restore a backup into this empty database and check its manifest."""
+    try:
+        tables = backup.restore_backup(file)
+    except InvalidInput as exc:
+        _refuse(str(exc))
+    rows = sum(t["rows"] for t in tables.values())
+    click.echo(f"restored {rows} rows of {len(tables)} tables; manifest verified")
 
 
 def register_cli(app: Flask) -> None:

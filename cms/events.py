@@ -127,6 +127,16 @@ class SettingsChanged(Event):
 
 
 @dataclass(frozen=True)
+class WordRulesChanged(Event):
+    """Word rules (cms.services.wordrules) were added, edited, removed or
+    imported; `ids` names them (empty: too many to list). Pages whose
+    filtered text may differ follow it (re-application is an editor's
+    action, cms.services.article_words)."""
+
+    ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class UserChanged(Event):
     """An account changed (profile, pay links, role, activation, password);
     `fields` names what."""
@@ -137,10 +147,23 @@ class UserChanged(Event):
 
 @dataclass(frozen=True)
 class MediaChanged(Event):
-    """Uploaded files were added or deleted."""
+    """Uploaded files were added or deleted. `ids` are media_files rows,
+    `keys` the stored files' keys (sizes included for a deletion);
+    `article_ids` the articles whose pages show them (pages to drop from a
+    cache: their images changed); `deleted`: the files are gone."""
 
     ids: tuple[int, ...] = ()
     keys: tuple[str, ...] = ()
+    article_ids: tuple[int, ...] = ()
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class RelatedChanged(Event):
+    """Stored related-article lists were recomputed; `article_ids` names the
+    articles whose pages show a changed list."""
+
+    article_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,6 +197,20 @@ def subscribe(
         return
     kept[key] = receiver
     _signal(event_type, phase).connect(receiver, sender=app, weak=False)
+
+
+def unsubscribe(
+    app: Flask,
+    event_type: type[Event],
+    handler: Callable[[Any], None],
+    phase: Phase = AFTER_COMMIT,
+) -> None:
+    """Undo one `subscribe` (tests running code against an older schema)."""
+    receiver = app.extensions.get("cms_event_receivers", {}).pop(
+        (event_type, phase, handler), None
+    )
+    if receiver is not None:
+        _signal(event_type, phase).disconnect(receiver, sender=app)
 
 
 def unsubscribe_all(app: Flask) -> None:

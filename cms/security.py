@@ -1,11 +1,15 @@
 """Security headers on every answer; the Content-Security-Policy and its nonce.
 
 Every HTML answer carries a policy without 'unsafe-inline' or 'unsafe-eval':
-a script runs when it comes from our own origin or carries this request's
-nonce, a fresh random value per request (templates write
-`nonce="{{ csp_nonce() }}"` on every `<script>`). The site's analytics code is
-served as nonced scripts by `analytics_tags()`, and the page that serves it
-(and only that page) allows the hosts the code loads from and reports to.
+a script runs when it comes from our own origin ('self'), or, on the staff's
+pages, when it carries this request's nonce, a fresh random value per request
+(their templates write `nonce="{{ csp_nonce() }}"`; the policy names a nonce
+only when the page used one). Readers' pages may come from the page cache,
+so nothing on them is per request: no nonce, only external scripts (ours
+from 'self', the JSON-LD block is data, not run). The site's analytics code is
+served as external scripts by `analytics_tags()` (no inline code, so no
+hash is needed), and the page that serves it (and only that page) allows the
+hosts the code loads from and reports to.
 No page served to a logged-in user carries analytics: whatever a vendor's
 script does, it never runs with the staff's session.
 """
@@ -50,16 +54,18 @@ def analytics_tags() -> Markup:
     if not code.scripts:
         return Markup("")
     g.csp_analytics = code
-    return code.render(csp_nonce(), url_for("static", filename=LOADER))
+    return code.render("", url_for("static", filename=LOADER))
 
 
 def content_security_policy(nonce: str, analytics: AnalyticsCode | None) -> str:
-    """The policy of one HTML answer; `analytics` is the code the page serves."""
+    """The policy of one HTML answer; `nonce` is "" when the page used none;
+    `analytics` is the code the page serves."""
     scripts = analytics.script_hosts if analytics else ()
     connects = analytics.connect_hosts if analytics else ()
+    nonces = [f"'nonce-{nonce}'"] if nonce else []
     directives = [
         "default-src 'self'",
-        " ".join(["script-src 'self'", f"'nonce-{nonce}'", *scripts]),
+        " ".join(["script-src 'self'", *nonces, *scripts]),
         "style-src 'self'",
         "img-src 'self' data: https:",
         " ".join(["connect-src 'self'", *connects]),
@@ -81,7 +87,7 @@ def _add_headers(response):
         response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
     if response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = content_security_policy(
-            csp_nonce(), g.get("csp_analytics")
+            g.get("csp_nonce", ""), g.get("csp_analytics")
         )
     return response
 

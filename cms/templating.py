@@ -12,6 +12,7 @@ from markupsafe import Markup
 from cms.security import analytics_tags, csp_nonce
 from cms.services.menus import menu_links
 from cms.services.reasons import reason_text
+from cms.services.related import related_for
 from cms.services.settings import current_settings
 from cms.text.bounded import parse_int
 from cms.text.comment_text import render_comment
@@ -84,6 +85,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(menu_links, "site_menu")
     app.add_template_global(csp_nonce)
     app.add_template_global(analytics_tags)
+    app.add_template_global(related_for, "related_articles")
 
     @app.context_processor
     def _site():

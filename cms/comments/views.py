@@ -11,6 +11,7 @@ from cms.public.comment_cookies import remember_commenter, remember_held
 from cms.public.comment_form import CommentForm
 from cms.services import articles as article_service
 from cms.services.comments import (
+    CommentRejected,
     CommentsClosed,
     Duplicate,
     TooFast,
@@ -41,7 +42,8 @@ def _served_at(form: CommentForm, article: Article):
 @bp.post("/<string(length=16):public_id>")
 @csrf.exempt  # checked in _served_at: the page may come from a shared cache
 def post(public_id: str):
-    """403 closed, 400 invalid, 429 flood, 409 duplicate, else 303 to the comment."""
+    """403 closed, 400 invalid or refused by a word rule, 429 flood, 409
+    duplicate, else 303 to the comment."""
     article = article_service.get_visible(public_id)
     if not comments_open(article):
         abort(403)
@@ -67,6 +69,8 @@ def post(public_id: str):
     except TooFast as error:
         html, *_ = render_article_page(article, form=form, message=str(error))
         return html, 429, {"Retry-After": str(error.retry_after)}
+    except CommentRejected as error:  # the form keeps what the reader wrote
+        return render_article_page(article, form=form, status=400, message=str(error))
     except Duplicate as error:
         return render_article_page(article, form=form, status=409, message=str(error))
     comment = submission.comment

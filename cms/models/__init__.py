@@ -5,19 +5,35 @@ from cms.models.audit import AuditEntry
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.comment import Comment, CommentStatus, CommentType
 from cms.models.job import JobRun
+from cms.models.media import MediaFile, MediaOwner, article_media
 from cms.models.menu import Menu, MenuItem
 from cms.models.notice import MailNotice
 from cms.models.outbox import OutboxMessage, OutboxStatus
 from cms.models.page import Page, PageStatus
 from cms.models.rate_limit import RateLimit
+from cms.models.related import (
+    ArticleTerm,
+    ArticleVector,
+    RelatedArticle,
+    RelatedOverride,
+    RelatedQueue,
+    TermStat,
+)
 from cms.models.revision import Revision
 from cms.models.setting import Setting
 from cms.models.tally import CommentTally, DailyViews
 from cms.models.taxonomy import Category, CategoryRedirect, Tag, article_tags
 from cms.models.token import UsedToken
 from cms.models.user import Role, User
+from cms.models.word_rule import WordExemption, WordRule
 
 __all__ = [
+    "ArticleTerm",
+    "ArticleVector",
+    "RelatedArticle",
+    "RelatedOverride",
+    "RelatedQueue",
+    "TermStat",
     "AuditEntry",
     "CommentTally",
     "DailyViews",
@@ -31,6 +47,9 @@ __all__ = [
     "CommentType",
     "JobRun",
     "MailNotice",
+    "MediaFile",
+    "MediaOwner",
+    "article_media",
     "OutboxMessage",
     "OutboxStatus",
     "Menu",
@@ -44,6 +63,8 @@ __all__ = [
     "Tag",
     "UTCDateTime",
     "User",
+    "WordExemption",
+    "WordRule",
     "article_tags",
     "new_public_id",
     "utcnow",

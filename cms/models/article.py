@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cms.extensions import Model
 from cms.models.base import UTCDateTime, utcnow
+from cms.models.media import MediaFile
 from cms.models.taxonomy import Category, Tag, article_tags
 from cms.models.user import User, enum_column
 
@@ -87,6 +88,10 @@ class Article(Model):
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("categories.id", ondelete="SET NULL")
     )
+    # The picture shown in lists and as og:image (an uploaded image).
+    cover_media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media_files.id", ondelete="SET NULL")
+    )
     allow_comments: Mapped[bool] = mapped_column(Boolean, default=True)
     # The tip box under the article (the owner's or the site's pay links).
     show_tip: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -106,6 +111,7 @@ class Article(Model):
 
     owner: Mapped[User] = relationship(back_populates="articles", lazy="joined")
     category: Mapped[Category | None] = relationship(lazy="joined")
+    cover: Mapped[MediaFile | None] = relationship(lazy="joined")
     tags: Mapped[list[Tag]] = relationship(
         secondary=article_tags, order_by=Tag.name, lazy="selectin"
     )

@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from cms.models import Article, Comment
+from cms.pagecache.marks import also_shows
 from cms.params import int_arg, page_arg
 from cms.public.comment_cookies import held_ids, remembered_commenter
 from cms.public.comment_form import CommentForm
@@ -48,6 +49,7 @@ def render_article_page(
     is marked private (a third element: headers)."""
     settings = current_settings()
     older, newer = article_service.neighbours(article)
+    also_shows(*(f"a:{near.id}" for near in (older, newer) if near is not None))
     thread = comment_thread(
         article, settings["comments.max_depth"],
         page=page_arg("cpage"), held_ids=held_ids(request),

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from cms.extensions import db
 from cms.models import Category, Tag
+from cms.pagecache.marks import cache_page, shows_articles
 from cms.params import int_arg
 from cms.public.views import bp
 from cms.services import articles as article_service
@@ -24,9 +25,11 @@ def _xml(template: str, **context):
 @bp.get("/feed.xml")
 def feed():
     """RSS 2.0 with the newest articles in full."""
+    cache_page("feed")
     items = db.session.scalars(
         article_service.visible_articles().limit(FEED_SIZE)
     ).all()
+    shows_articles(items)
     response = _xml("public/feed.xml", items=items)
     response.mimetype = "application/rss+xml"
     return response
@@ -55,6 +58,7 @@ def sitemap():
     the home page, pages, categories and tags, then /sitemap-2.xml, … with
     the articles, SITEMAP_MAX_URLS ids each. Whether it may is decided from
     the highest article id, without counting."""
+    cache_page("sitemap")
     limit = _sitemap_limit()
     lists = _site_lists()
     last_id = article_service.last_article_id()
@@ -77,6 +81,7 @@ def sitemap_part(part: str):
     if not (part.isascii() and part.isdigit() and len(part) <= 9):
         abort(404)
     number = int(part)
+    cache_page("sitemap")
     limit = _sitemap_limit()
     if number == 1:
         return _xml("public/sitemap.xml", items=[], **_site_lists())

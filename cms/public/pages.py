@@ -2,6 +2,7 @@
 
 from flask import render_template
 
+from cms.pagecache.marks import cache_page
 from cms.public.views import bp
 from cms.services import page_queries as page_service
 
@@ -11,9 +12,10 @@ def page(slug: str):
     """A published page, with its published ancestors as breadcrumbs and its
     published children listed under it; drafts and trashed pages are 404."""
     item = page_service.get_published(slug)
+    trail = page_service.breadcrumbs(item)
+    children = page_service.published_children(item)
+    # Its ancestors (the trail) drop it from cms.pagecache.invalidation.
+    cache_page(f"page:{item.id}", *(f"page:{p.id}" for p in children))
     return render_template(
-        "public/page.html",
-        page=item,
-        trail=page_service.breadcrumbs(item),
-        children=page_service.published_children(item),
+        "public/page.html", page=item, trail=trail, children=children
     )

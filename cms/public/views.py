@@ -7,6 +7,7 @@ from sqlalchemy import Select, select
 
 from cms.extensions import db
 from cms.models import Category, Tag, User
+from cms.pagecache.marks import cache_page, shows_article, shows_articles
 from cms.params import page_arg
 from cms.public.article_page import render_article_page
 from cms.services import articles as article_service
@@ -34,7 +35,9 @@ def _page_of(query: Select, count_key: tuple):
 @bp.get("/")
 def index():
     """Newest published articles, paginated."""
+    cache_page("list:home")
     page = _page_of(article_service.visible_articles(), ("home",))
+    shows_articles(page.items)
     return render_template("public/index.html", page=page)
 
 
@@ -44,6 +47,7 @@ def article(public_id: str):
     the page shows the stored count plus the views not yet written. NotFound
     (answered 404 by cms.errors) for an article readers cannot see."""
     item = article_service.get_visible(public_id)
+    shows_article(item, current_app.config["PAGE_CACHE_COUNT_SECONDS"])
     views = count_view(public_id, request.user_agent.string, stored=item.view_count)
     return render_article_page(item, views=views)
 
@@ -65,7 +69,9 @@ def category(slug: str):
         location = url_for("public.category", slug=target)
         query = request.query_string.decode("utf-8", "replace")
         return redirect(f"{location}?{query}" if query else location, 301)
+    cache_page(f"list:category:{item.id}", "lists:category", f"category:{item.id}")
     page = _page_of(article_service.in_category(item), ("category", item.id))
+    shows_articles(page.items)
     return render_template("public/list.html", kind="category", item=item, page=page)
 
 
@@ -73,9 +79,11 @@ def category(slug: str):
 def tag(slug: str):
     """A tag's articles."""
     item = db.one_or_404(select(Tag).where(Tag.slug == slug))
+    cache_page(f"list:tag:{item.id}", "lists:tag", f"tag:{item.id}")
     key = ("tag", item.id)
     many = list_size(article_service.with_tag(item), key) > MANY_TAGGED
     page = _page_of(article_service.with_tag(item, many=many), key)
+    shows_articles(page.items)
     return render_template("public/list.html", kind="tag", item=item, page=page)
 
 
@@ -83,5 +91,9 @@ def tag(slug: str):
 def author(username: str):
     """An author's articles."""
     item = db.one_or_404(select(User).where(User.username == username))
+    cache_page(f"list:author:{item.id}", "lists:author", f"user:{item.id}")
+    if item.avatar:
+        cache_page(f"media:{item.avatar}")
     page = _page_of(article_service.by_owner(item), ("author", item.id))
+    shows_articles(page.items)
     return render_template("public/list.html", kind="author", item=item, page=page)

@@ -104,9 +104,11 @@ class Script:
     attrs: tuple[tuple[str, str | None], ...] = ()
 
     def render(self, nonce: str, loader_url: str) -> str:
-        """The element with `nonce`; every attribute value escaped."""
+        """The element (with `nonce` unless empty: a cached page's scripts are
+        allowed by origin); every attribute value escaped."""
         src = self.src or loader_url
-        parts = [f'<script nonce="{escape(nonce)}" src="{escape(src)}"']
+        nonced = f' nonce="{escape(nonce)}"' if nonce else ""
+        parts = [f'<script{nonced} src="{escape(src)}"']
         for name, value in self.attrs:
             parts.append(f" {name}" if value is None else f' {name}="{escape(value)}"')
         return "".join(parts) + "></script>"

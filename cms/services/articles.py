@@ -25,7 +25,9 @@ from cms.events import ArticleChanged, emit
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Category, Tag, User, article_tags, utcnow
 from cms.services.errors import InvalidInput, NotFound
+from cms.services.media_html import add_image_sizes
 from cms.services.taxonomy import category_named, tags_named
+from cms.services.wordrules import filter_article_source
 from cms.text.excerpt import derive_excerpt
 from cms.text.markdown import render_markdown
 
@@ -39,15 +41,18 @@ def _site_host() -> str | None:
 def render_body(markdown: str) -> str:
     """Markdown to the sanitised HTML readers get: the one renderer of article
     and page bodies and of the editor's preview, so they never disagree."""
-    return render_markdown(markdown, _site_host())
+    return add_image_sizes(render_markdown(markdown, _site_host()))
 
 
 def apply_body(article: Article, markdown: str, excerpt: str = "") -> None:
     """Set the source and written excerpt, and re-derive the HTML and summary
-    from them."""
+    from them. The HTML readers get is rendered from the source filtered by
+    the word rules of the `articles` scope (cms.services.wordrules); the
+    source stays as written."""
     article.body_markdown = markdown
     article.excerpt = excerpt.strip()
-    article.body_html = render_body(markdown)
+    filtered = filter_article_source(article.id, markdown).text
+    article.body_html = render_body(filtered)
     article.summary = article.excerpt or derive_excerpt(article.body_html)
 
 

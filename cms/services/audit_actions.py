@@ -51,6 +51,13 @@ ACTION_LABELS: dict[str, str] = {
     "menu-update": "修改菜单链接",
     "menu-move": "调整菜单顺序",
     "menu-delete": "删除菜单链接",
+    # word rules (cms.services.wordrules, cms.services.article_words)
+    "wordrule-add": "添加词语规则",
+    "wordrule-update": "修改词语规则",
+    "wordrule-delete": "删除词语规则",
+    "wordrule-import": "导入词语规则",
+    "wordrule-reapply": "按词语规则重新处理文章",
+    "wordrule-exempt": "保留原词",
     # settings (cms.services.settings)
     "settings": "修改设置",
     # accounts (cms.services.users, cms.services.profiles, password_reset)

@@ -15,7 +15,7 @@ from cms.database import write_transaction
 from cms.events import CommentMove, CommentsChanged, emit
 from cms.extensions import db, limiter
 from cms.models import Article, Comment, CommentStatus, utcnow
-from cms.services.errors import Conflict, NotAllowed, ServiceError
+from cms.services.errors import Conflict, InvalidInput, NotAllowed, ServiceError
 from cms.services.settings import current_settings
 from cms.services.spam import Candidate, assess
 
@@ -34,6 +34,10 @@ class TooFast(ServiceError):
 
 class Duplicate(Conflict):
     """The same comment is already there (409)."""
+
+
+class CommentRejected(InvalidInput):
+    """A word rule refuses the comment (400); the message says which words."""
 
 
 def comments_open(article: Article, now: datetime | None = None) -> bool:
@@ -89,7 +93,7 @@ def _check_flood_by_comments(ip: str, seconds: int) -> None:
         raise TooFast(max(1, math.ceil(seconds - waited)))
 
 
-def _is_duplicate(article: Article, candidate: Candidate) -> bool:
+def _is_duplicate(article: Article, candidate: Candidate, body: str) -> bool:
     same_author = [Comment.author_email == candidate.author_email.strip().lower()]
     if candidate.ip:
         same_author.append(Comment.ip == candidate.ip)
@@ -98,7 +102,7 @@ def _is_duplicate(article: Article, candidate: Candidate) -> bool:
             select(Comment.id)
             .where(
                 Comment.article_id == article.id,
-                Comment.body == candidate.body,
+                Comment.body == body,
                 or_(*same_author),
             )
             .limit(1)
@@ -125,9 +129,11 @@ def submit_comment(
     user_agent: str | None = None,
 ) -> Submission:
     """Store a validated comment, after the checks INTERFACE.md orders:
-    CommentsClosed, TooFast (flood), Duplicate; then the spam pipeline sets its
-    status. Announces CommentsChanged (the counts follow it in the same
-    transaction; a held comment's notice is queued with it). `candidate` must
+    CommentsClosed, TooFast (flood), CommentRejected (a word rule refuses
+    it), Duplicate; then the spam pipeline sets its status, and the body and
+    name are stored as the word rules left them. Announces CommentsChanged
+    (the counts follow it in the same transaction; a held comment's notice
+    is queued with it). `candidate` must
     already be valid (the form checks shape).
     """
     now = utcnow()
@@ -135,22 +141,30 @@ def submit_comment(
         raise CommentsClosed("评论已关闭")
     check_flood(candidate.ip)
     verdict = assess(candidate, now)
+    if verdict.rejected:
+        raise CommentRejected(verdict.rejected)
+    body = verdict.body if verdict.body is not None else candidate.body
+    name = (
+        verdict.author_name
+        if verdict.author_name is not None
+        else candidate.author_name
+    )
     with write_transaction():
         # One poster at a time per article (SQLite: BEGIN IMMEDIATE already),
         # so two identical posts cannot both pass the duplicate check.
         db.session.execute(
             select(Article.id).where(Article.id == article.id).with_for_update()
         )
-        if _is_duplicate(article, candidate):
+        if _is_duplicate(article, candidate, body):
             raise Duplicate("这条评论已经发表过了")
         parent = _parent_in(article, parent_id)
         comment = Comment(
             article_id=article.id,
             parent_id=parent,
-            author_name=candidate.author_name,
+            author_name=name,
             author_email=candidate.author_email.strip().lower(),
             author_url=candidate.author_url,
-            body=candidate.body,
+            body=body,
             status=verdict.status,
             reasons=verdict.reasons,
             ip=candidate.ip,

@@ -15,6 +15,7 @@ from cms.services.articles import ArticleDraft, create_article
 from cms.services.demo_pages import seed_demo_pages
 from cms.services.settings import set_settings
 from cms.services.users import create_user
+from cms.services.wordrules import seed_default_rules
 
 REFERENCE_PUBLIC_ID = "fb8e1C2pWVwldAVU"
 REFERENCE_TITLE = "支付宝催收上门了怎么办"
@@ -96,7 +97,10 @@ def site_is_empty() -> bool:
 def seed_demo() -> str:
     """Add whatever part of the demo site is missing; returns a one-line report.
     Articles are matched by title (the reference one by its public id) and
-    settings already set are left alone, so a second run changes nothing."""
+    settings already set are left alone, so a second run changes nothing.
+    The default word rules come first (when the site has none), so the
+    articles are published through them."""
+    rules = seed_default_rules()
     existing = set(db.session.scalars(select(Article.title)))
     has_reference = db.session.scalar(
         select(Article.id).where(Article.public_id == REFERENCE_PUBLIC_ID)
@@ -118,4 +122,5 @@ def seed_demo() -> str:
     return (
         f"demo: {len(drafts)} article(s) and {len(missing)} setting(s) added; "
         + pages.removeprefix("demo: ")
+        + (f"; {rules} word rule(s) added" if rules else "")
     )

@@ -20,11 +20,14 @@ from cms.extensions import db
 from cms.logs import log_event
 from cms.models import JobRun, utcnow
 from cms.ratelimit.counters import delete_expired
+from cms.services import backup
 from cms.services.action_links import forget_spent_links
 from cms.services.audit_privacy import purge_snapshots
 from cms.services.comments import purge_personal_data
 from cms.services.notify import send_due_digest
 from cms.services.outbox import deliver_due
+from cms.services.related import process_queue
+from cms.services.settings import current_settings
 from cms.services.stats import snapshot_daily_views
 
 
@@ -82,6 +85,20 @@ def expire_rate_limits() -> None:
     delete_expired(utcnow().timestamp())
 
 
+def related_lists() -> None:
+    """Compute the related-article lists still queued (a worker's thread
+    stopped, RELATED_MODE "tick", or a migration queued them)."""
+    process_queue()
+
+
+def scheduled_backup() -> None:
+    """Take a backup when `backup.every_hours` have passed since the newest
+    one in `backup.dir`, keeping the newest `backup.keep` (off by default)."""
+    made = backup.scheduled_backup(current_settings())
+    if made is not None:
+        log_event("backup.taken", path=str(made))
+
+
 JOBS: list[Job] = [
     Job("optimize-database", timedelta(hours=6), optimize_database),
     Job("purge-commenter-data", timedelta(hours=1), purge_commenter_data),
@@ -89,6 +106,8 @@ JOBS: list[Job] = [
     Job("snapshot-daily-views", timedelta(minutes=1), snapshot_views),
     Job("moderation-mail", timedelta(minutes=1), moderation_mail),
     Job("deliver-outbox", timedelta(minutes=1), deliver_outbox),
+    Job("related-lists", timedelta(minutes=1), related_lists),
+    Job("scheduled-backup", timedelta(minutes=5), scheduled_backup),
 ]
 
 

@@ -35,12 +35,35 @@ REASON_TEXT: dict[str, str] = {
     "disallowed_email": "黑名单：邮箱：{rule}",
     "disallowed_ip": "黑名单：IP：{rule}",
     "disallowed_ip_range": "黑名单：IP 段：{rule}",
+    # word rules (cms.services.comment_words): `rule` is the rule's words
+    "word_hold": "规则待审：{rule}",
+    "word_spam": "规则垃圾：{rule}",
+    "word_reject": "规则拒绝：{rule}",
+    "word_flag": "标记词：{rule}",
+    "word_replace": "已替换：{rule} → {replacement}",
+    "word_strip": "已删除：{rule}",
+    "contact_hold": "联系方式：{rule}",
+    "contact_spam": "联系方式（垃圾）：{rule}",
+    "contact_reject": "联系方式（拒绝）：{rule}",
+    "contact_flag": "联系方式（标记）：{rule}",
     # a free-text reason from before reasons were data, kept as it was
     "legacy": "{text}",
 }
 # Codes that speak against a comment (the queue shows them in warning colour).
 WARNING_CODES = frozenset(
-    {"honeypot", "too_fast", "links", "repeated_text", "held_word"}
+    {
+        "honeypot",
+        "too_fast",
+        "links",
+        "repeated_text",
+        "held_word",
+        "word_hold",
+        "word_spam",
+        "word_flag",
+        "contact_hold",
+        "contact_spam",
+        "contact_flag",
+    }
     | {code for code in REASON_TEXT if code.startswith("disallowed_")}
 )
 UNKNOWN_TEXT = "其他原因"

@@ -26,6 +26,8 @@ GROUPS = {
     "comments": "评论",
     "tipping": "打赏",
     "analytics": "统计代码",
+    "media": "图片上传",
+    "backup": "备份",
 }
 
 
@@ -182,6 +184,11 @@ SPECS: dict[str, SettingSpec] = {
         _spec("site.favicon", "", "网站图标（favicon）",
               "PNG、JPEG、GIF、WEBP 或 ICO，不超过 2 MB；显示在浏览器标签上",
               widget="media", formats=FAVICON_FORMATS),
+        _spec("media.max_mb", 10, "文章图片大小上限（MB）",
+              "编辑器上传的每张图片不超过这么大", minimum=1, maximum=50),
+        _spec("media.max_megapixels", 40, "文章图片像素上限（百万像素）",
+              "宽 × 高不超过这么多百万像素；更大的图片（包括解压炸弹）被拒绝",
+              minimum=1, maximum=100),
         _spec("site.footer", "", "页脚文字", "显示在每页底部", _parse_text,
               widget="textarea"),
         _spec("site.icp_number", "", "ICP 备案号",
@@ -231,6 +238,15 @@ SPECS: dict[str, SettingSpec] = {
               admin_only=True),
         _spec("site.analytics_host", "", "自建统计的域名", _ANALYTICS_HOST_HELP,
               check_analytics_host, group="analytics", admin_only=True),
+        _spec("backup.dir", "", "定时备份的目录",
+              "只有管理员可以修改。服务器上的目录（例如 /var/backups/cms）；"
+              "留空表示不做定时备份", admin_only=True),
+        _spec("backup.every_hours", 0, "定时备份间隔（小时）",
+              "每隔这么多小时备份一次（由定时任务 flask cms tick 执行）；0 表示不备份",
+              minimum=0, maximum=24 * 365, admin_only=True),
+        _spec("backup.keep", 7, "保留的备份份数",
+              "只保留最新的这么多份，更早的自动删除",
+              minimum=1, maximum=1000, admin_only=True),
     ]
 }  # fmt: skip
 

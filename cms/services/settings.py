@@ -102,14 +102,15 @@ def update_settings(
             if spec.widget == "paylink":
                 values[key] = link_from_image(data)
             elif spec.widget == "media":
-                load_image(data, formats=spec.formats)
-                pictures[key] = data
+                pictures[key] = (data, load_image(data, formats=spec.formats))
             else:
                 raise InvalidInput("这一项不能上传文件")
         except InvalidInput as error:
             errors[key] = str(error)
     typed = _validated(values, errors)
-    typed |= {key: store_image(data) for key, data in pictures.items()}
+    typed |= {
+        key: store_image(data, checked=image) for key, (data, image) in pictures.items()
+    }
     with write_transaction():
         query = select(Setting.key, Setting.value).where(Setting.key.in_(typed))
         stored = {key: text for key, text in db.session.execute(query)}

@@ -9,7 +9,7 @@ so editors see why (all checks run, the order only decides the status).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
@@ -17,10 +17,18 @@ from sqlalchemy import select
 
 from cms.extensions import db
 from cms.models import Comment, CommentStatus, User
+from cms.services.comment_words import (
+    CommentWords,
+    comment_matcher,
+    match_comment,
+    reject_message,
+    word_reason,
+)
 from cms.services.reasons import Reason, reason, rule_reason
 from cms.services.settings import current_settings
 from cms.text.normalize import normalize_text
 from cms.text.rules import RuleList, count_links, is_repetitive
+from cms.text.wordfilter import Action, Matcher
 
 
 @dataclass(frozen=True)
@@ -63,10 +71,15 @@ class Policy:
     hold_first: bool
     disallowed: RuleList
     moderation_words: RuleList
+    words: Matcher  # the word rules (cms.services.comment_words)
+    _seen: dict[int, tuple[Candidate, CommentWords]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def from_settings(cls, settings: dict) -> Policy:
-        """Build from the `comments.*` settings (rule lists parsed once per text)."""
+        """Build from the `comments.*` settings (rule lists parsed once per
+        text) and the site's word rules (matcher built once per version)."""
         return cls(
             min_submit_seconds=settings["comments.min_submit_seconds"],
             max_links=settings["comments.max_links"],
@@ -74,7 +87,20 @@ class Policy:
             hold_first=settings["comments.hold_first"],
             disallowed=_parse_rules(settings["comments.disallowed"]),
             moderation_words=_parse_rules(settings["comments.moderation_words"]),
+            words=comment_matcher(
+                settings["comments.disallowed"], settings["comments.moderation_words"]
+            ),
         )
+
+    def words_of(self, c: Candidate) -> CommentWords:
+        """The word rules' matches in `c`, found once per candidate."""
+        seen = self._seen.get(id(c))
+        if seen is None or seen[0] is not c:
+            found = match_comment(
+                self.words, c.body, c.author_name, c.author_url, c.author_email
+            )
+            seen = self._seen[id(c)] = (c, found)
+        return seen[1]
 
 
 @lru_cache(maxsize=32)
@@ -84,10 +110,16 @@ def _parse_rules(text: str) -> RuleList:
 
 @dataclass(frozen=True)
 class Assessment:
-    """The pipeline's answer: the status to store and every reason seen."""
+    """The pipeline's answer: the status to store and every reason seen; the
+    body and name to store (word rules may strip or replace words); and,
+    when a `reject` rule matched, the message the reader gets instead (the
+    comment is then not stored)."""
 
     status: CommentStatus
     reasons: list[Reason]
+    body: str | None = None
+    author_name: str | None = None
+    rejected: str | None = None
 
 
 Check = Callable[[Candidate, Policy, datetime], Finding | None]
@@ -121,11 +153,13 @@ def check_too_fast(c: Candidate, p: Policy, now: datetime) -> Finding | None:
 
 
 def check_disallowed(c: Candidate, p: Policy, now: datetime) -> Finding | None:
-    """`comments.disallowed`: words, e-mails, IPs and ranges that mean spam."""
-    rule = p.disallowed.match(c.text, c.author_email, c.ip)
-    if rule is None:
-        return None
-    return Finding(rule_reason("disallowed", rule.kind, rule.rule), SPAM)
+    """`comments.disallowed` (e-mails, IPs and ranges) and word rules whose
+    action is `spam` (the setting's words among them): spam."""
+    rule = p.disallowed.match("", c.author_email, c.ip)
+    if rule is not None:
+        return Finding(rule_reason("disallowed", rule.kind, rule.rule), SPAM)
+    change = p.words_of(c).first(Action.SPAM)
+    return Finding(word_reason(change), SPAM) if change is not None else None
 
 
 def check_links(c: Candidate, p: Policy, now: datetime) -> Finding | None:
@@ -142,11 +176,20 @@ def check_repetitive(c: Candidate, p: Policy, now: datetime) -> Finding | None:
 
 
 def check_moderation_words(c: Candidate, p: Policy, now: datetime) -> Finding | None:
-    """`comments.moderation_words`: hold for a human."""
-    rule = p.moderation_words.match(c.text, c.author_email, c.ip)
-    if rule is None:
-        return None
-    return Finding(rule_reason("held", rule.kind, rule.rule), PENDING)
+    """`comments.moderation_words` (e-mails, IPs) and word rules whose action
+    is `hold` (contact patterns, the setting's words among them): hold."""
+    rule = p.moderation_words.match("", c.author_email, c.ip)
+    if rule is not None:
+        return Finding(rule_reason("held", rule.kind, rule.rule), PENDING)
+    change = p.words_of(c).first(Action.HOLD)
+    return Finding(word_reason(change), PENDING) if change is not None else None
+
+
+def check_word_edits(c: Candidate, p: Policy, now: datetime) -> Finding | None:
+    """Word rules that replace, strip or flag words: kept as a reason (the
+    first one), the status is not theirs to decide."""
+    change = p.words_of(c).first(Action.REPLACE, Action.STRIP, Action.FLAG)
+    return Finding(word_reason(change)) if change is not None else None
 
 
 def check_require_approval(c: Candidate, p: Policy, now: datetime) -> Finding | None:
@@ -178,6 +221,7 @@ CHECKS: list[Check] = [
     check_links,
     check_repetitive,
     check_moderation_words,
+    check_word_edits,
     check_require_approval,
     check_first_comment,
 ]
@@ -187,7 +231,8 @@ def assess(
     candidate: Candidate, now: datetime, policy: Policy | None = None
 ) -> Assessment:
     """Run every check; the first finding with a status decides (approved when
-    none does), and the reasons of all findings are returned."""
+    none does), and the reasons of all findings are returned. A word rule
+    that rejects refuses the comment (staff excepted)."""
     policy = policy or Policy.from_settings(current_settings())
     status: CommentStatus | None = None
     reasons: list[Reason] = []
@@ -198,4 +243,15 @@ def assess(
         reasons.append(finding.reason)
         if status is None and finding.status is not None:
             status = finding.status
-    return Assessment(status or APPROVED, reasons)
+    words = policy.words_of(candidate)
+    staff = candidate.user is not None and candidate.user.is_staff
+    refused = None if staff else words.first(Action.REJECT)
+    return Assessment(
+        status or APPROVED,
+        reasons,
+        body=words.body if words.body != candidate.body else None,
+        author_name=words.author_name
+        if words.author_name != candidate.author_name
+        else None,
+        rejected=reject_message(refused) if refused is not None else None,
+    )

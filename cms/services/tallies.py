@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cms.events import CommentsChanged
@@ -70,18 +70,24 @@ def adjust_tallies(deltas: Mapping[CommentStatus, int]) -> None:
             .values(count=CommentTally.count + delta)
         ).rowcount
         if not done:
-            _create_tally(status)
+            _create_tally(status, delta)
 
 
-def _create_tally(status: CommentStatus) -> None:
+def _create_tally(status: CommentStatus, delta: int) -> None:
     counted = db.session.scalar(
         select(func.count(Comment.id)).where(Comment.status == status)
     )
     try:
         with db.session.begin_nested():
             db.session.add(CommentTally(status=status.value, count=counted))
-    except IntegrityError:  # another transaction created it first: add to it
-        pass
+    except IntegrityError:
+        # Another transaction created it first, from a count that could not
+        # see this one's comments: add this unit's change to it.
+        db.session.execute(
+            update(CommentTally)
+            .where(CommentTally.status == status.value)
+            .values(count=CommentTally.count + delta)
+        )
 
 
 def comment_tallies() -> dict[CommentStatus, int]:
@@ -99,3 +105,20 @@ def recount_tallies() -> dict[CommentStatus, int]:
         ).all()
     )
     return {status: counted.get(status, 0) for status in CommentStatus}
+
+
+def rebuild_counts() -> None:
+    """Set every kept count from the rows (after rows were written wholesale,
+    as by a merging import): each article's approved count and the tallies."""
+    approved = (
+        select(func.count(Comment.id))
+        .where(Comment.article_id == Article.id, Comment.status == _APPROVED)
+        .scalar_subquery()
+    )
+    db.session.execute(
+        update(Article).values(comment_count=approved, updated_at=Article.updated_at)
+    )
+    db.session.execute(delete(CommentTally))
+    for status, count in recount_tallies().items():
+        db.session.add(CommentTally(status=status.value, count=count))
+    db.session.flush()

@@ -1,7 +1,7 @@
 """list indexes end with id: category and author lists in index order
 
 Revision ID: 6c2d8e1f0b37
-Revises: 5b0c7e2f4a91
+Revises: 077945b26e5d
 Create Date: 2026-12-06 18:05:00
 
 The category and author pages list articles by (published_at, id), newest
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '6c2d8e1f0b37'
-down_revision = '5b0c7e2f4a91'
+down_revision = '077945b26e5d'
 branch_labels = None
 depends_on = None
 

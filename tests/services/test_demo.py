@@ -60,7 +60,7 @@ def reference() -> Article:
 def test_the_first_run_reports_what_it_added(seeded):
     match = re.fullmatch(
         r"demo: 49 article\(s\) and (\d+) setting\(s\) added; "
-        r"3 page\(s\) and \d+ menu link\(s\) added",
+        r"3 page\(s\) and \d+ menu link\(s\) added; \d+ word rule\(s\) added",
         seeded,
     )
     assert match, seeded
@@ -83,11 +83,16 @@ def test_the_reference_article(seeded):
 
 
 def test_the_reference_article_body_is_the_corrected_text(seeded):
+    """The source is as written; the published rendition went through the
+    default word rules: 最大 replaced, 第一遍 and 资金周转不灵 intact."""
     article = reference()
+    assert "中国最大的第三方支付平台" in article.body_markdown
+    assert "中国更大的第三方支付平台" in article.body_html
+    assert "最大" not in article.body_html
     for body in (article.body_markdown, article.body_html):
-        assert "最大" in body
         assert "资金周转不灵" in body
-        assert "更大" not in body
+        assert "开始第一遍催收" in body
+        assert "之一遍" not in body
     assert '<h2 id="h-一-支付宝催收上门了">' in article.body_html
     assert article.summary.startswith("随着互联网的迅猛发展")
 

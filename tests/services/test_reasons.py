@@ -48,6 +48,19 @@ EXPECTED = {
         rule_reason("disallowed", "ip_range", "1.2.3.0/24"),
         "黑名单：IP 段：1.2.3.0/24",
     ),
+    "word_hold": (reason("word_hold", rule="私聊", rule_id=3), "规则待审：私聊"),
+    "word_spam": (reason("word_spam", rule="网赌"), "规则垃圾：网赌"),
+    "word_reject": (reason("word_reject", rule="网赌"), "规则拒绝：网赌"),
+    "word_flag": (reason("word_flag", rule="第一"), "标记词：第一"),
+    "word_replace": (
+        reason("word_replace", rule="最大", replacement="更大"),
+        "已替换：最大 → 更大",
+    ),
+    "word_strip": (reason("word_strip", rule="刷单"), "已删除：刷单"),
+    "contact_hold": (reason("contact_hold", rule="薇信"), "联系方式：薇信"),
+    "contact_spam": (reason("contact_spam", rule="vx"), "联系方式（垃圾）：vx"),
+    "contact_reject": (reason("contact_reject", rule="qq"), "联系方式（拒绝）：qq"),
+    "contact_flag": (reason("contact_flag", rule="qq"), "联系方式（标记）：qq"),
     "legacy": (reason("legacy", text="老系统的原因"), "老系统的原因"),
 }
 
@@ -91,6 +104,8 @@ def test_warnings_are_the_reasons_against_a_comment():
     assert warning == {
         "honeypot", "too_fast", "links", "repeated_text", "held_word",
         "disallowed_word", "disallowed_email", "disallowed_ip", "disallowed_ip_range",
+        "word_hold", "word_spam", "word_flag", "contact_hold", "contact_spam",
+        "contact_flag",
     }  # fmt: skip
 
 

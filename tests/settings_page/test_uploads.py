@@ -121,3 +121,15 @@ def test_a_picture_without_a_pay_link_is_refused_beside_the_field(app, send):
         "https://qr.alipay.com/typed"
     )
     assert stored_settings(app) == {}
+
+
+def test_a_logo_photo_loses_its_gps_position(app, client, send, tmp_path):
+    from tests.media.crafted import gps_of, photo_with_gps
+
+    photo = photo_with_gps(orientation=6, size=(60, 40))
+    assert send({}, files={"site.logo.upload": (photo, "logo.jpg")}).status_code == 303
+
+    key = stored_settings(app)["site.logo"]
+    stored = (tmp_path / "media" / key).read_bytes()
+    assert gps_of(stored) == {}
+    assert b"CrafterCam" not in stored

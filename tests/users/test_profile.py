@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 
 import pytest
+from PIL import Image
 
 from cms.services import profiles
 from cms.services.errors import InvalidInput
 from tests.factories import make_article, make_user
+from tests.media.crafted import HTML_AS_PNG, gps_of, photo_with_gps
 from tests.users.support import (
     account,
     audit_entries,
@@ -265,3 +267,33 @@ def test_the_profile_is_the_users_own(app, client, me, editor):
     assert account(app, me).display_name == "我自己"
     assert account(app, editor).bio == ""
     assert audit_entries(app)[0].target_ids == [user_id(app, me)]
+
+
+def test_an_avatar_photo_loses_its_gps_position_and_is_turned_upright(app, client, me):
+    photo = photo_with_gps(orientation=6, size=(60, 40))  # 39°54′N 116°23′E
+    response = client.post(
+        "/moderation/profile",
+        data=profile_data(display_name=me, avatar=upload(photo, "me.jpg")),
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 303
+    served = client.get(f"/media/{account(app, me).avatar}")
+    assert served.mimetype == "image/jpeg"
+    assert gps_of(served.data) == {}
+    assert b"CrafterCam" not in served.data
+    with Image.open(io.BytesIO(served.data)) as image:
+        assert image.size == (40, 60)  # orientation 6 applied to the pixels
+        assert not image.getexif()
+
+
+def test_an_html_file_named_png_is_refused_as_an_avatar(app, client, me):
+    response = client.post(
+        "/moderation/profile",
+        data=profile_data(display_name=me, avatar=upload(HTML_AS_PNG, "me.png")),
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 400
+    assert "不是图片" in field_error(parse(response), "avatar")
+    assert account(app, me).avatar == ""

@@ -20,7 +20,7 @@ from cms.events import (
 from cms.outbox_sender import wake_sender
 from cms.pagecache.invalidation import HANDLERS as PAGE_CACHE_HANDLERS
 from cms.services import notify, outbox, password_reset, related
-from cms.services.listing import forget_list_counts
+from cms.services.listing import bump_lists_version
 from cms.services.media_library import follow_article_media
 from cms.services.menus import forget_menu_cache
 from cms.services.tallies import follow_comment_moves
@@ -32,12 +32,12 @@ def register_listeners(app: Flask) -> None:
     subscribe(app, CommentsChanged, follow_comment_moves, IN_TRANSACTION)
     subscribe(app, CommentsChanged, notify.queue_held_notices, IN_TRANSACTION)
     subscribe(app, ArticleChanged, follow_article_media, IN_TRANSACTION)
+    subscribe(app, ArticleChanged, bump_lists_version, IN_TRANSACTION)
+    subscribe(app, TaxonomyChanged, bump_lists_version, IN_TRANSACTION)
     # After commit: the process's caches and the mail sender.
     for event_type in (MenuChanged, PageChanged, TaxonomyChanged):
         subscribe(app, event_type, forget_menu_cache, AFTER_COMMIT)
     subscribe(app, MailQueued, wake_sender, AFTER_COMMIT)
-    subscribe(app, ArticleChanged, forget_list_counts, AFTER_COMMIT)
-    subscribe(app, TaxonomyChanged, forget_list_counts, AFTER_COMMIT)
     for kind, handler in PAGE_CACHE_HANDLERS:  # no-ops when it is off
         subscribe(app, kind, handler, AFTER_COMMIT)
     # Related articles: queued with the change, computed after commit.

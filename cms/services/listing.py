@@ -1,10 +1,13 @@
 """Paging the readers' lists (home, category, tag, author) at any size.
 
 - The number of articles a list holds (its "共 N 篇" and its page count) is
-  kept per process for LIST_COUNT_SECONDS (60) rather than counted on every
-  request, and forgotten at once when an article or the taxonomy changes in
-  this process (after commit: `forget_list_counts`); in other processes and
-  servers it is at most that old. The articles shown are always exact.
+  kept per process rather than counted on every request. Every article or
+  taxonomy change bumps one number in the database in its own transaction
+  (`bump_lists_version`, lists_version); a kept count is used only while
+  that number is unchanged (one primary-key read a list page) and for at
+  most LIST_COUNT_SECONDS (60: a scheduled article appears by itself, with
+  no change to announce it). So every worker and server drops its counts
+  when anything changed. The articles shown are always exact.
 - Page numbers go up to LIST_MAX_PAGES (100): OFFSET then walks at most
   that many pages of an index. Past it the list goes on by keyset
   (`?before=<public_id>`: the articles older than that one), which costs
@@ -20,10 +23,12 @@ from typing import Any
 
 from flask import current_app
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
 
 from cms.extensions import db
-from cms.models import Article, utcnow
+from cms.models import Article, ListsVersion, utcnow
 from cms.services.errors import NotFound
 
 DEFAULT_MAX_PAGES = 100
@@ -35,22 +40,25 @@ MANY_TAGGED = 2000
 
 
 class _Counts:
-    """Kept list sizes of one app in this process: key -> (count, until)."""
+    """Kept list sizes of one app in this process:
+    key -> (count, lists version counted under, until)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.values: dict[tuple, tuple[int, float]] = {}
+        self.values: dict[tuple, tuple[int, int, float]] = {}
 
     def get(self, key: tuple, count: Callable[[], int], seconds: float) -> int:
+        if seconds <= 0:
+            return count()
         now = time.monotonic()
-        with self.lock:
+        version = lists_version()  # read before counting: a change after it
+        with self.lock:  # makes the next request count again
             kept = self.values.get(key)
-        if kept is not None and kept[1] > now:
+        if kept is not None and kept[1] == version and kept[2] > now:
             return kept[0]
         value = count()
-        if seconds > 0:
-            with self.lock:
-                self.values[key] = (value, now + seconds)
+        with self.lock:
+            self.values[key] = (value, version, now + seconds)
         return value
 
     def clear(self) -> None:
@@ -66,8 +74,37 @@ def _counts() -> _Counts:
     return counts
 
 
+def lists_version() -> int:
+    """The current lists version (0 before the first change)."""
+    return (
+        db.session.scalar(select(ListsVersion.version).where(ListsVersion.id == 1)) or 0
+    )
+
+
+def bump_lists_version(_event: object = None) -> None:
+    """In-transaction handler of ArticleChanged and TaxonomyChanged: every
+    kept list size, in every process, is stale once this commits. One atomic
+    UPDATE of one row (the row is created when missing)."""
+    if _bump():
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(ListsVersion(id=1, version=1))
+    except IntegrityError:  # another transaction created it first
+        _bump()
+
+
+def _bump() -> int:
+    result: CursorResult = db.session.execute(  # type: ignore[assignment]
+        update(ListsVersion)
+        .where(ListsVersion.id == 1)
+        .values(version=ListsVersion.version + 1)
+    )
+    return result.rowcount
+
+
 def forget_list_counts(_event: object = None) -> None:
-    """After-commit handler (articles, taxonomy): the kept sizes are stale."""
+    """Drop this process's kept sizes (tests, repairs)."""
     _counts().clear()
 
 

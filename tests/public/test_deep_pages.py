@@ -117,3 +117,32 @@ def test_a_much_used_tag_lists_the_same_articles_walking_the_index(
 
     assert by_join == walked == [["第1篇", "第2篇"], ["第4篇", "第5篇"]]
     assert any("EXISTS" in q for q in seen)
+
+
+def test_a_change_in_another_process_drops_the_kept_size(tmp_path):
+    """Two apps on one database file stand for two workers (or servers): an
+    article published through one is counted at once by the other."""
+    from cms import create_app
+    from cms.extensions import db
+
+    url = f"sqlite:///{tmp_path / 'two-workers.sqlite'}"
+    config = {"SQLALCHEMY_DATABASE_URI": url, "LIST_COUNT_SECONDS": 60}
+    reader, writer = create_app(config), create_app(config)
+    with writer.app_context():
+        db.create_all()
+        owner = make_user(username="writer", password=None)
+        make_article(owner=owner, category="软件")
+    client = reader.test_client()
+    assert "共 1 篇文章" in parse(client.get("/category/ruan-jian/")).get_text()
+    with counting(reader) as seen:
+        client.get("/category/ruan-jian/")
+    assert not [q for q in seen if "count(" in q.lower()], seen  # kept
+
+    with writer.app_context():
+        make_article(owner=owner, category="软件", ago=timedelta(seconds=1))
+
+    assert "共 2 篇文章" in parse(client.get("/category/ruan-jian/")).get_text()
+    for app in (reader, writer):
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

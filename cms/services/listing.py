@@ -2,7 +2,7 @@
 
 - The number of articles a list holds (its "共 N 篇" and its page count) is
   kept per process rather than counted on every request. Every article or
-  taxonomy change bumps one number in the database in its own transaction
+  taxonomy change bumps one number in the database, in the change's transaction
   (`bump_lists_version`, lists_version); a kept count is used only while
   that number is unchanged (one primary-key read a list page) and for at
   most LIST_COUNT_SECONDS (60: a scheduled article appears by itself, with
@@ -101,11 +101,6 @@ def _bump() -> int:
         .values(version=ListsVersion.version + 1)
     )
     return result.rowcount
-
-
-def forget_list_counts(_event: object = None) -> None:
-    """Drop this process's kept sizes (tests, repairs)."""
-    _counts().clear()
 
 
 class ListPage(SelectPagination):

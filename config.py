@@ -52,6 +52,11 @@ class Config:
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     ARTICLES_PER_PAGE = 10
+    # Lists (home, category, tag, author): numbered pages up to this one, then
+    # `?before=<public_id>` (keyset); and how long a process keeps the number
+    # of articles a list holds (dropped at once by a change in that process).
+    LIST_MAX_PAGES = 100
+    LIST_COUNT_SECONDS = 60.0
     # URLs in one sitemap file (the protocol's limit); a site that may have
     # more gets /sitemap.xml as a sitemap index of /sitemap-N.xml.
     SITEMAP_MAX_URLS = 50_000
@@ -126,6 +131,7 @@ class TestingConfig(Config):
     PAGE_CACHE = False
     PAGE_STORE = None
     VIEW_FLUSH_THREAD = False  # tests flush the views when they choose
+    LIST_COUNT_SECONDS = 0.0  # tests change articles behind the services' back
     RELATED_MODE = "tick"  # related lists: tests run the queue when they choose
 
 

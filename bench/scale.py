@@ -285,6 +285,7 @@ class Site:
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
                 "TESTING": False,
                 "MENU_CACHE_SECONDS": 2,
+                "LIST_COUNT_SECONDS": 60,
                 "PASSWORD_HASH_CHEAP": True,
                 "RATELIMIT_ENABLED": False,
                 "VIEW_FLUSH_THREAD": False,

@@ -20,6 +20,7 @@ from cms.events import (
 from cms.outbox_sender import wake_sender
 from cms.pagecache.invalidation import HANDLERS as PAGE_CACHE_HANDLERS
 from cms.services import notify, outbox, password_reset, related, spam_model
+from cms.services.listing import bump_lists_version
 from cms.services.media_library import follow_article_media
 from cms.services.menus import forget_menu_cache
 from cms.services.tallies import follow_comment_moves
@@ -33,6 +34,8 @@ def register_listeners(app: Flask) -> None:
     subscribe(app, ArticleChanged, follow_article_media, IN_TRANSACTION)
     # Editors' approve / spam decisions teach the site's spam score.
     subscribe(app, CommentsChanged, spam_model.follow_decisions, IN_TRANSACTION)
+    subscribe(app, ArticleChanged, bump_lists_version, IN_TRANSACTION)
+    subscribe(app, TaxonomyChanged, bump_lists_version, IN_TRANSACTION)
     # After commit: the process's caches and the mail sender.
     for event_type in (MenuChanged, PageChanged, TaxonomyChanged):
         subscribe(app, event_type, forget_menu_cache, AFTER_COMMIT)

@@ -51,8 +51,12 @@ def absolute_url(endpoint: str, **values) -> str:
 
 def canonical_for_request() -> str:
     """The canonical URL of the page being served (its path under SITE_URL); a
-    list page past the first keeps its number (each page is its own canonical)."""
+    list page past the first keeps its number, a page past the numbered ones
+    its cursor (each page is its own canonical)."""
     url = current_app.config["SITE_URL"] + request.path
+    before = request.args.get("before", "")
+    if len(before) == 16 and before.isascii() and before.isalnum():
+        return f"{url}?before={before}"
     try:
         page = parse_int(request.args.get("page", "1"))
     except ValueError:

@@ -22,7 +22,7 @@ from cms.models.related import (
 from cms.models.revision import Revision
 from cms.models.setting import Setting
 from cms.models.spam_model import SpamFeature, SpamLesson, SpamModelTotals
-from cms.models.tally import CommentTally, DailyViews
+from cms.models.tally import CommentTally, DailyViews, ListsVersion
 from cms.models.taxonomy import Category, CategoryRedirect, Tag, article_tags
 from cms.models.token import UsedToken
 from cms.models.user import Role, User
@@ -38,6 +38,7 @@ __all__ = [
     "AuditEntry",
     "CommentTally",
     "DailyViews",
+    "ListsVersion",
     "UsedToken",
     "Article",
     "ArticleStatus",

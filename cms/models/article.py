@@ -52,18 +52,21 @@ class Article(Model):
     __table_args__ = (
         # Every list the site shows: home, prev/next, feed and sitemap ...
         Index("ix_articles_status_published_at", "status", "published_at", "id"),
-        # ... and the category and author pages.
+        # ... and the category and author pages (id last: index order is
+        # list order, and a keyset page enters at its cursor).
         Index(
-            "ix_articles_category_id_status_published_at",
+            "ix_articles_category_id_status_published_at_id",
             "category_id",
             "status",
             "published_at",
+            "id",
         ),
         Index(
-            "ix_articles_owner_id_status_published_at",
+            "ix_articles_owner_id_status_published_at_id",
             "owner_id",
             "status",
             "published_at",
+            "id",
         ),
     )
 

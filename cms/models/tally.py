@@ -29,3 +29,15 @@ class DailyViews(Model):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     views_at_start: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ListsVersion(Model):
+    """One row: a number bumped in the transaction of every change that may
+    move articles into or out of the readers' lists (cms.services.listing),
+    so that every worker and server knows its kept list sizes are stale."""
+
+    __tablename__ = "lists_version"
+    __table_args__ = {"info": {"kept": True}}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -73,11 +73,14 @@ def sitemap():
     return _xml("public/sitemap_index.xml", parts=range(1, parts + 1))
 
 
-@bp.get("/sitemap-<int:number>.xml")
-def sitemap_part(number: int):
+@bp.get("/sitemap-<part>.xml")
+def sitemap_part(part: str):
     """One part of the sitemap index: 1 is the home page, pages, categories
     and tags; N ≥ 2 the visible articles with ids (N-2)·limit+1 … (N-1)·limit.
     404 past the last part."""
+    if not (part.isascii() and part.isdigit() and len(part) <= 9):
+        abort(404)
+    number = int(part)
     cache_page("sitemap")
     limit = _sitemap_limit()
     if number == 1:

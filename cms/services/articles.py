@@ -147,8 +147,22 @@ def in_category(category: Category) -> Select:
     )
 
 
-def with_tag(tag: Tag) -> Select:
-    """Visible articles carrying a tag."""
+def with_tag(tag: Tag, many: bool = False) -> Select:
+    """Visible articles carrying a tag. A tag on few articles: found by the
+    tag's index, then sorted (a few rows). A tag on `many` (see
+    cms.services.listing): the newest articles walked in order by the
+    (status, published_at, id) index, each checked against the tag, so a page
+    stops after its rows instead of sorting thousands."""
+    if many:
+        tagged = (
+            select(article_tags.c.article_id)
+            .where(
+                article_tags.c.article_id == Article.id,
+                article_tags.c.tag_id == tag.id,
+            )
+            .exists()
+        )
+        return visible_articles().where(tagged)
     return visible_articles().join(article_tags).where(article_tags.c.tag_id == tag.id)
 
 

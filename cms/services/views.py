@@ -132,6 +132,9 @@ class _RedisBuffer:
             self.client.rename(self.key, taken)
         except redis.ResponseError:  # no such key: nothing buffered
             return None, Counter()
+        # Should this process die before it deletes the key, it goes by itself
+        # (its views are lost then: at most one flush interval's).
+        self.client.expire(taken, 24 * 3600)
         raw = self.client.hgetall(taken)
         return taken, Counter(
             {
@@ -267,7 +270,7 @@ class ViewCounter:
             return 0
         try:
             self.redis.done(taken)
-        except Exception as error:  # noqa: BLE001 (written; the key expires)
+        except Exception as error:  # noqa: BLE001 (written; nothing reads it, it expires)
             log.warning("views: could not delete %s: %s", taken, error)
         return sum(counts.values())
 
@@ -415,10 +418,14 @@ def flush_views() -> int:
     return _counter().flush()
 
 
-def flush_all() -> int:
-    """Flush every app's counter in this process (at worker exit)."""
+def flush_all(at_exit: bool = False) -> int:
+    """Flush every app's counter in this process (at worker exit). At the
+    interpreter's exit (`atexit`), test apps are left out: their databases
+    are gone by then."""
     written = 0
     for app, counter in list(_counters.items()):
+        if at_exit and app.testing:
+            continue
         with app.app_context():
             try:
                 written += counter.flush()
@@ -435,4 +442,4 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-atexit.register(flush_all)
+atexit.register(flush_all, at_exit=True)

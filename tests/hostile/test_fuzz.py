@@ -123,7 +123,7 @@ class Fuzzer:
 
 def _public_samples(ids: dict) -> dict[str, dict]:
     return {
-        "public.index": {"path": "/", "query": {"page": "1"}},
+        "public.index": {"path": "/", "query": {"page": "1", "before": "0" * 16}},
         "public.article": {
             "path": f"/{ids['public_id']}.html",
             "query": {"replytocom": str(ids["comment"]), "cpage": "1"},
@@ -133,6 +133,7 @@ def _public_samples(ids: dict) -> dict[str, dict]:
         "public.author": {"path": "/author/writer/", "query": {"page": "1"}},
         "public.feed": {"path": "/feed.xml"},
         "public.sitemap": {"path": "/sitemap.xml"},
+        "public.sitemap_part": {"path": "/sitemap-1.xml"},
         "public.robots": {"path": "/robots.txt"},
         "public.healthz": {"path": "/healthz", "query": {"write": "1"}},
         "public.media": {"path": "/media/nothing.png"},

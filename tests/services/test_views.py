@@ -202,3 +202,74 @@ def test_tick_writes_the_buffered_views(app, runner):
     assert result.stdout.startswith("tick: 2 view(s) written\n")
     with app.app_context():
         assert stored_count(article.id) == 4
+
+
+@pytest.fixture
+def redis_url():
+    """A Redis of the test's own (redis-server on a free port)."""
+    from tests.ratelimits.support import RedisServer
+
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+def _app_on(url: str, redis: str, prefix: str):
+    from cms import create_app
+
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": redis, "REDIS_KEY_PREFIX": prefix}
+    )
+
+
+def test_two_servers_sharing_redis_never_write_a_view_twice(tmp_path, redis_url):
+    """Two apps (two servers) on one database and one Redis: views buffered
+    through both, flushed by both at once, are written exactly once."""
+    url = f"sqlite:///{tmp_path / 'two.sqlite'}"
+    first, second = (_app_on(url, redis_url.url, "two-servers") for _ in range(2))
+    with first.app_context():
+        db.create_all()
+        article = make_article(view_count=1)
+    for app in (first, second):
+        with app.app_context():
+            for _ in range(50):
+                buffer_view(article.public_id, BROWSER)
+    written: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def flush(app):
+        with app.app_context():
+            barrier.wait(timeout=30)
+            for _ in range(5):
+                written.append(flush_views())
+            db.session.remove()
+
+    threads = [threading.Thread(target=flush, args=(app,)) for app in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sum(written) == 100
+    assert redis_url.keys("two-servers*") == []  # nothing left behind
+    with first.app_context():
+        assert stored_count(article.id) == 101
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_while_redis_is_down_views_are_buffered_in_the_worker(tmp_path, redis_url):
+    url = f"sqlite:///{tmp_path / 'down.sqlite'}"
+    app = _app_on(url, redis_url.url, "redis-down")
+    with app.app_context():
+        db.create_all()
+        article = make_article(view_count=0)
+        buffer_view(article.public_id, BROWSER)
+        assert flush_views() == 1
+        redis_url.stop()
+        for _ in range(3):
+            buffer_view(article.public_id, BROWSER)  # no error: kept here
+        assert flush_views() == 3
+        assert stored_count(article.id) == 4
+        db.session.remove()
+        db.engine.dispose()

@@ -6,9 +6,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from cms.database import write_transaction
 from cms.models import Role
 from cms.outbox_sender import relay
-from cms.services import related
+from cms.services import related, search
 from cms.services import settings as settings_service
 from cms.services.demo import seed_demo, site_is_empty
 from cms.services.errors import InvalidInput
@@ -112,11 +113,15 @@ def tick_command():
     click.echo(f"tick: {len(ran)} job(s) ran" + (f": {', '.join(ran)}" if ran else ""))
 
 
-@cms_cli.command("related-rebuild")
-def related_rebuild_command():
-    """Index every published article again and recompute every related list
-    (after changing the stop words or importing many articles)."""
+@cms_cli.command("reindex")
+def reindex_command():
+    """Index every published article again for related lists and search, and
+    recompute every related list (after changing the stop words or the
+    segmenter)."""
     click.echo(f"related: {related.rebuild_all()} article(s) indexed")
+    with write_transaction():
+        count = search.reindex_all()
+    click.echo(f"search: {count} article(s) indexed")
 
 
 @cms_cli.command("deliver-mail")

@@ -16,6 +16,7 @@ from cms.models.related import (
     RelatedArticle,
     RelatedOverride,
     RelatedQueue,
+    SearchDocument,
     TermStat,
 )
 from cms.models.revision import Revision
@@ -31,6 +32,7 @@ __all__ = [
     "RelatedArticle",
     "RelatedOverride",
     "RelatedQueue",
+    "SearchDocument",
     "TermStat",
     "AuditEntry",
     "CommentTally",

@@ -26,6 +26,7 @@ from cms.services.comments import purge_personal_data
 from cms.services.notify import send_due_digest
 from cms.services.outbox import deliver_due
 from cms.services.related import process_queue
+from cms.services.search import index_missing
 from cms.services.stats import snapshot_daily_views
 
 
@@ -89,6 +90,12 @@ def related_lists() -> None:
     process_queue()
 
 
+def search_index() -> None:
+    """Index the published articles the search index does not hold yet
+    (published before it existed; a migration does not segment text)."""
+    index_missing()
+
+
 JOBS: list[Job] = [
     Job("optimize-database", timedelta(hours=6), optimize_database),
     Job("purge-commenter-data", timedelta(hours=1), purge_commenter_data),
@@ -97,6 +104,7 @@ JOBS: list[Job] = [
     Job("moderation-mail", timedelta(minutes=1), moderation_mail),
     Job("deliver-outbox", timedelta(minutes=1), deliver_outbox),
     Job("related-lists", timedelta(minutes=1), related_lists),
+    Job("search-index", timedelta(minutes=10), search_index),
 ]
 
 

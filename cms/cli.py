@@ -103,7 +103,6 @@ def seed_demo_command(if_empty):
         click.echo("demo: the site has content; nothing loaded")
         return
     click.echo(seed_demo())
-    related.process_queue()  # the demo's related lists, before the first tick
 
 
 @cms_cli.command("tick")

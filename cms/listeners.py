@@ -18,7 +18,7 @@ from cms.events import (
     subscribe,
 )
 from cms.outbox_sender import wake_sender
-from cms.services import notify, outbox, password_reset, related, search
+from cms.services import digests, notify, outbox, password_reset, related, search
 from cms.services.menus import forget_menu_cache
 from cms.services.tallies import follow_comment_moves
 
@@ -32,7 +32,10 @@ def register_listeners(app: Flask) -> None:
     for event_type in (MenuChanged, PageChanged, TaxonomyChanged):
         subscribe(app, event_type, forget_menu_cache, AFTER_COMMIT)
     subscribe(app, MailQueued, wake_sender, AFTER_COMMIT)
-    # The search index: written with the change.
+    # The sidebar's kept digests and the search index: written with the change.
+    subscribe(app, ArticleChanged, digests.follow_articles, IN_TRANSACTION)
+    subscribe(app, CommentsChanged, digests.follow_comments, IN_TRANSACTION)
+    subscribe(app, TaxonomyChanged, digests.follow_taxonomy, IN_TRANSACTION)
     subscribe(app, ArticleChanged, search.index_in_transaction, IN_TRANSACTION)
     # Related articles: queued with the change, computed after commit.
     subscribe(app, ArticleChanged, related.queue_in_transaction, IN_TRANSACTION)

@@ -10,6 +10,7 @@ from flask import Flask, current_app, request, url_for
 from markupsafe import Markup
 
 from cms.security import analytics_tags, csp_nonce
+from cms.services.digests import sidebar as sidebar_digests
 from cms.services.menus import menu_links
 from cms.services.reasons import reason_text
 from cms.services.related import related_for
@@ -82,6 +83,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(csp_nonce)
     app.add_template_global(analytics_tags)
     app.add_template_global(related_for, "related_articles")
+    app.add_template_global(sidebar_digests, "sidebar_digests")
 
     @app.context_processor
     def _site():

@@ -208,8 +208,8 @@ def test_the_reasons_migration_turns_old_phrases_into_data(new_database):
 
     from sqlalchemy import text
 
-    from cms.events import IN_TRANSACTION, ArticleChanged, unsubscribe
-    from cms.services import related, search
+    from cms.events import IN_TRANSACTION, ArticleChanged, CommentsChanged, unsubscribe
+    from cms.services import digests, related, search
     from cms.services.reasons import reason_text
     from tests.factories import make_article, make_comment
 
@@ -217,6 +217,8 @@ def test_the_reasons_migration_turns_old_phrases_into_data(new_database):
     # The related-articles queue and the search index are younger than this.
     unsubscribe(app, ArticleChanged, related.queue_in_transaction, IN_TRANSACTION)
     unsubscribe(app, ArticleChanged, search.index_in_transaction, IN_TRANSACTION)
+    unsubscribe(app, ArticleChanged, digests.follow_articles, IN_TRANSACTION)
+    unsubscribe(app, CommentsChanged, digests.follow_comments, IN_TRANSACTION)
     with app.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS, revision="daed8dae1f9e")
         article = make_article()

@@ -13,6 +13,7 @@ from cms.models.rate_limit import RateLimit
 from cms.models.related import (
     ArticleTerm,
     ArticleVector,
+    Digest,
     RelatedArticle,
     RelatedOverride,
     RelatedQueue,
@@ -29,6 +30,7 @@ from cms.models.user import Role, User
 __all__ = [
     "ArticleTerm",
     "ArticleVector",
+    "Digest",
     "RelatedArticle",
     "RelatedOverride",
     "RelatedQueue",

@@ -187,3 +187,17 @@ for _statement in SQLITE_SEARCH_DROP:
         "before_drop",
         DDL(_statement).execute_if(dialect="sqlite"),  # type: ignore[no-untyped-call]
     )
+
+
+class Digest(Model):
+    """A kept summary the sidebar shows (archive months, tag cloud, most
+    read, latest comments): recomputed in the transaction of the change it
+    follows, so that a page never aggregates per request."""
+
+    __tablename__ = "digests"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    data: Mapped[str] = mapped_column(Text, default="[]")
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )

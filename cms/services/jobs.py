@@ -23,6 +23,7 @@ from cms.ratelimit.counters import delete_expired
 from cms.services.action_links import forget_spent_links
 from cms.services.audit_privacy import purge_snapshots
 from cms.services.comments import purge_personal_data
+from cms.services.digests import refresh as refresh_digests
 from cms.services.notify import send_due_digest
 from cms.services.outbox import deliver_due
 from cms.services.related import process_queue
@@ -96,6 +97,12 @@ def search_index() -> None:
     index_missing()
 
 
+def sidebar_digests() -> None:
+    """Recompute the sidebar's digests: 热门 follows view counts, and a
+    scheduled article's time may have come."""
+    refresh_digests()
+
+
 JOBS: list[Job] = [
     Job("optimize-database", timedelta(hours=6), optimize_database),
     Job("purge-commenter-data", timedelta(hours=1), purge_commenter_data),
@@ -105,6 +112,7 @@ JOBS: list[Job] = [
     Job("deliver-outbox", timedelta(minutes=1), deliver_outbox),
     Job("related-lists", timedelta(minutes=1), related_lists),
     Job("search-index", timedelta(minutes=10), search_index),
+    Job("sidebar-digests", timedelta(minutes=10), sidebar_digests),
 ]
 
 

@@ -42,9 +42,17 @@ SNIPPET = 120
 INDEXED_FIELDS = {"created", "status", "title", "body", "tags", "excerpt"}
 
 
+_ANCHOR = re.compile(r'<a class="header-anchor"[^>]*>#</a>')
+
+
+def body_text(article: Article) -> str:
+    """The article's text, without the headings' # anchors."""
+    return html_to_text(_ANCHOR.sub("", article.body_html))
+
+
 def _document_terms(article: Article) -> tuple[str, str]:
     title = " ".join(segment.search_terms(article.title))
-    body = html_to_text(article.body_html)
+    body = body_text(article)
     tags = " ".join(tag.name for tag in article.tags)
     return title, " ".join(segment.search_terms(f"{tags}\n{body}"))
 
@@ -240,7 +248,7 @@ def _hit(article: Article, terms: list[str]) -> Hit:
     return Hit(
         article.public_id,
         highlight(article.title, terms),
-        highlight(snippet_text(html_to_text(article.body_html), terms), terms),
+        highlight(snippet_text(body_text(article), terms), terms),
         article.published_at,
         article.view_count,
         article.comment_count,

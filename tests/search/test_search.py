@@ -173,3 +173,10 @@ def test_reindex_command_indexes_everything_again(app, runner):
     assert result.exit_code == 0, result.output
     assert "related: 4 article(s) indexed" in result.output
     assert "search: 4 article(s) indexed" in result.output
+
+
+def test_snippets_leave_out_heading_anchors(ctx):
+    make_article("标题", "## 第一节\n\n这里讲催收的办法。")
+    snippet = str(search("催收").hits[0].snippet)
+    assert "#" not in snippet
+    assert "第一节 这里讲<mark>催收</mark>的办法。" in snippet

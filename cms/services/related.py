@@ -9,7 +9,8 @@ Guarantees:
   the same category adds CATEGORY_BONUS; ties go to the newer article.
 - Cost is bounded by the candidate set, not by the site: candidates are the
   articles sharing the key terms, taken rarest term first, at most
-  MAX_CANDIDATES; never all pairs.
+  MAX_CANDIDATES, scored from each term's POSTINGS_PER_TERM strongest
+  postings; never all pairs.
 - Publishing (or changing) an article also enters it into the lists of the
   candidates where it now scores in the top six; unpublishing removes it
   from every list in the unpublishing transaction (`forget_in_transaction`),
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask, current_app
-from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlalchemy import CursorResult, bindparam, delete, func, insert, select, update
 
 from cms.database import call_after_commit, write_transaction
 from cms.events import ArticleChanged, RelatedChanged, TaxonomyChanged, emit
@@ -185,6 +186,9 @@ def _count(article: Article) -> None:
     document frequencies that follow (its key terms are left to `_weigh`)."""
     _unindex(article.id)
     db.session.flush()
+    segment.add_words([t.name for t in article.tags])
+    if article.category is not None:
+        segment.add_words([article.category.name])
     counts = term_counts(
         article.title, [t.name for t in article.tags], html_to_text(article.body_html)
     )
@@ -232,6 +236,14 @@ def _stored_vector(article_id: int) -> dict[str, float]:
 
 # -- Scoring -----------------------------------------------------------------------
 
+POSTINGS_PER_TERM = 500
+_POSTINGS = (
+    select(ArticleTerm.article_id, ArticleTerm.weight)
+    .where(ArticleTerm.term == bindparam("term"))
+    .order_by(ArticleTerm.weight.desc())
+    .limit(POSTINGS_PER_TERM)
+)
+
 
 @dataclass(frozen=True)
 class Scored:
@@ -257,30 +269,16 @@ def score_candidates(
         return []
     df = _doc_frequencies(vector)
     terms = sorted(vector, key=lambda t: (df.get(t, 0), t))
-    candidates: dict[int, None] = {}
-    for term in terms:
-        room = cap - len(candidates)
-        if room <= 0:
-            break
-        rows = db.session.scalars(
-            select(ArticleTerm.article_id)
-            .where(ArticleTerm.term == term, ArticleTerm.article_id != article_id)
-            .order_by(ArticleTerm.weight.desc())
-            .limit(room + len(candidates))
-        )
-        for other in rows:
-            if len(candidates) >= cap:
-                break
-            candidates.setdefault(other, None)
+    # The dot product, read off the postings: each term's strongest
+    # POSTINGS_PER_TERM; an article becomes a candidate while there is room
+    # (rarest terms first), and later terms only add to the candidates.
     scores: dict[int, float] = defaultdict(float)
-    ids = list(candidates)
-    for chunk in _batches(ids):
-        for other, term, weight in db.session.execute(
-            select(ArticleTerm.article_id, ArticleTerm.term, ArticleTerm.weight).where(
-                ArticleTerm.article_id.in_(chunk), ArticleTerm.term.in_(list(vector))
-            )
-        ):
-            scores[other] += weight * vector[term]
+    for term in terms:
+        mine = vector[term]
+        for other, weight in db.session.execute(_POSTINGS, {"term": term}):
+            if other != article_id and (other in scores or len(scores) < cap):
+                scores[other] += weight * mine
+    ids = list(scores)
     facts: dict[int, tuple[int | None, datetime | None]] = {}
     for chunk in _batches(ids):
         for other, other_category, published_at in db.session.execute(

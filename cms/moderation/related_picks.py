@@ -46,5 +46,5 @@ def post_related(article_id: int):
         else:
             flash("相关推荐已保存，列表会在片刻后更新。", "success")
     return redirect(
-        url_for("moderation.post_edit", article_id=article_id) + "#related-picks"
+        url_for("moderation.post_edit", article_id=article_id) + "#related-picks", 303
     )

@@ -63,6 +63,10 @@ SAMPLES: dict[str, dict] = {
         "data": {"reason": "请补充来源"},
     },
     "moderation.post_trash": {"args": {"article_id": "{trash_article}"}},
+    "moderation.post_related": {
+        "args": {"article_id": "{own_article}"},
+        "data": {"pins": "", "excluded": ""},
+    },
     "moderation.post_restore": {"args": {"article_id": "{trashed_article}"}},
     "moderation.post_revisions": {"args": {"article_id": "{own_article}"}},
     "moderation.post_diff": {

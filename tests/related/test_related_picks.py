@@ -27,7 +27,7 @@ def test_an_editor_pins_and_excludes_from_the_editor(app, client, editor, login)
         f"/moderation/posts/{a}/related",
         data={"pins": f"http://cms.test/{c}.html", "excluded": b},
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     with app.app_context():
         assert related.overrides_of(a) == ([c], [b])
         related.process_queue()

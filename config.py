@@ -47,6 +47,8 @@ class Config:
     # the worker, after commit), "inline" (in the after-commit handler) or
     # "tick" (only `flask cms tick`).
     RELATED_MODE = os.environ.get("RELATED_MODE", "thread")
+    # Searches one client address may make (/search).
+    SEARCH_LIMIT = "30 per minute;300 per hour"
     # Application log lines on stderr: "text" (for a terminal) or "json"
     # (one object per line, for a log collector); see cms/logs.py.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")

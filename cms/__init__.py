@@ -91,11 +91,18 @@ def _init_extensions(app: Flask) -> None:
     from cms.database import configure_engine
     from cms.extensions import csrf, db, limiter, login_manager, migrate
     from cms.models.base import render_item
+    from cms.models.related import include_object
 
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
-    migrate.init_app(app, db, render_as_batch=True, render_item=render_item)
+    migrate.init_app(
+        app,
+        db,
+        render_as_batch=True,
+        render_item=render_item,
+        include_object=include_object,
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

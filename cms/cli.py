@@ -6,10 +6,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from cms.database import write_transaction
 from cms.models import Role
 from cms.outbox_sender import relay
 from cms.pagecache import sweep_page_cache
-from cms.services import backup, portable, related
+from cms.services import backup, portable, related, search
 from cms.services import settings as settings_service
 from cms.services.demo import seed_demo, site_is_empty
 from cms.services.errors import InvalidInput
@@ -107,7 +108,6 @@ def seed_demo_command(if_empty):
         click.echo("demo: the site has content; nothing loaded")
         return
     click.echo(seed_demo())
-    related.process_queue()  # the demo's related lists, before the first tick
 
 
 @cms_cli.command("seed-word-rules")
@@ -133,11 +133,15 @@ def tick_command():
         click.echo(f"tick: {swept} page-store file(s) past their lifetime removed")
 
 
-@cms_cli.command("related-rebuild")
-def related_rebuild_command():
-    """Index every published article again and recompute every related list
-    (after changing the stop words or importing many articles)."""
+@cms_cli.command("reindex")
+def reindex_command():
+    """Index every published article again for related lists and search, and
+    recompute every related list (after changing the stop words or the
+    segmenter)."""
     click.echo(f"related: {related.rebuild_all()} article(s) indexed")
+    with write_transaction():
+        count = search.reindex_all()
+    click.echo(f"search: {count} article(s) indexed")
 
 
 @cms_cli.command("deliver-mail")

@@ -19,7 +19,15 @@ from cms.events import (
 )
 from cms.outbox_sender import wake_sender
 from cms.pagecache.invalidation import HANDLERS as PAGE_CACHE_HANDLERS
-from cms.services import notify, outbox, password_reset, related, spam_model
+from cms.services import (
+    digests,
+    notify,
+    outbox,
+    password_reset,
+    related,
+    search,
+    spam_model,
+)
 from cms.services.listing import bump_lists_version
 from cms.services.media_library import follow_article_media
 from cms.services.menus import forget_menu_cache
@@ -42,6 +50,11 @@ def register_listeners(app: Flask) -> None:
     subscribe(app, MailQueued, wake_sender, AFTER_COMMIT)
     for kind, handler in PAGE_CACHE_HANDLERS:  # no-ops when it is off
         subscribe(app, kind, handler, AFTER_COMMIT)
+    # The sidebar's kept digests and the search index: written with the change.
+    subscribe(app, ArticleChanged, digests.follow_articles, IN_TRANSACTION)
+    subscribe(app, CommentsChanged, digests.follow_comments, IN_TRANSACTION)
+    subscribe(app, TaxonomyChanged, digests.follow_taxonomy, IN_TRANSACTION)
+    subscribe(app, ArticleChanged, search.index_in_transaction, IN_TRANSACTION)
     # Related articles: queued with the change, computed after commit.
     subscribe(app, ArticleChanged, related.queue_in_transaction, IN_TRANSACTION)
     subscribe(app, ArticleChanged, related.work_after_commit, AFTER_COMMIT)

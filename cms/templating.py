@@ -12,9 +12,10 @@ from markupsafe import Markup
 from cms.models import MediaFile
 from cms.pagecache.marks import also_shows
 from cms.security import analytics_tags, csp_nonce
+from cms.services.digests import sidebar as sidebar_digests
 from cms.services.menus import menu_links
 from cms.services.reasons import reason_text
-from cms.services.related import RelatedItem, related_for
+from cms.services.related import RelatedItem, overrides_of, related_for
 from cms.services.settings import current_settings
 from cms.text.bounded import parse_int
 from cms.text.comment_text import render_comment
@@ -101,6 +102,14 @@ def related_shown(article_id: int) -> list[RelatedItem]:
     return items
 
 
+def sidebar_shown():
+    """The sidebar's digests (热门, 最新评论, tags, archive); the page being
+    rendered is marked as showing the sidebar, which the page cache drops
+    when a visible comment or a public article changes."""
+    also_shows("sidebar")
+    return sidebar_digests()
+
+
 def register_template_helpers(app: Flask) -> None:
     """Add the filters and globals above to the app's Jinja environment."""
     app.add_template_filter(localtime)
@@ -116,6 +125,8 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(csp_nonce)
     app.add_template_global(analytics_tags)
     app.add_template_global(related_shown, "related_articles")
+    app.add_template_global(overrides_of, "related_overrides")
+    app.add_template_global(sidebar_shown, "sidebar_digests")
 
     @app.context_processor
     def _site():

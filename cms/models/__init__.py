@@ -14,9 +14,11 @@ from cms.models.rate_limit import RateLimit
 from cms.models.related import (
     ArticleTerm,
     ArticleVector,
+    Digest,
     RelatedArticle,
     RelatedOverride,
     RelatedQueue,
+    SearchDocument,
     TermStat,
 )
 from cms.models.revision import Revision
@@ -31,9 +33,11 @@ from cms.models.word_rule import WordExemption, WordRule
 __all__ = [
     "ArticleTerm",
     "ArticleVector",
+    "Digest",
     "RelatedArticle",
     "RelatedOverride",
     "RelatedQueue",
+    "SearchDocument",
     "TermStat",
     "AuditEntry",
     "CommentTally",

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    DDL,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cms.extensions import Model
@@ -99,3 +110,94 @@ class RelatedQueue(Model):
     )
     spread: Mapped[bool] = mapped_column(Boolean, default=False)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The search index on PostgreSQL: a GIN index over a tsvector of the
+# segmented terms ('simple': no stemming, no stop words; the terms are
+# already words, separated by spaces), title terms weighted A, body and tag
+# terms D. Queries go through plainto_tsquery('simple', …) on the same terms.
+SEARCH_TSVECTOR = (
+    "(setweight(to_tsvector('simple'::regconfig, title_terms), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, body_terms), 'D'))"
+)
+
+
+class SearchDocument(Model):
+    """A published article's segmented text for search (terms separated by
+    spaces), written in the transaction that changes the article. SQLite
+    searches it through the FTS5 table `search_fts` (kept in step by
+    triggers); PostgreSQL through a GIN index on SEARCH_TSVECTOR."""
+
+    __tablename__ = "search_documents"
+    __table_args__ = (
+        Index(
+            "ix_search_documents_tsv", text(SEARCH_TSVECTOR), postgresql_using="gin"
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    title_terms: Mapped[str] = mapped_column(Text, default="")
+    body_terms: Mapped[str] = mapped_column(Text, default="")
+
+
+FTS_TABLE = "search_fts"
+
+
+def include_object(obj: object, name: str | None, type_: str, *_args: object) -> bool:
+    """Alembic hook: leave out SQLite's FTS5 table and its shadow tables
+    (made by DDL, not by the models)."""
+    return not (type_ == "table" and (name or "").startswith(FTS_TABLE))
+
+
+# unicode61 with the joiners our terms keep (usb-c, c++, v1.2.3) as part of words.
+SQLITE_SEARCH_DDL = [
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(title_terms, body_terms, "
+    "content='search_documents', content_rowid='article_id', "
+    "tokenize=\"unicode61 remove_diacritics 0 tokenchars '-+.#_'\")",
+    f"CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, title_terms, body_terms) "
+    "VALUES (new.article_id, new.title_terms, new.body_terms); END",
+    f"CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title_terms, body_terms) "
+    "VALUES ('delete', old.article_id, old.title_terms, old.body_terms); END",
+    f"CREATE TRIGGER search_documents_au AFTER UPDATE ON search_documents BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title_terms, body_terms) "
+    "VALUES ('delete', old.article_id, old.title_terms, old.body_terms); "
+    f"INSERT INTO {FTS_TABLE}(rowid, title_terms, body_terms) "
+    "VALUES (new.article_id, new.title_terms, new.body_terms); END",
+]
+SQLITE_SEARCH_DROP = [
+    "DROP TRIGGER IF EXISTS search_documents_ai",
+    "DROP TRIGGER IF EXISTS search_documents_ad",
+    "DROP TRIGGER IF EXISTS search_documents_au",
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+]
+
+for _statement in SQLITE_SEARCH_DDL:
+    event.listen(
+        SearchDocument.__table__,
+        "after_create",
+        DDL(_statement).execute_if(dialect="sqlite"),  # type: ignore[no-untyped-call]
+    )
+for _statement in SQLITE_SEARCH_DROP:
+    event.listen(
+        SearchDocument.__table__,
+        "before_drop",
+        DDL(_statement).execute_if(dialect="sqlite"),  # type: ignore[no-untyped-call]
+    )
+
+
+class Digest(Model):
+    """A kept summary the sidebar shows (archive months, tag cloud, most
+    read, latest comments): recomputed in the transaction of the change it
+    follows, so that a page never aggregates per request."""
+
+    __tablename__ = "digests"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    data: Mapped[str] = mapped_column(Text, default="[]")
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )

@@ -13,6 +13,7 @@ from cms.moderation import (  # noqa: F401
     posts,
     profile,
     queue,
+    related_picks,
     rows,
     settings_page,
     users,

@@ -23,7 +23,7 @@ class Entry:
     a hit counts ("" for other pages); `views` the count the page showed when
     it was rendered, cut out of `body` (cms.pagecache.counts), or -1 when the
     body has no count to fill in; `token` that the comment form's token is cut
-    out too."""
+    out too; `sidebar` that the sidebar is cut out (cms.pagecache.fragments)."""
 
     status: str
     headers: list[tuple[str, str]]
@@ -35,6 +35,7 @@ class Entry:
     view: str = ""
     views: int = -1
     token: bool = False
+    sidebar: bool = False
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,15 @@ from cms.events import (
     UserChanged,
 )
 from cms.extensions import db
-from cms.models import Article, ArticleStatus, Category, MenuItem, Page, utcnow
+from cms.models import (
+    Article,
+    ArticleStatus,
+    Category,
+    CommentStatus,
+    MenuItem,
+    Page,
+    utcnow,
+)
 from cms.services.articles import neighbours
 
 # Fields whose change moves an article into, out of or within lists.
@@ -97,6 +105,8 @@ def article_changed(event: ArticleChanged) -> None:
     if shown and event.fields & PLACEMENT:
         assert article is not None
         tags |= {f"p:{near.id}" for near in neighbours(article) if near is not None}
+    if (shown or was_public) and event.fields & (PLACEMENT | {"title"}):
+        tags.add("sidebar")  # 热门, the archive's counts, the tag cloud
     if (shown or was_public) and event.fields & PLACEMENT and article is not None:
         # Pages whose related articles are drawn from its category or tags
         # (a view showing related articles tags its page with these).
@@ -137,8 +147,15 @@ def _list_tags(article: Article | None, fields: frozenset[str]) -> set[str]:
 
 
 def comments_changed(event: CommentsChanged) -> None:
-    """The pages showing these articles' comments or comment counts."""
-    drop({f"c:{aid}" for aid in event.article_ids})
+    """The pages showing these articles' comments or comment counts; and,
+    when a comment readers see came or went, or one they see was edited,
+    every page with the sidebar (its 最新评论)."""
+    tags = {f"c:{aid}" for aid in event.article_ids}
+    approved = CommentStatus.APPROVED.value
+    moved = any(approved in (m.before, m.after) for m in event.moves)
+    if moved or not event.moves:  # no moves: edited or erased in place
+        tags.add("sidebar")
+    drop(tags)
 
 
 def _in_menus(*, page_ids=(), category_ids=()) -> bool:

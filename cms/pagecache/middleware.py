@@ -30,6 +30,7 @@ from typing import Any
 
 from flask import Flask
 
+from cms.pagecache import fragments
 from cms.pagecache.backends import Backend, Entry
 from cms.pagecache.counting import count_cached_view, fresh_token
 from cms.pagecache.counts import Cut, cut, fill
@@ -100,15 +101,24 @@ class PageCacheMiddleware:
             return self.wsgi_app(environ, start_response)
         if found.ended and self.store is not None:
             self.store.drop_all()  # a scheduled publication's time has come
+        ticket = found.ticket
         if found.entry is not None:
-            return self._hit(found.entry, environ, start_response)
+            if not found.entry.sidebar:
+                return self._hit(found.entry, None, environ, start_response)
+            sidebar = self.backend.lookup(fragments.KEY, time.time())
+            if sidebar.entry is not None:
+                return self._hit(found.entry, sidebar.entry, environ, start_response)
+            ticket = sidebar.ticket  # the sidebar changed: render the page again
         environ[ELIGIBLE] = True
-        return self._miss(key, found.ticket, environ, start_response)
+        return self._miss(key, ticket, environ, start_response)
 
     # -- hits -------------------------------------------------------------
 
-    def _hit(self, entry: Entry, environ, start_response):
+    def _hit(self, entry: Entry, sidebar: Entry | None, environ, start_response):
         body, etag = entry.body, entry.etag
+        if sidebar is not None:
+            body = fragments.join(body, sidebar.body)
+            etag = f'{etag[:-1]}-{fragments.version(sidebar.body)}"'
         if entry.view:
             shown, token = self._count(
                 entry.view, environ.get("HTTP_USER_AGENT"), entry.token
@@ -177,22 +187,32 @@ class PageCacheMiddleware:
         now = time.time()
         view = internal.get(VIEW_HEADER, "")
         parts = cut(body) if view else Cut(body, None, False)
-        digest = hashlib.blake2b(parts.template, digest_size=12).hexdigest()
+        template, sidebar = fragments.split(parts.template)
+        tags = frozenset(internal.get(TAGS_HEADER, "").split())
+        digest = hashlib.blake2b(template, digest_size=12).hexdigest()
         entry = Entry(
             status=status,
             headers=headers,
-            body=parts.template,
+            body=template,
             etag=f'"{digest}"',
             stored_at=now,
             expires_at=now + int(internal.get(TTL_HEADER, "60")),
-            tags=frozenset(internal.get(TAGS_HEADER, "").split()),
+            tags=tags - {fragments.TAG} if sidebar is not None else tags,
             view=view,
             views=-1 if parts.views is None else parts.views,
             token=parts.token and parts.views is not None,
+            sidebar=sidebar is not None,
         )
-        etag = entry.etag if entry.views < 0 else counted_etag(entry.etag, entry.views)
+        etag = entry.etag
+        if sidebar is not None:
+            etag = f'{etag[:-1]}-{fragments.version(sidebar)}"'
+        if entry.views >= 0:
+            etag = counted_etag(etag, entry.views)
         try:
-            stored = self.backend.store(key, entry, ticket)
+            stored = sidebar is None or self.backend.store(
+                fragments.KEY, _fragment_entry(sidebar, entry), ticket
+            )
+            stored = stored and self.backend.store(key, entry, ticket)
         except Exception:
             stored = False
             log.exception("page cache store failed")
@@ -225,7 +245,9 @@ class PageCacheMiddleware:
         assert self.store is not None
         try:
             path = environ["PATH_INFO"].encode("latin-1").decode("utf-8")
-            if not self.store.write(path, body, entry.tags, entry.view):
+            # The file holds its sidebar: it goes when the sidebar changes.
+            tags = entry.tags | {fragments.TAG} if entry.sidebar else entry.tags
+            if not self.store.write(path, body, tags, entry.view):
                 return
             if self.backend.ticket_now() != ticket:
                 self.store.remove(path)
@@ -252,3 +274,17 @@ class PageCacheMiddleware:
             "204 No Content", [("Cache-Control", "no-store"), ("Content-Length", "0")]
         )
         return [b""]
+
+
+def _fragment_entry(fragment: bytes, page: Entry) -> Entry:
+    """The sidebar as an entry of its own (tag `sidebar`), living as long as
+    the page it was cut from."""
+    return Entry(
+        status="200 OK",
+        headers=[],
+        body=fragment,
+        etag="",
+        tags=frozenset({fragments.TAG}),
+        stored_at=page.stored_at,
+        expires_at=page.expires_at,
+    )

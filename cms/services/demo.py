@@ -13,6 +13,7 @@ from cms.extensions import db
 from cms.models import Article, ArticleStatus, Setting, User
 from cms.services.articles import ArticleDraft, create_article
 from cms.services.demo_pages import seed_demo_pages
+from cms.services.related import process_queue
 from cms.services.settings import set_settings
 from cms.services.users import create_user
 from cms.services.wordrules import seed_default_rules
@@ -119,6 +120,7 @@ def seed_demo() -> str:
         set_settings(missing)
     # After the articles: the menu links the categories with most articles.
     pages = seed_demo_pages(owner=_author("管理员"))
+    process_queue()  # the related lists, at once rather than at the next tick
     return (
         f"demo: {len(drafts)} article(s) and {len(missing)} setting(s) added; "
         + pages.removeprefix("demo: ")

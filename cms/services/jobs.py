@@ -24,9 +24,11 @@ from cms.services import backup
 from cms.services.action_links import forget_spent_links
 from cms.services.audit_privacy import purge_snapshots
 from cms.services.comments import purge_personal_data
+from cms.services.digests import refresh as refresh_digests
 from cms.services.notify import send_due_digest
 from cms.services.outbox import deliver_due
 from cms.services.related import process_queue
+from cms.services.search import index_missing
 from cms.services.settings import current_settings
 from cms.services.stats import snapshot_daily_views
 
@@ -99,6 +101,18 @@ def scheduled_backup() -> None:
         log_event("backup.taken", path=str(made))
 
 
+def search_index() -> None:
+    """Index the published articles the search index does not hold yet
+    (published before it existed; a migration does not segment text)."""
+    index_missing()
+
+
+def sidebar_digests() -> None:
+    """Recompute the sidebar's digests: 热门 follows view counts, and a
+    scheduled article's time may have come."""
+    refresh_digests()
+
+
 JOBS: list[Job] = [
     Job("optimize-database", timedelta(hours=6), optimize_database),
     Job("purge-commenter-data", timedelta(hours=1), purge_commenter_data),
@@ -108,6 +122,8 @@ JOBS: list[Job] = [
     Job("deliver-outbox", timedelta(minutes=1), deliver_outbox),
     Job("related-lists", timedelta(minutes=1), related_lists),
     Job("scheduled-backup", timedelta(minutes=5), scheduled_backup),
+    Job("search-index", timedelta(minutes=10), search_index),
+    Job("sidebar-digests", timedelta(minutes=10), sidebar_digests),
 ]
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 from urllib.parse import quote, urlsplit
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import Select, select
 
 from cms.database import write_transaction
@@ -94,19 +94,27 @@ def _load_links() -> dict[str, list[MenuLink]]:
 def menu_links(menu: str) -> list[MenuLink]:
     """The links of `menu` ("header" or "friends"), in order; links to pages
     that are not published are left out. Both menus come from one query,
-    kept for MENU_CACHE_SECONDS in this process."""
-    kept = current_app.extensions.get(_CACHE_KEY)
-    now = time.monotonic()
-    if kept is None or kept[0] <= now:
-        kept = (now + current_app.config["MENU_CACHE_SECONDS"], _load_links())
-        current_app.extensions[_CACHE_KEY] = kept
-    return kept[1].get(str(menu), [])
+    kept for MENU_CACHE_SECONDS in this process, and read at most once per
+    request (the header and the footer show both)."""
+    links = g.get(_CACHE_KEY) if has_request_context() else None
+    if links is None:
+        kept = current_app.extensions.get(_CACHE_KEY)
+        now = time.monotonic()
+        if kept is None or kept[0] <= now:
+            kept = (now + current_app.config["MENU_CACHE_SECONDS"], _load_links())
+            current_app.extensions[_CACHE_KEY] = kept
+        links = kept[1]
+        if has_request_context():
+            setattr(g, _CACHE_KEY, links)
+    return links.get(str(menu), [])
 
 
 def forget_menu_cache(_event: object = None) -> None:
     """Drop this process's menus: the after-commit handler of the events whose
     changes show in them (menus, pages, categories)."""
     current_app.extensions.pop(_CACHE_KEY, None)
+    if has_request_context():
+        g.pop(_CACHE_KEY, None)
 
 
 # -- what editors see ----------------------------------------------------------

@@ -138,6 +138,9 @@ def _public_samples(ids: dict) -> dict[str, dict]:
         "public.healthz": {"path": "/healthz", "query": {"write": "1"}},
         "public.media": {"path": "/media/nothing.png"},
         "public.page": {"path": "/page/about/"},
+        "public.search_page": {"path": "/search", "query": {"q": "催收", "page": "1"}},
+        "public.archive": {"path": "/archive/"},
+        "public.archive_month": {"path": "/archive/2024/12/", "query": {"page": "1"}},
         "comments.post": {
             "path": f"/comments/{ids['public_id']}",
             "method": "POST",
@@ -247,8 +250,11 @@ def _nul_paths(app, ids) -> list[tuple[str, str]]:
         if rule.endpoint in PUBLIC_SKIPPED or rule.endpoint.startswith("moderation."):
             continue
         method = "GET" if "GET" in rule.methods else "POST"
-        for name in rule.arguments:
-            values = {arg: "a" * 16 for arg in rule.arguments}
+        numbers = {n for n, c in rule._converters.items() if c.regex == r"[0-9]{1,10}"}
+        for name in rule.arguments - numbers:  # a number segment holds no NUL
+            values = {
+                arg: "1" if arg in numbers else "a" * 16 for arg in rule.arguments
+            }
             values[name] = "a\x00" + "a" * 14
             out.append((method, adapter.build(rule.endpoint, values)))
     return out

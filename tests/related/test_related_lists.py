@@ -182,21 +182,16 @@ def test_drafts_are_never_related(ctx):
     assert _list(draft.id) == []
 
 
-def test_inline_mode_computes_after_commit(app_config):
-    from cms import create_app
-
+@pytest.fixture
+def inline(app_config):
     app_config["RELATED_MODE"] = "inline"
-    app = create_app(app_config)
-    with app.app_context():
-        db.create_all()
-        a = make_article("信用卡逾期催收", "信用卡逾期催收征信协商。")
-        b = make_article("信用卡逾期还款", "信用卡逾期还款协商征信。")
-        assert (
-            db.session.scalar(db.select(db.func.count()).select_from(RelatedQueue)) == 0
-        )
-        assert [i.title for i in related.related_for(a.id)] == [b.title]
-        db.session.remove()
-        db.drop_all()
+
+
+def test_inline_mode_computes_after_commit(inline, ctx):
+    a = make_article("信用卡逾期催收", "信用卡逾期催收征信协商。")
+    b = make_article("信用卡逾期还款", "信用卡逾期还款协商征信。")
+    assert related.pending_count() == 0
+    assert [i.title for i in related.related_for(a.id)] == [b.title]
 
 
 def test_the_article_page_shows_the_list_with_its_facts(app, client):

@@ -1,0 +1,289 @@
+"""Site search over titles, bodies and tags, for Chinese.
+
+Guarantees:
+- The index (SearchDocument) holds every published article's segmented
+  terms and is written in the same transaction as the article
+  (`index_in_transaction`, an in-transaction handler of ArticleChanged); an
+  article leaving `published` leaves the index in that transaction too.
+- The same segmentation (cms.text.segment.search_terms) feeds the index and
+  the queries, on SQLite (FTS5) and PostgreSQL (tsvector 'simple' + GIN), so
+  both find the same articles.
+- Every term of the query must match (AND); articles whose title holds them
+  all come first, then by relevance (BM25 / ts_rank), then newest.
+- Any query is safe: it is cut to MAX_QUERY characters and MAX_TERMS terms,
+  and each term is passed as a quoted string (never as FTS or tsquery
+  syntax); a query with no terms finds nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from markupsafe import Markup, escape
+from sqlalchemy import delete, text
+
+from cms.database import write_transaction
+from cms.events import ArticleChanged
+from cms.extensions import db
+from cms.models import Article, ArticleStatus, SearchDocument, utcnow
+from cms.models.related import FTS_TABLE, SEARCH_TSVECTOR
+from cms.services.related import load_site_words
+from cms.text import segment
+from cms.text.excerpt import html_to_text
+
+MAX_QUERY = 100
+MAX_TERMS = 8
+PER_PAGE = 10
+MAX_PAGE = 50
+SNIPPET = 120
+INDEXED_FIELDS = {"created", "status", "title", "body", "tags", "excerpt"}
+
+
+_ANCHOR = re.compile(r'<a class="header-anchor"[^>]*>#</a>')
+
+
+def body_text(article: Article) -> str:
+    """The article's text, without the headings' # anchors."""
+    return html_to_text(_ANCHOR.sub("", article.body_html))
+
+
+def _document_terms(article: Article) -> tuple[str, str]:
+    title = " ".join(segment.search_terms(article.title))
+    body = body_text(article)
+    tags = " ".join(tag.name for tag in article.tags)
+    return title, " ".join(segment.search_terms(f"{tags}\n{body}"))
+
+
+def index_article(article_id: int) -> None:
+    """Write one article's index row (or drop it when it is not published),
+    in the caller's transaction."""
+    article = db.session.get(Article, article_id)
+    if article is None or article.status != ArticleStatus.PUBLISHED:
+        db.session.execute(
+            delete(SearchDocument).where(SearchDocument.article_id == article_id)
+        )
+        return
+    load_site_words()
+    segment.add_words([tag.name for tag in article.tags])
+    title, body = _document_terms(article)
+    row = db.session.get(SearchDocument, article_id)
+    if row is None:
+        db.session.add(
+            SearchDocument(article_id=article_id, title_terms=title, body_terms=body)
+        )
+    elif (row.title_terms, row.body_terms) != (title, body):
+        row.title_terms, row.body_terms = title, body
+    db.session.flush()
+
+
+def index_in_transaction(event: ArticleChanged) -> None:
+    """In-transaction handler of ArticleChanged: keep the article's index row
+    in step with the change (deleted articles' rows go with them)."""
+    if "deleted" in event.fields:
+        return
+    if INDEXED_FIELDS & set(event.fields) or event.before_status != event.after_status:
+        index_article(event.article_id)
+
+
+def index_missing(limit: int = 500) -> int:
+    """Index up to `limit` published articles that have no index row (those
+    published before the index existed); returns how many. Its own unit."""
+    with write_transaction():
+        ids = db.session.scalars(
+            db.select(Article.id)
+            .outerjoin(SearchDocument, SearchDocument.article_id == Article.id)
+            .where(
+                Article.status == ArticleStatus.PUBLISHED,
+                SearchDocument.article_id.is_(None),
+            )
+            .limit(limit)
+        ).all()
+        for article_id in ids:
+            index_article(article_id)
+    return len(ids)
+
+
+def reindex_all() -> int:
+    """Index every published article again (after a dictionary change);
+    returns how many. Call inside a write transaction."""
+    db.session.execute(delete(SearchDocument))
+    ids = db.session.scalars(
+        db.select(Article.id).where(Article.status == ArticleStatus.PUBLISHED)
+    ).all()
+    for article_id in ids:
+        index_article(article_id)
+    return len(ids)
+
+
+# -- Queries ---------------------------------------------------------------------
+
+
+def query_terms(query: str) -> list[str]:
+    """The distinct terms a query searches for (at most MAX_TERMS)."""
+    load_site_words()
+    terms = segment.search_terms(query[:MAX_QUERY])
+    return list(dict.fromkeys(terms))[:MAX_TERMS]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One found article, with its snippet (matched words in <mark>)."""
+
+    public_id: str
+    title: Markup
+    snippet: Markup
+    published_at: datetime | None
+    view_count: int
+    comment_count: int
+
+
+@dataclass(frozen=True)
+class Results:
+    """A page of results."""
+
+    query: str
+    terms: list[str]
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return min(MAX_PAGE, math.ceil(self.total / self.per_page)) if self.total else 0
+
+    # What the pagination macro reads (as from Flask-SQLAlchemy's Pagination).
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    def iter_pages(self, **_edges: int):
+        """Page numbers around the current one; None for a gap."""
+        shown = {1, self.pages, *range(self.page - 2, self.page + 3)}
+        previous = 0
+        for number in sorted(n for n in shown if 1 <= n <= self.pages):
+            if number > previous + 1:
+                yield None
+            yield number
+            previous = number
+
+
+def _fts_string(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _sqlite_ids(terms: list[str], now: datetime, offset: int, limit: int):
+    match = " ".join(_fts_string(t) for t in terms)
+    title_match = "title_terms : (" + " AND ".join(_fts_string(t) for t in terms) + ")"
+    base = (
+        # CROSS JOIN: SQLite keeps the FTS table as the outer loop (the
+        # matches first), instead of probing it for every published article.
+        f"FROM {FTS_TABLE} CROSS JOIN articles a ON a.id = {FTS_TABLE}.rowid "
+        f"WHERE {FTS_TABLE} MATCH :match AND a.status = 'published' "
+        "AND a.published_at <= :now"
+    )
+    params = {"match": match, "title": title_match, "now": now}
+    total = db.session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()
+    rows = db.session.execute(
+        text(
+            f"SELECT a.id {base} ORDER BY "
+            f"(a.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :title))"
+            f" DESC, bm25({FTS_TABLE}, 10.0, 1.0), a.published_at DESC, a.id DESC "
+            "LIMIT :limit OFFSET :offset"
+        ),
+        params | {"limit": limit, "offset": offset},
+    ).scalars()
+    return total, list(rows)
+
+
+def _postgres_ids(terms: list[str], now: datetime, offset: int, limit: int):
+    query = "plainto_tsquery('simple'::regconfig, :q)"  # plain text: no syntax
+    base = (
+        "FROM search_documents d JOIN articles a ON a.id = d.article_id "
+        f"WHERE {SEARCH_TSVECTOR} @@ {query} "
+        "AND a.status = 'published' AND a.published_at <= :now"
+    )
+    params = {"q": " ".join(terms), "now": now}
+    total = db.session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()
+    rows = db.session.execute(
+        text(
+            f"SELECT a.id {base} ORDER BY "
+            f"(to_tsvector('simple'::regconfig, d.title_terms) @@ {query}) DESC, "
+            f"ts_rank({SEARCH_TSVECTOR}, {query}) DESC, "
+            "a.published_at DESC, a.id DESC LIMIT :limit OFFSET :offset"
+        ),
+        params | {"limit": limit, "offset": offset},
+    ).scalars()
+    return total, list(rows)
+
+
+def search(query: str, page: int = 1, per_page: int = PER_PAGE) -> Results:
+    """One page of the published articles matching every term of `query`
+    (see the module's guarantees). Pages past MAX_PAGE find nothing."""
+    query = query.strip()
+    terms = query_terms(query)
+    if not terms or page > MAX_PAGE:
+        return Results(query[:MAX_QUERY], terms, [], 0, page, per_page)
+    finder = _postgres_ids if db.engine.dialect.name == "postgresql" else _sqlite_ids
+    total, ids = finder(terms, utcnow(), (page - 1) * per_page, per_page)
+    articles = {a.id: a for a in db.session.scalars(
+        db.select(Article).where(Article.id.in_(ids)))}  # fmt: skip
+    hits = [_hit(articles[i], terms) for i in ids if i in articles]
+    return Results(query[:MAX_QUERY], terms, hits, total, page, per_page)
+
+
+def _hit(article: Article, terms: list[str]) -> Hit:
+    return Hit(
+        article.public_id,
+        highlight(article.title, terms),
+        highlight(snippet_text(body_text(article), terms), terms),
+        article.published_at,
+        article.view_count,
+        article.comment_count,
+    )
+
+
+def _pattern(terms: list[str]) -> re.Pattern[str] | None:
+    words = sorted({t for t in terms if t}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+
+def snippet_text(body: str, terms: list[str], size: int = SNIPPET) -> str:
+    """About `size` characters of `body` around the first matched term (the
+    start when none matches), with … where it was cut."""
+    pattern = _pattern(terms)
+    found = pattern.search(body) if pattern else None
+    start = max(0, found.start() - size // 3) if found else 0
+    piece = body[start : start + size]
+    return ("…" if start else "") + piece + ("…" if start + size < len(body) else "")
+
+
+def highlight(textual: str, terms: list[str]) -> Markup:
+    """`textual` escaped, each occurrence of a term wrapped in <mark>."""
+    pattern = _pattern(terms)
+    if pattern is None:
+        return Markup(escape(textual))
+    out, last = [], 0
+    for found in pattern.finditer(textual):
+        out.append(str(escape(textual[last : found.start()])))
+        out.append(f"<mark>{escape(found.group())}</mark>")
+        last = found.end()
+    out.append(str(escape(textual[last:])))
+    return Markup("".join(out))

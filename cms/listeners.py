@@ -10,6 +10,7 @@ from cms.events import (
     AFTER_COMMIT,
     IN_TRANSACTION,
     CommentsChanged,
+    ContentImported,
     MailQueued,
     MenuChanged,
     PageChanged,
@@ -28,7 +29,7 @@ def register_listeners(app: Flask) -> None:
     subscribe(app, CommentsChanged, follow_comment_moves, IN_TRANSACTION)
     subscribe(app, CommentsChanged, notify.queue_held_notices, IN_TRANSACTION)
     # After commit: the process's caches and the mail sender.
-    for event_type in (MenuChanged, PageChanged, TaxonomyChanged):
+    for event_type in (MenuChanged, PageChanged, TaxonomyChanged, ContentImported):
         subscribe(app, event_type, forget_menu_cache, AFTER_COMMIT)
     subscribe(app, MailQueued, wake_sender, AFTER_COMMIT)
     # What the outbox's rows become when they are sent.

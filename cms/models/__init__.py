@@ -5,6 +5,7 @@ from cms.models.audit import AuditEntry
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.comment import Comment, CommentStatus, CommentType
 from cms.models.job import JobRun
+from cms.models.legacy import ImportKey, LegacyLink
 from cms.models.menu import Menu, MenuItem
 from cms.models.notice import MailNotice
 from cms.models.outbox import OutboxMessage, OutboxStatus
@@ -29,7 +30,9 @@ __all__ = [
     "Comment",
     "CommentStatus",
     "CommentType",
+    "ImportKey",
     "JobRun",
+    "LegacyLink",
     "MailNotice",
     "OutboxMessage",
     "OutboxStatus",

@@ -18,7 +18,7 @@ from cms.models import Article, ArticleStatus, Category, Tag, User, article_tags
 from cms.services.errors import InvalidInput, NotFound
 from cms.services.taxonomy import category_named, tags_named
 from cms.text.excerpt import derive_excerpt
-from cms.text.markdown import render_markdown
+from cms.text.markdown import render_markdown, sanitize_html
 
 MAX_TITLE_LENGTH = 200
 
@@ -27,9 +27,12 @@ def _site_host() -> str | None:
     return urlsplit(current_app.config["SITE_URL"]).hostname
 
 
-def render_body(markdown: str) -> str:
+def render_body(markdown: str, body_format: str = "markdown") -> str:
     """Markdown to the sanitised HTML readers get: the one renderer of article
-    and page bodies and of the editor's preview, so they never disagree."""
+    and page bodies and of the editor's preview, so they never disagree.
+    An "html" body (imported) is sanitised the same way, not parsed."""
+    if body_format == "html":
+        return sanitize_html(markdown, _site_host())
     return render_markdown(markdown, _site_host())
 
 
@@ -38,7 +41,7 @@ def apply_body(article: Article, markdown: str, excerpt: str = "") -> None:
     from them."""
     article.body_markdown = markdown
     article.excerpt = excerpt.strip()
-    article.body_html = render_body(markdown)
+    article.body_html = render_body(markdown, article.body_format or "markdown")
     article.summary = article.excerpt or derive_excerpt(article.body_html)
 
 

@@ -113,6 +113,26 @@ def visible_articles(now: datetime | None = None) -> Select:
     )
 
 
+def pinned_articles(now: datetime | None = None) -> list[Article]:
+    """Readers' sticky articles (置顶), newest first: shown above the first
+    page of the home page."""
+    query = visible_articles(now).where(Article.sticky.is_(True)).limit(20)
+    return list(db.session.scalars(query))
+
+
+def home_articles(now: datetime | None = None) -> Select:
+    """The home page's stream: readers' articles that are not pinned."""
+    return visible_articles(now).where(Article.sticky.is_(False))
+
+
+def unlock(article: Article, password: str) -> bool:
+    """Whether `password` opens a password-protected article (always False
+    for an open one: nothing to unlock)."""
+    from cms.services.passwords import verify_hash
+
+    return bool(article.password_hash) and verify_hash(article.password_hash, password)
+
+
 def category_and_descendants(category: Category) -> list[int]:
     """Ids of a category and of every category below it, at any depth (the
     tree is small: one query, walked in Python; cycles are ignored)."""

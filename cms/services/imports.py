@@ -91,7 +91,7 @@ def known_keys(source: str, kind: str, keys: Iterable[str]) -> dict[str, int]:
         query = select(ImportKey.key, ImportKey.target_id).where(
             ImportKey.source == source, ImportKey.kind == kind, ImportKey.key.in_(part)
         )
-        found.update(dict(db.session.execute(query).tuples().all()))
+        found.update({key: target for key, target in db.session.execute(query)})
     return found
 
 

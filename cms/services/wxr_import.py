@@ -32,19 +32,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from cms.database import write_transaction
 from cms.events import ContentImported, TaxonomyChanged, emit
 from cms.extensions import db
 from cms.models import ArticleStatus, CommentStatus, CommentType, Page, PageStatus
 from cms.services import imports
+from cms.services.articles import render_body
 from cms.services.errors import InvalidInput
 from cms.services.imports import NewArticle, Summary
 from cms.services.passwords import hash_password
-from cms.text.excerpt import html_to_text
+from cms.text.excerpt import derive_excerpt, html_to_text
 from cms.text.wordpress import comment_text, convert_body
 from cms.text.wxr import Author, Item, Site, Term, WxrError, read_wxr
 
@@ -288,6 +289,7 @@ class _Batch:
     def __init__(self, state: _State) -> None:
         self.state = state
         self.articles: list[NewArticle] = []
+        self.pages: list[_NewPage] = []
         self.rows = 0
         self.pending_parents: list[tuple[int, str]] = []
 
@@ -297,11 +299,24 @@ class _Batch:
         if self.rows >= BATCH_ROWS:
             self.flush()
 
+    def add_page(self, page: _NewPage, comments: int) -> None:
+        self.pages.append(page)
+        if comments:
+            self.state.summary.skip(
+                "评论", "页面上的评论（本站页面没有评论）", comments
+            )
+        self.rows += 1
+        if self.rows >= BATCH_ROWS:
+            self.flush()
+
     def flush(self) -> None:
-        if not self.articles:
+        if not self.articles and not self.pages:
             return
         state = self.state
         with write_transaction():
+            page_ids = _write_pages(state, self.pages, self)
+            if page_ids:
+                emit(ContentImported(page_ids=tuple(page_ids)))
             known = imports.known_keys(
                 state.source, "post", [a.key for a in self.articles]
             )
@@ -311,14 +326,12 @@ class _Batch:
             state.summary.unchanged["文章"] += len(self.articles) - len(fresh)
             imports.write_articles(state.source, fresh, state.summary)
             state.summary.imported["文章"] += len(fresh)
-        self.articles, self.rows = [], 0
+        self.articles, self.pages, self.rows = [], [], 0
 
 
 def _page(item: Item, state: _State, batch: _Batch) -> None:
+    """Queue a page for the batch (pages are written with the articles)."""
     summary = state.summary
-    if imports.known_keys(state.source, "page", [item.post_id]):
-        summary.unchanged["页面"] += 1
-        return
     status = PAGE_STATUS.get(item.status, PageStatus.DRAFT)
     if item.status not in PAGE_STATUS and item.status != "draft":
         summary.notes[f"状态为 {item.status} 的页面作为草稿导入"] += 1
@@ -327,45 +340,72 @@ def _page(item: Item, state: _State, batch: _Batch) -> None:
         status = PageStatus.DRAFT
     body = convert_body(item.content, state.attachments.get)
     title = imports.clean_title(item.title, summary)
-    slug = imports.term_slug(item.post_name, title)[:200]
-    base, n = slug, 2
-    while db.session.scalar(select(Page.id).where(Page.slug == slug)):
-        slug, n = f"{base}-{n}", n + 1
     when = imports.parse_time(item.post_date_gmt) or imports.parse_time(item.post_date)
-    with write_transaction():
-        page = Page(
-            title=title,
-            slug=slug,
-            body_format="html",
-            body_markdown=body.html,
-            status=status,
-            position=int(item.menu_order or 0) if item.menu_order.isdigit() else 0,
-            owner_id=_author_id(state, item.creator),
-        )
-        from cms.services.articles import render_body
-        from cms.text.excerpt import derive_excerpt
+    body_html = render_body(body.html, "html")
+    values = {
+        "title": title,
+        "slug": imports.term_slug(item.post_name, title)[:190],
+        "body_format": "html",
+        "body_markdown": body.html,
+        "body_html": body_html,
+        "summary": derive_excerpt(body_html),
+        "status": status,
+        "position": int(item.menu_order) if item.menu_order.isdigit() else 0,
+        "created_at": when or imports.utcnow(),
+        "updated_at": when or imports.utcnow(),
+    }
+    links = [*_links(item, state, "page_id"), f"?p={item.post_id}"]
+    page = _NewPage(item.post_id, values, links, item.parent, item.creator)
+    batch.add_page(page, len(item.comments))
 
-        page.body_html = render_body(body.html, "html")
-        page.summary = derive_excerpt(page.body_html)
-        if when:
-            page.created_at = page.updated_at = when
-        db.session.add(page)
-        db.session.flush()
-        imports.remember_keys(state.source, "page", [(item.post_id, page.id)])
-        imports.remember_links(
-            (link, None, page.id) for link in _links(item, state, "page_id")
+
+@dataclass
+class _NewPage:
+    key: str
+    values: dict[str, Any]
+    links: list[str]
+    parent: str
+    creator: str
+
+
+def _write_pages(state: _State, pages: list[_NewPage], batch: _Batch) -> list[int]:
+    """Write the batch's new pages (in its transaction); parents are linked
+    at the end of the import, when every page is there."""
+    known = imports.known_keys(state.source, "page", [p.key for p in pages])
+    fresh = [p for p in pages if p.key not in known]
+    state.summary.unchanged["页面"] += len(pages) - len(fresh)
+    if not fresh:
+        return []
+    taken = imports.existing_pairs(Page, Page.slug, [p.values["slug"] for p in fresh])
+    for page in fresh:
+        slug, n = page.values["slug"], 2
+        base = slug
+        while slug in taken or db.session.scalar(
+            select(Page.id).where(Page.slug == slug)
+        ):
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        page.values["slug"] = slug
+        page.values["owner_id"] = _author_id(state, page.creator)
+    ids = list(
+        db.session.scalars(
+            insert(Page).returning(Page.id, sort_by_parameter_order=True),
+            [p.values for p in fresh],
         )
-        imports.remember_links([(f"?p={item.post_id}", None, page.id)])
-        if item.parent and item.parent != "0":
-            parent = imports.known_keys(state.source, "page", [item.parent])
-            if item.parent in parent:
-                page.parent_id = parent[item.parent]
-            else:
-                batch.pending_parents.append((page.id, item.parent))
-        emit(ContentImported(page_ids=(page.id,)))
-    summary.imported["页面"] += 1
-    if item.comments:
-        summary.skip("评论", "页面上的评论（本站页面没有评论）", len(item.comments))
+    )
+    imports.remember_keys(
+        state.source, "page", [(p.key, i) for p, i in zip(fresh, ids, strict=True)]
+    )
+    imports.remember_links(
+        (link, None, page_id)
+        for page, page_id in zip(fresh, ids, strict=True)
+        for link in page.links
+    )
+    for page, page_id in zip(fresh, ids, strict=True):
+        if page.parent and page.parent != "0":
+            batch.pending_parents.append((page_id, page.parent))
+    state.summary.imported["页面"] += len(fresh)
+    return ids
 
 
 def _resolve_parents(state: _State, batch: _Batch) -> None:

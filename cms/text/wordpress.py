@@ -41,6 +41,7 @@ _BLOCK_START = re.compile(
     r"iframe|script|style|details|summary|audio|video|object)\b",
     re.I,
 )
+_BLOCK_LINE = re.compile("</?" + _BLOCK_START.pattern[1:], re.I)
 _PRE = re.compile(r"<pre\b.*?</pre>", re.S | re.I)
 
 MediaLookup = Callable[[str], str | None]
@@ -94,8 +95,8 @@ def _gallery(attrs: dict[str, str], media: MediaLookup | None) -> str:
         )
         return f"<ul>{images}</ul>"
     if ids:
-        return f"<p>（图库：{len(ids)} 张图片）</p>"
-    return "<p>（图库）</p>"
+        return f"<p>（图库：{len(ids)} 张图片，未随导入迁移）</p>"
+    return "<p>（图库：图片未随导入迁移）</p>"
 
 
 def _shortcode(match: re.Match[str], media: MediaLookup | None) -> str:
@@ -148,11 +149,37 @@ def autop(text: str) -> str:
             out.append(kept[int(chunk.strip("\x00"))])
         elif _BLOCK_START.match(chunk):
             out.append(chunk)
-        elif _URL.match(chunk):  # a URL alone on its line: an embed in WordPress
-            out.append(f"<p>{_link(chunk)}</p>")
         else:
-            out.append("<p>" + chunk.replace("\n", "<br>\n") + "</p>")
+            out.extend(_lines_to_paragraphs(chunk))
     return "\n".join(out)
+
+
+def _lines_to_paragraphs(chunk: str) -> list[str]:
+    """A chunk that starts with text: lines that are block elements stand
+    alone, runs of text lines become one paragraph with <br> between them, a
+    URL alone on its line becomes a link (WordPress would embed it)."""
+    out: list[str] = []
+    text: list[str] = []
+
+    def flush() -> None:
+        if text:
+            out.append("<p>" + "<br>\n".join(text) + "</p>")
+            text.clear()
+
+    for line in chunk.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        if _BLOCK_LINE.match(line):
+            flush()
+            out.append(line)
+        elif _URL.match(line):
+            flush()
+            out.append(f"<p>{_link(line)}</p>")
+        else:
+            text.append(line)
+    flush()
+    return out
 
 
 def convert_body(content: str, media: MediaLookup | None = None) -> Converted:

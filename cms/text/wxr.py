@@ -187,7 +187,8 @@ def _item(element: Element) -> Item:
         title=f.get("title", ""),
         link=f.get("link", "").strip(),
         guid=f.get("guid", "").strip(),
-        creator=f.get("dc:creator", "").strip(),
+        # Some exports wrap the login in stray angle brackets.
+        creator=f.get("dc:creator", "").strip().strip("<>").strip(),
         content=f.get("content:encoded", ""),
         excerpt=f.get("excerpt:encoded", ""),
         post_date=f.get("wp:post_date", "").strip(),

@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from cms.models import Role
 from cms.outbox_sender import relay
-from cms.services import backup, portable, wxr_import
+from cms.services import backup, markdown_import, portable, wxr_import
 from cms.services import settings as settings_service
 from cms.services.demo import seed_demo, site_is_empty
 from cms.services.errors import InvalidInput
@@ -215,6 +215,25 @@ def import_wxr_command(file, uploads):
         ),
         size,
         "导入 WordPress",
+    )
+
+
+@cms_cli.command("import-markdown")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--permalink",
+    default=None,
+    help="The old site's permalink pattern, e.g. :year/:month/:day/:title/",
+)
+def import_markdown_command(directory, permalink):
+    """Import a folder of Hexo / Hugo / Jekyll Markdown posts; running it
+    again changes nothing."""
+    _run_import(
+        lambda progress: markdown_import.import_markdown(
+            directory, permalink, progress
+        ),
+        markdown_import.count_files(directory),
+        "导入 Markdown",
     )
 
 

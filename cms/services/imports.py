@@ -25,9 +25,7 @@ from sqlalchemy import bindparam, insert, select, update
 from cms.events import IMPORT, CommentMove, CommentsChanged, ContentImported, emit
 from cms.extensions import db
 from cms.models import (
-    Article,
     Category,
-    Comment,
     ImportKey,
     LegacyLink,
     Role,
@@ -307,9 +305,10 @@ def write_articles(source: str, batch: list[NewArticle], summary: Summary) -> li
     key), then one ContentImported and one CommentsChanged (origin IMPORT)."""
     if not batch:
         return []
+    articles = db.metadata.tables["articles"]
     ids = list(
         db.session.scalars(
-            insert(Article).returning(Article.id, sort_by_parameter_order=True),
+            insert(articles).returning(articles.c.id, sort_by_parameter_order=True),
             [item.values for item in batch],
         )
     )
@@ -345,9 +344,10 @@ def _write_comments(
             rows.append(comment_values({**values, "article_id": article_id}, summary))
     if not rows:
         return []
+    table = db.metadata.tables["comments"]
     comment_ids = list(
         db.session.scalars(
-            insert(Comment).returning(Comment.id, sort_by_parameter_order=True), rows
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
         )
     )
     by_key = dict(zip(keys, comment_ids, strict=True))

@@ -36,12 +36,21 @@ def _prefix(uri: str) -> str:
     return uri
 
 
+_NAMES: dict[str, str] = {}
+
+
 def _name(tag: str) -> str:
-    """`{uri}local` as `prefix:local` (plain names unchanged)."""
-    if tag.startswith("{"):
-        uri, local = tag[1:].split("}", 1)
-        return f"{_prefix(uri)}:{local}"
-    return tag
+    """`{uri}local` as `prefix:local` (plain names unchanged); remembered,
+    since a file uses a few dozen names millions of times."""
+    name = _NAMES.get(tag)
+    if name is None:
+        name = tag
+        if tag.startswith("{"):
+            uri, local = tag[1:].split("}", 1)
+            name = f"{_prefix(uri)}:{local}"
+        if len(_NAMES) < 10_000:
+            _NAMES[tag] = name
+    return name
 
 
 def _fields(element: Element) -> dict[str, str]:

@@ -12,6 +12,7 @@ already stored for the same source is left alone.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -80,22 +81,34 @@ class Summary:
 # -- keys: what was imported from where ---------------------------------------
 
 
+def _stored(text: str) -> str:
+    """A key or source as stored: longer ones (deep paths) by their digest."""
+    if len(text) <= 255:
+        return text
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
 def known_keys(source: str, kind: str, keys: Iterable[str]) -> dict[str, int]:
     """The ids here of the items `keys` of `source` already imported."""
-    wanted = list(dict.fromkeys(keys))
+    wanted = {_stored(k): k for k in keys}
+    stored = list(wanted)
     found: dict[str, int] = {}
-    for start in range(0, len(wanted), 500):
-        part = wanted[start : start + 500]
+    for start in range(0, len(stored), 500):
+        part = stored[start : start + 500]
         query = select(ImportKey.key, ImportKey.target_id).where(
-            ImportKey.source == source, ImportKey.kind == kind, ImportKey.key.in_(part)
+            ImportKey.source == _stored(source),
+            ImportKey.kind == kind,
+            ImportKey.key.in_(part),
         )
-        found.update({key: target for key, target in db.session.execute(query)})
+        found.update({wanted[key]: target for key, target in db.session.execute(query)})
     return found
 
 
 def remember_keys(source: str, kind: str, pairs: Iterable[tuple[str, int]]) -> None:
+    """Remember which row here each item `key` of `source` became."""
     rows = [
-        {"source": source, "kind": kind, "key": k, "target_id": t} for k, t in pairs
+        {"source": _stored(source), "kind": kind, "key": _stored(k), "target_id": t}
+        for k, t in pairs
     ]
     if rows:
         db.session.execute(insert(ImportKey), rows)

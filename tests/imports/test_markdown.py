@@ -217,3 +217,13 @@ def test_broken_front_matter_is_skipped_and_reported(app, tmp_path, text):
         assert summary.imported["文章"] == 1
         assert sum(summary.skipped["文章"].values()) == 1
         assert by_title("good") is not None
+
+
+def test_a_deep_path_is_remembered_too(app, tmp_path):
+    deep = "/".join(["很长的目录名称" * 3] * 6) + "/post.md"
+    root = write(tmp_path / "deep", {deep: "---\ntitle: 深处\n---\n正文\n"})
+    assert len(deep.encode()) > 255
+    with app.app_context():
+        assert import_markdown(root).imported["文章"] == 1
+        again = import_markdown(root)
+        assert again.imported["文章"] == 0 and again.unchanged["文章"] == 1

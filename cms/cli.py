@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -10,7 +14,14 @@ from cms.database import write_transaction
 from cms.models import Role
 from cms.outbox_sender import relay
 from cms.pagecache import sweep_page_cache
-from cms.services import backup, portable, related, search
+from cms.services import (
+    backup,
+    markdown_import,
+    portable,
+    related,
+    search,
+    wxr_import,
+)
 from cms.services import settings as settings_service
 from cms.services.demo import seed_demo, site_is_empty
 from cms.services.errors import InvalidInput
@@ -213,6 +224,66 @@ def restore_command(file):
         _refuse(str(exc))
     rows = sum(t["rows"] for t in tables.values())
     click.echo(f"restored {rows} rows of {len(tables)} tables; manifest verified")
+
+
+def _run_import(run, total: int, label: str):
+    """Run an import with a progress bar on stderr; print its summary."""
+    with click.progressbar(length=max(total, 1), label=label, file=sys.stderr,
+                           show_pos=False, show_percent=True) as bar:  # fmt: skip
+        done = [0]
+
+        def progress(position: int) -> None:
+            if position > done[0]:
+                bar.update(position - done[0])
+                done[0] = position
+
+        try:
+            summary = run(progress)
+        except InvalidInput as exc:
+            _refuse(str(exc))
+        bar.update(max(total - done[0], 0))
+    for line in summary.lines():
+        click.echo(line)
+    return summary
+
+
+@cms_cli.command("import-wxr")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--uploads",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="A local copy of wp-content/uploads (used once the media library exists).",
+)
+def import_wxr_command(file, uploads):
+    """Import a WordPress export (WXR 1.0-1.2); running it again changes nothing."""
+    size = os.path.getsize(file)
+    _run_import(
+        lambda progress: wxr_import.import_wxr_file(
+            file, Path(uploads) if uploads else None, progress
+        ),
+        size,
+        "导入 WordPress",
+    )
+
+
+@cms_cli.command("import-markdown")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--permalink",
+    default=None,
+    help="The old site's permalink pattern, e.g. :year/:month/:day/:title/",
+)
+def import_markdown_command(directory, permalink):
+    """Import a folder of Hexo / Hugo / Jekyll Markdown posts; running it
+    again changes nothing."""
+    _run_import(
+        lambda progress: markdown_import.import_markdown(
+            directory, permalink, progress
+        ),
+        markdown_import.count_files(directory),
+        "导入 Markdown",
+    )
 
 
 def register_cli(app: Flask) -> None:

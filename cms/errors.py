@@ -17,6 +17,7 @@ from cms.services.errors import (
     NotFound,
     ServiceError,
 )
+from cms.services.legacy_links import redirect_for
 from cms.text.local_path import safe_next
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,21 @@ def _render(code: int, detail: str | None = None):
 def register_error_handlers(app: Flask) -> None:
     """Styled pages for the errors readers can meet; a 500 rolls back the
     session and shows no traceback."""
-    for code in (400, 403, 404, 405, 429, 503):
+    for code in (400, 403, 405, 429, 503):
         app.register_error_handler(code, lambda e, code=code: _render(code))
+
+    @app.errorhandler(404)
+    def _not_found(error):
+        # An address of an imported site (WordPress permalink) moves for good.
+        if request.method in ("GET", "HEAD"):
+            target = redirect_for(
+                request.path,
+                request.args,
+                request.query_string.decode("utf-8", "replace"),
+            )
+            if target is not None:
+                return redirect(target, 301)
+        return _render(404)
 
     @app.errorhandler(CSRFError)
     def _csrf(error):

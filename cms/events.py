@@ -167,6 +167,17 @@ class RelatedChanged(Event):
 
 
 @dataclass(frozen=True)
+class ContentImported(Event):
+    """A batch of an import (WordPress, Markdown) added articles and pages:
+    one event per batch instead of an ArticleChanged / PageChanged each.
+    Handlers that keep something per article or page (page cache, search
+    index, related lists) follow it as they follow those."""
+
+    article_ids: tuple[int, ...] = ()
+    page_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class MailQueued(Event):
     """Messages were written to the outbox; the sender should wake."""
 

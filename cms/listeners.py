@@ -11,6 +11,7 @@ from cms.events import (
     IN_TRANSACTION,
     ArticleChanged,
     CommentsChanged,
+    ContentImported,
     MailQueued,
     MenuChanged,
     PageChanged,
@@ -45,7 +46,7 @@ def register_listeners(app: Flask) -> None:
     subscribe(app, ArticleChanged, bump_lists_version, IN_TRANSACTION)
     subscribe(app, TaxonomyChanged, bump_lists_version, IN_TRANSACTION)
     # After commit: the process's caches and the mail sender.
-    for event_type in (MenuChanged, PageChanged, TaxonomyChanged):
+    for event_type in (MenuChanged, PageChanged, TaxonomyChanged, ContentImported):
         subscribe(app, event_type, forget_menu_cache, AFTER_COMMIT)
     subscribe(app, MailQueued, wake_sender, AFTER_COMMIT)
     for kind, handler in PAGE_CACHE_HANDLERS:  # no-ops when it is off
@@ -55,6 +56,10 @@ def register_listeners(app: Flask) -> None:
     subscribe(app, CommentsChanged, digests.follow_comments, IN_TRANSACTION)
     subscribe(app, TaxonomyChanged, digests.follow_taxonomy, IN_TRANSACTION)
     subscribe(app, ArticleChanged, search.index_in_transaction, IN_TRANSACTION)
+    # An import batch: the same, for all of its articles at once.
+    subscribe(app, ContentImported, search.index_imported, IN_TRANSACTION)
+    subscribe(app, ContentImported, related.queue_imported, IN_TRANSACTION)
+    subscribe(app, ContentImported, digests.follow_import, IN_TRANSACTION)
     # Related articles: queued with the change, computed after commit.
     subscribe(app, ArticleChanged, related.queue_in_transaction, IN_TRANSACTION)
     subscribe(app, ArticleChanged, related.work_after_commit, AFTER_COMMIT)

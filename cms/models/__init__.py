@@ -5,6 +5,7 @@ from cms.models.audit import AuditEntry
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.comment import Comment, CommentStatus, CommentType
 from cms.models.job import JobRun
+from cms.models.legacy import ImportKey, LegacyLink
 from cms.models.media import MediaFile, MediaOwner, article_media
 from cms.models.menu import Menu, MenuItem
 from cms.models.notice import MailNotice
@@ -51,7 +52,9 @@ __all__ = [
     "Comment",
     "CommentStatus",
     "CommentType",
+    "ImportKey",
     "JobRun",
+    "LegacyLink",
     "MailNotice",
     "MediaFile",
     "MediaOwner",

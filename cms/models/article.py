@@ -103,6 +103,15 @@ class Article(Model):
     # Why an editor sent a submitted article back (shown to its contributor).
     review_note: Mapped[str] = mapped_column(Text, default="")
     view_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Pinned first on the home page (置顶).
+    sticky: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Readers must enter this password (argon2 hash) to see the body; None: open.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # How `body_markdown` is written: "markdown", or "html" (imported from
+    # WordPress: sanitised as Markdown's output is, never parsed as Markdown).
+    body_format: Mapped[str] = mapped_column(
+        String(8), default="markdown", server_default="markdown"
+    )
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
@@ -128,6 +137,11 @@ class Article(Model):
             and self.published_at is not None
             and self.published_at <= now
         )
+
+    @property
+    def is_protected(self) -> bool:
+        """Readers need a password to see the body."""
+        return bool(self.password_hash)
 
     @property
     def credited(self) -> str:

@@ -36,6 +36,10 @@ class Page(Model):
     )
     body_markdown: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # "markdown", or "html" (imported from WordPress; see Article.body_format).
+    body_format: Mapped[str] = mapped_column(
+        String(8), default="markdown", server_default="markdown"
+    )
     summary: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[PageStatus] = mapped_column(
         enum_column(PageStatus), default=PageStatus.DRAFT

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 from cms.events import (
     ArticleChanged,
     CommentsChanged,
+    ContentImported,
     MediaChanged,
     MenuChanged,
     PageChanged,
@@ -242,6 +243,13 @@ def related_changed(event: RelatedChanged) -> None:
     drop({f"p:{i}" for i in event.article_ids})
 
 
+def content_imported(event: ContentImported) -> None:
+    """An import batch: new articles and pages in lists, menus, the sidebar,
+    everywhere: everything goes (one generation bump)."""
+    if event.article_ids or event.page_ids:
+        drop_everything()
+
+
 HANDLERS = (
     (ArticleChanged, article_changed),
     (CommentsChanged, comments_changed),
@@ -252,4 +260,5 @@ HANDLERS = (
     (UserChanged, user_changed),
     (MediaChanged, media_changed),
     (RelatedChanged, related_changed),
+    (ContentImported, content_imported),
 )

@@ -42,6 +42,8 @@ def render_article_page(
     form: CommentForm | None = None,
     status: int = 200,
     message: str | None = None,
+    locked: bool = False,
+    unlock_failed: bool = False,
 ):
     """The full article page; `form` carries a rejected submission back with
     its errors and the reader's text, under a fresh token. A new form is
@@ -76,6 +78,8 @@ def render_article_page(
         reply_target=reply_target,
         comments_open=comments_open(article),
         tip=pay_links_for(article),
+        locked=locked,
+        unlock_failed=unlock_failed,
     )
     if remembered:  # the reader's own name and e-mail: never for a shared cache
         return html, status, {"Cache-Control": "private, no-store"}

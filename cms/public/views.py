@@ -2,15 +2,26 @@
 
 import re
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import Select, select
 
-from cms.extensions import db
+from cms.extensions import csrf, db
 from cms.models import Category, Tag, User
 from cms.pagecache.marks import cache_page, shows_article, shows_articles
 from cms.params import page_arg
 from cms.public.article_page import render_article_page
 from cms.services import articles as article_service
+from cms.services.legacy_links import redirect_for
 from cms.services.listing import MANY_TAGGED, list_size, page_of
 from cms.services.views import count_view
 
@@ -34,22 +45,65 @@ def _page_of(query: Select, count_key: tuple):
 
 @bp.get("/")
 def index():
-    """Newest published articles, paginated."""
+    """Newest published articles, paginated; pinned (sticky) ones above the
+    first page. An imported site's `?p=ID` / `?page_id=ID` answers 301."""
+    if request.args.get("p") or request.args.get("page_id"):
+        target = redirect_for("/", request.args)
+        if target is None:
+            abort(404)
+        return redirect(target, 301)
     cache_page("list:home")
-    page = _page_of(article_service.visible_articles(), ("home",))
-    shows_articles(page.items)
-    return render_template("public/index.html", page=page)
+    page = _page_of(article_service.home_articles(), ("home",))
+    pinned = article_service.pinned_articles() if page.page == 1 else []
+    shows_articles([*page.items, *pinned])
+    return render_template("public/index.html", page=page, pinned=pinned)
+
+
+UNLOCKED = "unlocked_articles"
+
+
+def _unlocked(item) -> bool:
+    return item.id in session.get(UNLOCKED, [])
 
 
 @bp.get("/<string(length=16):public_id>.html")
 def article(public_id: str):
     """One article. The view is buffered (no write; cms.services.views) and
     the page shows the stored count plus the views not yet written. NotFound
-    (answered 404 by cms.errors) for an article readers cannot see."""
+    (answered 404 by cms.errors) for an article readers cannot see. A
+    password-protected one shows the password form instead of its body and
+    comments until the reader unlocks it; the unlocked page is private to
+    that reader (never stored by a shared cache)."""
     item = article_service.get_visible(public_id)
-    shows_article(item)
+    locked = item.is_protected and not _unlocked(item)
     views = count_view(public_id, request.user_agent.string, stored=item.view_count)
-    return render_article_page(item, views=views)
+    if item.is_protected and not locked:
+        page = render_article_page(item, views=views, locked=False)
+        response = make_response(page)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    shows_article(item)
+    return render_article_page(item, views=views, locked=locked)
+
+
+@bp.post("/<string(length=16):public_id>.html/unlock")
+@csrf.exempt
+def unlock(public_id: str):
+    """The password form of a protected article: the right password opens it
+    for this reader's session (303 back to it); a wrong one answers 403 with
+    the form again. No CSRF token (the locked page is the same for everyone
+    and may be cached): unlocking only changes the sender's own session."""
+    item = article_service.get_visible(public_id)
+    if not item.is_protected:
+        return redirect(url_for("public.article", public_id=public_id), 303)
+    if not article_service.unlock(item, request.form.get("password", "")[:200]):
+        page = render_article_page(item, status=403, locked=True, unlock_failed=True)
+        response = make_response(page)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    opened = [i for i in session.get(UNLOCKED, []) if i != item.id][-49:]
+    session[UNLOCKED] = [*opened, item.id]
+    return redirect(url_for("public.article", public_id=public_id), 303)
 
 
 @bp.get("/category/<slug>/")
@@ -57,8 +111,6 @@ def category(slug: str):
     """A category's articles (its subcategories' included). An old slug (a
     renamed, merged or deleted category) answers 301 to the category it now
     leads to, with the query string kept; an unknown one 404."""
-    from flask import redirect, url_for
-
     from cms.services.taxonomy import redirect_target
 
     item = db.session.scalar(select(Category).where(Category.slug == slug))

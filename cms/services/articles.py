@@ -29,7 +29,7 @@ from cms.services.media_html import add_image_sizes
 from cms.services.taxonomy import category_named, tags_named
 from cms.services.wordrules import filter_article_source
 from cms.text.excerpt import derive_excerpt
-from cms.text.markdown import render_markdown
+from cms.text.markdown import render_markdown, sanitize_html
 
 MAX_TITLE_LENGTH = 200
 
@@ -38,9 +38,12 @@ def _site_host() -> str | None:
     return urlsplit(current_app.config["SITE_URL"]).hostname
 
 
-def render_body(markdown: str) -> str:
+def render_body(markdown: str, body_format: str = "markdown") -> str:
     """Markdown to the sanitised HTML readers get: the one renderer of article
-    and page bodies and of the editor's preview, so they never disagree."""
+    and page bodies and of the editor's preview, so they never disagree.
+    An "html" body (imported) is sanitised the same way, not parsed."""
+    if body_format == "html":
+        return add_image_sizes(sanitize_html(markdown, _site_host()))
     return add_image_sizes(render_markdown(markdown, _site_host()))
 
 
@@ -52,7 +55,7 @@ def apply_body(article: Article, markdown: str, excerpt: str = "") -> None:
     article.body_markdown = markdown
     article.excerpt = excerpt.strip()
     filtered = filter_article_source(article.id, markdown).text
-    article.body_html = render_body(filtered)
+    article.body_html = render_body(filtered, article.body_format or "markdown")
     written = filter_article_source(article.id, article.excerpt).text
     article.summary = written or derive_excerpt(article.body_html)
 
@@ -123,6 +126,26 @@ def visible_articles(now: datetime | None = None) -> Select:
         .where(Article.visible(now or utcnow()))
         .order_by(Article.published_at.desc(), Article.id.desc())
     )
+
+
+def pinned_articles(now: datetime | None = None) -> list[Article]:
+    """Readers' sticky articles (置顶), newest first: shown above the first
+    page of the home page."""
+    query = visible_articles(now).where(Article.sticky.is_(True)).limit(20)
+    return list(db.session.scalars(query))
+
+
+def home_articles(now: datetime | None = None) -> Select:
+    """The home page's stream: readers' articles that are not pinned."""
+    return visible_articles(now).where(Article.sticky.is_(False))
+
+
+def unlock(article: Article, password: str) -> bool:
+    """Whether `password` opens a password-protected article (always False
+    for an open one: nothing to unlock)."""
+    from cms.services.passwords import verify_hash
+
+    return bool(article.password_hash) and verify_hash(article.password_hash, password)
 
 
 def category_and_descendants(category: Category) -> list[int]:

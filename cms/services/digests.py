@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from cms.database import write_transaction
-from cms.events import ArticleChanged, CommentsChanged, TaxonomyChanged
+from cms.events import ArticleChanged, CommentsChanged, ContentImported, TaxonomyChanged
 from cms.extensions import db
 from cms.models import (
     Article,
@@ -137,6 +137,13 @@ def sidebar() -> dict[str, list[dict[str, Any]]]:
 def follow_articles(event: ArticleChanged) -> None:
     """In-transaction handler of ArticleChanged."""
     if ARTICLE_FIELDS & set(event.fields) or event.before_status != event.after_status:
+        refresh(ARCHIVE, TAGS, HOT, COMMENTS)
+
+
+def follow_import(event: ContentImported) -> None:
+    """In-transaction handler of ContentImported: a batch of articles (and
+    their comments) came in."""
+    if event.article_ids:
         refresh(ARCHIVE, TAGS, HOT, COMMENTS)
 
 

@@ -154,7 +154,7 @@ def _apply(page: Page, data: PageInput) -> None:
     page.title = title
     page.position = data.position
     page.body_markdown = data.body_markdown
-    page.body_html = render_body(data.body_markdown)
+    page.body_html = render_body(data.body_markdown, page.body_format or "markdown")
     page.summary = derive_excerpt(page.body_html)
 
 

@@ -51,6 +51,8 @@ REASON_TEXT: dict[str, str] = {
     "contact_flag": "联系方式（标记）：{rule}",
     # a free-text reason from before reasons were data, kept as it was
     "legacy": "{text}",
+    # brought in by an import (WordPress, Markdown) with the status it had there
+    "imported": "导入",
 }
 # Codes that speak against a comment (the queue shows them in warning colour).
 WARNING_CODES = frozenset(

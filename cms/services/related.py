@@ -37,7 +37,13 @@ from flask import Flask, current_app
 from sqlalchemy import CursorResult, bindparam, delete, func, insert, select, update
 
 from cms.database import call_after_commit, write_transaction
-from cms.events import ArticleChanged, RelatedChanged, TaxonomyChanged, emit
+from cms.events import (
+    ArticleChanged,
+    ContentImported,
+    RelatedChanged,
+    TaxonomyChanged,
+    emit,
+)
 from cms.extensions import db
 from cms.models import (
     Article,
@@ -528,6 +534,12 @@ def _queue(ids: Iterable[int], spread: bool) -> None:
 
 RELATED_FIELDS = {"created", "deleted", "status", "title", "body", "tags",
                   "category", "published_at", "excerpt"}  # fmt: skip
+
+
+def queue_imported(event: ContentImported) -> None:
+    """In-transaction handler of ContentImported: queue the batch's articles
+    (their lists, and their places in others', are computed after commit)."""
+    _queue(event.article_ids, spread=True)
 
 
 def queue_in_transaction(event: ArticleChanged) -> None:

@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import delete, text
 
 from cms.database import write_transaction
-from cms.events import ArticleChanged
+from cms.events import ArticleChanged, ContentImported
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, SearchDocument, utcnow
 from cms.models.related import FTS_TABLE, SEARCH_TSVECTOR
@@ -86,6 +86,12 @@ def index_in_transaction(event: ArticleChanged) -> None:
         return
     if INDEXED_FIELDS & set(event.fields) or event.before_status != event.after_status:
         index_article(event.article_id)
+
+
+def index_imported(event: ContentImported) -> None:
+    """In-transaction handler of ContentImported: index the batch's articles."""
+    for article_id in event.article_ids:
+        index_article(article_id)
 
 
 def index_missing(limit: int = 500) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cms.events import CommentsChanged
@@ -36,23 +36,35 @@ def follow_comment_moves(event: CommentsChanged) -> None:
             articles[move.article_id] += 1
         elif move.before == _APPROVED:
             articles[move.article_id] -= 1
-    for article_id, delta in sorted(articles.items()):
-        _adjust_comment_count(article_id, delta)
+    _adjust_comment_counts(
+        [(article_id, delta) for article_id, delta in sorted(articles.items()) if delta]
+    )
     adjust_tallies(tallies)
 
 
-def _adjust_comment_count(article_id: int, delta: int) -> None:
-    """Add `delta` to an article's approved-comment count in one UPDATE."""
-    if delta:
-        db.session.execute(
-            update(Article)
-            .where(Article.id == article_id)
-            # A comment is not an edit: keep updated_at (its onupdate would bump it).
-            .values(
-                comment_count=Article.comment_count + delta,
-                updated_at=Article.updated_at,
-            )
+def _adjust_comment_counts(deltas: list[tuple[int, int]]) -> None:
+    """Add each delta to its article's approved-comment count: one UPDATE
+    statement, executed once per article (executemany, so a batch of an
+    import costs one round of statements, not one compile each)."""
+    if not deltas:
+        return
+    articles = db.metadata.tables["articles"]
+    # Core, not the ORM: a comment is not an edit and updated_at stays as it is.
+    statement = (
+        update(articles)
+        .where(articles.c.id == bindparam("b_id"))
+        .values(
+            comment_count=articles.c.comment_count + bindparam("b_delta"),
+            updated_at=articles.c.updated_at,  # its onupdate would bump it
         )
+    )
+    db.session.execute(statement, [{"b_id": a, "b_delta": d} for a, d in deltas])
+    # Loaded articles read the new count on their next access.
+    session = db.session()
+    for article_id, _ in deltas:
+        loaded = session.identity_map.get(session.identity_key(Article, article_id))
+        if loaded is not None:
+            session.expire(loaded, ["comment_count"])
 
 
 def adjust_tallies(deltas: Mapping[CommentStatus, int]) -> None:

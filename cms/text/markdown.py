@@ -104,3 +104,10 @@ def render_markdown(source: str, site_host: str | None = None) -> str:
     """
     html = _parser().render(source)
     return _mark_external_links(_cleaner().clean(html), site_host)
+
+
+def sanitize_html(source: str, site_host: str | None = None) -> str:
+    """HTML written elsewhere (a WordPress body) made as safe as Markdown's
+    output: the same allowed tags, attributes and URL schemes, comments
+    dropped, the same rel on external links; never parsed as Markdown."""
+    return _mark_external_links(_cleaner().clean(source), site_host)

@@ -203,17 +203,26 @@ def test_the_reasons_migration_turns_old_phrases_into_data(new_database):
     from sqlalchemy import text
 
     from cms.services.reasons import reason_text
-    from tests.factories import make_article, make_comment
+    from tests.factories import make_article
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": new_database()})
     with app.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS, revision="daed8dae1f9e")
         article = make_article()
-        held = make_comment(article, status="pending").id
-        plain = make_comment(article).id
-        set_reasons = text("UPDATE comments SET reasons = :r WHERE id = :id")
-        db.session.execute(set_reasons, {"r": json.dumps(OLD_REASONS), "id": held})
-        db.session.execute(set_reasons, {"r": "[]", "id": plain})
+        # Rows written in SQL: the model may have columns this revision lacks.
+        insert = text(
+            "INSERT INTO comments (article_id, type, author_name, author_email,"
+            " author_url, body, status, reasons, created_at)"
+            " VALUES (:a, 'comment', '读者', 'reader@example.cn', '', :body,"
+            " :status, :r, CURRENT_TIMESTAMP)"
+        )
+        ids = []
+        for body, status, reasons in (("评论一", "pending", json.dumps(OLD_REASONS)),
+                                      ("评论二", "approved", "[]")):  # fmt: skip
+            params = {"a": article.id, "body": body, "status": status, "r": reasons}
+            db.session.execute(insert, params)
+            ids.append(db.session.scalar(text("SELECT max(id) FROM comments")))
+        held, plain = ids
         db.session.commit()
         db.session.remove()
 

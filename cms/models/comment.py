@@ -80,6 +80,8 @@ class Comment(Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an editor pins a top-level comment: shown first on its page.
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     article: Mapped[Article] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])

@@ -28,8 +28,13 @@ def fresh_form_token(article: Article) -> str:
     return issue_comment_token(article.public_id)
 
 
-def _reply_target(article: Article) -> Comment | None:
-    reply_to = int_arg("replytocom")
+def _reply_target(article: Article, form: CommentForm | None) -> Comment | None:
+    """The comment being answered: `?replytocom=` on a fresh page, the
+    form's parent_id on a rejected reply (so its heading still says whom)."""
+    if form is None:
+        reply_to = int_arg("replytocom")
+    else:
+        reply_to = form.parent_id.data if not form.parent_id.errors else None
     if not reply_to:
         return None
     return visible_comment(article, reply_to, held_ids(request))
@@ -52,7 +57,7 @@ def render_article_page(
         article, settings["comments.max_depth"],
         page=page_arg("cpage"), held_ids=held_ids(request),
     )  # fmt: skip
-    reply_target = _reply_target(article) if form is None else None
+    reply_target = _reply_target(article, form)
     remembered = None
     if form is None:
         form = CommentForm(formdata=None)

@@ -18,6 +18,8 @@ ACTION_LABELS: dict[str, str] = {
     "undo": "撤销",
     "reply": "回复",
     "edit": "编辑",
+    "pin": "置顶评论",
+    "unpin": "取消置顶评论",
     "ban": "封禁",
     "erase-comments": "删除评论者的评论",
     "erase-personal": "删除评论者的个人信息",

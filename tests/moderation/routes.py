@@ -37,6 +37,10 @@ SAMPLES: dict[str, dict] = {
         "args": {"comment_id": "{comment}"},
         "data": {"body": "谢谢你的留言。"},
     },
+    "moderation.pin": {
+        "args": {"comment_id": "{comment}"},
+        "data": {"pinned": "0"},
+    },
     "moderation.edit": {
         "args": {"comment_id": "{comment}"},
         "data": {"body": "改过的评论内容", "next": ""},

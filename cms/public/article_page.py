@@ -13,7 +13,7 @@ from cms.public.comment_cookies import held_ids, remembered_commenter
 from cms.public.comment_form import CommentForm
 from cms.services import articles as article_service
 from cms.services.attribution import attribution_for, structured_data
-from cms.services.comments import comments_open
+from cms.services.comments import comments_open, reply_notices_offered
 from cms.services.form_tokens import issue_comment_token
 from cms.services.settings import current_settings
 from cms.services.threads import comment_thread, visible_comment
@@ -78,6 +78,7 @@ def render_article_page(
         form_message=message,
         reply_target=reply_target,
         comments_open=comments_open(article),
+        offer_notices=reply_notices_offered(),
         tip=pay_links_for(article),
     )
     if remembered:  # the reader's own name and e-mail: never for a shared cache

@@ -203,13 +203,24 @@ def test_the_reasons_migration_turns_old_phrases_into_data(new_database):
     from sqlalchemy import text
 
     from cms.services.reasons import reason_text
-    from tests.factories import make_article
+    from tests.factories import make_user
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": new_database()})
     with app.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS, revision="daed8dae1f9e")
-        article = make_article()
-        # Rows written in SQL: the model may have columns this revision lacks.
+        # Rows written in SQL: the models may have columns this revision lacks.
+        owner = make_user(password=None)
+        db.session.execute(
+            text(
+                "INSERT INTO articles (public_id, title, body_markdown, body_html,"
+                " excerpt, summary, status, owner_id, contributor, allow_comments,"
+                " view_count, comment_count, created_at, updated_at) VALUES"
+                " ('migrationtest001', '文章', '', '', '', '', 'published', :o, '',"
+                " 1, 0, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ),
+            {"o": owner.id},
+        )
+        article_id = db.session.scalar(text("SELECT max(id) FROM articles"))
         insert = text(
             "INSERT INTO comments (article_id, type, author_name, author_email,"
             " author_url, body, status, reasons, created_at)"
@@ -219,7 +230,7 @@ def test_the_reasons_migration_turns_old_phrases_into_data(new_database):
         ids = []
         for body, status, reasons in (("评论一", "pending", json.dumps(OLD_REASONS)),
                                       ("评论二", "approved", "[]")):  # fmt: skip
-            params = {"a": article.id, "body": body, "status": status, "r": reasons}
+            params = {"a": article_id, "body": body, "status": status, "r": reasons}
             db.session.execute(insert, params)
             ids.append(db.session.scalar(text("SELECT max(id) FROM comments")))
         held, plain = ids

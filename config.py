@@ -68,7 +68,9 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # Strict-Transport-Security max-age, sent when SITE_URL is https (0: off).
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
-    WTF_CSRF_TIME_LIMIT = 3600 * 4
+    # The form token lives as long as the session it is bound to (logging out
+    # ends both): an editor who leaves a page open all day can still save.
+    WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 

@@ -71,6 +71,8 @@ class Config:
     # The form token lives as long as the session it is bound to (logging out
     # ends both): an editor who leaves a page open all day can still save.
     WTF_CSRF_TIME_LIMIT = None
+    # The editor sends its autosave copy this many seconds after a change.
+    AUTOSAVE_SECONDS = 30
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 

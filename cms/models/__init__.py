@@ -2,6 +2,7 @@
 
 from cms.models.article import Article, ArticleStatus, new_public_id
 from cms.models.audit import AuditEntry
+from cms.models.autosave import Autosave
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.comment import Comment, CommentStatus, CommentType
 from cms.models.job import JobRun
@@ -19,6 +20,7 @@ from cms.models.user import Role, User
 
 __all__ = [
     "AuditEntry",
+    "Autosave",
     "CommentTally",
     "DailyViews",
     "UsedToken",

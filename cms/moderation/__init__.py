@@ -4,6 +4,7 @@
 # importing them here adds their routes to it.
 from cms.moderation import (  # noqa: F401
     audit,
+    autosave_views,
     categories,
     commenters,
     mail_queue,

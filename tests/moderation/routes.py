@@ -62,6 +62,17 @@ SAMPLES: dict[str, dict] = {
         "data": {"title": "改过的标题", "body": "正文", "version": "1", "do": "save"},
     },
     "moderation.post_preview": {"data": {"markdown": "**预览**"}, "ok": 200},
+    "moderation.post_autosave_new": {
+        "data": {"title": "新", "body": "草稿"},
+        "ok": 200,
+    },
+    "moderation.post_autosave": {
+        "args": {"article_id": "{own_article}"},
+        "data": {"title": "改", "body": "草稿", "version": "1"},
+        "ok": 200,
+    },
+    "moderation.post_autosave_discard_new": {},
+    "moderation.post_autosave_discard": {"args": {"article_id": "{own_article}"}},
     "moderation.post_send_back": {
         "args": {"article_id": "{pending_article}"},
         "data": {"reason": "请补充来源"},

@@ -25,6 +25,8 @@ EVERYONE = {
     "moderation.dashboard", "moderation.posts", "moderation.post_new",
     "moderation.post_edit", "moderation.post_preview", "moderation.post_trash",
     "moderation.post_restore", "moderation.profile", "moderation.change_password",
+    "moderation.post_autosave_new", "moderation.post_autosave",
+    "moderation.post_autosave_discard_new", "moderation.post_autosave_discard",
 }  # fmt: skip
 ADMINS_ONLY = {
     "moderation.users",

@@ -44,6 +44,7 @@ from cms.services.post_list import (
     tab_counts,
 )
 from cms.services.revisions import compare
+from cms.text.reading import reading_of
 
 PER_PAGE = 20
 
@@ -116,6 +117,7 @@ def _editor(
         else None,
         publish_label=_publish_label(article, form),
         preview=preview,
+        reading=reading_of(preview),
         conflict=conflict,
         offer=offer,
         autosave_url=url_for("moderation.post_autosave", article_id=article.id)

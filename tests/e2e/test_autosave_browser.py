@@ -153,3 +153,19 @@ def test_restoring_after_a_newer_save_meets_the_version_check(browser, site):
     body, _, _ = _stored(app, article_id)
     assert body == "别人的新版本"
     context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "1280"])
+def test_word_count_and_reading_time_follow_the_text(browser, site, viewport):
+    from playwright.sync_api import expect
+
+    origin, app, article_id = site
+    context, page = _logged_in(browser, origin, viewport)
+    page.goto(f"{origin}/moderation/posts/new")
+    count = page.locator("[data-word-count-for=body]")
+    assert count.inner_text() == "0 字 · 约 0 分钟读完"
+
+    page.fill("textarea[name=body]", "十个汉字的一句话啊。Hello world" + "字" * 800)
+
+    expect(count).to_have_text("811 字 · 约 3 分钟读完")
+    context.close()

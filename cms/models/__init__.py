@@ -14,7 +14,13 @@ from cms.models.rate_limit import RateLimit
 from cms.models.revision import Revision
 from cms.models.setting import Setting
 from cms.models.tally import CommentTally, DailyViews
-from cms.models.taxonomy import Category, CategoryRedirect, Tag, article_tags
+from cms.models.taxonomy import (
+    Category,
+    CategoryRedirect,
+    Tag,
+    TagRedirect,
+    article_tags,
+)
 from cms.models.token import UsedToken
 from cms.models.user import Role, User
 
@@ -28,6 +34,7 @@ __all__ = [
     "ArticleStatus",
     "Category",
     "CategoryRedirect",
+    "TagRedirect",
     "Comment",
     "CommentStatus",
     "CommentType",

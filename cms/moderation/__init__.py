@@ -15,6 +15,7 @@ from cms.moderation import (  # noqa: F401
     queue,
     rows,
     settings_page,
+    tags,
     users,
 )
 from cms.moderation.views import bp

@@ -62,7 +62,18 @@ def category(slug: str):
 @bp.get("/tag/<slug>/")
 def tag(slug: str):
     """A tag's articles."""
-    item = db.one_or_404(select(Tag).where(Tag.slug == slug))
+    item = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    if item is None:  # an old slug (renamed or merged) answers 301
+        from flask import redirect, url_for
+
+        from cms.services.tags import tag_redirect
+
+        target = tag_redirect(slug)
+        if target is None:
+            abort(404)
+        location = url_for("public.tag", slug=target)
+        query = request.query_string.decode("utf-8", "replace")
+        return redirect(f"{location}?{query}" if query else location, 301)
     page = _page_of(article_service.with_tag(item))
     return render_template("public/list.html", kind="tag", item=item, page=page)
 

@@ -37,6 +37,16 @@ SAMPLES: dict[str, dict] = {
         "args": {"comment_id": "{comment}"},
         "data": {"body": "谢谢你的留言。"},
     },
+    "moderation.tags": {},
+    "moderation.tag_rename": {
+        "args": {"tag_id": "{tag}"},
+        "data": {"name": "改名的标签", "slug": ""},
+    },
+    "moderation.tag_merge": {
+        "args": {"tag_id": "{tag_to_merge}"},
+        "data": {"target": "{tag_target}"},
+    },
+    "moderation.tag_delete": {"args": {"tag_id": "{tag_to_delete}"}},
     "moderation.pin": {
         "args": {"comment_id": "{comment}"},
         "data": {"pinned": "0"},
@@ -197,6 +207,12 @@ def make_targets(contributor: str) -> dict[str, int]:
 
     trashed_article = draft("回收站里的稿子")
     editorial.trash(author, trashed_article)
+    tagged = make_article(
+        title="有标签的文章",
+        owner=boss,
+        tags=("矩阵标签", "矩阵标签乙", "矩阵标签丙", "矩阵标签丁"),
+    )
+    tag_ids = {t.name: t.id for t in tagged.tags}
 
     def page(title: str, slug: str, trashed: bool = False) -> int:
         made = create_page(PageInput(title, "正文", slug=slug), boss, publish=True)
@@ -227,6 +243,10 @@ def make_targets(contributor: str) -> dict[str, int]:
             "friends", "url", boss, url="https://b.test/", label="乙"
         ).id,
         "other_user": make_user(username="someone", password=None).id,
+        "tag": tag_ids["矩阵标签"],
+        "tag_to_merge": tag_ids["矩阵标签乙"],
+        "tag_target": tag_ids["矩阵标签丙"],
+        "tag_to_delete": tag_ids["矩阵标签丁"],
     }
 
 

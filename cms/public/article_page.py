@@ -84,7 +84,7 @@ def render_article_page(
         offer_notices=reply_notices_offered(),
         tip=pay_links_for(article),
         reading=reading_of(article.body_html),
-        toc=toc if len(toc) >= TOC_MIN_HEADINGS else [],
+        toc=toc if len(toc) >= TOC_MIN_HEADINGS else (),
         # Only for a logged-in user: such pages never come from the page cache.
         edit_url=_edit_url(article),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cms.text.excerpt import html_to_text
 
@@ -37,6 +38,7 @@ def count_words(text: str) -> tuple[int, int]:
     return len(_CJK.findall(text)), len(_LATIN.findall(text))
 
 
+@lru_cache(maxsize=128)  # the article page asks on every view; bodies rarely change
 def reading_of(html: str) -> Reading:
     """The word count and reading time (at least a minute for any text) of
     a rendered body; footnote marks and heading permalinks are not text."""
@@ -55,10 +57,11 @@ class TocEntry:
     text: str
 
 
-def table_of_contents(html: str) -> list[TocEntry]:
+@lru_cache(maxsize=128)
+def table_of_contents(html: str) -> tuple[TocEntry, ...]:
     """The h2 and h3 headings of a rendered body, in order (the page shows
     them when there are TOC_MIN_HEADINGS or more)."""
-    return [
+    return tuple(
         TocEntry(int(level), ident, html_to_text(_ANCHOR.sub("", inner)))
         for level, ident, inner in _HEADING.findall(html)
-    ]
+    )

@@ -146,7 +146,7 @@ def test_restoring_after_a_newer_save_meets_the_version_check(browser, site):
         page.get_by_role("link", name="恢复自动保存的内容").click()
     page.on("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation() as answer:
-        page.locator("button[name=do][value=save]").click()
+        page.locator("button[name=do][value=publish]").click()  # 更新: published
 
     assert answer.value.status == 409
     assert page.locator(".conflict").is_visible()

@@ -90,7 +90,11 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # Strict-Transport-Security max-age, sent when SITE_URL is https (0: off).
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
-    WTF_CSRF_TIME_LIMIT = 3600 * 4
+    # The form token lives as long as the session it is bound to (logging out
+    # ends both): an editor who leaves a page open all day can still save.
+    WTF_CSRF_TIME_LIMIT = None
+    # The editor sends its autosave copy this many seconds after a change.
+    AUTOSAVE_SECONDS = 30
     # The page cache for anonymous readers (README "Page cache"): on unless
     # PAGE_CACHE=0; in this process, or in Redis when REDIS_URL is set.
     PAGE_CACHE = os.environ.get("PAGE_CACHE", "1") != "0"

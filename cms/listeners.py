@@ -26,8 +26,10 @@ from cms.services import (
     outbox,
     password_reset,
     related,
+    reply_notices,
     search,
     spam_model,
+    webhooks,
 )
 from cms.services.listing import bump_lists_version
 from cms.services.media_library import follow_article_media
@@ -45,6 +47,8 @@ def register_listeners(app: Flask) -> None:
     subscribe(app, CommentsChanged, spam_model.follow_decisions, IN_TRANSACTION)
     subscribe(app, ArticleChanged, bump_lists_version, IN_TRANSACTION)
     subscribe(app, TaxonomyChanged, bump_lists_version, IN_TRANSACTION)
+    subscribe(app, CommentsChanged, reply_notices.queue_reply_notices, IN_TRANSACTION)
+    subscribe(app, CommentsChanged, reply_notices.queue_owner_notices, IN_TRANSACTION)
     # After commit: the process's caches and the mail sender.
     for event_type in (MenuChanged, PageChanged, TaxonomyChanged, ContentImported):
         subscribe(app, event_type, forget_menu_cache, AFTER_COMMIT)
@@ -70,3 +74,11 @@ def register_listeners(app: Flask) -> None:
         notify.HELD_KIND, notify.compose_held_mail, on_sent=notify.mark_held_sent
     )
     outbox.register_kind(notify.DIGEST_KIND, notify.compose_digest_mail)
+    outbox.register_kind(reply_notices.REPLY_KIND, reply_notices.compose_reply_mail)
+    outbox.register_kind(
+        reply_notices.OWNER_MAIL_KIND, reply_notices.compose_owner_mail
+    )
+    outbox.register_kind(
+        reply_notices.WEBHOOK_KIND, reply_notices.compose_owner_hook,
+        transport=webhooks.send_hooks,
+    )  # fmt: skip

@@ -1,6 +1,15 @@
 """Posting a comment: the answers of INTERFACE.md, then POST/redirect/GET."""
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
 
@@ -20,6 +29,7 @@ from cms.services.comments import (
 )
 from cms.services.errors import InvalidInput
 from cms.services.form_tokens import check_origin, read_comment_token
+from cms.services.reply_notices import read_unsubscribe, unsubscribe
 from cms.services.spam import Candidate
 
 bp = Blueprint("comments", __name__)
@@ -62,8 +72,9 @@ def post(public_id: str):
     )  # fmt: skip
     try:
         submission = submit_comment(
-            article, candidate, form.parent_id.data, request.user_agent.string
-        )
+            article, candidate, form.parent_id.data, request.user_agent.string,
+            notify_replies=bool(form.notify.data),
+        )  # fmt: skip
     except CommentsClosed:
         abort(403)
     except TooFast as error:
@@ -84,3 +95,49 @@ def post(public_id: str):
               "url": candidate.author_url}  # fmt: skip
     remember_commenter(request, response, fields if form.remember.data else None)
     return response
+
+
+def _private(body: str, status: int = 200):
+    """A page of a secret URL: never cached, never sent on as a Referer."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _masked(email: str) -> str:
+    name, _, domain = email.partition("@")
+    return f"{name[:2]}***@{domain}"
+
+
+@bp.get("/unsubscribe/<token>")
+def unsubscribe_page(token: str):
+    """What the link stops (one article's replies, or all), with buttons;
+    changes nothing (mail scanners open links)."""
+    try:
+        target = read_unsubscribe(token)
+    except InvalidInput as error:
+        page = render_template("public/unsubscribe.html", error=str(error))
+        return _private(page, 400)
+    page = render_template(
+        "public/unsubscribe.html", target=target, token=token,
+        email=_masked(target.email),
+    )  # fmt: skip
+    return _private(page)
+
+
+@bp.post("/unsubscribe/<token>")
+@csrf.exempt  # the signed token in the URL is the authority (RFC 8058 one-click)
+def unsubscribe_now(token: str):
+    """Stop the notices the token names; the same answer when already done."""
+    try:
+        target = read_unsubscribe(token)
+        unsubscribe(token)
+    except InvalidInput as error:
+        page = render_template("public/unsubscribe.html", error=str(error))
+        return _private(page, 400)
+    page = render_template(
+        "public/unsubscribe.html", target=target, done=True,
+        email=_masked(target.email),
+    )  # fmt: skip
+    return _private(page)

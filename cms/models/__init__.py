@@ -2,6 +2,7 @@
 
 from cms.models.article import Article, ArticleStatus, new_public_id
 from cms.models.audit import AuditEntry
+from cms.models.autosave import Autosave
 from cms.models.base import UTCDateTime, utcnow
 from cms.models.comment import Comment, CommentStatus, CommentType
 from cms.models.job import JobRun
@@ -26,7 +27,13 @@ from cms.models.revision import Revision
 from cms.models.setting import Setting
 from cms.models.spam_model import SpamFeature, SpamLesson, SpamModelTotals
 from cms.models.tally import CommentTally, DailyViews, ListsVersion
-from cms.models.taxonomy import Category, CategoryRedirect, Tag, article_tags
+from cms.models.taxonomy import (
+    Category,
+    CategoryRedirect,
+    Tag,
+    TagRedirect,
+    article_tags,
+)
 from cms.models.token import UsedToken
 from cms.models.user import Role, User
 from cms.models.word_rule import WordExemption, WordRule
@@ -41,6 +48,7 @@ __all__ = [
     "SearchDocument",
     "TermStat",
     "AuditEntry",
+    "Autosave",
     "CommentTally",
     "DailyViews",
     "ListsVersion",
@@ -49,6 +57,7 @@ __all__ = [
     "ArticleStatus",
     "Category",
     "CategoryRedirect",
+    "TagRedirect",
     "Comment",
     "CommentStatus",
     "CommentType",

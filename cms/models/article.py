@@ -85,6 +85,10 @@ class Article(Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     contributor: Mapped[str] = mapped_column(String(100), default="")
+    # 原创 ("original") or 转载 ("reprint", from `source_url`): the attribution
+    # notice says which.
+    source: Mapped[str] = mapped_column(String(16), default="original")
+    source_url: Mapped[str] = mapped_column(String(512), default="")
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("categories.id", ondelete="SET NULL")
     )

@@ -80,6 +80,12 @@ class Comment(Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an editor pins a top-level comment: shown first on its page.
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The author asked for an e-mail when someone replies (off by default).
+    notify_replies: Mapped[bool] = mapped_column(default=False)
+    # When this comment's notice to its parent's author was queued (at most once).
+    parent_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     article: Mapped[Article] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])

@@ -70,3 +70,16 @@ class CategoryRedirect(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     category: Mapped[Category] = relationship()
+
+
+class TagRedirect(Model):
+    """An old tag slug that answers 301 to another tag (after a rename or a
+    merge)."""
+
+    __tablename__ = "tag_redirects"
+
+    old_slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,6 +4,7 @@
 # importing them here adds their routes to it.
 from cms.moderation import (  # noqa: F401
     audit,
+    autosave_views,
     categories,
     commenters,
     mail_queue,
@@ -16,6 +17,7 @@ from cms.moderation import (  # noqa: F401
     related_picks,
     rows,
     settings_page,
+    tags,
     users,
     wordrules,
 )

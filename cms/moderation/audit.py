@@ -26,6 +26,7 @@ from cms.services.audit_log import (
     targets_of,
 )
 from cms.services.errors import InvalidInput
+from cms.services.setting_specs import SPECS
 from cms.services.settings import current_settings
 from cms.text.bounded import parse_date
 
@@ -37,6 +38,8 @@ TYPE_LABELS = {
     "setting": "设置",
     "page": "页面",
     "menu": "菜单",
+    "menu_item": "菜单链接",
+    "tag": "标签",
 }
 MAX_TEXT = 200
 # Statuses recorded in English, shown as the area names them elsewhere.
@@ -146,9 +149,11 @@ def read_query(form: AuditFilterForm, choices: FilterChoices) -> AuditQuery:
 def lines_of(entry: AuditEntry):
     """The entry's changes as lines (statuses of comments, articles and pages
     in words), and how many more there are."""
+    if entry.target_type == "setting":  # keys are settings: their labels
+        labels = {key: SPECS[key].label for key in entry.changes if key in SPECS}
+        return change_lines(entry.changes, {"true": "是", "false": "否"}, labels=labels)
     with_status = entry.target_type in ("comment", "article", "page")
-    words = STATUS_WORDS if with_status else None
-    return change_lines(entry.changes, words)
+    return change_lines(entry.changes, STATUS_WORDS if with_status else None)
 
 
 def target_link(target: Target) -> str | None:

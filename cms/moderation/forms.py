@@ -133,6 +133,12 @@ class EmptyForm(BaseForm):
     status = HiddenField(validators=[AnyOf(["spam", "trash"])])
 
 
+class PinForm(BaseForm):
+    """Pin (1) or unpin (0) one comment."""
+
+    pinned = StringField(validators=[AnyOf(["1", "0"], "置顶参数不正确")])
+
+
 class ReplyForm(BaseForm):
     """An editor's reply, published under their name."""
 

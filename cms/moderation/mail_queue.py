@@ -14,6 +14,9 @@ KIND_LABELS = {
     "held-digest": "待审评论汇总",
     "password-reset": "重置密码链接",
     "mail": "邮件",
+    "reply-notice": "回复提醒",
+    "comment-owner-mail": "新评论通知",
+    "comment-webhook": "新评论 Webhook",
 }
 STATUS_LABELS = {
     OutboxStatus.PENDING: "等待发送",
@@ -33,6 +36,10 @@ def describe(row: OutboxMessage) -> str:
         return f"评论 #{payload.get('comment')}"
     if row.kind == "held-digest":
         return f"{len(payload.get('comments') or [])} 条评论"
+    if row.kind == "reply-notice":
+        return f"回复 #{payload.get('reply')}"
+    if row.kind in ("comment-owner-mail", "comment-webhook"):
+        return f"评论 #{payload.get('comment')}"
     if row.kind == "password-reset":
         return str(payload.get("identifier", ""))
     return ""

@@ -189,6 +189,17 @@ class PostForm(BaseForm):
         invalid_value_message="请按“年-月-日 时:分”填写时间",
         description="按网站时区；留空则发布时取当前时间；填将来的时间即定时发布",
     )
+    source = SelectField(
+        "来源",
+        choices=[("original", "原创"), ("reprint", "转载")],
+        default="original",
+        validate_choice=False,
+    )  # fmt: skip  (the service checks the value, in Chinese)
+    source_url = StringField(
+        "原文链接", filters=[_strip],
+        validators=[Length(max=512, message="原文链接最多 512 个字符")],
+        description="转载的文章必填：原文的网址，转载声明会链接到它",
+    )  # fmt: skip
     allow_comments = BooleanField("允许评论", default=True)
     show_tip = BooleanField("显示打赏", default=True)
     version = HiddenField(validators=[_whole_number])
@@ -225,6 +236,8 @@ class PostForm(BaseForm):
             if self.remove_cover.data
             else to_id_or(self.cover_media_id.data or 0, 0) or None,
             set_cover=True,
+            source=self.source.data or "original",
+            source_url=self.source_url.data or "",
         )
 
     @property
@@ -245,6 +258,8 @@ def editor_data(article: Article) -> dict:
         "published_at": to_local(article.published_at),
         "allow_comments": article.allow_comments,
         "show_tip": article.show_tip,
+        "source": article.source,
+        "source_url": article.source_url,
         "version": str(article.version),
         "cover_media_id": str(article.cover_media_id or ""),
     }

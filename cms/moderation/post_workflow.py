@@ -34,6 +34,7 @@ STATUS_LABELS = {
     "scheduled": "定时发布",
     "trash": "回收站",
 }
+SOURCE_LABELS = {"original": "原创", "reprint": "转载"}
 FIELD_LABELS = {
     "category": "分类",
     "tags": "标签",
@@ -42,6 +43,8 @@ FIELD_LABELS = {
     "published_at": "发布时间",
     "allow_comments": "允许评论",
     "show_tip": "显示打赏",
+    "source": "来源",
+    "source_url": "原文链接",
 }
 
 
@@ -63,6 +66,8 @@ def field_text(name: str, value: Any) -> str:
         return "、".join(str(v) for v in value)
     if name == "status":
         return STATUS_LABELS.get(value, value)
+    if name == "source":
+        return SOURCE_LABELS.get(value, value)
     if name == "published_at":
         try:
             return localtime(datetime.fromisoformat(value))

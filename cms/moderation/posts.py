@@ -35,6 +35,7 @@ from cms.moderation.views import bp, open_to
 from cms.params import int_arg, page_arg
 from cms.services import article_access as access
 from cms.services import article_edits, editorial
+from cms.services import autosave as autosaves
 from cms.services.errors import EditConflict, InvalidInput
 from cms.services.media_library import (
     image_markdown,
@@ -50,6 +51,7 @@ from cms.services.post_list import (
     tab_counts,
 )
 from cms.services.revisions import compare
+from cms.text.reading import reading_of
 
 PER_PAGE = 20
 
@@ -99,8 +101,10 @@ def _editor(
     status: int = 200,
     send_back: SendBackForm | None = None,
     conflict: dict | None = None,
+    offer: autosaves.Offer | None = None,
 ):
-    """The editor page for `form` (what the user typed, on errors)."""
+    """The editor page for `form` (what the user typed, on errors); `offer`:
+    an autosaved copy to offer back."""
     form.set_categories(category_tree())
     cover_id = to_id_or(form.cover_media_id.data or 0, 0)
     cover = db.session.get(MediaFile, cover_id) if cover_id else None
@@ -127,7 +131,12 @@ def _editor(
         recent_uploads=recent_uploads(current_user),
         upload_errors=getattr(form, "upload_errors", {}),
         upload_limits=upload_limits(),
+        reading=reading_of(preview),
         conflict=conflict,
+        offer=offer,
+        autosave_url=url_for("moderation.post_autosave", article_id=article.id)
+        if article is not None
+        else url_for("moderation.post_autosave_new"),
         field_labels=FIELD_LABELS,
         field_text=field_text,
         status_labels=STATUS_LABELS,
@@ -224,6 +233,7 @@ def _store(form: PostForm, article: Article | None, save):
         form.form_errors.append(str(error))
         return _editor(form, article, 400)
     _done(action, saved)
+    autosaves.discard(current_user, article.id if article is not None else None)
     return _to_editor(saved.id)
 
 
@@ -232,7 +242,8 @@ def _store(form: PostForm, article: Article | None, save):
 def post_new():
     """A new article: saved as a draft, submitted, or (editors) published."""
     if request.method == "GET":
-        return _editor(PostForm(data={"allow_comments": True, "show_tip": True}))
+        form = PostForm(data={"allow_comments": True, "show_tip": True})
+        return _editor_with_offer(form, None)
     return _store(
         PostForm(),
         None,
@@ -247,7 +258,8 @@ def post_edit(article_id: int):
     the version check (409 with the diff when someone saved in between)."""
     article = article_or_404(article_id)
     if request.method == "GET":
-        return _editor(EditPostForm(formdata=None, data=editor_data(article)), article)
+        form = EditPostForm(formdata=None, data=editor_data(article))
+        return _editor_with_offer(form, article)
     form = EditPostForm()
 
     def save(edit, action):
@@ -255,6 +267,22 @@ def post_edit(article_id: int):
         return editorial.save(current_user, article_id, edit, version, action)
 
     return _store(form, article, save)
+
+
+def _editor_with_offer(form: PostForm, article: Article | None):
+    """The editor on GET: the user's autosaved copy is offered back when it
+    differs from what is saved; `?restore=1` puts it in the form, with the
+    version it was based on (so a newer saved version is never overwritten
+    unseen: saving meets the version check)."""
+    offer = autosaves.offer_for(current_user, article)
+    if offer is not None and request.args.get("restore") == "1":
+        form.title.data = offer.copy.title
+        form.body.data = offer.copy.body_markdown
+        if article is not None:
+            form.version.data = str(offer.copy.base_version)
+        flash("已恢复自动保存的内容，检查后请保存。", "info")
+        return _editor(form, article, offer=None)
+    return _editor(form, article, offer=offer)
 
 
 def _conflict(form: EditPostForm, article_id: int, conflict: EditConflict):

@@ -9,9 +9,20 @@ from flask_login import current_user
 from cms.extensions import db
 from cms.models import Comment
 from cms.moderation.answers import back_to_queue, first_error, report
-from cms.moderation.forms import BanForm, EditForm, QueueFilterForm, ReplyForm
+from cms.moderation.forms import (
+    BanForm,
+    EditForm,
+    PinForm,
+    QueueFilterForm,
+    ReplyForm,
+)
 from cms.moderation.views import bp
-from cms.services.commenters import ban_commenter, edit_comment, reply_as
+from cms.services.commenters import (
+    ban_commenter,
+    edit_comment,
+    pin_comment,
+    reply_as,
+)
 from cms.text.local_path import safe_next
 
 
@@ -28,6 +39,19 @@ def reply(comment_id: int):
         return back_to_queue(query)
     reply_as(comment_id, form.body.data, current_user)
     flash("已批准并发布回复。", "success")
+    return back_to_queue(query)
+
+
+@bp.post("/comments/<int:comment_id>/pin")
+def pin(comment_id: int):
+    """Pin (pinned=1) or unpin (pinned=0) a top-level approved comment."""
+    query, form = _query(), PinForm()
+    if not form.validate():
+        flash(first_error(form), "error")
+        return back_to_queue(query)
+    pinned = form.pinned.data == "1"
+    pin_comment(comment_id, pinned, current_user)
+    flash("评论已置顶。" if pinned else "已取消置顶。", "success")
     return back_to_queue(query)
 
 

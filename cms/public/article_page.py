@@ -3,7 +3,7 @@ that must answer with the page again (400, 409, 429)."""
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -13,12 +13,14 @@ from cms.params import int_arg, page_arg
 from cms.public.comment_cookies import held_ids, remembered_commenter
 from cms.public.comment_form import CommentForm
 from cms.services import articles as article_service
+from cms.services.article_access import can_edit
 from cms.services.attribution import attribution_for, structured_data
-from cms.services.comments import comments_open
+from cms.services.comments import comments_open, reply_notices_offered
 from cms.services.form_tokens import issue_comment_token
 from cms.services.settings import current_settings
 from cms.services.threads import comment_thread, visible_comment
 from cms.services.tipping import pay_links_for
+from cms.text.reading import TOC_MIN_HEADINGS, reading_of, table_of_contents
 
 
 def fresh_form_token(article: Article) -> str:
@@ -29,8 +31,13 @@ def fresh_form_token(article: Article) -> str:
     return issue_comment_token(article.public_id)
 
 
-def _reply_target(article: Article) -> Comment | None:
-    reply_to = int_arg("replytocom")
+def _reply_target(article: Article, form: CommentForm | None) -> Comment | None:
+    """The comment being answered: `?replytocom=` on a fresh page, the
+    form's parent_id on a rejected reply (so its heading still says whom)."""
+    if form is None:
+        reply_to = int_arg("replytocom")
+    else:
+        reply_to = form.parent_id.data if not form.parent_id.errors else None
     if not reply_to:
         return None
     return visible_comment(article, reply_to, held_ids(request))
@@ -56,7 +63,7 @@ def render_article_page(
         article, settings["comments.max_depth"],
         page=page_arg("cpage"), held_ids=held_ids(request),
     )  # fmt: skip
-    reply_target = _reply_target(article) if form is None else None
+    reply_target = _reply_target(article, form)
     remembered = None
     if form is None:
         form = CommentForm(formdata=None)
@@ -64,6 +71,7 @@ def render_article_page(
             form.parent_id.data = reply_target.id
         remembered = _fill_remembered(form)
     form.csrf_token.data = fresh_form_token(article)
+    toc = table_of_contents(article.body_html)
     html = render_template(
         "public/article.html",
         article=article,
@@ -77,13 +85,26 @@ def render_article_page(
         form_message=message,
         reply_target=reply_target,
         comments_open=comments_open(article),
+        offer_notices=reply_notices_offered(),
         tip=pay_links_for(article),
         locked=locked,
         unlock_failed=unlock_failed,
+        reading=reading_of(article.body_html),
+        toc=toc if len(toc) >= TOC_MIN_HEADINGS else (),
+        # Only for a logged-in user: such pages never come from the page cache.
+        edit_url=_edit_url(article),
     )
     if remembered:  # the reader's own name and e-mail: never for a shared cache
         return html, status, {"Cache-Control": "private, no-store"}
     return html, status
+
+
+def _edit_url(article: Article) -> str | None:
+    """The editor's address for staff who may change this article, else None
+    (always None for readers)."""
+    if not current_user.is_authenticated or not can_edit(current_user, article):
+        return None
+    return url_for("moderation.post_edit", article_id=article.id)
 
 
 def _fill_remembered(form: CommentForm) -> bool:

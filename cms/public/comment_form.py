@@ -70,3 +70,4 @@ class CommentForm(BaseForm):
     csrf_token = HiddenField()
     nickname = StringField("请勿填写此项")
     remember = BooleanField("在此浏览器中记住我的昵称、邮箱和网站")
+    notify = BooleanField("有人回复时用邮件通知我")

@@ -23,6 +23,7 @@ from cms.public.article_page import render_article_page
 from cms.services import articles as article_service
 from cms.services.legacy_links import redirect_for
 from cms.services.listing import MANY_TAGGED, list_size, page_of
+from cms.services.tags import tag_redirect
 from cms.services.views import count_view
 
 bp = Blueprint("public", __name__)
@@ -130,7 +131,14 @@ def category(slug: str):
 @bp.get("/tag/<slug>/")
 def tag(slug: str):
     """A tag's articles."""
-    item = db.one_or_404(select(Tag).where(Tag.slug == slug))
+    item = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    if item is None:  # an old slug (renamed or merged) answers 301
+        target = tag_redirect(slug)
+        if target is None:
+            abort(404)
+        location = url_for("public.tag", slug=target)
+        query = request.query_string.decode("utf-8", "replace")
+        return redirect(f"{location}?{query}" if query else location, 301)
     cache_page(f"list:tag:{item.id}", "lists:tag", f"tag:{item.id}")
     key = ("tag", item.id)
     many = list_size(article_service.with_tag(item), key) > MANY_TAGGED

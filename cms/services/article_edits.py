@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -20,6 +21,8 @@ MAX_EXCERPT_LENGTH = 1_000
 MAX_CONTRIBUTOR_LENGTH = 100
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 100
+MAX_SOURCE_URL_LENGTH = 512
+ORIGINAL, REPRINT = "original", "reprint"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class ArticleEdit:
     # `set_cover` is true, so callers that do not know covers keep them.
     cover_media_id: int | None = None
     set_cover: bool = False
+    source: str = ORIGINAL  # or REPRINT, with source_url
+    source_url: str = ""
 
 
 # -- Snapshots ---------------------------------------------------------------
@@ -68,6 +73,8 @@ def snapshot_of(article: Article) -> Snapshot:
             "published_at": _iso(article.published_at),
             "allow_comments": article.allow_comments,
             "show_tip": article.show_tip,
+            "source": article.source,
+            "source_url": article.source_url,
         },
     )
 
@@ -102,6 +109,8 @@ def proposed_snapshot(user: User, article: Article, edit: ArticleEdit) -> Snapsh
         "tags": sorted(tag_names(edit.tags)),
         "allow_comments": edit.allow_comments,
         "show_tip": edit.show_tip,
+        "source": edit.source,
+        "source_url": source_url_of(edit),
     }
     if user.is_staff:
         if edit.contributor is not None:
@@ -126,6 +135,11 @@ def latest_revision(article_id: int) -> Revision | None:
 # -- Checks ------------------------------------------------------------------
 
 
+def source_url_of(edit: ArticleEdit) -> str:
+    """The original's address kept for a reprint (none for an original)."""
+    return edit.source_url.strip() if edit.source == REPRINT else ""
+
+
 def tag_names(names: tuple[str, ...] | list[str]) -> list[str]:
     return list(dict.fromkeys(n.strip() for n in names if n.strip()))
 
@@ -147,5 +161,13 @@ def check_edit(edit: ArticleEdit) -> None:
         raise InvalidInput(f"标签最多 {MAX_TAGS} 个")
     if any(len(tag) > MAX_TAG_LENGTH for tag in tags):
         raise InvalidInput(f"每个标签最多 {MAX_TAG_LENGTH} 个字符")
+    if edit.source not in (ORIGINAL, REPRINT):
+        raise InvalidInput("来源须为原创或转载")
+    if edit.source == REPRINT:
+        parts = urlsplit(edit.source_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InvalidInput("转载的文章请填写原文链接（http:// 或 https:// 开头）")
+        if len(edit.source_url.strip()) > MAX_SOURCE_URL_LENGTH:
+            raise InvalidInput(f"原文链接最多 {MAX_SOURCE_URL_LENGTH} 个字符")
     if edit.published_at is not None and edit.published_at.tzinfo is None:
         raise InvalidInput("发布时间须带时区")

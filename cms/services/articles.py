@@ -76,6 +76,8 @@ class ArticleDraft:
     allow_comments: bool = True
     public_id: str | None = None
     view_count: int = 0
+    source: str = "original"  # or "reprint" (转载) from source_url
+    source_url: str = ""
 
 
 def create_article(draft: ArticleDraft) -> Article:
@@ -99,6 +101,8 @@ def create_article(draft: ArticleDraft) -> Article:
             contributor=draft.contributor.strip(),
             allow_comments=draft.allow_comments,
             view_count=draft.view_count,
+            source=draft.source,
+            source_url=draft.source_url.strip(),
         )
         if draft.public_id:
             article.public_id = draft.public_id

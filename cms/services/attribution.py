@@ -14,6 +14,9 @@ from cms.services.settings import current_settings, spec_for
 from cms.text.notice import render_notice
 
 SAMPLE_ARTICLE = {"contributor": "张三", "title": "示例文章标题"}
+# A reprint (转载) names and links its original instead of the site's own
+# reprint notice, which would claim the article for the site.
+REPRINT_NOTICE = "本文转载自{source_url}，版权归原作者所有，不代表{site_name}立场。"
 
 
 def canonical_url(article: Article) -> str:
@@ -24,8 +27,12 @@ def canonical_url(article: Article) -> str:
 def attribution_for(article: Article | None, template: str | None = None) -> Markup:
     """The reprint notice (the `site.reprint_notice` template, or `template`)
     filled in for this article (escaped HTML); `article` None fills in sample
-    values, for previews on a site without articles."""
+    values, for previews on a site without articles. A reprint (转载) with its
+    original's address gets REPRINT_NOTICE, linking to the original."""
     settings = current_settings()
+    if article is not None and template is None and is_reprint(article):
+        values = {"source_url": article.source_url, "site_name": settings["site.name"]}
+        return render_notice(REPRINT_NOTICE, values, "source_url")
     if article is None:
         values = SAMPLE_ARTICLE | {
             "canonical_url": f"{current_app.config['SITE_URL']}/0123456789abcdef.html"
@@ -39,6 +46,11 @@ def attribution_for(article: Article | None, template: str | None = None) -> Mar
     values["site_name"] = settings["site.name"]
     notice = settings["site.reprint_notice"] if template is None else template
     return render_notice(notice, values, "canonical_url")
+
+
+def is_reprint(article: Article) -> bool:
+    """转载 from a known original (an original without a link is 原创)."""
+    return article.source == "reprint" and bool(article.source_url)
 
 
 def preview_notice(template: str) -> Markup:
@@ -62,6 +74,8 @@ def structured_data(article: Article) -> dict[str, Any]:
         "publisher": {"@type": "Organization", "name": current_settings()["site.name"]},
         "dateModified": article.updated_at.isoformat(timespec="seconds"),
     }
+    if is_reprint(article):
+        data["isBasedOn"] = article.source_url
     if article.published_at:
         data["datePublished"] = article.published_at.isoformat(timespec="seconds")
     if article.category:

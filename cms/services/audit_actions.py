@@ -18,6 +18,8 @@ ACTION_LABELS: dict[str, str] = {
     "undo": "撤销",
     "reply": "回复",
     "edit": "编辑",
+    "pin": "置顶评论",
+    "unpin": "取消置顶评论",
     "ban": "封禁",
     "erase-comments": "删除评论者的评论",
     "erase-personal": "删除评论者的个人信息",
@@ -46,6 +48,10 @@ ACTION_LABELS: dict[str, str] = {
     "category-move": "移动分类",
     "category-merge": "合并分类",
     "category-delete": "删除分类",
+    # tags (cms.services.tags)
+    "tag-rename": "修改标签",
+    "tag-merge": "合并标签",
+    "tag-delete": "删除标签",
     # menus (cms.services.menus)
     "menu-add": "添加菜单链接",
     "menu-update": "修改菜单链接",

@@ -216,6 +216,64 @@ KEY_LABELS = {
     "scopes": "范围",
     "added": "新增",
     "updated": "更新",
+    # accounts
+    "username": "用户名",
+    "display_name": "显示名称",
+    "email": "邮箱",
+    "role": "角色",
+    "active": "启用",
+    "avatar": "头像",
+    "bio": "简介",
+    "tip_wechat": "微信收款链接",
+    "tip_alipay": "支付宝收款链接",
+    # pages, articles and their revisions
+    "title": "标题",
+    "body": "正文",
+    "excerpt": "摘要",
+    "fields": "其他字段",
+    "changed": "改动",
+    "children_moved": "移动的子页面",
+    "status": "状态",
+    "version": "版本",
+    # menus
+    "menu": "菜单",
+    "label": "文字",
+    "url": "网址",
+    "category_id": "分类 ID",
+    "page_id": "页面 ID",
+    "position": "位置",
+    # comments (a deleted comment's snapshot)
+    "id": "ID",
+    "article_id": "文章 ID",
+    "type": "类型",
+    "author_name": "昵称",
+    "author_email": "邮箱",
+    "author_url": "网站",
+    "previous_status": "之前的状态",
+    "reasons": "原因",
+    "ip": "IP",
+    "user_agent": "浏览器",
+    "user_id": "用户 ID",
+    "created_at": "时间",
+    "moderated_by_id": "审核人 ID",
+    "moderated_at": "审核时间",
+    "pinned_at": "置顶时间",
+    "notify_replies": "回复提醒",
+    "parent_notified_at": "回复提醒时间",
+    "sessions": "登录状态",
+}
+# Recorded values that are names of things, in words (by the key they sit under).
+ROLE_WORDS = {"admin": "管理员", "editor": "编辑", "contributor": "投稿者"}
+STATUS_VALUE_WORDS = {
+    "pending": "待审", "approved": "已批准", "spam": "垃圾", "trash": "回收站",
+    "deleted": "已删除", "draft": "草稿", "published": "已发布",
+}  # fmt: skip
+VALUE_WORDS: dict[str, dict[str, str]] = {
+    "sessions": {"ended": "已在所有设备上退出"},
+    "role": ROLE_WORDS,
+    "status": STATUS_VALUE_WORDS,
+    "previous_status": STATUS_VALUE_WORDS,
+    "type": {"comment": "评论", "pingback": "Pingback", "trackback": "Trackback"},
 }
 _PAIRS = (("from", "to"), ("before", "after"))
 
@@ -224,17 +282,23 @@ def _label(key: str) -> str:
     return f"#{key}" if key.isdigit() else KEY_LABELS.get(key, key)
 
 
-def as_text(value: Any) -> str:
+def as_text(value: Any, key: str = "") -> str:
     """A recorded value in one compact line: lists joined, mappings as
-    `key: value` pairs, nothing as —."""
+    `key: value` pairs (keys and known values in words), nothing as —."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, dict):
-        return "；".join(f"{_label(str(k))}: {as_text(v)}" for k, v in value.items())
+        return "；".join(
+            f"{_label(str(k))}: {as_text(v, str(k))}" for k, v in value.items()
+        )
     if isinstance(value, list | tuple):
+        if key == "changed":  # names of fields
+            return "、".join(_label(str(v)) for v in value) or "—"
         return "、".join(as_text(v) for v in value) or "—"
+    if isinstance(value, str) and value in VALUE_WORDS.get(key, {}):
+        return VALUE_WORDS[key][value]
     return str(value)
 
 
@@ -272,26 +336,36 @@ def change_lines(
     changes: dict[str, Any] | None,
     words: dict[str, str] | None = None,
     limit: int = CHANGE_LINES_SHOWN,
+    labels: dict[str, str] | None = None,
 ) -> tuple[list[ChangeLine], int]:
     """The first `limit` keys of an entry's changes as lines, and how many
     more there are. `{"from": a, "to": b}` (or before/after) becomes a from →
     to line, a and b put in `words` when listed there (a status's name), any
-    other keys of it (a snapshot …) the line's detail; other shapes become
-    `key: value` text."""
+    other recorded facts of it (a snapshot …) the line's detail, facts with
+    nothing in them left out; other shapes become `key: value` text. Keys
+    are named by `labels`, else KEY_LABELS."""
     words = words or {}
+    labels = labels or {}
 
-    def side(value: Any) -> str:
-        return words.get(value, value) if isinstance(value, str) else as_text(value)
+    def side(value: Any, key: str) -> str:
+        if isinstance(value, str):
+            return words.get(value) or as_text(value, key)
+        return as_text(value, key)
+
+    def label(key: str) -> str:
+        return labels.get(key) or _label(key)
 
     items = list((changes or {}).items())
     lines = []
     for key, value in items[:limit]:
         pair = _pair_of(value)
         if pair is None:
-            lines.append(ChangeLine(_label(str(key)), None, None, as_text(value)))
+            lines.append(ChangeLine(label(str(key)), None, None, as_text(value, key)))
             continue
-        rest = {k: v for k, v in value.items() if k not in pair}
-        before, after = side(value.get(pair[0])), side(value.get(pair[1]))
+        rest = {k: v for k, v in value.items()
+                if k not in pair and v not in (None, "", [], {})}  # fmt: skip
+        before = side(value.get(pair[0]), str(key))
+        after = side(value.get(pair[1]), str(key))
         detail = as_text(rest) if rest else ""
-        lines.append(ChangeLine(_label(str(key)), before, after, detail))
+        lines.append(ChangeLine(label(str(key)), before, after, detail))
     return lines, max(0, len(items) - limit)

@@ -230,3 +230,24 @@ def edit_comment(comment_id: int, body: str, actor: User, reason: str = "") -> C
         change = {str(comment.id): {"before": before, "after": body}}
         record(actor, "edit", "comment", [comment.id], change, reason)
     return comment
+
+
+def pin_comment(comment_id: int, pinned: bool, actor: User | None) -> Comment:
+    """Pin a top-level approved comment to the top of its article's comments
+    (newest pin first), or unpin it. InvalidInput for a reply or a comment
+    readers do not see; pinning a pinned comment changes nothing. Audited
+    (`pin` / `unpin`) and announced as CommentsChanged (the page changes)."""
+    with write_transaction():
+        comment = db.session.get(Comment, comment_id)
+        if comment is None:
+            raise NotFound(str(comment_id))
+        if pinned and (
+            comment.parent_id is not None or comment.status != CommentStatus.APPROVED
+        ):
+            raise InvalidInput("只能置顶已批准的顶层评论")
+        if (comment.pinned_at is not None) == pinned:
+            return comment
+        comment.pinned_at = utcnow() if pinned else None
+        emit(CommentsChanged(ids=(comment.id,), article_ids=(comment.article_id,)))
+        record(actor, "pin" if pinned else "unpin", "comment", [comment.id])
+    return comment

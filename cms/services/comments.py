@@ -16,6 +16,7 @@ from cms.events import CommentMove, CommentsChanged, emit
 from cms.extensions import db, limiter
 from cms.models import Article, Comment, CommentStatus, utcnow
 from cms.services.errors import Conflict, InvalidInput, NotAllowed, ServiceError
+from cms.services.mail import mail_configured
 from cms.services.settings import current_settings
 from cms.services.spam import Candidate, assess
 
@@ -49,6 +50,12 @@ def comments_open(article: Article, now: datetime | None = None) -> bool:
     if days and article.published_at is not None:
         return (now or utcnow()) - article.published_at < timedelta(days=days)
     return True
+
+
+def reply_notices_offered() -> bool:
+    """Whether the form offers 有人回复时用邮件通知我: the setting is on and
+    e-mail is configured."""
+    return bool(current_settings()["notify.reply_mail"] and mail_configured())
 
 
 def check_flood(ip: str | None) -> None:
@@ -127,14 +134,16 @@ def submit_comment(
     candidate: Candidate,
     parent_id: int | None = None,
     user_agent: str | None = None,
+    notify_replies: bool = False,
 ) -> Submission:
     """Store a validated comment, after the checks INTERFACE.md orders:
     CommentsClosed, TooFast (flood), CommentRejected (a word rule refuses
     it), Duplicate; then the spam pipeline sets its status, and the body and
     name are stored as the word rules left them. Announces CommentsChanged
     (the counts follow it in the same transaction; a held comment's notice
-    is queued with it). `candidate` must
-    already be valid (the form checks shape).
+    is queued with it). `candidate` must already be valid (the form checks
+    shape). `notify_replies`: the author asked for an e-mail when someone
+    replies (kept only when reply notices are on and mail is configured).
     """
     now = utcnow()
     if not comments_open(article, now):
@@ -171,6 +180,7 @@ def submit_comment(
             user_agent=(user_agent or "")[:512] or None,
             user_id=candidate.user.id if candidate.user else None,
             created_at=now,
+            notify_replies=notify_replies and reply_notices_offered(),
         )
         db.session.add(comment)
         db.session.flush()

@@ -33,6 +33,7 @@ from cms.services.article_edits import (
     check_edit,
     latest_revision,
     snapshot_of,
+    source_url_of,
     tag_names,
 )
 from cms.services.articles import apply_body, render_body
@@ -112,6 +113,8 @@ def _apply(user: User, article: Article, edit: ArticleEdit) -> None:
         article.cover_media_id = usable_cover(edit.cover_media_id, user)
         # Not part of a revision: _finish names it in ArticleChanged itself.
         db.session.info.setdefault(_COVER_CHANGED, set()).add(id(article))
+    article.source = edit.source
+    article.source_url = source_url_of(edit)
     if user.is_staff:
         if edit.contributor is not None:
             article.contributor = edit.contributor.strip()
@@ -202,6 +205,8 @@ def _without_staff_fields(edit: ArticleEdit) -> ArticleEdit:
         edit.show_tip,
         edit.cover_media_id,
         edit.set_cover,
+        edit.source,
+        edit.source_url,
     )
 
 
@@ -344,6 +349,8 @@ def restore_revision(user: User, article_id: int, number: int) -> Article:
             contributor=old.fields.get("contributor", article.contributor),
             allow_comments=old.fields.get("allow_comments", article.allow_comments),
             show_tip=old.fields.get("show_tip", article.show_tip),
+            source=old.fields.get("source", article.source),
+            source_url=old.fields.get("source_url", article.source_url),
             published_at=article.published_at,
         )
         _apply(user, article, edit)

@@ -44,6 +44,8 @@ class Mail:
     subject: str
     text: str
     html: str | None = None
+    # Extra header lines (List-Unsubscribe …); no line breaks in values.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def parse_mail_url(url: str) -> MailServer:
@@ -102,6 +104,8 @@ def _build(mail: Mail, sender: str) -> EmailMessage:
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=address.rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies
+    for name, value in mail.headers:
+        message[name] = " ".join(value.split())  # no header injection
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")

@@ -41,28 +41,37 @@ _COMPOSERS: dict[str, Callable[[dict[str, Any]], list[Mail]]] = {
 
 
 _ON_SENT: dict[str, Callable[[list[dict[str, Any]]], None]] = {}
+# kind -> what sends its messages, for kinds that are not e-mail (webhooks):
+# one entry per message, None when it went through, else why not.
+Transport = Callable[[Sequence[Any]], list[str | None]]
+_TRANSPORTS: dict[str, Transport] = {}
 
 
 def register_kind(
     kind: str,
-    compose: Callable[[dict[str, Any]], list[Mail]],
+    compose: Callable[[dict[str, Any]], list[Any]],
     on_sent: Callable[[list[dict[str, Any]]], None] | None = None,
+    transport: Transport | None = None,
 ) -> None:
     """Teach the outbox a kind of row: `compose(payload)` gives its messages
     when the sender delivers it (in an app context, outside any transaction);
     `payload["done"]`, when present, lists the addresses that already got the
     row's message in an earlier, partly failed try (leave them out).
     `on_sent(payloads)` runs in the transaction that records rows of this
-    kind as sent."""
+    kind as sent. `transport` sends messages that are not e-mail (each has a
+    `to`); such rows are written whether or not MAIL_URL is set."""
     _COMPOSERS[kind] = compose
     if on_sent is not None:
         _ON_SENT[kind] = on_sent
+    if transport is not None:
+        _TRANSPORTS[kind] = transport
 
 
 def enqueue(kind: str, payload: dict[str, Any]) -> None:
     """Write one row to the outbox in the caller's unit of work (opens one
     when called outside); it is delivered after commit, never before, and
-    never when the unit rolls back. Nothing is written when MAIL_URL is unset."""
+    never when the unit rolls back. Nothing is written for e-mail when MAIL_URL
+    is unset."""
     enqueue_many(kind, [payload])
 
 
@@ -70,7 +79,7 @@ def enqueue_many(kind: str, payloads: Sequence[dict[str, Any]]) -> None:
     """enqueue() each payload, in one INSERT."""
     if kind not in _COMPOSERS:
         raise ValueError(f"unknown outbox kind {kind!r}")
-    if not payloads or not mail_configured():
+    if not payloads or (kind not in _TRANSPORTS and not mail_configured()):
         return
     now = utcnow()
     with write_transaction():
@@ -152,7 +161,7 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(0, attempts - 1), LONGEST_WAIT)
 
 
-def _compose(row: OutboxMessage) -> list[Mail] | str:
+def _compose(row: OutboxMessage) -> list[Any] | str:
     try:
         return _COMPOSERS[row.kind](dict(row.payload))
     except Exception as error:  # a bad row must not stop the others
@@ -181,10 +190,29 @@ def _fields(report: DeliveryReport) -> tuple[int, int, int, int]:
     return report.sent, report.retrying, report.failed, report.dropped
 
 
+def _send_all(
+    rows: list[OutboxMessage], composed: dict[int, list[Any] | str]
+) -> dict[int, list[str | None]]:
+    """Send every composed message, each through its kind's transport (one
+    call per transport: e-mail goes over one connection); per row, one
+    result per message, in order."""
+    batches: dict[Transport, list[tuple[int, Any]]] = {}
+    for row in rows:
+        result = composed[row.id]
+        if isinstance(result, list):
+            send = _TRANSPORTS.get(row.kind, deliver)
+            batches.setdefault(send, []).extend((row.id, m) for m in result)
+    results: dict[int, list[str | None]] = {row.id: [] for row in rows}
+    for send, items in batches.items():
+        errors = send([message for _, message in items])
+        for (row_id, _), error in zip(items, errors, strict=True):
+            results[row_id].append(error)
+    return results
+
+
 def _deliver(rows: list[OutboxMessage], now: datetime) -> DeliveryReport:
     composed = {row.id: _compose(row) for row in rows}
-    mails = [m for c in composed.values() if isinstance(c, list) for m in c]
-    errors = iter(deliver(mails))
+    sent = _send_all(rows, composed)
     outcome: dict[int, str | None] = {}
     reached: dict[int, list[str]] = {}  # addresses a partly failed row got to
     for row in rows:
@@ -192,7 +220,7 @@ def _deliver(rows: list[OutboxMessage], now: datetime) -> DeliveryReport:
         if isinstance(result, str):
             outcome[row.id] = result
             continue
-        pairs = [(mail.to, next(errors)) for mail in result]
+        pairs = list(zip((m.to for m in result), sent[row.id], strict=True))
         row_errors = [e for _, e in pairs if e]
         outcome[row.id] = "; ".join(row_errors) or (None if result else "")
         if row_errors:

@@ -84,13 +84,21 @@ def tab_counts(
 
 def posts_query(user: User, filter_: PostFilter, now: datetime | None = None) -> Select:
     """The list's query (for db.paginate): published and scheduled tabs by
-    publication time (the next scheduled first), the others by last change;
-    bodies not loaded."""
+    publication time (the next scheduled first), 全部 by the date its 日期
+    column shows (the publication time of published and scheduled articles,
+    the last change of the others), the other tabs by last change; bodies not
+    loaded."""
     now = now or utcnow()
     if filter_.tab == "published":
         order = (Article.published_at.desc(), Article.id.desc())
     elif filter_.tab == "scheduled":
         order = (Article.published_at.asc(), Article.id.asc())
+    elif filter_.tab == "all":
+        shown = case(
+            (Article.status == ArticleStatus.PUBLISHED, Article.published_at),
+            else_=Article.updated_at,
+        )
+        order = (shown.desc(), Article.id.desc())
     else:
         order = (Article.updated_at.desc(), Article.id.desc())
     return (

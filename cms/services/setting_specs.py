@@ -13,6 +13,7 @@ from zoneinfo import available_timezones
 
 from cms.services.analytics import VENDORS, check_analytics_host, check_analytics_text
 from cms.services.errors import InvalidInput
+from cms.services.webhooks import FORMATS, parse_webhook_format, parse_webhook_url
 from cms.text.paylinks import check_pay_link
 
 _TRUE = {"true", "yes", "on", "1"}
@@ -24,6 +25,7 @@ FAVICON_FORMATS = (*LOGO_FORMATS, "ICO")
 GROUPS = {
     "site": "站点",
     "comments": "评论",
+    "notify": "通知",
     "tipping": "打赏",
     "analytics": "统计代码",
     "media": "图片上传",
@@ -91,6 +93,15 @@ def _parse_line(raw: str) -> str:
     if "\n" in raw.strip():
         raise InvalidInput("只能填写一行")
     return raw.strip()
+
+
+def _parse_email(raw: str) -> str:
+    value = raw.strip()
+    if value and (
+        "@" not in value or len(value) > 254 or any(c.isspace() for c in value)
+    ):
+        raise InvalidInput("邮箱格式不正确")
+    return value
 
 
 def _parse_text(raw: str) -> str:
@@ -234,6 +245,23 @@ SPECS: dict[str, SettingSpec] = {
               minimum=0, maximum=1440, group="comments"),
         _spec("comments.purge_personal_days", 90, "评论者 IP 与浏览器信息保留天数",
               "过期后自动删除", minimum=1, maximum=3650),
+        _spec("notify.reply_mail", True, "允许评论者订阅回复提醒",
+              "评论表单上显示“有人回复时用邮件通知我”（默认不勾选）；"
+              "需要设置 MAIL_URL"),
+        _spec("notify.reply_per_hour", 5, "每个邮箱每小时最多收到的回复提醒",
+              "超出的回复不再发提醒", minimum=1, maximum=100),
+        _spec("notify.owner_email", "", "新评论通知邮箱",
+              "每条新评论（垃圾评论除外）发一封邮件到这个地址；不用请留空",
+              _parse_email),
+        _spec("notify.webhook_url", "", "新评论 Webhook 网址",
+              "只有管理员可以修改。每条新评论向这个网址 POST 一次："
+              "企业微信或钉钉群机器人的网址、"
+              "Server酱的 https://sctapi.ftqq.com/SENDKEY.send，"
+              "或接收通用 JSON 的任意网址；不用请留空",
+              parse_webhook_url, admin_only=True),
+        _spec("notify.webhook_format", "auto", "Webhook 格式",
+              "可选：" + "、".join(f"{k}（{v}）" for k, v in FORMATS.items()),
+              parse_webhook_format, admin_only=True),
         _spec("tipping.wechat", "", "微信收款链接",
               "wxp:// 或 https:// 开头；也可以上传收款二维码图片，由系统读出链接",
               _parse_pay_link, widget="paylink"),

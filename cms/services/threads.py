@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 
 from cms.extensions import db
-from cms.models import Article, Comment, CommentStatus
+from cms.models import Article, Comment, CommentStatus, Role, User
 
 TOP_LEVEL_PER_PAGE = 50
 
@@ -23,6 +23,13 @@ class Node:
     holder: Node | None = field(default=None, repr=False)  # shown inside this one
     replies: list[Node] = field(default_factory=list)
     reply_to: str | None = None
+    floor: int | None = None  # 楼层 of an approved top-level comment
+    badge: str | None = None  # 作者 / 博主 / 编辑 for a staff account's comment
+
+    @property
+    def pinned(self) -> bool:
+        """Pinned by an editor (a top-level approved comment only)."""
+        return self.depth == 1 and not self.held and self.comment.pinned_at is not None
 
     @property
     def held(self) -> bool:
@@ -37,6 +44,7 @@ class Thread:
     nodes: list[Node]
     page: int
     pages: int
+    held: int = 0  # the viewer's own held comments shown (on every page)
 
 
 def comment_thread(
@@ -46,38 +54,74 @@ def comment_thread(
     oldest first, nested up to `max_depth` levels: a deeper reply is shown at
     the deepest level, naming whom it answers. A reply whose parent is not
     shown (or is dated after it, as imports may have) becomes top-level.
-    Top-level comments are paged 50 at a time; a page past the end shows the
-    last one.
+    Top-level comments are paged 50 at a time, pinned ones first (newest pin
+    first); a page past the end shows the last one.
+
+    Approved top-level comments carry their 楼层 (1 for the oldest), counted
+    over every page and regardless of pins or the viewer's held comments, so
+    a comment keeps its number from page to page and viewer to viewer.
+    Comments written from a staff account carry a badge: 作者 for the
+    article's owner, 博主 for an administrator, 编辑 for an editor.
 
     Paged in SQL, in one query whatever the number of comments: the page's
     top-level comments (LIMIT/OFFSET over the article's comments, by the
     (article_id, status, created_at) index), their replies at any depth (a
-    recursive CTE), and the number of top-level comments. Only a page number
-    past the end costs a second query."""
+    recursive CTE), their floors (a window over the approved top-level
+    ones), the number of top-level comments and of held ones shown. Only a
+    page number past the end costs a second query, and staff badges one."""
     held = [i for i in held_ids if isinstance(i, int)]
     page = max(page, 1)
-    total, comments = _thread_rows(article.id, held, page)
-    pages = max(1, -(-total // TOP_LEVEL_PER_PAGE))
+    rows = _thread_rows(article.id, held, page)
+    pages = max(1, -(-rows.total // TOP_LEVEL_PER_PAGE))
     if page > pages:
         page = pages
-        if total:
-            total, comments = _thread_rows(article.id, held, page)
-    return Thread(_nest(comments, max_depth), page, pages)
+        if rows.total:
+            rows = _thread_rows(article.id, held, page)
+    roots = _nest(rows.comments, max_depth)
+    for node in roots:
+        node.floor = rows.floors.get(node.comment.id)
+    pinned = sorted(
+        (n for n in roots if n.pinned),
+        key=lambda n: n.comment.pinned_at,  # type: ignore[arg-type, return-value]
+        reverse=True,
+    )
+    if pinned:
+        roots = pinned + [n for n in roots if not n.pinned]
+    _add_badges(article, _all_nodes(roots))
+    return Thread(roots, page, pages, rows.held)
 
 
-def _thread_rows(
-    article_id: int, held: list[int], page: int
-) -> tuple[int, list[Comment]]:
-    """(how many top-level comments the article shows, the comments of
-    top-level page `page` with all their replies, oldest first)."""
-    visible = Comment.status == CommentStatus.APPROVED
+@dataclass(frozen=True)
+class _Rows:
+    total: int  # top-level comments shown, on every page
+    held: int  # held comments shown (the viewer's own), on every page
+    comments: list[Comment]  # the page's top-level comments and their replies
+    floors: dict[int, int]  # comment id -> 楼层 of the page's approved roots
+
+
+def _all_nodes(roots: list[Node]) -> Iterable[Node]:
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.replies)
+
+
+def _thread_rows(article_id: int, held: list[int], page: int) -> _Rows:
+    """What the article shows on top-level page `page` (see `_Rows`); the
+    comments oldest first."""
+    approved = CommentStatus.APPROVED
+    visible = Comment.status == approved
     if held:
         visible = or_(visible, Comment.id.in_(held))
     shown = (
-        select(Comment.id, Comment.parent_id, Comment.created_at)
+        select(
+            Comment.id, Comment.parent_id, Comment.created_at, Comment.status,
+            Comment.pinned_at,
+        )
         .where(Comment.article_id == article_id, visible)
         .cte("shown")
-    )
+    )  # fmt: skip
     reply, parent = shown.alias("reply"), shown.alias("parent")
 
     def after(later, earlier):
@@ -89,7 +133,7 @@ def _thread_rows(
 
     # Top-level: no parent among the shown comments placed before it.
     roots = (
-        select(reply.c.id, reply.c.created_at)
+        select(reply.c.id, reply.c.created_at, reply.c.status, reply.c.pinned_at)
         .select_from(
             reply.outerjoin(
                 parent, and_(parent.c.id == reply.c.parent_id, after(reply, parent))
@@ -98,9 +142,15 @@ def _thread_rows(
         .where(parent.c.id.is_(None))
         .cte("roots")
     )
+    is_pinned = and_(roots.c.pinned_at.is_not(None), roots.c.status == approved)
     page_roots = (
         select(roots.c.id, roots.c.created_at)
-        .order_by(roots.c.created_at, roots.c.id)
+        .order_by(
+            case((is_pinned, 0), else_=1),
+            case((is_pinned, roots.c.pinned_at)).desc(),
+            roots.c.created_at,
+            roots.c.id,
+        )
         .limit(TOP_LEVEL_PER_PAGE)
         .offset((page - 1) * TOP_LEVEL_PER_PAGE)
         .cte("page_roots")
@@ -112,15 +162,41 @@ def _thread_rows(
         .join(tree, child.c.parent_id == tree.c.id)
         .where(after(child, tree))
     )
+    floors = (
+        select(
+            roots.c.id,
+            func.row_number()
+            .over(order_by=(roots.c.created_at, roots.c.id))
+            .label("floor"),
+        )
+        .where(roots.c.status == approved)
+        .cte("floors")
+    )
     total = select(func.count().label("total")).select_from(roots).cte("total")
+    held_count = (
+        select(func.count().label("held"))
+        .select_from(shown)
+        .where(shown.c.status != approved)
+        .cte("held_count")
+    )
     query = (
-        select(total.c.total, Comment)
-        .select_from(total.outerjoin(Comment, Comment.id.in_(select(tree.c.id))))
+        select(total.c.total, held_count.c.held, floors.c.floor, Comment)
+        .select_from(
+            total.join(held_count, true())
+            .outerjoin(Comment, Comment.id.in_(select(tree.c.id)))
+            .outerjoin(floors, floors.c.id == Comment.id)
+        )
         .order_by(Comment.created_at, Comment.id)
     )
     rows = db.session.execute(query).all()
-    count = rows[0].total if rows else 0
-    return count, [row.Comment for row in rows if row.Comment is not None]
+    if not rows:
+        return _Rows(0, 0, [], {})
+    return _Rows(
+        total=rows[0].total,
+        held=rows[0].held,
+        comments=[row.Comment for row in rows if row.Comment is not None],
+        floors={row.Comment.id: row.floor for row in rows if row.floor is not None},
+    )
 
 
 def _nest(comments: list[Comment], max_depth: int) -> list[Node]:
@@ -143,6 +219,28 @@ def _nest(comments: list[Comment], max_depth: int) -> list[Node]:
             (holder.replies if holder else roots).append(node)
         nodes[comment.id] = node
     return roots
+
+
+def _add_badges(article: Article, nodes: Iterable[Node]) -> None:
+    """Set the staff badge of nodes whose comment was written from an account
+    (one query, and none when no comment was)."""
+    staff = [n for n in nodes if n.comment.user_id is not None]
+    if not staff:
+        return
+    rows = db.session.execute(
+        select(User.id, User.role).where(
+            User.id.in_({n.comment.user_id for n in staff})
+        )
+    )
+    roles = {user_id: role for user_id, role in rows}
+    for node in staff:
+        user_id = node.comment.user_id
+        if user_id == article.owner_id:
+            node.badge = "作者"
+        elif roles.get(user_id) == Role.ADMIN:  # type: ignore[arg-type]
+            node.badge = "博主"
+        elif roles.get(user_id) == Role.EDITOR:  # type: ignore[arg-type]
+            node.badge = "编辑"
 
 
 def visible_comment(

@@ -8,6 +8,11 @@ import nh3
 _SPACES = re.compile(r"\s+")
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 _SENTENCE_END = "。！？!?；;"
+# Footnote marks ([1]) and the footnotes themselves are not the article's text.
+_FOOTNOTES = re.compile(
+    r'<sup class="footnote-ref">.*?</sup>|<section class="footnotes">.*?</section>',
+    re.S,
+)
 
 
 def html_to_text(html: str) -> str:
@@ -20,6 +25,7 @@ def derive_excerpt(html: str, limit: int = 120) -> str:
     """At most `limit` characters of the text of the paragraphs (headings and
     their anchors left out), ending on a sentence end when one lies in the last
     third; otherwise cut and marked with an ellipsis (counted in the limit)."""
+    html = _FOOTNOTES.sub("", html)
     paragraphs = _PARAGRAPH.findall(html)
     text = html_to_text(" ".join(paragraphs) if paragraphs else html)
     if len(text) <= limit:

@@ -1,13 +1,21 @@
-"""Markdown source to safe HTML: markdown-it-py renders, nh3 sanitises."""
+"""Markdown source to safe HTML: markdown-it-py renders (with footnotes, task
+lists and Pygments-highlighted code blocks), nh3 sanitises."""
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 
+from cms.text.highlight import TOKEN_CLASSES, highlight_block
 from cms.text.slug import HEADING_ID_PREFIX, heading_slug
 
 ALLOWED_TAGS = {
@@ -15,16 +23,36 @@ ALLOWED_TAGS = {
     "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
     "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "summary", "sup",
     "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    "section", "input",  # footnotes; task lists' boxes (always disabled checkboxes)
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "*": {"title", "lang"},
-    "a": {"href", "aria-hidden"},
+    "a": {"href", "aria-hidden", "id"},
+    "li": {"id"},
+    "input": {"type", "checked", "disabled"},
     "img": {"src", "alt", "width", "height"},
     "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
     "td": {"colspan", "rowspan", "align"}, "th": {"colspan", "rowspan", "align"},
     "ol": {"start"},
 }  # fmt: skip
 URL_SCHEMES = {"http", "https", "mailto"}
+ALLOWED_CLASSES = {
+    "a": {"header-anchor", "footnote-backref"},
+    "sup": {"footnote-ref"},
+    "hr": {"footnotes-sep"},
+    "section": {"footnotes"},
+    "ol": {"footnotes-list"},
+    "li": {"footnote-item", "task-list-item"},
+    "ul": {"contains-task-list"},
+    "input": {"task-list-item-checkbox"},
+    "figure": {"code-block"},
+    "figcaption": {"code-lang"},
+    "pre": {"highlight"},
+    "span": set(TOKEN_CLASSES),
+}
+# A footnote link's target (#fn1, #fnref1:2): ids get HEADING_ID_PREFIX, so
+# these links get it too.
+_FOOTNOTE_HREF = re.compile(r"#fn(?:ref)?\d+(?::\d+)?")
 
 # An <a> start tag as nh3 writes it: values double-quoted, with `"`, `<` and `>`
 # escaped, and attributes in the source's order (href is not always first).
@@ -38,6 +66,9 @@ def _parser() -> MarkdownIt:
         "commonmark", {"html": True, "linkify": False, "typographer": False}
     )
     md.enable(["table", "strikethrough"])
+    footnote_plugin(md)
+    tasklists_plugin(md)
+    md.add_render_rule("fence", _fence)
     anchors_plugin(
         md,
         min_level=2,
@@ -58,17 +89,41 @@ def _cleaner() -> nh3.Cleaner:
         url_schemes=URL_SCHEMES,
         link_rel=None,
         strip_comments=True,
-        set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}},
-        allowed_classes={"a": {"header-anchor"}},
-        attribute_filter=_prefix_ids,
+        set_tag_attribute_values={
+            "img": {"loading": "lazy", "decoding": "async"},
+            "input": {"disabled": "disabled"},
+        },
+        allowed_classes=ALLOWED_CLASSES,
+        attribute_filter=_filter_attribute,
     )
 
 
-def _prefix_ids(tag: str, attribute: str, value: str) -> str:
+def _fence(
+    self: RendererHTML,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
+    """A fenced block: highlighted when its language is known, else plain."""
+    token = tokens[idx]
+    language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    block = highlight_block(token.content, language)
+    if block:
+        return block + "\n"
+    return RendererHTML.fence(self, tokens, idx, options, env)
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str:
     """Ids written in raw HTML get the heading prefix too, so no article can
-    clobber an id of the page around it."""
+    clobber an id of the page around it (footnote links follow); an <input>
+    is only ever a checkbox."""
     if attribute == "id" and not value.startswith(HEADING_ID_PREFIX):
         return HEADING_ID_PREFIX + value
+    if attribute == "href" and _FOOTNOTE_HREF.fullmatch(value):
+        return "#" + HEADING_ID_PREFIX + value[1:]
+    if tag == "input" and attribute == "type":
+        return "checkbox"
     return value
 
 

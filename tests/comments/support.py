@@ -72,7 +72,8 @@ def post_comment(
     """Fill the rendered form with `fields` (every other input as rendered)
     and post it to its action, from `ip` when given."""
     action, data = read_form(client, public_id, query)
-    assert action == f"/comments/{public_id}"
+    # The fragment brings a rejected comment's answer back to the form.
+    assert action == f"/comments/{public_id}#comment-form-answer"
     data.update(fields)
     all_headers = dict(headers or {})
     if origin is not None:

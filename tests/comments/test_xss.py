@@ -41,7 +41,7 @@ BATCH = 50
 ALLOWED_TAGS = {
     "section", "h2", "ol", "li", "article", "header", "span", "a", "time", "div",
     "p", "br", "nav", "svg", "rect", "g", "form", "input", "label", "textarea",
-    "button",
+    "button", "ul",
 }  # fmt: skip
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "srcset",
                   "background", "poster", "data", "codebase", "cite"}  # fmt: skip

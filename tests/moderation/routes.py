@@ -37,6 +37,20 @@ SAMPLES: dict[str, dict] = {
         "args": {"comment_id": "{comment}"},
         "data": {"body": "谢谢你的留言。"},
     },
+    "moderation.tags": {},
+    "moderation.tag_rename": {
+        "args": {"tag_id": "{tag}"},
+        "data": {"name": "改名的标签", "slug": ""},
+    },
+    "moderation.tag_merge": {
+        "args": {"tag_id": "{tag_to_merge}"},
+        "data": {"target": "{tag_target}"},
+    },
+    "moderation.tag_delete": {"args": {"tag_id": "{tag_to_delete}"}},
+    "moderation.pin": {
+        "args": {"comment_id": "{comment}"},
+        "data": {"pinned": "0"},
+    },
     "moderation.edit": {
         "args": {"comment_id": "{comment}"},
         "data": {"body": "改过的评论内容", "next": ""},
@@ -58,6 +72,17 @@ SAMPLES: dict[str, dict] = {
         "data": {"title": "改过的标题", "body": "正文", "version": "1", "do": "save"},
     },
     "moderation.post_preview": {"data": {"markdown": "**预览**"}, "ok": 200},
+    "moderation.post_autosave_new": {
+        "data": {"title": "新", "body": "草稿"},
+        "ok": 200,
+    },
+    "moderation.post_autosave": {
+        "args": {"article_id": "{own_article}"},
+        "data": {"title": "改", "body": "草稿", "version": "1"},
+        "ok": 200,
+    },
+    "moderation.post_autosave_discard_new": {},
+    "moderation.post_autosave_discard": {"args": {"article_id": "{own_article}"}},
     "moderation.post_send_back": {
         "args": {"article_id": "{pending_article}"},
         "data": {"reason": "请补充来源"},
@@ -226,6 +251,12 @@ def make_targets(contributor: str) -> dict[str, int]:
 
     trashed_article = draft("回收站里的稿子")
     editorial.trash(author, trashed_article)
+    tagged = make_article(
+        title="有标签的文章",
+        owner=boss,
+        tags=("矩阵标签", "矩阵标签乙", "矩阵标签丙", "矩阵标签丁"),
+    )
+    tag_ids = {t.name: t.id for t in tagged.tags}
 
     def page(title: str, slug: str, trashed: bool = False) -> int:
         made = create_page(PageInput(title, "正文", slug=slug), boss, publish=True)
@@ -258,6 +289,10 @@ def make_targets(contributor: str) -> dict[str, int]:
         "other_user": make_user(username="someone", password=None).id,
         "own_media": _media_row(author),
         **word_targets(),
+        "tag": tag_ids["矩阵标签"],
+        "tag_to_merge": tag_ids["矩阵标签乙"],
+        "tag_target": tag_ids["矩阵标签丙"],
+        "tag_to_delete": tag_ids["矩阵标签丁"],
     }
 
 

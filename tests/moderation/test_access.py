@@ -27,6 +27,8 @@ EVERYONE = {
     "moderation.post_restore", "moderation.profile", "moderation.change_password",
     "moderation.media_library", "moderation.media_upload_form",
     "moderation.media_upload", "moderation.media_delete",
+    "moderation.post_autosave_new", "moderation.post_autosave",
+    "moderation.post_autosave_discard_new", "moderation.post_autosave_discard",
 }  # fmt: skip
 ADMINS_ONLY = {
     "moderation.users",

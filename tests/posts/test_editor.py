@@ -238,3 +238,12 @@ def test_audit_actions_have_chinese_names():
         "article-revision-restore": "恢复版本",
     }.items():
         assert action_name(action) == name
+
+
+def test_the_editor_shows_the_texts_word_count(app, as_editor, editor, write):
+    article_id = write(editor, body="十个汉字的一句话啊。\n\nHello world")
+
+    soup = parse(as_editor.get(f"/moderation/posts/{article_id}"))
+
+    count = soup.select_one("[data-word-count-for=body]").get_text()
+    assert count == "11 字 · 约 1 分钟读完"

@@ -127,6 +127,8 @@ def test_snapshot_fields(people):
         "published_at": "2030-05-01T00:30:00+00:00",
         "allow_comments": False,
         "show_tip": False,
+        "source": "original",
+        "source_url": "",
     }
     assert access.is_scheduled(stored(article.id))
 

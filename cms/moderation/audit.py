@@ -40,6 +40,8 @@ TYPE_LABELS = {
     "menu": "菜单",
     "menu_item": "菜单链接",
     "tag": "标签",
+    "media": "图片",
+    "wordrule": "词语规则",
 }
 MAX_TEXT = 200
 # Statuses recorded in English, shown as the area names them elsewhere.

@@ -64,6 +64,9 @@ ACTION_LABELS: dict[str, str] = {
     "wordrule-import": "导入词语规则",
     "wordrule-reapply": "按词语规则重新处理文章",
     "wordrule-exempt": "保留原词",
+    # uploads (cms.services.media_library)
+    "media-delete": "删除图片",
+    "media-delete-forced": "强制删除使用中的图片",
     # settings (cms.services.settings)
     "settings": "修改设置",
     # accounts (cms.services.users, cms.services.profiles, password_reset)

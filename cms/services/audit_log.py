@@ -208,6 +208,10 @@ KEY_LABELS = {
     "replies": "回复",
     "rules": "规则",
     "count": "数量",
+    # uploads (cms.services.media_library)
+    "key": "文件",
+    "users": "使用者",
+    "file_deleted": "文件已删除",
     # word rules (cms.services.wordrules)
     "phrase": "词语",
     "kind": "类型",

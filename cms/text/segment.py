@@ -118,7 +118,29 @@ def _keep(token: str) -> bool:
     return True
 
 
+_LATIN_PIECE = re.compile(r"^[0-9a-z._+#-]+$")
+
+
+def _join_latin(pieces: list[str]) -> list[str]:
+    """Glue back a Latin run the tokenizer cut: a site word added to its
+    dictionary ("python") would otherwise split "python3.12" into "python" and
+    "3.12". Consecutive pieces of letters, digits and ._+#- with no space
+    between are one run; a trailing . _ or - (end of a sentence) is left out."""
+    out: list[str] = []
+    glued = False
+    for piece in pieces:
+        if out and _LATIN_PIECE.match(piece) and _LATIN_PIECE.match(out[-1]):
+            out[-1] += piece
+            glued = True
+        else:
+            out.append(piece)
+    if not glued:
+        return out
+    return [p.rstrip("._-") or p if _LATIN_PIECE.match(p) else p for p in out]
+
+
 def _terms(pieces: list[str]) -> list[str]:
+    pieces = _join_latin(pieces)
     out: list[str] = []
     previous_word = ""  # an English word just seen (for "iphone 16")
     spaced = False

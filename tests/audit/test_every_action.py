@@ -38,6 +38,21 @@ def _record_everything(app, client, targets) -> None:
         client.post(path, query_string=query, data=data)
 
 
+def _forced_media_delete(admin: User, article_id: int) -> None:
+    """An upload an article shows, deleted all the same (forced)."""
+    from cms.database import write_transaction
+    from cms.models import article_media
+    from cms.services.media_library import delete_upload
+    from tests.moderation.routes import _media_row
+
+    media_id = _media_row(admin)
+    with write_transaction():
+        db.session.execute(
+            article_media.insert().values(article_id=article_id, media_id=media_id)
+        )
+    delete_upload(media_id, admin, force=True)
+
+
 def _extra_actions(app, admin_name: str) -> None:
     """The actions no sample route records."""
     from cms.services import editorial, password_reset
@@ -58,6 +73,7 @@ def _extra_actions(app, admin_name: str) -> None:
     with app.app_context():
         admin = db.session.scalar(select(User).where(User.username == admin_name))
         article = make_article(title="审计测试", owner=admin)
+        _forced_media_delete(admin, article.id)
         comment = make_comment(article)
         pin_comment(comment.id, True, admin)
         pin_comment(comment.id, False, admin)

@@ -160,7 +160,7 @@ def test_unsubscribing_from_a_thread_get_shows_post_acts(
     with app.app_context():  # a GET changes nothing
         assert db.session.get(Comment, parent).notify_replies is True
 
-    done = client.post(soup.select_one("form")["action"])
+    done = client.post(soup.select_one("form[method=post]")["action"])
 
     assert done.status_code == 200
     assert "已退订" in parse(done).select_one(".unsubscribe-done").get_text()

@@ -169,6 +169,17 @@ def _public_samples(ids: dict) -> dict[str, dict]:
             "method": "POST",
             "data": {},
         },
+        "public.unlock": {
+            "path": f"/{ids['public_id']}.html/unlock",
+            "method": "POST",
+            "data": {"password": "x"},
+        },
+        "comments.unsubscribe_page": {"path": "/comments/unsubscribe/" + "a" * 40},
+        "comments.unsubscribe_now": {
+            "path": "/comments/unsubscribe/" + "a" * 40,
+            "method": "POST",
+            "data": {},
+        },
         "tipping.qr": {"path": "/tip/" + "a" * 24 + ".svg"},
         "tipping.opened": {"path": f"/tip/{ids['public_id']}/open", "method": "POST"},
     }

@@ -66,6 +66,7 @@ EXPECTED = {
     "contact_reject": (reason("contact_reject", rule="qq"), "联系方式（拒绝）：qq"),
     "contact_flag": (reason("contact_flag", rule="qq"), "联系方式（标记）：qq"),
     "legacy": (reason("legacy", text="老系统的原因"), "老系统的原因"),
+    "imported": (reason("imported"), "导入"),
 }
 
 

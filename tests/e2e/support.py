@@ -163,5 +163,5 @@ def log_in(page, origin: str, username: str, next_path: str) -> None:
     page.fill("[name=username]", username)
     page.fill("[name=password]", PASSWORD)
     with page.expect_navigation():
-        page.click("form button[type=submit]")
+        page.click("form[method=post] button[type=submit]")
     assert page.url == origin + next_path

@@ -37,7 +37,7 @@ def _logged_in(browser, origin, viewport):
     page.fill("input[name=username]", "bianji")
     page.fill("input[name=password]", PASSWORD)
     with page.expect_navigation():
-        page.click("button[type=submit]")
+        page.click("form[method=post] button[type=submit]")
     return context, page
 
 

@@ -124,8 +124,10 @@ _LATIN_PIECE = re.compile(r"^[0-9a-z._+#-]+$")
 def _join_latin(pieces: list[str]) -> list[str]:
     """Glue back a Latin run the tokenizer cut: a site word added to its
     dictionary ("python") would otherwise split "python3.12" into "python" and
-    "3.12". Consecutive pieces of letters, digits and ._+#- with no space
-    between are one run; a trailing . _ or - (end of a sentence) is left out."""
+    "3.12". For the tokenizer's plain cut only (its search mode gives the
+    parts and then the whole, which must stay apart). Consecutive pieces of
+    letters, digits and ._+#- with no space between are one run; a trailing
+    . _ or - (end of a sentence) is left out."""
     out: list[str] = []
     glued = False
     for piece in pieces:
@@ -140,7 +142,6 @@ def _join_latin(pieces: list[str]) -> list[str]:
 
 
 def _terms(pieces: list[str]) -> list[str]:
-    pieces = _join_latin(pieces)
     out: list[str] = []
     previous_word = ""  # an English word just seen (for "iphone 16")
     spaced = False
@@ -161,7 +162,7 @@ def _terms(pieces: list[str]) -> list[str]:
 def words(text: str) -> list[str]:
     """The terms of `text` in order, repeats kept: whole words (for related
     articles' term weights)."""
-    return _terms(list(engine().cut(normalize(text), True)))
+    return _terms(_join_latin(list(engine().cut(normalize(text), True))))
 
 
 def search_terms(text: str) -> list[str]:

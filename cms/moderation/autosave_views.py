@@ -4,25 +4,27 @@ changes and when the writer leaves; the copy is offered back on reopen
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, request, url_for
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from cms.models import Role
 from cms.moderation.post_workflow import article_or_404
 from cms.moderation.views import bp, open_to
 from cms.services import autosave as autosaves
-from cms.text.bounded import parse_int
+from cms.text.bounded import has_control_characters, parse_int
 
 
 def _store(article):
+    """Keep the copy; 400 for a title or text with control characters (NUL
+    …), which the editor never sends and the database may refuse."""
     try:
         version = parse_int(request.form.get("version") or "0", 0, 2**31 - 1)
     except ValueError:
         version = 0
-    copy = autosaves.autosave(
-        current_user, article, request.form.get("title", ""),
-        request.form.get("body", ""), version,
-    )  # fmt: skip
+    title, body = request.form.get("title", ""), request.form.get("body", "")
+    if has_control_characters(title) or has_control_characters(body):
+        abort(400)
+    copy = autosaves.autosave(current_user, article, title, body, version)
     local = copy.saved_at
     return jsonify(saved_at=local.isoformat(timespec="seconds"))
 

@@ -58,7 +58,8 @@ def _encode(entry: Entry) -> bytes:
     meta = {
         "status": entry.status, "headers": entry.headers, "etag": entry.etag,
         "stored_at": entry.stored_at, "expires_at": entry.expires_at,
-        "tags": sorted(entry.tags), "view": entry.view,
+        "tags": sorted(entry.tags), "view": entry.view, "views": entry.views,
+        "token": entry.token, "sidebar": entry.sidebar,
     }  # fmt: skip
     return json.dumps(meta, ensure_ascii=True).encode() + b"\n" + entry.body
 
@@ -75,6 +76,9 @@ def _decode(blob: bytes) -> Entry:
         expires_at=meta["expires_at"],
         tags=frozenset(meta["tags"]),
         view=meta["view"],
+        views=int(meta.get("views", -1)),
+        token=bool(meta.get("token", False)),
+        sidebar=bool(meta.get("sidebar", False)),
     )
 
 

@@ -27,8 +27,10 @@ def _candidates(path: str, args: Mapping[str, str], query: str) -> list[str]:
 def redirect_for(path: str, args: Mapping[str, str], query: str = "") -> str | None:
     """The new address an old one (`path`, its query `args` / `query`) leads
     to: an article readers may see or a published page; None otherwise
-    (a draft's address is not given away)."""
-    keys = _candidates(path, args, query)
+    (a draft's address is not given away). An address with a control
+    character (NUL …) leads nowhere: no stored link has one, and PostgreSQL
+    refuses NUL in text."""
+    keys = [k for k in _candidates(path, args, query) if k.isprintable()]
     if not keys:
         return None
     links = {

@@ -61,6 +61,13 @@ def configure_engine(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def end_read() -> None:
+    """End the session's read transaction (a loop that wrote in units of work
+    of its own and read between them), so that what it does next sees the
+    database as it is now. Nothing is pending outside a unit of work."""
+    db.session.rollback()
+
+
 def in_unit_of_work() -> bool:
     """True inside a `write_transaction` block."""
     depth: int = db.session().info.get(DEPTH, 0)

@@ -4,7 +4,15 @@ import contextlib
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, redirect, render_template, request
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import NotFound as PageNotFound
@@ -41,6 +49,16 @@ def _render(code: int, detail: str | None = None):
     ), code
 
 
+def legacy_location(path: str, args, query: str = "") -> str | None:
+    """The URL an imported site's old address moves to (cms.services.
+    legacy_links), or None."""
+    found = redirect_for(path, args, query)
+    if found is None:
+        return None
+    endpoint, values = found
+    return url_for(endpoint, **values)  # type: ignore[arg-type]
+
+
 def register_error_handlers(app: Flask) -> None:
     """Styled pages for the errors readers can meet; a 500 rolls back the
     session and shows no traceback."""
@@ -51,7 +69,7 @@ def register_error_handlers(app: Flask) -> None:
     def _not_found(error):
         # An address of an imported site (WordPress permalink) moves for good.
         if request.method in ("GET", "HEAD"):
-            target = redirect_for(
+            target = legacy_location(
                 request.path,
                 request.args,
                 request.query_string.decode("utf-8", "replace"),

@@ -15,13 +15,13 @@ from flask import (
 )
 from sqlalchemy import Select, select
 
+from cms.errors import legacy_location
 from cms.extensions import csrf, db
 from cms.models import Category, Tag, User
 from cms.pagecache.marks import cache_page, shows_article, shows_articles
 from cms.params import page_arg
 from cms.public.article_page import render_article_page
 from cms.services import articles as article_service
-from cms.services.legacy_links import redirect_for
 from cms.services.listing import MANY_TAGGED, list_size, page_of
 from cms.services.tags import tag_redirect
 from cms.services.views import count_view
@@ -49,7 +49,7 @@ def index():
     """Newest published articles, paginated; pinned (sticky) ones above the
     first page. An imported site's `?p=ID` / `?page_id=ID` answers 301."""
     if request.args.get("p") or request.args.get("page_id"):
-        target = redirect_for("/", request.args)
+        target = legacy_location("/", request.args)
         if target is None:
             abort(404)
         return redirect(target, 301)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import url_for
 from sqlalchemy import select
 
 from cms.extensions import db
@@ -24,9 +23,12 @@ def _candidates(path: str, args: Mapping[str, str], query: str) -> list[str]:
     return [k for k in dict.fromkeys(keys) if k]
 
 
-def redirect_for(path: str, args: Mapping[str, str], query: str = "") -> str | None:
-    """The new address an old one (`path`, its query `args` / `query`) leads
-    to: an article readers may see or a published page; None otherwise
+def redirect_for(
+    path: str, args: Mapping[str, str], query: str = ""
+) -> tuple[str, dict[str, str]] | None:
+    """Where an old address (`path`, its query `args` / `query`) leads: the
+    endpoint and values of an article readers may see or of a published page
+    (the web layer builds the URL); None otherwise
     (a draft's address is not given away). An address with a control
     character (NUL …) leads nowhere: no stored link has one, and PostgreSQL
     refuses NUL in text."""
@@ -46,9 +48,9 @@ def redirect_for(path: str, args: Mapping[str, str], query: str = "") -> str | N
         if link.article_id is not None:
             article = db.session.get(Article, link.article_id)
             if article is not None and article.is_visible(utcnow()):
-                return url_for("public.article", public_id=article.public_id)
+                return "public.article", {"public_id": article.public_id}
         if link.page_id is not None:
             page = db.session.get(Page, link.page_id)
             if page is not None and page.status == PageStatus.PUBLISHED:
-                return url_for("public.page", slug=page.slug)
+                return "public.page", {"slug": page.slug}
     return None

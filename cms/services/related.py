@@ -36,7 +36,7 @@ from datetime import datetime
 from flask import Flask, current_app
 from sqlalchemy import CursorResult, bindparam, delete, func, insert, select, update
 
-from cms.database import call_after_commit, write_transaction
+from cms.database import call_after_commit, end_read, write_transaction
 from cms.events import (
     ArticleChanged,
     ContentImported,
@@ -618,7 +618,7 @@ def process_queue(limit: int | None = None) -> int:
                 if taken:
                     refresh(article_id, spread=spread, counted=article_id in counted)
             done += 1
-    db.session.commit()
+    end_read()
     return done
 
 

@@ -179,8 +179,10 @@ def clean_media_command():
 def export_command(file):
     """Write the whole site to FILE as one JSON document."""
     counts = portable.export_site(file)
+    media = counts.pop("media", 0)
     click.echo(
-        f"exported {sum(counts.values())} rows of {len(counts)} tables to {file}"
+        f"exported {sum(counts.values())} rows of {len(counts)} tables "
+        f"and {media} media files to {file}"
     )
 
 
@@ -202,7 +204,10 @@ def import_command(file, merge):
         _refuse(str(exc))
     total = sum(report.written.values())
     how = "merged" if merge else "imported"
-    click.echo(f"{how} {total} rows of {len(report.written)} tables from {file}")
+    click.echo(
+        f"{how} {total} rows of {len(report.written)} tables "
+        f"and {report.media} media files from {file}"
+    )
 
 
 @cms_cli.command("backup")
@@ -211,7 +216,10 @@ def backup_command(directory):
     """Write a consistent backup of the running site into DIRECTORY."""
     result = backup.take_backup(directory)
     rows = sum(t["rows"] for t in result.tables.values())
-    click.echo(f"backup ({result.kind}): {result.path} ({rows} rows)")
+    click.echo(
+        f"backup ({result.kind}): {result.path} "
+        f"({rows} rows, {result.media} media files)"
+    )
 
 
 @cms_cli.command("restore")
@@ -253,7 +261,7 @@ def _run_import(run, total: int, label: str):
     "--uploads",
     type=click.Path(exists=True, file_okay=False),
     default=None,
-    help="A local copy of wp-content/uploads (used once the media library exists).",
+    help="A local copy of wp-content/uploads: its images go into the media library.",
 )
 def import_wxr_command(file, uploads):
     """Import a WordPress export (WXR 1.0-1.2); running it again changes nothing."""

@@ -32,7 +32,7 @@ from cms.services import (
     webhooks,
 )
 from cms.services.listing import bump_lists_version
-from cms.services.media_library import follow_article_media
+from cms.services.media_library import follow_article_media, follow_imported_media
 from cms.services.menus import forget_menu_cache
 from cms.services.tallies import follow_comment_moves
 
@@ -62,6 +62,7 @@ def register_listeners(app: Flask) -> None:
     subscribe(app, ArticleChanged, search.index_in_transaction, IN_TRANSACTION)
     # An import batch: the same, for all of its articles at once.
     subscribe(app, ContentImported, search.index_imported, IN_TRANSACTION)
+    subscribe(app, ContentImported, follow_imported_media, IN_TRANSACTION)
     subscribe(app, ContentImported, related.queue_imported, IN_TRANSACTION)
     subscribe(app, ContentImported, digests.follow_import, IN_TRANSACTION)
     # Related articles: queued with the change, computed after commit.

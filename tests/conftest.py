@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import uuid
+
+# Apps the tests make outside `app` (and servers they start) store uploads in
+# a folder of this process, never in the checkout's instance/ (set before the
+# config is read).
+os.environ.setdefault("MEDIA_URL", f"file://{tempfile.mkdtemp(prefix='cms-media-')}")
 
 import pytest
 from flask import current_app, has_app_context
@@ -92,9 +98,11 @@ def _delete_redis_keys(prefix: str) -> None:
 
 
 @pytest.fixture
-def app_config(database_url, redis_prefix):
-    """Config overrides for the test's app; tests may add to it before `app`."""
-    config = {"SQLALCHEMY_DATABASE_URI": database_url}
+def app_config(database_url, redis_prefix, tmp_path):
+    """Config overrides for the test's app; tests may add to it before `app`.
+    Uploads go to a folder of the test's own (never the checkout's instance/)."""
+    config = {"SQLALCHEMY_DATABASE_URI": database_url,
+              "MEDIA_URL": f"file://{tmp_path / 'media'}"}  # fmt: skip
     if TEST_REDIS_URL:
         config["REDIS_URL"] = TEST_REDIS_URL  # limits: Redis, the database as fallback
         config["RATELIMIT_KEY_PREFIX"] = redis_prefix

@@ -30,7 +30,7 @@ class LegacyLink(Model):
 
 class ImportKey(Model):
     """One item of an imported site (`source`: its address; `kind`: post,
-    page, comment, category, tag, author; `key`: its id there) and the id
+    page, comment, category, tag, author, attachment; `key`: its id there) and the id
     of the row it became here."""
 
     __tablename__ = "import_keys"

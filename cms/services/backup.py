@@ -1,10 +1,11 @@
 """Backups taken while the site runs (`flask cms backup DIR`), their restore
 (`flask cms restore FILE`), and the scheduled ones (`flask cms tick`).
 
-A backup is one zip file `cms-backup-<UTC time>.zip` holding the data and
+A backup is one zip file `cms-backup-<UTC time>.zip` holding the data, the
+stored media files (under `media/`, cms.services.media_archive) and
 `manifest.json`: the row count and a SHA-256 of every exported table
 (cms.services.portable's tables and value encoding, rows in key order), taken
-in the same snapshot as the data:
+in the same snapshot as the data, and the SHA-256 of every media file:
 
 - SQLite: the online backup API copies the database in one step (a
   consistent snapshot while writers go on, WAL); the manifest is computed
@@ -16,7 +17,9 @@ in the same snapshot as the data:
   REPEATABLE READ transaction, manifest from the same transaction. Kind "json".
 
 Restore goes into an empty database that has the schema (`flask db upgrade`;
-kept counts aside, see portable), checks the manifest against what it wrote,
+kept counts aside, see portable), checks every media file against its digest
+before writing anything, puts the files back into the media store (files
+already there are left), checks the manifest against what it wrote,
 table by table, and on SQLite runs `PRAGMA integrity_check`; any mismatch
 is an error naming the table. Nothing is restored over a site with content.
 """
@@ -32,6 +35,7 @@ import sqlite3
 import subprocess
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -43,12 +47,14 @@ from sqlalchemy.engine import make_url
 from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import utcnow
-from cms.services import portable
+from cms.services import media_archive, portable
 from cms.services.errors import InvalidInput
+from cms.services.media import KEY_RE
 
 PREFIX = "cms-backup-"
 MANIFEST = "manifest.json"
 DATA = {"sqlite": "database.sqlite", "pg_dump": "data.sql", "json": "site.json"}
+MEDIA_DIR = "media/"  # the stored media files, by key, inside the zip
 
 
 def table_digests(connection: Connection) -> dict[str, dict[str, Any]]:
@@ -76,6 +82,7 @@ class BackupResult:
     path: Path
     kind: str
     tables: dict[str, dict[str, Any]]
+    media: int = 0  # media files in the zip
 
 
 def _stamp(now: datetime) -> str:
@@ -148,7 +155,7 @@ def _json_snapshot(work: Path) -> tuple[Path, dict[str, dict[str, Any]]]:
     try:
         digests = table_digests(connection)
         with open(out, "w", encoding="utf-8", newline="\n") as stream:
-            portable.write_export(stream, connection)
+            portable.write_export(stream, connection, media=False)
     finally:
         connection.rollback()
         connection.close()
@@ -191,10 +198,45 @@ def take_backup(
         partial = work / "backup.zip"
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.write(data, data.name)
+            media = _write_media(archive)
+            manifest["media"] = media
             archive.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
         path = directory / f"{PREFIX}{_stamp(now)}.zip"
         os.replace(partial, path)
-    return BackupResult(path, kind, digests)
+    return BackupResult(path, kind, digests, len(media))
+
+
+def _write_media(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Every stored media file into the zip (stored as is: images are
+    compressed already); their SHA-256 by key, for the manifest. Taken after
+    the data's snapshot: files are written before the rows that name them
+    and removed after, so every file the snapshot's rows name is there."""
+    digests = {}
+    for key, data in media_archive.stored_files():
+        archive.writestr(MEDIA_DIR + key, data, zipfile.ZIP_STORED)
+        digests[key] = media_archive.file_digest(data)
+    return digests
+
+
+def _media_entries(
+    archive: zipfile.ZipFile, manifest: dict[str, Any]
+) -> Iterator[tuple[str, bytes, str]]:
+    """(key, bytes, recorded digest) of each media file the backup holds."""
+    for key, digest in sorted(manifest.get("media", {}).items()):
+        try:
+            data = archive.read(MEDIA_DIR + key)
+        except KeyError:
+            raise InvalidInput(f"备份缺少媒体文件 {key}") from None
+        yield key, data, digest
+
+
+def _check_media(archive: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
+    """Every media file present and matching its digest (before any write)."""
+    for key, data, digest in _media_entries(archive, manifest):
+        if not KEY_RE.fullmatch(key):
+            raise InvalidInput(f"媒体文件名不合规：{key!r}")
+        if media_archive.file_digest(data) != digest:
+            raise InvalidInput(f"媒体文件 {key} 与记录的校验值不符（文件已损坏？）")
 
 
 def _check(expected: dict[str, Any], found: dict[str, Any]) -> None:
@@ -304,7 +346,10 @@ def restore_backup(path: str | Path) -> dict[str, dict[str, Any]]:
                    "json": _restore_json}.get(str(manifest.get("kind")))  # fmt: skip
         if restore is None:
             raise InvalidInput(f"未知的备份类型 {manifest.get('kind')!r}")
+        _check_media(archive, manifest)
         restore(archive, manifest)
+        for entry in _media_entries(archive, manifest):
+            media_archive.restore_file(*entry)
     db.session.remove()
     with db.engine.connect() as connection:
         found = table_digests(connection)

@@ -13,9 +13,12 @@ and Jekyll write them, imported as articles.
   category, the others become tags); Hugo's and Jekyll's are flat (the
   first is the category, the others become tags).
 - `layout: page` files are reported as skipped (pages are written in the
-  editors' area); images referenced by relative path stay as they are and
-  are reported (`store_image`, the media library's store call once it
-  exists).
+  editors' area).
+- Images referenced by relative path (`![alt](images/a.png)`, inside DIR)
+  go into the media library, owned by the article's author and checked and
+  cleaned like any upload (cms.services.import_media), and the text points
+  at them; a missing or refused image stays as written and is reported.
+  Images of a file imported before are not stored again.
 - Old links: the front matter's `permalink` / `url`, Hugo's `aliases`, and
   the `--permalink` pattern (`:year/:month/:day/:title/`, with `:i_month`,
   `:i_day`, `:slug`, `:title`, `:category`, `:filename`) applied to the date
@@ -28,17 +31,21 @@ each file is known by its path under DIR.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from cms.database import write_transaction
 from cms.events import TaxonomyChanged, emit
 from cms.models import ArticleStatus
 from cms.services import imports
+from cms.services.errors import InvalidInput
+from cms.services.import_media import file_under, store_file
 from cms.services.imports import NewArticle, Summary
 from cms.services.settings import current_settings
 from cms.text.excerpt import html_to_text
@@ -54,16 +61,10 @@ BATCH_ROWS = 500
 DEFAULT_AUTHOR = "博主"
 _JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 _IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
+_NOT_RELATIVE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|/|#)", re.I)
 _TOKEN = re.compile(
     r":(year|month|day|i_month|i_day|hour|minute|second|title|slug|category|filename)"
 )
-
-
-def store_image(path: Path) -> str | None:
-    """Where an image referenced by a post lives here once stored, or None
-    (then the reference stays as written and it is reported as skipped). The
-    one place to call the media library's store once it exists."""
-    return None
 
 
 def _files(root: Path) -> Iterator[Path]:
@@ -162,6 +163,7 @@ class _Run:
         self.batch: list[NewArticle] = []
         self.rows = 0
         self.authors: dict[str, int] = {}
+        self.images: dict[str, str] = {}  # a file under DIR -> its URL here
         self.categories: dict[tuple[str, ...], int] = {}
         self.tags: dict[str, int] = {}
         self.created: dict[str, list[int]] = {"category": [], "tag": []}
@@ -201,10 +203,8 @@ class _Run:
             excerpt = html_to_text(render_markdown(before_more))
         paths = _category_paths(data.get("categories") or data.get("category"), flavor)
         tags = [str(t) for t in as_list(data.get("tags")) if str(t).strip()]
-        images = [i for i in _IMAGE.findall(body) if not re.match(r"^[a-z]+:|^/", i)]
-        for image in images:
-            if store_image(path.parent / image) is None:
-                self.summary.skip("图片", "相对路径的图片：媒体库尚未接入，保留原写法")
+        author = str(data.get("author") or DEFAULT_AUTHOR)
+        body = self._images(body, path, key, author)
         status = ArticleStatus.DRAFT if draft else ArticleStatus.PUBLISHED
         values = imports.article_values(
             title=imports.clean_title(str(data.get("title") or name), self.summary),
@@ -226,12 +226,49 @@ class _Run:
         article.links = [
             k for k in (imports.link_key(link) for link in links if link) if k
         ]
-        article.refs = {"author": str(data.get("author") or DEFAULT_AUTHOR),
-                        "paths": paths, "tags": tags}  # fmt: skip
+        article.refs = {"author": author, "paths": paths, "tags": tags}
         self.batch.append(article)
         self.rows += 1
         if self.rows >= BATCH_ROWS:
             self.flush()
+
+    def _images(self, body: str, path: Path, key: str, author: str) -> str:
+        """`body` with its relative images stored and pointing here (see the
+        module docstring)."""
+        wanted = [m for m in _IMAGE.finditer(body) if not _NOT_RELATIVE.match(m[1])]
+        if not wanted:
+            return body
+        with write_transaction():
+            if imports.known_keys(self.source, "post", [key]):
+                return body  # imported before: skipped whole at the flush
+            uploader = self._author(author)
+        out, end = [], 0
+        for match in wanted:
+            url = self._image(path.parent, unquote(match[1]), uploader)
+            if url is not None:
+                out += [body[end : match.start(1)], url]
+                end = match.end(1)
+        return "".join(out) + body[end:]
+
+    def _image(self, folder: Path, reference: str, uploader: int) -> str | None:
+        """The stored URL of one referenced image, or None (reported)."""
+        relative = posixpath.normpath(
+            (folder.relative_to(self.root) / reference).as_posix()
+        )
+        if relative in self.images:
+            return self.images[relative]
+        path = file_under(self.root, relative)
+        if path is None:
+            self.summary.skip("图片", "相对路径的图片不在目录中，保留原写法")
+            return None
+        try:
+            _media_id, url = store_file(path, uploader)
+        except InvalidInput as exc:
+            self.summary.skip("图片", f"不是可接受的图片（{exc}），保留原写法")
+            return None
+        self.summary.imported["图片"] += 1
+        self.images[relative] = url
+        return url
 
     # -- a batch -------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from cms.database import write_transaction
-from cms.events import ArticleChanged, MediaChanged, emit
+from cms.events import ArticleChanged, ContentImported, MediaChanged, emit
 from cms.extensions import db
 from cms.models import Article, MediaFile, MediaOwner, Role, User, article_media
 from cms.services.audit import record
@@ -252,9 +252,19 @@ def follow_article_media(event: ArticleChanged) -> None:
     """In the article's transaction: record which stored images it shows
     (its body and its cover), for the library's "used by" and the delete
     check. A deleted article's rows go with it (ON DELETE CASCADE)."""
-    if "deleted" in event.fields:
-        return
-    article = db.session.get(Article, event.article_id)
+    if "deleted" not in event.fields:
+        _link_media(event.article_id)
+
+
+def follow_imported_media(event: ContentImported) -> None:
+    """In the import batch's transaction: the same record for each article
+    the batch wrote (imported bodies and covers show stored attachments)."""
+    for article_id in event.article_ids:
+        _link_media(article_id)
+
+
+def _link_media(article_id: int) -> None:
+    article = db.session.get(Article, article_id)
     if article is None:
         return
     stems = media_keys_in(article.body_markdown)

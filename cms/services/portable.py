@@ -10,6 +10,11 @@ exported, and after an import every hook given to `register_rebuilder` runs to
 rebuild such indexes. Tables that are not in the metadata at all (an SQLite
 FTS5 virtual table made by a migration) are never seen.
 
+The stored media files (images, logo, QR codes …) follow the tables, one a
+line with their SHA-256 (cms.services.media_archive); an import checks every
+one before it writes anything and stores them after the rows are committed
+(files already stored are left). A document without them loads as before.
+
 A table whose `info` has `"kept": True` holds kept numbers the schema seeds
 (the comment tallies): its rows do not make a database "non-empty", and an
 import replaces them.
@@ -57,7 +62,9 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from cms.database import write_transaction
 from cms.extensions import db
+from cms.services import media_archive
 from cms.services.errors import InvalidInput
+from cms.services.media import KEY_RE
 
 FORMAT = "cms-site-export"
 VERSION = 1
@@ -136,10 +143,13 @@ def _rows(table: Table, connection: Connection | None) -> Iterator[str]:
         yield encode_row(row)
 
 
-def write_export(out: IO[str], connection: Connection | None = None) -> dict[str, int]:
+def write_export(
+    out: IO[str], connection: Connection | None = None, media: bool = True
+) -> dict[str, int]:
     """Write the document to `out` (text); returns the row count per table.
     Reads on `connection` (a backup's snapshot) or the session, in the
-    transaction it holds."""
+    transaction it holds. With `media`, the stored media files follow the
+    tables (the count under the name "media"); a backup keeps them apart."""
     counts: dict[str, int] = {}
     out.write(f'{{"format":{_dump(FORMAT)},"version":{VERSION},"tables":[')
     for index, table in enumerate(exported_tables()):
@@ -153,8 +163,24 @@ def write_export(out: IO[str], connection: Connection | None = None) -> dict[str
             count += 1
         out.write("\n]}" if count else "]}")
         counts[table.name] = count
-    out.write("\n]}\n")
+    out.write("\n]")
+    if media:
+        counts["media"] = _write_media(out)
+    out.write("}\n")
     return counts
+
+
+def _write_media(out: IO[str]) -> int:
+    """The media files as one JSON object a line: key, SHA-256, base64."""
+    out.write(',"media":[')
+    count = 0
+    for key, data in media_archive.stored_files():
+        entry = {"key": key, "sha256": media_archive.file_digest(data),
+                 "data": base64.b64encode(data).decode("ascii")}  # fmt: skip
+        out.write(("," if count else "") + "\n" + _dump(entry))
+        count += 1
+    out.write("\n]" if count else "]")
+    return count
 
 
 def export_site(path: str) -> dict[str, int]:
@@ -175,6 +201,7 @@ class ImportReport:
     written: dict[str, int] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
     merged: bool = False
+    media: int = 0  # media files written (those already stored are left)
 
 
 def site_has_rows() -> list[str]:
@@ -304,6 +331,7 @@ def load_document(
     key (see the module docstring). Rebuild hooks run before the commit;
     `after_load` too (merge uses it to recount)."""
     report = ImportReport(merged=merge)
+    media = _checked_media(document.get("media", []))
     tables = {t.name: t for t in exported_tables()}
     given = {entry["name"]: entry for entry in document.get("tables", [])}
     report.unknown = sorted(set(given) - set(tables))
@@ -336,7 +364,28 @@ def load_document(
             hook()
         if after_load is not None:
             after_load()
+    report.media = sum(media_archive.restore_file(*entry) for entry in media)
     return report
+
+
+def _checked_media(entries: Any) -> list[tuple[str, bytes, str]]:
+    """The document's media files decoded and checked (key and digest)
+    before anything is written; InvalidInput naming the first bad one."""
+    if not isinstance(entries, list):
+        raise InvalidInput("导出文件的 media 部分格式不对")
+    checked = []
+    for entry in entries:
+        try:
+            key, digest = str(entry["key"]), str(entry["sha256"])
+            data = base64.b64decode(entry["data"], validate=True)
+        except (KeyError, TypeError, ValueError):
+            raise InvalidInput("导出文件的 media 部分有一项格式不对") from None
+        if not KEY_RE.fullmatch(key):
+            raise InvalidInput(f"媒体文件名不合规：{key!r}")
+        if media_archive.file_digest(data) != digest:
+            raise InvalidInput(f"媒体文件 {key} 与记录的校验值不符（文件已损坏？）")
+        checked.append((key, data, digest))
+    return checked
 
 
 def import_site(path: str, merge: bool = False, **options: Any) -> ImportReport:

@@ -17,9 +17,13 @@ batch). What becomes what:
 - comments, pingbacks, trackbacks with their threading and status; an
   empty e-mail or an over-long field does not stop them;
 - authors -> inactive contributors without a password;
-- attachments: `store_attachment` (the media library's store call, once it
-  exists); until then their remote URLs stay in the bodies and they are
-  reported as skipped;
+- attachments: with `--uploads DIR` (a local copy of wp-content/uploads),
+  their image files go into the media library (cms.services.import_media:
+  checked and cleaned like any upload, owned by their author), the bodies
+  point at them, and a post's featured image (`_thumbnail_id`) becomes its
+  cover; the file is read twice for this (attachments first, as they may
+  come after the posts showing them). Without it, or for a file missing or
+  refused, the remote URLs stay and the attachment is reported as skipped;
 - old links: each post's and page's permalink path, and `?p=ID` /
   `?page_id=ID`, answer 301 to the new address (cms.services.legacy_links).
 
@@ -30,7 +34,7 @@ remembered per source site (ImportKey).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,10 +47,11 @@ from cms.models import ArticleStatus, CommentStatus, CommentType, Page, PageStat
 from cms.services import imports
 from cms.services.articles import render_body
 from cms.services.errors import InvalidInput
+from cms.services.import_media import UploadsFolder
 from cms.services.imports import NewArticle, Summary
 from cms.services.passwords import hash_password
 from cms.text.excerpt import derive_excerpt, html_to_text
-from cms.text.wordpress import comment_text, convert_body
+from cms.text.wordpress import Converted, comment_text, convert_body
 from cms.text.wxr import Author, Item, Site, Term, WxrError, read_wxr
 
 BATCH_ROWS = 2000  # articles + comments written per transaction
@@ -87,14 +92,6 @@ IGNORED_TYPES = {
 }
 
 
-def store_attachment(item: Item, uploads: Path | None) -> str | None:
-    """Where an attachment lives here once stored, or None when it was not
-    (then its remote URL stays in the bodies and it is reported as skipped).
-    The one place to call the media library's store once it exists (with the
-    file from `uploads`, a local copy of wp-content/uploads)."""
-    return None
-
-
 @dataclass
 class _State:
     source: str
@@ -108,6 +105,8 @@ class _State:
     category_names: dict[str, str]  # slug -> name
     tag_ids: dict[str, int]  # slug -> id
     attachments: dict[str, str]  # attachment id -> URL (for [gallery])
+    media: UploadsFolder | None = None
+    pending_media: list[Item] = field(default_factory=list)
     terms_done: bool = False
 
 
@@ -205,6 +204,23 @@ def _links(item: Item, state: _State, query: str) -> list[str]:
     return [link for link in links if link]
 
 
+def _body(item: Item, state: _State) -> Converted:
+    """The item's body as HTML, its stored attachments pointing here."""
+    body = convert_body(item.content, state.attachments.get)
+    if state.media is None:
+        return body
+    return Converted(state.media.rewrite(body.html),
+                     state.media.rewrite(body.before_more))  # fmt: skip
+
+
+def _cover(item: Item, state: _State) -> int | None:
+    """The media id of a post's featured image, when it was stored."""
+    thumbnail = item.meta.get("_thumbnail_id", "").strip()
+    if state.media is None or not thumbnail:
+        return None
+    return state.media.media_id_of(thumbnail)
+
+
 def _post(item: Item, state: _State) -> NewArticle | None:
     status = POST_STATUS.get(item.status)
     if status is None:
@@ -213,7 +229,7 @@ def _post(item: Item, state: _State) -> NewArticle | None:
     if item.status == "private":
         state.summary.notes["私密文章作为草稿导入"] += 1
     when = imports.parse_time(item.post_date_gmt) or imports.parse_time(item.post_date)
-    body = convert_body(item.content, state.attachments.get)
+    body = _body(item, state)
     excerpt = html_to_text(item.excerpt) or html_to_text(body.before_more)
     display = state.authors.get(item.creator, (item.creator, ""))[0]
     published = when if status == ArticleStatus.PUBLISHED else None
@@ -232,6 +248,7 @@ def _post(item: Item, state: _State) -> NewArticle | None:
         password_hash=hash_password(item.password) if item.password else None,
         created_at=when or imports.utcnow(),
         updated_at=when or imports.utcnow(),
+        cover_media_id=_cover(item, state),
     )
     article = NewArticle(item.post_id, values, links=_links(item, state, "p"))
     article.refs = {"author": item.creator, "terms": item.terms}
@@ -338,7 +355,7 @@ def _page(item: Item, state: _State, batch: _Batch) -> None:
     if item.password:
         summary.notes["受密码保护的页面作为草稿导入（页面不支持密码）"] += 1
         status = PageStatus.DRAFT
-    body = convert_body(item.content, state.attachments.get)
+    body = _body(item, state)
     title = imports.clean_title(item.title, summary)
     when = imports.parse_time(item.post_date_gmt) or imports.parse_time(item.post_date)
     body_html = render_body(body.html, "html")
@@ -430,6 +447,11 @@ def _resolve_parents(state: _State, batch: _Batch) -> None:
 def _item(item: Item, state: _State, batch: _Batch) -> None:
     if not state.terms_done:
         _import_terms(state)
+        if state.media is not None:
+            state.media.store_all(
+                state.pending_media, lambda login: _author_id(state, login)
+            )
+            state.pending_media = []
     kind = item.post_type
     if kind == "post":
         article = _post(item, state)
@@ -438,15 +460,29 @@ def _item(item: Item, state: _State, batch: _Batch) -> None:
     elif kind == "page":
         _page(item, state, batch)
     elif kind == "attachment":
-        if item.attachment_url:
-            state.attachments[item.post_id] = item.attachment_url
-        if store_attachment(item, state.uploads) is None:
-            state.summary.skip("附件", "媒体库尚未接入：正文中保留原站的远程地址")
-        else:
-            state.summary.imported["附件"] += 1
+        local = state.media.url_of(item.post_id) if state.media else None
+        if local or item.attachment_url:
+            state.attachments[item.post_id] = local or item.attachment_url
+        if state.media is None:
+            state.summary.skip(
+                "附件", "未指定上传目录（--uploads）：正文中保留原站的远程地址"
+            )
     else:
         reason = IGNORED_TYPES.get(kind, f"类型 {kind}（本站不支持）")
         state.summary.skip("其他条目", reason)
+
+
+def _attachments(stream: IO[bytes]) -> list[Item]:
+    """The attachments of a WXR stream (a first pass; the stream is put back
+    where it was), so they are stored before the posts that show them."""
+    start = stream.tell()
+    found = [
+        record
+        for record in read_wxr(stream)
+        if isinstance(record, Item) and record.post_type == "attachment"
+    ]
+    stream.seek(start)
+    return found
 
 
 def import_wxr(
@@ -458,12 +494,16 @@ def import_wxr(
     is called as it goes. WxrError (an InvalidInput) when the file is not WXR;
     what was written before stays (a second run continues where it stopped)."""
     summary = Summary()
+    attachments = _attachments(stream) if uploads is not None else []
     state: _State | None = None
     batch: _Batch | None = None
     for record in read_wxr(stream):
         if isinstance(record, Site):
             state = _State(_source_of(record), summary, uploads, progress,
                            {}, {}, [], {}, {}, {}, {})  # fmt: skip
+            if uploads is not None:
+                state.media = UploadsFolder(uploads, state.source, summary)
+                state.pending_media = attachments
             batch = _Batch(state)
             continue
         assert state is not None and batch is not None

@@ -12,25 +12,38 @@ hash is needed), and the page that serves it (and only that page) allows the
 hosts the code loads from and reports to.
 No page served to a logged-in user carries analytics: whatever a vendor's
 script does, it never runs with the staff's session.
+
+Every POST (PUT, PATCH, DELETE) that names another site as its origin
+(Origin, else Referer) is refused with 403 before any view runs, whatever
+its token: the CSRF token is the first defence, this the second. Only the
+one-click unsubscribe (RFC 8058: a mail client may send it from anywhere;
+its signed URL is the authority) is open to other origins.
 """
 
 from __future__ import annotations
 
 import secrets
 
-from flask import Flask, current_app, g, has_request_context, request, url_for
+from flask import Flask, abort, current_app, g, has_request_context, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from cms.services.analytics import LOADER, AnalyticsCode, analytics_code
+from cms.services.errors import InvalidInput
+from cms.services.form_tokens import check_origin
 from cms.services.settings import current_settings
 
 # Areas whose visitors are the site's own staff: no analytics there.
 UNTRACKED_BLUEPRINTS = frozenset({"moderation", "auth", "email_actions"})
+# Endpoints another site may POST to (see the module docstring).
+CROSS_SITE_POSTS = frozenset({"comments.unsubscribe_now"})
+# The policy of every answer that is not a page and brings none of its own.
+OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
-    "X-Frame-Options": "SAMEORIGIN",
+    "X-Frame-Options": "DENY",
 }
 
 
@@ -73,7 +86,7 @@ def content_security_policy(nonce: str, analytics: AnalyticsCode | None) -> str:
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
-        "frame-ancestors 'self'",
+        "frame-ancestors 'none'",
     ]
     return "; ".join(directives)
 
@@ -89,9 +102,24 @@ def _add_headers(response):
         response.headers["Content-Security-Policy"] = content_security_policy(
             g.get("csp_nonce", ""), g.get("csp_analytics")
         )
+    else:  # a file opened on its own (an SVG, a feed) runs nothing
+        response.headers.setdefault("Content-Security-Policy", OTHER_POLICY)
     return response
 
 
+def _refuse_foreign_origin():
+    if request.method in SAFE_METHODS or request.endpoint in CROSS_SITE_POSTS:
+        return None
+    own = [current_app.config["SITE_URL"], request.host_url]
+    try:
+        check_origin(request.headers.get("Origin"), request.referrer, own)
+    except InvalidInput:
+        abort(403)
+    return None
+
+
 def register_security(app: Flask) -> None:
-    """Add the security headers to every answer (the policy to HTML ones)."""
+    """Refuse cross-site writes; add the security headers to every answer
+    (the policy to HTML ones)."""
+    app.before_request(_refuse_foreign_origin)
     app.after_request(_add_headers)

@@ -9,7 +9,7 @@ from cms.services.media import media_file
 ONE_YEAR = 365 * 24 * 3600
 # A stored file is an image; were a browser ever to render one as a document,
 # it runs nothing and reaches nothing.
-MEDIA_CSP = "default-src 'none'; sandbox"
+MEDIA_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 @bp.get("/media/<path:key>")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
+from cms.public.media import MEDIA_CSP
 from cms.services.media_library import store_upload
 from tests.factories import make_article, make_user
 from tests.media import crafted
@@ -63,7 +64,5 @@ def test_every_size_is_served_with_the_media_headers(media_app):
             and "immutable" in answer.headers["Cache-Control"]
         )
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
-        assert (
-            answer.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
-        )
+        assert answer.headers["Content-Security-Policy"] == MEDIA_CSP
     assert client.get(f"/media/{stem}-1600.jpg").status_code == 404

@@ -51,12 +51,12 @@ def test_every_html_page_has_a_strict_policy(client, article_path):
         assert directives["default-src"] == ["'self'"]
         assert directives["object-src"] == ["'none'"]
         assert directives["style-src"] == ["'self'"]
-        assert directives["frame-ancestors"] == ["'self'"]
+        assert directives["frame-ancestors"] == ["'none'"]
         assert directives["base-uri"] == ["'self'"]
         assert directives["form-action"] == ["'self'"]
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
-        assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert response.headers["X-Frame-Options"] == "DENY"
 
 
 def nonce_of(response) -> str:

@@ -1,0 +1,230 @@
+"""ASVS 1.2/1.3 (stored XSS, found by parsing): every payload of the shared
+list as a comment's name, site and body and in an article's Markdown,
+rendered on the article page, the moderation queue, the feed and the
+editors' notification mail. FOUND: executable things on a surface beyond
+what the same surface has without payloads (script elements, event-handler
+attributes, `style`/`srcdoc` attributes, frames and objects, script URLs in
+any spelling)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections import Counter
+from pathlib import Path
+
+from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+from sqlalchemy import select
+
+from cms.extensions import db
+from cms.models import Article, Comment, User
+from tests.security.harness import Site, Tally, check
+
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
+PAYLOADS_FILE = Path(__file__).parents[1] / "text" / "xss-payloads.txt"
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "srcset",
+    "background",
+    "poster",
+    "data",
+    "codebase",
+    "cite",
+    "lowsrc",
+    "dynsrc",
+    "to",
+    "values",
+    "from",
+}
+# Elements that run, load or submit something (our own pages' svg icons are
+# inert: what could run inside an svg is counted by itself).
+ACTIVE_TAGS = {
+    "script",
+    "iframe",
+    "frame",
+    "object",
+    "embed",
+    "applet",
+    "base",
+    "link",
+    "meta",
+    "form",
+    "style",
+    "template",
+    "animate",
+    "set",
+    "foreignobject",
+    "handler",
+    "listener",
+}
+# What a browser ignores inside a URL before it reads the scheme.
+_IGNORED = re.compile(r"[\x00-\x20\x7f]")
+_SCRIPT_URL = re.compile(r"(?:javascript|vbscript|livescript|data):", re.I)
+
+
+def payloads() -> list[str]:
+    """One payload a line, kept as written (a TAB included)."""
+    return [p for p in PAYLOADS_FILE.read_text(encoding="utf-8").split("\n") if p]
+
+
+def vectors(html: str) -> Counter[str]:
+    """The executable things in a page, by kind (for comparing with a baseline)."""
+    found: Counter[str] = Counter()
+    for tag in BeautifulSoup(html, "html.parser").find_all(True):
+        name = tag.name.lower()
+        if name in ACTIVE_TAGS:
+            found[f"<{name}>"] += 1
+        for attribute, value in tag.attrs.items():
+            attribute = attribute.lower()
+            text = " ".join(value) if isinstance(value, list) else str(value)
+            if attribute.startswith("on"):
+                found["on* attribute"] += 1
+            elif attribute in ("style", "srcdoc"):
+                found[f"{attribute} attribute"] += 1
+            elif attribute in URL_ATTRIBUTES and _SCRIPT_URL.match(
+                _IGNORED.sub("", text)
+            ):
+                found[f"{attribute}=script URL"] += 1
+    return found
+
+
+def beyond(page: str, baseline: str) -> Counter[str]:
+    """What `page` has that `baseline` has not."""
+    return vectors(page) - vectors(baseline)
+
+
+def _every_page(client, path: str) -> list[str]:
+    """A paged list, every page of it (following rel=next and ?cpage=N)."""
+    pages, seen = [], set()
+    while path and path not in seen:
+        seen.add(path)
+        html = client.get(path).get_data(as_text=True)
+        pages.append(html)
+        soup = BeautifulSoup(html, "html.parser")
+        following = soup.select_one("a[rel=next][href*='after=']")
+        numbered = [a["href"].split("#")[0] for a in soup.select("a[href*='cpage=']")]
+        path = (
+            following["href"]
+            if following
+            else next((p for p in numbered if p not in seen), "")
+        )
+    return pages
+
+
+def _surfaces(site: Site, public_id: str) -> dict[str, list[str]]:
+    """Each surface's HTML as it is now."""
+    from cms.services.notify import held_mail
+
+    staff = site.client("editor")
+    reader = site.app.test_client()
+    pages = {
+        "article page": _every_page(reader, f"/{public_id}.html"),
+        "held queue": _every_page(staff, "/moderation/comments?status=pending"),
+        "approved list": _every_page(staff, "/moderation/comments?status=approved"),
+        "feed": [reader.get("/feed.xml").get_data(as_text=True)],
+    }
+    with site.context():
+        editor = db.session.scalar(select(User).where(User.username == "editor"))
+        held = db.session.scalars(
+            select(Comment)
+            .join(Article)
+            .where(Article.public_id == public_id, Comment.status == "pending")
+        ).all()
+        mails = [held_mail(c, editor) for c in held]
+        pages["notification mail"] = [m.html or "" for m in mails] or [""]
+    return pages
+
+
+def _feed_items(feed: str) -> str:
+    """The feed's entries as the HTML a reader's feed reader renders."""
+    soup = BeautifulSoup(feed, "html.parser")
+    return "".join(
+        e.get_text() for e in soup.find_all(["content", "description", "summary"])
+    )
+
+
+@check("xss")
+def run(site: Site) -> Tally:
+    from cms.models import ArticleStatus, utcnow
+    from cms.services.articles import ArticleDraft, create_article
+    from tests.factories import make_comment
+
+    tally = Tally("xss")
+    items = payloads()
+    with site.context():
+        owner = db.session.scalar(select(User).where(User.username == "admin"))
+        article = create_article(
+            ArticleDraft(
+                title="空白的文章",
+                body_markdown="正文。",
+                owner=owner,
+                status=ArticleStatus.PUBLISHED,
+                published_at=utcnow(),
+            )
+        )
+        public_id = article.public_id
+        for n in range(len(items)):  # full pages of plain comments to compare with
+            for status in ("approved", "pending"):
+                make_comment(
+                    article,
+                    body=f"普通的评论 {n}",
+                    status=status,
+                    author_name=f"读者{n}",
+                    author_url="https://example.cn/",
+                    author_email=f"r{n}@example.cn",
+                )
+    baseline = _surfaces(site, public_id)
+    with site.context():
+        owner = db.session.scalar(select(User).where(User.username == "admin"))
+        article = db.session.scalar(
+            select(Article).where(Article.public_id == public_id)
+        )
+        hostile = create_article(
+            ArticleDraft(
+                title="满是攻击的文章",
+                owner=owner,
+                status=ArticleStatus.PUBLISHED,
+                published_at=utcnow(),
+                body_markdown="\n\n".join(items),
+            )
+        )
+        for n, payload in enumerate(items):
+            for status in ("approved", "pending"):
+                make_comment(
+                    article,
+                    body=payload,
+                    status=status,
+                    author_name=payload[:100],
+                    author_url=payload[:255],
+                    author_email=f"x{n}@example.cn",
+                )
+        hostile_id = hostile.public_id
+    attacked = _surfaces(site, public_id)
+    attacked["hostile article"] = [
+        site.app.test_client().get(f"/{hostile_id}.html").get_data(as_text=True)
+    ]
+    baseline["hostile article"] = baseline["article page"]
+    attacked["feed entries"] = [_feed_items(attacked["feed"][0])]
+    baseline["feed entries"] = [_feed_items(baseline["feed"][0])]
+    slots = {
+        "article page": 3,
+        "held queue": 3,
+        "approved list": 3,
+        "feed": 1,
+        "notification mail": 3,
+        "hostile article": 1,
+        "feed entries": 1,
+    }
+    for surface, pages in attacked.items():
+        extra: Counter[str] = Counter()
+        for html in pages:  # each page against the same surface without payloads
+            extra += beyond(html, baseline[surface][0])
+        found = sum(extra.values())
+        for n in range(len(items) * slots[surface]):
+            tally.attempt(n < found, f"{surface}: {dict(extra)}" if n == 0 else "")
+    tally.examples = [e for e in tally.examples if e]
+    return tally

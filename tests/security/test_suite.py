@@ -1,0 +1,84 @@
+"""Every check of `make security` finds nothing on the app as it is, and each
+one can fail: with a fault planted (a defence switched off), its count rises
+above its bound."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.security import checks  # noqa: F401  (registers the checks)
+from tests.security.harness import CHECKS, Site
+
+pytestmark = pytest.mark.security
+
+
+@pytest.fixture(scope="module")
+def site():
+    made = Site()
+    yield made
+    made.close()
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_the_check_finds_nothing(site, name):
+    tally = CHECKS[name](site)
+    assert tally.tried > 0
+    assert tally.ok, f"{tally.line()}: {tally.examples}"
+
+
+def _csrf_off(site, monkeypatch):
+    site.app.config["WTF_CSRF_ENABLED"] = False
+    monkeypatch.setattr("cms.security.check_origin", lambda *a, **k: None)
+
+
+def _any_next(site, monkeypatch):
+    for module in ("cms.auth.views", "cms.moderation.rows"):
+        monkeypatch.setattr(f"{module}.safe_next", lambda target: target or None)
+
+
+def _no_headers(site, monkeypatch):
+    from cms.security import _add_headers
+
+    funcs = site.app.after_request_funcs[None]
+    funcs.remove(_add_headers)
+
+
+def _no_role_guard(site, monkeypatch):
+    from cms.models import Role
+
+    monkeypatch.setattr(
+        "cms.moderation.views.allowed_roles", lambda endpoint: frozenset(Role)
+    )
+
+
+class _NoCleaning:
+    def clean(self, html: str) -> str:
+        return html
+
+
+def _sanitizer_off(site, monkeypatch):
+    monkeypatch.setattr("cms.text.markdown._cleaner", _NoCleaning)
+
+
+PLANTED = {
+    "access": _no_role_guard,
+    "csrf": _csrf_off,
+    "headers": _no_headers,
+    "open-redirect": _any_next,
+    "xss": _sanitizer_off,
+}
+
+
+def test_every_check_has_a_planted_fault():
+    assert set(PLANTED) == set(CHECKS)
+
+
+@pytest.mark.parametrize("name", sorted(PLANTED))
+def test_a_planted_fault_is_found(name, monkeypatch):
+    faulty = Site()
+    try:
+        PLANTED[name](faulty, monkeypatch)
+        tally = CHECKS[name](faulty)
+        assert tally.found > tally.bound, tally.line()
+    finally:
+        faulty.close()

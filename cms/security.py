@@ -15,9 +15,10 @@ script does, it never runs with the staff's session.
 
 Every POST (PUT, PATCH, DELETE) that names another site as its origin
 (Origin, else Referer) is refused with 403 before any view runs, whatever
-its token: the CSRF token is the first defence, this the second. Only the
-one-click unsubscribe (RFC 8058: a mail client may send it from anywhere;
-its signed URL is the authority) is open to other origins.
+its token: the CSRF token is the first defence, this the second. The
+comment forms make the same check themselves, to answer with the reader's
+text kept; the one-click unsubscribe (RFC 8058: a mail client may send it
+from anywhere; its signed URL is the authority) is open to other origins.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from cms.services.settings import current_settings
 
 # Areas whose visitors are the site's own staff: no analytics there.
 UNTRACKED_BLUEPRINTS = frozenset({"moderation", "auth", "email_actions"})
-# Endpoints another site may POST to (see the module docstring).
-CROSS_SITE_POSTS = frozenset({"comments.unsubscribe_now"})
+# Endpoints left to themselves (see the module docstring).
+OWN_ORIGIN_CHECK = frozenset({"comments.post", "comments.unsubscribe_now"})
 # The policy of every answer that is not a page and brings none of its own.
 OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -108,7 +109,7 @@ def _add_headers(response):
 
 
 def _refuse_foreign_origin():
-    if request.method in SAFE_METHODS or request.endpoint in CROSS_SITE_POSTS:
+    if request.method in SAFE_METHODS or request.endpoint in OWN_ORIGIN_CHECK:
         return None
     own = [current_app.config["SITE_URL"], request.host_url]
     try:

@@ -84,7 +84,7 @@ def _walk(
     seen = changed = last_id = 0
     while True:
         with write_transaction():
-            rows = list(
+            rows: list[Any] = list(
                 db.session.scalars(
                     select(model)
                     .where(model.id > last_id)

@@ -19,6 +19,7 @@ from cms.services import (
     markdown_import,
     portable,
     related,
+    renditions,
     search,
     wxr_import,
 )
@@ -153,6 +154,18 @@ def reindex_command():
     with write_transaction():
         count = search.reindex_all()
     click.echo(f"search: {count} article(s) indexed")
+
+
+@cms_cli.command("rerender")
+def rerender_command():
+    """Render every article's and page's stored HTML again from its source
+    with the current renderer (once after upgrading to a release whose
+    renderer changed, e.g. footnotes, task lists, TOC, code highlighting)."""
+    done = renditions.rerender_all()
+    click.echo(
+        f"rerender: {done.articles_changed} of {done.articles} article(s) and "
+        f"{done.pages_changed} of {done.pages} page(s) changed"
+    )
 
 
 @cms_cli.command("deliver-mail")

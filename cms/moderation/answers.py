@@ -29,12 +29,13 @@ def back_to_queue(query: QueueFilterForm):
     return redirect(url_for("moderation.comment_queue", **args), 303)
 
 
-def report(action: str, result: ActionResult) -> None:
-    """Flash what an action did and remember its entry for the undo button."""
+def report(action: str, result: ActionResult, lead: str = "") -> None:
+    """Flash what an action did (one message, after `lead`: what the route
+    did first, e.g. a ban) and remember its entry for the undo button."""
     if result.entry is None:
-        flash(result.note or "没有评论需要改变。", "info")
+        flash(lead + (result.note or "没有评论需要改变。"), "info")
         return
-    message = f"{DONE[action]} {result.changed} 条评论。"
+    message = f"{lead}{DONE[action]} {result.changed} 条评论。"
     if result.note:
         message += f"{result.note}。"
     elif result.skipped:

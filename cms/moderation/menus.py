@@ -116,7 +116,9 @@ def menu_move(item_id: int):
     if not form.validate():
         abort(400)
     moved = service.move_item(item_id, form.direction.data, current_user)
-    if not moved:
+    if moved:
+        flash("已上移。" if form.direction.data == "up" else "已下移。", "success")
+    else:
         flash("已经在最前或最后了。", "info")
     return _back()
 

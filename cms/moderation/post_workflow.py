@@ -90,10 +90,12 @@ def _number(name: str, default: int) -> int:
 def post_revisions(article_id: int):
     """Every revision, newest first; two chosen with radio buttons compare."""
     article = article_or_404(article_id)
+    revisions = revisions_of("article", article.id)
     return render_template(
         "moderation/post_revisions.html",
         article=article,
-        revisions=revisions_of("article", article.id),
+        revisions=revisions,
+        edition=revisions[0].number if revisions else 1,
         state=state_of(article),
         status_labels=STATUS_LABELS,
     )

@@ -120,6 +120,7 @@ def _editor(
         form=form,
         article=article,
         state=state_of(article) if article else "new",
+        edition=editorial.edition_of(article) if article else None,
         readonly=article is not None and not access.can_edit(current_user, article),
         can_trash=article is not None and access.can_trash(current_user, article),
         send_back=(send_back or SendBackForm(formdata=None))

@@ -84,7 +84,9 @@ def ban(comment_id: int):
         by_ip=form.by_ip.data, ip_range=form.ip_range.data,
         spam_pending=form.spam_pending.data,
     )  # fmt: skip
-    flash(f"已封禁：{'、'.join(result.rules)}。", "success")
+    banned = f"已封禁：{'、'.join(result.rules)}。"
     if result.marked_spam is not None and result.marked_spam.entry is not None:
-        report("spam", result.marked_spam)
+        report("spam", result.marked_spam, lead=banned)  # one message for both
+    else:
+        flash(banned, "success")
     return back_to_queue(query)

@@ -22,7 +22,7 @@ from cms.database import write_transaction
 from cms.events import ArticleChanged, emit
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Comment, User, WordExemption
-from cms.services.articles import render_body
+from cms.services.articles import render_body, rerender_article
 from cms.services.audit import record
 from cms.services.errors import InvalidInput, NotFound
 from cms.services.wordrules import (
@@ -98,17 +98,10 @@ def article_for_words(article_id: int) -> Article:
 
 
 def _rerender(article: Article, matcher: Matcher | None = None) -> bool:
-    """Render the article's rendition again from its source; True when it
+    """Render the article's rendition again from its source (in its own
+    format: an imported HTML body is not read as Markdown); True when it
     changed."""
-    filtered = filter_article_source(article.id, article.body_markdown, matcher).text
-    html = render_body(filtered)
-    written = filter_article_source(article.id, article.excerpt, matcher).text
-    summary = written or derive_excerpt(html)
-    if html == article.body_html and summary == article.summary:
-        return False
-    article.body_html = html
-    article.summary = summary
-    return True
+    return rerender_article(article, matcher)
 
 
 def exempt(article_id: int, start: int, end: int, actor: User | None) -> Article:
@@ -182,7 +175,7 @@ def affected_articles() -> list[Article]:
     out = []
     for article in _published():
         filtered = filter_article_source(article.id, article.body_markdown, matcher)
-        html = render_body(filtered.text)
+        html = render_body(filtered.text, article.body_format or "markdown")
         written = filter_article_source(article.id, article.excerpt, matcher).text
         if (
             html != article.body_html

@@ -30,6 +30,7 @@ from cms.services.taxonomy import category_named, tags_named
 from cms.services.wordrules import filter_article_source
 from cms.text.excerpt import derive_excerpt
 from cms.text.markdown import render_markdown, sanitize_html
+from cms.text.wordfilter import Matcher
 
 MAX_TITLE_LENGTH = 200
 
@@ -58,6 +59,23 @@ def apply_body(article: Article, markdown: str, excerpt: str = "") -> None:
     article.body_html = render_body(filtered, article.body_format or "markdown")
     written = filter_article_source(article.id, article.excerpt).text
     article.summary = written or derive_excerpt(article.body_html)
+
+
+def rerender_article(article: Article, matcher: Matcher | None = None) -> bool:
+    """Render the article's stored HTML and summary again from its source,
+    as a save would (its body_format's renderer, the word rules of the
+    `articles` scope with its exemptions; `matcher`: the rules to use, the
+    site's by default). The source is not touched. True when the rendition
+    changed (the caller's write transaction stores it)."""
+    filtered = filter_article_source(article.id, article.body_markdown, matcher).text
+    html = render_body(filtered, article.body_format or "markdown")
+    written = filter_article_source(article.id, article.excerpt, matcher).text
+    summary = written or derive_excerpt(html)
+    if html == article.body_html and summary == article.summary:
+        return False
+    article.body_html = html
+    article.summary = summary
+    return True
 
 
 @dataclass

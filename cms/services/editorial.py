@@ -67,6 +67,19 @@ NOTES = {
 }
 
 
+# What a move of the workflow changes on its own (see _finish).
+_WORKFLOW_FIELDS = frozenset({"status", "published_at"})
+
+
+def edition_of(article: Article) -> int:
+    """The version people read as 第 N 版: the number of the article's newest
+    revision (1 for an article written outside the editor, before its first
+    change). Not the `version` column, which counts every change for the
+    lost-update check."""
+    latest = latest_revision(article.id)
+    return latest.number if latest is not None else 1
+
+
 def _locked(user: User, article_id: int) -> Article:
     """Inside a write transaction: the article's current row, locked on
     PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises writers), so a
@@ -134,14 +147,31 @@ def _finish(
 ) -> None:
     """Every change ends here: the version goes up, a revision keeps the new
     state, the audit log says who changed the status from what to what, and
-    ArticleChanged names the fields that differ from the last revision."""
+    ArticleChanged names the fields that differ from the last revision.
+
+    A move of the workflow that changes nothing else (publishing a saved
+    draft as it is, submitting, unpublishing, trashing, restoring) is not a
+    new version of the article: the newest revision takes the new status
+    and publication time and names the move in its note, so the first
+    published version of a new article is 第 1 版 (see edition_of). The
+    `version` column still goes up (the caller bumps it): it guards against
+    lost updates and counts every change, not versions people read."""
     db.session.flush()
     previous = latest_revision(article.id)
     after = snapshot_of(article)
-    record_revision(
-        "article", article.id, after, user, note or NOTES.get(action, action)
-    )
-    fields = changed_fields(Snapshot.of(previous) if previous else None, after)
+    before = Snapshot.of(previous) if previous else None
+    fields = changed_fields(before, after)
+    note = note or NOTES.get(action, action)
+    if (
+        previous is not None
+        and old is not None
+        and article.status != old
+        and fields <= _WORKFLOW_FIELDS
+    ):
+        previous.fields = dict(after.fields)
+        previous.note = f"{previous.note}，{note}"[:200]
+    else:
+        record_revision("article", article.id, after, user, note)
     if id(article) in db.session.info.get(_COVER_CHANGED, set()):
         db.session.info[_COVER_CHANGED].discard(id(article))
         fields = fields | {"cover"}

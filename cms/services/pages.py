@@ -158,6 +158,19 @@ def _apply(page: Page, data: PageInput) -> None:
     page.summary = derive_excerpt(page.body_html)
 
 
+def rerender_page(page: Page) -> bool:
+    """Render the page's stored HTML and summary again from its source with
+    the current renderer (its body_format's), as a save would. True when the
+    rendition changed (the caller's write transaction stores it)."""
+    html = render_body(page.body_markdown, page.body_format or "markdown")
+    summary = derive_excerpt(html)
+    if html == page.body_html and summary == page.summary:
+        return False
+    page.body_html = html
+    page.summary = summary
+    return True
+
+
 def _locked(page_id: int) -> Page:
     """The page, read inside the write transaction (row locked on
     PostgreSQL; SQLite's write lock is already held), fresh from the database."""

@@ -248,10 +248,10 @@ def test_editors_and_admins_use_every_route(
         == 200
     )
     assert client.get(f"{path}/revisions").status_code == 200
-    assert client.get(f"{path}/diff?a=1&b=2").status_code == 200
     assert (
         client.post(path, data=form_data(title="改过", version="2")).status_code == 303
     )
+    assert client.get(f"{path}/diff?a=1&b=2").status_code == 200
     assert (
         client.post(f"{path}/send-back", data={"reason": "再改改"}).status_code == 303
     )

@@ -27,7 +27,7 @@ from cms.models import Article, ArticleStatus, Category, Tag, User, article_tags
 from cms.services.errors import InvalidInput, NotFound
 from cms.services.media_html import add_image_sizes
 from cms.services.taxonomy import category_named, tags_named
-from cms.services.wordrules import filter_article_source
+from cms.services.wordrules import filter_article_source, public_title_of
 from cms.text.excerpt import derive_excerpt
 from cms.text.markdown import render_markdown, sanitize_html
 
@@ -45,6 +45,14 @@ def render_body(markdown: str, body_format: str = "markdown") -> str:
     if body_format == "html":
         return add_image_sizes(sanitize_html(markdown, _site_host()))
     return add_image_sizes(render_markdown(markdown, _site_host()))
+
+
+def apply_title(article: Article, title: str) -> None:
+    """Set the title as written and re-derive the title readers see from it
+    (through the word rules of the `articles` scope, with the article's
+    title exemptions; cms.services.wordrules)."""
+    article.title = title
+    article.public_title = public_title_of(article.id, title)
 
 
 def apply_body(article: Article, markdown: str, excerpt: str = "") -> None:
@@ -94,7 +102,6 @@ def create_article(draft: ArticleDraft) -> Article:
         published_at = utcnow()
     with write_transaction():
         article = Article(
-            title=title,
             owner=draft.owner,
             status=draft.status,
             published_at=published_at,
@@ -107,6 +114,7 @@ def create_article(draft: ArticleDraft) -> Article:
         if draft.public_id:
             article.public_id = draft.public_id
         db.session.add(article)
+        apply_title(article, title)
         apply_body(article, draft.body_markdown, draft.excerpt)
         article.category = category_named(draft.category) if draft.category else None
         article.tags = tags_named(list(draft.tags))
@@ -251,7 +259,12 @@ def neighbours(article: Article) -> tuple[Neighbour | None, Neighbour | None]:
 
 @lru_cache(maxsize=1)
 def _neighbours_query() -> CompoundSelect:
-    columns = (Article.id, Article.public_id, Article.title, Article.published_at)
+    columns = (
+        Article.id,
+        Article.public_id,
+        Article.public_title,
+        Article.published_at,
+    )
     published = Article.status == ArticleStatus.PUBLISHED
     key_at, key_id = bindparam("key_at"), bindparam("key_id")
     older = (

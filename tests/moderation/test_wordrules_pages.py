@@ -196,3 +196,38 @@ def test_an_editor_keeps_the_title_occurrence_on_the_words_page(app, staff, db_c
     assert shown.select_one("h1.post-title").get_text() == "中国最大的支付平台"
     page = BeautifulSoup(staff.get(path).data, "html.parser")
     assert len(page.select(".wf-title .wf-mark.wf-exempted")) == 1
+
+
+def test_flagged_words_are_marked_for_editors_and_never_for_readers(app, staff, db_ctx):
+    with db_ctx():
+        add_rule(Rule("加微信", Action.FLAG, scopes=frozenset({"comments"})), None)
+        article = make_article(title="标记测试", body="正文")
+        held = make_comment(
+            article,
+            body="<b>你好</b>，请加.微.信聊\n\n再说一次：加微信",
+            status="pending",
+        )
+        shown = make_comment(article, body="想了解的加-微-信吧", status="approved")
+
+    queue = BeautifulSoup(staff.get("/moderation/comments").data, "html.parser")
+    row = queue.select_one(f"#row-{held.id} .row-body")
+    marks = row.select("mark.flagged")
+    assert [m.get_text() for m in marks] == ["加.微.信", "加微信"]
+    assert {m["title"] for m in marks} == {"规则：加微信"}
+    assert row.select("b") == [] and "<b>你好</b>" in row.get_text()
+    approved = BeautifulSoup(
+        staff.get("/moderation/comments?status=approved").data, "html.parser"
+    )
+    (mark,) = approved.select(f"#row-{shown.id} .row-body mark.flagged")
+    assert mark.get_text() == "加-微-信"
+    detail = BeautifulSoup(
+        staff.get(f"/moderation/comments/{held.id}/edit").data, "html.parser"
+    )
+    assert [m.get_text() for m in detail.select(".edit-current mark.flagged")] == [
+        "加.微.信",
+        "加微信",
+    ]
+
+    public = app.test_client().get(f"/{article.public_id}.html").get_data(as_text=True)
+    assert "加-微-信" in public
+    assert "<mark" not in public and "flagged" not in public

@@ -24,6 +24,7 @@ from cms.services import (
     wxr_import,
 )
 from cms.services import settings as settings_service
+from cms.services.article_words import reapply as reapply_word_rules
 from cms.services.demo import seed_demo, site_is_empty
 from cms.services.errors import InvalidInput
 from cms.services.jobs import run_due_jobs
@@ -130,6 +131,14 @@ def seed_word_rules_command():
         click.echo(f"word rules: {added} default rule(s) added")
     else:
         click.echo("word rules: the site has rules; nothing loaded")
+
+
+@cms_cli.command("reapply-word-rules")
+def reapply_word_rules_command():
+    """Render every published article again through the current word rules
+    (body, summary and the title readers see; after an upgrade or an import)."""
+    changed = reapply_word_rules(None)
+    click.echo(f"word rules: {changed} published article(s) changed")
 
 
 @cms_cli.command("tick")

@@ -45,7 +45,9 @@ class ArticleStatus(enum.StrEnum):
 
 class Article(Model):
     """An article. `body_html` and `summary` are derived from the Markdown
-    source and the written excerpt by cms.services.articles whenever they change.
+    source and the written excerpt, and `public_title` from `title`, by
+    cms.services.articles whenever they change (through the word rules:
+    readers see `public_title`, the editor keeps `title` as written).
     """
 
     __tablename__ = "articles"
@@ -75,6 +77,8 @@ class Article(Model):
         String(PUBLIC_ID_LENGTH), unique=True, default=new_public_id
     )
     title: Mapped[str] = mapped_column(String(200))
+    # The title readers see: `title` through the word rules (articles scope).
+    public_title: Mapped[str] = mapped_column(Text, default="", server_default="")
     body_markdown: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     excerpt: Mapped[str] = mapped_column(Text, default="")

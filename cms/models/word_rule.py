@@ -37,7 +37,9 @@ class WordRule(Model):
 class WordExemption(Model):
     """One occurrence in an article that an editor kept as written: the
     matched words and a few characters either side in the Markdown source
-    (cms.text.wordfilter.Exemption). Survives edits elsewhere in the text."""
+    (cms.text.wordfilter.Exemption). Survives edits elsewhere in the text.
+    `field` says which text it names: "body" (the Markdown source and the
+    written excerpt) or "title"."""
 
     __tablename__ = "word_exemptions"
 
@@ -45,6 +47,7 @@ class WordExemption(Model):
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), index=True
     )
+    field: Mapped[str] = mapped_column(String(8), default="body", server_default="body")
     phrase: Mapped[str] = mapped_column(String(200))
     left: Mapped[str] = mapped_column(String(32), default="")
     right: Mapped[str] = mapped_column(String(32), default="")

@@ -193,13 +193,15 @@ def wordrules_reapply():
 
 @bp.get("/posts/<int:article_id>/words")
 def post_words(article_id: int):
-    """The article's source with every change of the rules highlighted and
-    its rule; each can be kept as written (an exemption)."""
+    """The article's title and source with every change of the rules
+    highlighted and its rule; each can be kept as written (an exemption)."""
     article = article_words.article_for_words(article_id)
     shown = article_words.preview(article.body_markdown, article.id)
+    title = article_words.preview_title(article.title, article.id)
     return render_template(
         "moderation/post_words.html", article=article, preview=shown,
-        exemptions=article_words.exemptions_of(article.id), labels=LABELS,
+        title_preview=title, exemptions=article_words.exemptions_of(article.id),
+        labels=LABELS,
     )  # fmt: skip
 
 
@@ -208,7 +210,8 @@ def post_words_exempt(article_id: int):
     try:
         start = int(request.form.get("start", ""))
         end = int(request.form.get("end", ""))
-        article_words.exempt(article_id, start, end, current_user)
+        field = request.form.get("field", "body")
+        article_words.exempt(article_id, start, end, current_user, field)
     except (ValueError, InvalidInput) as error:
         message = str(error) if isinstance(error, InvalidInput) else "参数无效"
         flash(message, "error")

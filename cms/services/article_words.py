@@ -3,13 +3,15 @@ to a source, exemptions of single occurrences, and re-application of the
 rules to published articles after the rules change; and the dry run of a
 rule not yet saved, over the stored comments and articles.
 
-Guarantees: the Markdown source is never changed (only the rendition);
-an exemption names one occurrence by its words and a few characters either
-side (cms.text.wordfilter.Exemption), so it survives edits elsewhere, re-
-application and rule changes; `affected_articles()` counts exactly the
-articles `reapply()` then re-renders (both compare the rendition the rules
-give now with the stored one); `dry_run()` counts exactly what applying the
-rule would catch (it runs the site's matcher with the rule added).
+Guarantees: the Markdown source and the title as written are never changed
+(only the rendition: body HTML, summary and `public_title`); an exemption
+names one occurrence of the body or of the title by its words and a few
+characters either side (cms.text.wordfilter.Exemption), so it survives
+edits elsewhere, re-application and rule changes; `affected_articles()`
+counts exactly the articles `reapply()` then re-renders (both compare the
+rendition the rules give now with the stored one); `dry_run()` counts
+exactly what applying the rule would catch (it runs the site's matcher with
+the rule added).
 """
 
 from __future__ import annotations
@@ -22,18 +24,21 @@ from cms.database import write_transaction
 from cms.events import ArticleChanged, emit
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Comment, User, WordExemption
-from cms.services.articles import render_body, rerender_article
+from cms.services.articles import rendition_changes, rendition_of, rerender_article
 from cms.services.audit import record
 from cms.services.errors import InvalidInput, NotFound
 from cms.services.wordrules import (
+    BODY,
+    EXEMPTION_FIELDS,
+    TITLE,
     current_matcher,
     filter_article_source,
+    filter_article_title,
     get_rule,
     rule_of,
     rules_version,
     stored_rules,
 )
-from cms.text.excerpt import derive_excerpt
 from cms.text.wordfilter import (
     Action,
     Change,
@@ -90,6 +95,13 @@ def preview(markdown: str, article_id: int | None = None) -> Preview:
     return Preview(result, segments_of(markdown, result))
 
 
+def preview_title(title: str, article_id: int | None = None) -> Preview:
+    """The rules (articles scope) over a title, with the article's title
+    exemptions; nothing is stored."""
+    result = filter_article_title(article_id, title)
+    return Preview(result, segments_of(title, result))
+
+
 def article_for_words(article_id: int) -> Article:
     article = db.session.get(Article, article_id)
     if article is None:
@@ -97,38 +109,53 @@ def article_for_words(article_id: int) -> Article:
     return article
 
 
-def _rerender(article: Article, matcher: Matcher | None = None) -> bool:
-    """Render the article's rendition again from its source (in its own
-    format: an imported HTML body is not read as Markdown); True when it
-    changed."""
+def _rerender(article: Article, matcher: Matcher | None = None) -> frozenset[str]:
+    """Render the article's rendition again (cms.services.articles); the
+    fields that changed ("body", "title"; empty when nothing did)."""
     return rerender_article(article, matcher)
 
 
-def exempt(article_id: int, start: int, end: int, actor: User | None) -> Article:
-    """Keep the occurrence source[start:end] of the article as written (it
-    must be a change the rules make there now), and render again."""
+def _text_of(article: Article, field: str) -> str:
+    if field not in EXEMPTION_FIELDS:
+        raise InvalidInput("参数无效")
+    return article.title if field == TITLE else article.body_markdown
+
+
+def _changed(article: Article, fields: frozenset[str]) -> None:
+    emit(ArticleChanged(article.id, fields or frozenset({"body"}),
+                        public_id=article.public_id))  # fmt: skip
+
+
+def exempt(
+    article_id: int, start: int, end: int, actor: User | None, field: str = BODY
+) -> Article:
+    """Keep the occurrence text[start:end] of the article's body source (or
+    title, `field`) as written (it must be a change the rules make there
+    now), and render again."""
     with write_transaction():
         article = article_for_words(article_id)
-        source = article.body_markdown
-        found = filter_article_source(article.id, source).changes
+        source = _text_of(article, field)
+        if field == TITLE:
+            found = filter_article_title(article.id, source).changes
+        else:
+            found = filter_article_source(article.id, source).changes
         if not any(c.start == start and c.end == end for c in found):
             raise InvalidInput("这里没有可保留的词（文章可能已被修改），请刷新后再试")
         occurrence = exemption_for(source, start, end)
         db.session.add(
             WordExemption(
                 article_id=article.id,
+                field=field,
                 phrase=occurrence.phrase,
                 left=occurrence.left,
                 right=occurrence.right,
             )  # fmt: skip
         )
         db.session.flush()
-        _rerender(article)
+        fields = _rerender(article)
         record(actor, "wordrule-exempt", "article", [article.id],
-               {"phrase": occurrence.phrase})  # fmt: skip
-        emit(
-            ArticleChanged(article.id, frozenset({"body"}), public_id=article.public_id)
-        )
+               {"phrase": occurrence.phrase, "field": field})  # fmt: skip
+        _changed(article, fields)
     return article
 
 
@@ -141,10 +168,7 @@ def unexempt(article_id: int, exemption_id: int, actor: User | None) -> Article:
             raise NotFound(str(exemption_id))
         db.session.delete(row)
         db.session.flush()
-        _rerender(article)
-        emit(
-            ArticleChanged(article.id, frozenset({"body"}), public_id=article.public_id)
-        )
+        _changed(article, _rerender(article))
     return article
 
 
@@ -169,20 +193,10 @@ def _published() -> list[Article]:
 
 
 def affected_articles() -> list[Article]:
-    """Published articles whose rendition (HTML or summary) the current rules
-    would change."""
+    """Published articles whose rendition (HTML, summary or the title
+    readers see) the current rules would change."""
     matcher = current_matcher()
-    out = []
-    for article in _published():
-        filtered = filter_article_source(article.id, article.body_markdown, matcher)
-        html = render_body(filtered.text, article.body_format or "markdown")
-        written = filter_article_source(article.id, article.excerpt, matcher).text
-        if (
-            html != article.body_html
-            or (written or derive_excerpt(html)) != article.summary
-        ):
-            out.append(article)
-    return out
+    return [a for a in _published() if rendition_changes(a, rendition_of(a, matcher))]
 
 
 _affected_cache: dict[str, tuple[tuple[object, ...], int]] = {}
@@ -207,17 +221,21 @@ def affected_count() -> int:
 
 
 def reapply(actor: User | None) -> int:
-    """Render every published article again through the current rules, in
-    one unit of work with one audit entry; returns how many changed."""
+    """Render every published article again through the current rules (body,
+    summary and the title readers see), in one unit of work with one audit
+    entry; returns how many changed."""
     with write_transaction():
         matcher = current_matcher()
-        changed = [a for a in _published() if _rerender(a, matcher)]
+        changed = []
+        for article in _published():
+            fields = _rerender(article, matcher)
+            if fields:
+                changed.append((article, fields))
         if changed:
-            record(actor, "wordrule-reapply", "article", [a.id for a in changed],
+            record(actor, "wordrule-reapply", "article", [a.id for a, _ in changed],
                    {"count": len(changed)})  # fmt: skip
-            for article in changed:
-                emit(ArticleChanged(article.id, frozenset({"body"}),
-                                    public_id=article.public_id))  # fmt: skip
+            for article, fields in changed:
+                _changed(article, fields)
     return len(changed)
 
 
@@ -258,7 +276,8 @@ def dry_run(rule: Rule, replacing: int | None = None, limit: int = 20) -> DryRun
     `replacing`) over every stored comment (body in the comments scope, name
     in the names scope) and every published article (source, articles
     scope, with its exemptions), and count those where `rule` itself acts:
-    the same matcher and resolution as applying it."""
+    the same matcher and resolution as applying it. An article counts once,
+    whether the rule acts in its body or its title."""
     try:
         probe = Rule(rule.phrase, rule.action, rule.replacement, rule.scopes, rule.kind,
                      rule.keep_punct, rule.group, id=-1).check()  # fmt: skip
@@ -287,12 +306,15 @@ def dry_run(rule: Rule, replacing: int | None = None, limit: int = 20) -> DryRun
                                            hit, _context(text, hit)))  # fmt: skip
     if "articles" in probe.scopes:
         for article in _published():
-            result = filter_article_source(article.id, article.body_markdown, matcher)
-            hit = mine(result)
+            text = article.body_markdown
+            hit = mine(filter_article_source(article.id, text, matcher))
+            if hit is None:
+                text = article.title
+                hit = mine(filter_article_title(article.id, text, matcher))
             if hit is not None:
                 articles += 1
                 if len(examples) < limit:
-                    context = _context(article.body_markdown, hit)
+                    context = _context(text, hit)
                     examples.append(
                         Caught("article", article.id, article.title, hit, context)
                     )

@@ -27,7 +27,7 @@ from cms.models import Article, ArticleStatus, Category, Tag, User, article_tags
 from cms.services.errors import InvalidInput, NotFound
 from cms.services.media_html import add_image_sizes
 from cms.services.taxonomy import category_named, tags_named
-from cms.services.wordrules import filter_article_source
+from cms.services.wordrules import filter_article_source, public_title_of
 from cms.text.excerpt import derive_excerpt
 from cms.text.markdown import render_markdown, sanitize_html
 from cms.text.wordfilter import Matcher
@@ -48,6 +48,14 @@ def render_body(markdown: str, body_format: str = "markdown") -> str:
     return add_image_sizes(render_markdown(markdown, _site_host()))
 
 
+def apply_title(article: Article, title: str) -> None:
+    """Set the title as written and re-derive the title readers see from it
+    (through the word rules of the `articles` scope, with the article's
+    title exemptions; cms.services.wordrules)."""
+    article.title = title
+    article.public_title = public_title_of(article.id, title)
+
+
 def apply_body(article: Article, markdown: str, excerpt: str = "") -> None:
     """Set the source and written excerpt, and re-derive the HTML and summary
     from them. The HTML (and a written excerpt's summary) readers get is
@@ -61,21 +69,52 @@ def apply_body(article: Article, markdown: str, excerpt: str = "") -> None:
     article.summary = written or derive_excerpt(article.body_html)
 
 
-def rerender_article(article: Article, matcher: Matcher | None = None) -> bool:
-    """Render the article's stored HTML and summary again from its source,
-    as a save would (its body_format's renderer, the word rules of the
-    `articles` scope with its exemptions; `matcher`: the rules to use, the
-    site's by default). The source is not touched. True when the rendition
-    changed (the caller's write transaction stores it)."""
+@dataclass(frozen=True)
+class Rendition:
+    """What readers get of an article: its HTML, summary and title."""
+
+    body_html: str
+    summary: str
+    public_title: str
+
+
+def rendition_of(article: Article, matcher: Matcher | None = None) -> Rendition:
+    """The article's rendition as a save would make it now: its body_format's
+    renderer, the word rules of the `articles` scope with its exemptions
+    (`matcher`: the rules to use, the site's by default). Reads only."""
     filtered = filter_article_source(article.id, article.body_markdown, matcher).text
     html = render_body(filtered, article.body_format or "markdown")
     written = filter_article_source(article.id, article.excerpt, matcher).text
-    summary = written or derive_excerpt(html)
-    if html == article.body_html and summary == article.summary:
-        return False
-    article.body_html = html
-    article.summary = summary
-    return True
+    return Rendition(
+        html,
+        written or derive_excerpt(html),
+        public_title_of(article.id, article.title, matcher),
+    )
+
+
+def rendition_changes(article: Article, now: Rendition) -> frozenset[str]:
+    """The fields of ArticleChanged ("body", "title") a rendition changes."""
+    fields = set()
+    if (now.body_html, now.summary) != (article.body_html, article.summary):
+        fields.add("body")
+    if now.public_title != article.public_title:
+        fields.add("title")
+    return frozenset(fields)
+
+
+def rerender_article(
+    article: Article, matcher: Matcher | None = None
+) -> frozenset[str]:
+    """Store the article's rendition again from its source and title (see
+    rendition_of; the source is not touched; the caller's write transaction
+    stores it). The fields that changed, empty when nothing did."""
+    now = rendition_of(article, matcher)
+    fields = rendition_changes(article, now)
+    if fields:
+        article.body_html = now.body_html
+        article.summary = now.summary
+        article.public_title = now.public_title
+    return fields
 
 
 @dataclass
@@ -112,7 +151,6 @@ def create_article(draft: ArticleDraft) -> Article:
         published_at = utcnow()
     with write_transaction():
         article = Article(
-            title=title,
             owner=draft.owner,
             status=draft.status,
             published_at=published_at,
@@ -125,6 +163,7 @@ def create_article(draft: ArticleDraft) -> Article:
         if draft.public_id:
             article.public_id = draft.public_id
         db.session.add(article)
+        apply_title(article, title)
         apply_body(article, draft.body_markdown, draft.excerpt)
         article.category = category_named(draft.category) if draft.category else None
         article.tags = tags_named(list(draft.tags))
@@ -269,7 +308,12 @@ def neighbours(article: Article) -> tuple[Neighbour | None, Neighbour | None]:
 
 @lru_cache(maxsize=1)
 def _neighbours_query() -> CompoundSelect:
-    columns = (Article.id, Article.public_id, Article.title, Article.published_at)
+    columns = (
+        Article.id,
+        Article.public_id,
+        Article.public_title,
+        Article.published_at,
+    )
     published = Article.status == ArticleStatus.PUBLISHED
     key_at, key_id = bindparam("key_at"), bindparam("key_id")
     older = (

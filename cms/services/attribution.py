@@ -41,7 +41,7 @@ def attribution_for(article: Article | None, template: str | None = None) -> Mar
         values = {
             "contributor": article.credited,
             "canonical_url": canonical_url(article),
-            "title": article.title,
+            "title": article.public_title,
         }
     values["site_name"] = settings["site.name"]
     notice = settings["site.reprint_notice"] if template is None else template
@@ -67,7 +67,7 @@ def structured_data(article: Article) -> dict[str, Any]:
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Article",
-        "headline": article.title,
+        "headline": article.public_title,
         "description": article.summary,
         "mainEntityOfPage": canonical_url(article),
         "author": {"@type": "Person", "name": article.credited},

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from cms.services.reasons import Reason, reason
 from cms.services.wordrules import current_matcher
+from cms.text.comment_text import Mark, comment_lines
 from cms.text.rules import RuleList
 from cms.text.wordfilter import Action, Change, Kind, Matcher, Rule
 
@@ -100,3 +101,16 @@ def reject_message(change: Change) -> str:
     """What a reader is told when a rule refuses the comment."""
     shown = change.before.strip() or change.rule.phrase
     return f"评论中含有本站不允许的内容（“{shown}”），请修改后再提交。"
+
+
+def flagged_marks(body: str, matcher: Matcher | None = None) -> list[Mark]:
+    """Where `flag` rules (comments scope) match a stored comment body, for
+    editors: spans of comment_lines(body), each the original's characters
+    (also when the words were found through a punctuation-split form),
+    titled 规则：<the rule's words>. Readers are never shown them."""
+    result = (matcher or current_matcher()).apply(comment_lines(body), "comments")
+    return [
+        (c.start, c.end, f"规则：{c.rule.phrase}")
+        for c in result.changes
+        if c.rule.action == Action.FLAG
+    ]

@@ -80,7 +80,7 @@ def _tags() -> list[dict[str, Any]]:
 def _hot() -> list[dict[str, Any]]:
     now = utcnow()
     query = (
-        select(Article.public_id, Article.title, Article.view_count)
+        select(Article.public_id, Article.public_title, Article.view_count)
         .where(Article.visible(now))
         .order_by(Article.view_count.desc(), Article.published_at.desc())
         .limit(HOT_SHOWN)
@@ -96,7 +96,7 @@ def _hot() -> list[dict[str, Any]]:
 def _comments() -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(Comment.id, Comment.author_name, Comment.body, Article.public_id,
-               Article.title)
+               Article.public_title)
         .join(Article, Article.id == Comment.article_id)
         .where(Comment.status == CommentStatus.APPROVED, Article.visible(utcnow()))
         .order_by(Comment.created_at.desc(), Comment.id.desc())

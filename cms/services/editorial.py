@@ -36,7 +36,7 @@ from cms.services.article_edits import (
     source_url_of,
     tag_names,
 )
-from cms.services.articles import apply_body, render_body
+from cms.services.articles import apply_body, apply_title, render_body
 from cms.services.audit import record
 from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
 from cms.services.media_library import usable_cover
@@ -110,7 +110,7 @@ def _check_version(article: Article, version: int | None) -> None:
 def _apply(user: User, article: Article, edit: ArticleEdit) -> None:
     """Put the edit's texts and fields on the article (rendered by apply_body).
     The credit and the publication time only from editors and admins."""
-    article.title = edit.title.strip()
+    apply_title(article, edit.title.strip())
     apply_body(article, edit.body_markdown, edit.excerpt)
     if edit.category_id is None:
         article.category = None

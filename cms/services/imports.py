@@ -37,6 +37,7 @@ from cms.models import (
     utcnow,
 )
 from cms.services.articles import render_body
+from cms.services.wordrules import public_title_of
 from cms.text.excerpt import derive_excerpt
 from cms.text.slug import slugify
 
@@ -273,12 +274,14 @@ def article_values(
     *, title: str, body: str, body_format: str, excerpt: str, **values: Any
 ) -> dict[str, Any]:
     """The row of a new article: body rendered (and sanitised) as the editor
-    would, summary from the excerpt or the body."""
+    would, summary from the excerpt or the body, the title readers see
+    through the word rules."""
     body_html = render_body(body, body_format)
     now = utcnow()
     row = {
         "public_id": new_public_id(),
         "title": title,
+        "public_title": public_title_of(None, title),
         "body_markdown": body,
         "body_format": body_format,
         "body_html": body_html,

@@ -198,7 +198,9 @@ def _count(article: Article) -> None:
     if article.category is not None:
         segment.add_words([article.category.name])
     counts = term_counts(
-        article.title, [t.name for t in article.tags], html_to_text(article.body_html)
+        article.public_title,
+        [t.name for t in article.tags],
+        html_to_text(article.body_html),
     )
     _bump([*counts, DOCS], +1)
     db.session.add(
@@ -679,9 +681,9 @@ def related_for(article_id: int, now: datetime | None = None) -> list[RelatedIte
     read (related_articles by article id, joined to articles by key)."""
     rows = db.session.execute(
         select(
-            Article.public_id, Article.title, Article.summary, Article.published_at,
-            Article.view_count, Article.comment_count, RelatedArticle.kind,
-            Article.id,
+            Article.public_id, Article.public_title, Article.summary,
+            Article.published_at, Article.view_count, Article.comment_count,
+            RelatedArticle.kind, Article.id,
         )
         .join(Article, Article.id == RelatedArticle.related_id)
         .where(RelatedArticle.article_id == article_id,

@@ -61,9 +61,10 @@ def rerender_all(batch_size: int = BATCH_SIZE) -> Rerendered:
 def _article(article: Article, state: dict[str, Any]) -> bool:
     if "matcher" not in state:
         state["matcher"] = current_matcher()
-    if not rerender_article(article, state["matcher"]):
+    fields = rerender_article(article, state["matcher"])
+    if not fields:
         return False
-    emit(ArticleChanged(article.id, frozenset({"body"}), public_id=article.public_id))
+    emit(ArticleChanged(article.id, fields, public_id=article.public_id))
     return True
 
 

@@ -182,7 +182,7 @@ def _comment_url(comment: Comment) -> str:
 def reply_mail(reply: Comment, parent: Comment) -> Mail:
     """The notice to `parent`'s author about `reply`."""
     site = current_settings()["site.name"]
-    title = " ".join(reply.article.title.split())
+    title = " ".join(reply.article.public_title.split())
     thread = unsubscribe_url(parent.author_email, reply.article_id)
     text = mail_templates().get_template("email/reply_notice.txt").render(
         site_name=site, article_title=title, parent=parent, reply=reply,

@@ -51,7 +51,7 @@ def body_text(article: Article) -> str:
 
 
 def _document_terms(article: Article) -> tuple[str, str]:
-    title = " ".join(segment.search_terms(article.title))
+    title = " ".join(segment.search_terms(article.public_title))
     body = body_text(article)
     tags = " ".join(tag.name for tag in article.tags)
     return title, " ".join(segment.search_terms(f"{tags}\n{body}"))
@@ -256,7 +256,7 @@ def search(query: str, page: int = 1, per_page: int = PER_PAGE) -> Results:
 def _hit(article: Article, terms: list[str]) -> Hit:
     return Hit(
         article.public_id,
-        highlight(article.title, terms),
+        highlight(article.public_title, terms),
         highlight(snippet_text(body_text(article), terms), terms),
         article.published_at,
         article.view_count,

@@ -129,13 +129,21 @@ def forget_matcher() -> None:
 # --- articles ----------------------------------------------------------------
 
 
-def article_exemptions(article_id: int | None) -> list[Exemption]:
-    """The occurrences of article `article_id` its editors kept as written."""
+BODY = "body"
+TITLE = "title"
+EXEMPTION_FIELDS = (BODY, TITLE)
+# Shown to readers when the rules leave nothing of a title.
+UNTITLED = "（无标题）"
+
+
+def article_exemptions(article_id: int | None, field: str = BODY) -> list[Exemption]:
+    """The occurrences of article `article_id` its editors kept as written,
+    in its body (the Markdown source and the written excerpt) or title."""
     if article_id is None:
         return []
     rows = db.session.scalars(
         select(WordExemption)
-        .where(WordExemption.article_id == article_id)
+        .where(WordExemption.article_id == article_id, WordExemption.field == field)
         .order_by(WordExemption.id)
     )
     return [Exemption(r.phrase, r.left, r.right) for r in rows]
@@ -150,6 +158,24 @@ def filter_article_source(
     return (matcher or current_matcher()).apply(
         markdown, "articles", article_exemptions(article_id)
     )
+
+
+def filter_article_title(
+    article_id: int | None, title: str, matcher: Matcher | None = None
+) -> Result:
+    """The article's title with the rules of the `articles` scope applied
+    (its title exemptions respected): what `public_title` is made from."""
+    return (matcher or current_matcher()).apply(
+        title, "articles", article_exemptions(article_id, TITLE)
+    )
+
+
+def public_title_of(
+    article_id: int | None, title: str, matcher: Matcher | None = None
+) -> str:
+    """The title readers see: the filtered title, one line, never empty."""
+    shown = " ".join(filter_article_title(article_id, title, matcher).text.split())
+    return shown or UNTITLED
 
 
 # --- reading ---------------------------------------------------------------

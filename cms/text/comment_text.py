@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
@@ -22,27 +23,68 @@ def strip_controls(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
-def _linkify(line: str) -> str:
+# A span of the text to highlight for editors: [start, end) and its title.
+Mark = tuple[int, int, str]
+
+
+def _marked(text: str, offset: int, marks: Sequence[Mark]) -> str:
+    """`text` (which starts at `offset` of the whole) escaped, with the part
+    of every mark that falls inside it wrapped in <mark class="flagged">."""
+    out, position = [], 0
+    for start, end, title in marks:
+        start, end = max(start - offset, position), min(end - offset, len(text))
+        if start >= end:
+            continue
+        out.append(str(escape(text[position:start])))
+        out.append(f'<mark class="flagged" title="{escape(title)}">'
+                   f"{escape(text[start:end])}</mark>")  # fmt: skip
+        position = end
+    out.append(str(escape(text[position:])))
+    return "".join(out)
+
+
+def _linkify(line: str, offset: int = 0, marks: Sequence[Mark] = ()) -> str:
     out, last = [], 0
     for match in _URL.finditer(line):
         url = match.group(0)
         stripped = url.rstrip(_TRAILING)
         end = match.start() + len(stripped)
-        out.append(str(escape(line[last : match.start()])))
+        out.append(_marked(line[last : match.start()], offset + last, marks))
         href = escape(stripped)
-        out.append(f'<a href="{href}" rel="nofollow ugc noopener">{href}</a>')
+        shown = _marked(stripped, offset + match.start(), marks)
+        out.append(f'<a href="{href}" rel="nofollow ugc noopener">{shown}</a>')
         last = end
-    out.append(str(escape(line[last:])))
+    out.append(_marked(line[last:], offset + last, marks))
     return "".join(out)
 
 
-def render_comment(text: str) -> Markup:
+def comment_lines(text: str) -> str:
+    """The text a comment is rendered from (line ends made \\n): the offsets
+    of marks given to render_comment are offsets of this text."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def render_comment(text: str, marks: Sequence[Mark] = ()) -> Markup:
     """Plain text as HTML: every character escaped, blank lines make paragraphs,
     single newlines make <br>, http(s) URLs become nofollow links. No HTML the
-    reader wrote is ever active."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    reader wrote is ever active. `marks` (spans of comment_lines(text), for
+    editors) are wrapped in <mark class="flagged" title="…">, cut where a
+    paragraph, line or link begins or ends, so the HTML stays well formed."""
+    text = comment_lines(text)
+    marks = sorted(marks)
+    lead = len(text) - len(text.lstrip())
+    text = text.strip()
     paragraphs = []
-    for block in _PARAGRAPH_BREAK.split(text):
-        lines = [_linkify(line) for line in block.strip().split("\n")]
+    block_start = 0
+    for block in [*_PARAGRAPH_BREAK.finditer(text), None]:
+        block_end = block.start() if block is not None else len(text)
+        raw = text[block_start:block_end]
+        at = lead + block_start + len(raw) - len(raw.lstrip())
+        lines = []
+        for line in raw.strip().split("\n"):
+            lines.append(_linkify(line, at, marks))
+            at += len(line) + 1
         paragraphs.append("<p>" + "<br>".join(lines) + "</p>")
+        if block is not None:
+            block_start = block.end()
     return Markup("".join(paragraphs))

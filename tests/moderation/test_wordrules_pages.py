@@ -142,3 +142,92 @@ def test_the_editors_live_preview_is_the_filtered_rendition(staff, db_ctx):
 
     assert answer.status_code == 200
     assert "中国更大的平台" in answer.get_json()["html"]
+
+
+def test_readers_see_the_filtered_title_and_the_editor_the_written_one(
+    app, staff, db_ctx
+):
+    from cms.services.wordrules import seed_default_rules
+
+    with db_ctx():
+        seed_default_rules()
+        article = make_article(title="中国最大的支付平台", body="正文")
+    reader = app.test_client()
+
+    page = BeautifulSoup(reader.get(f"/{article.public_id}.html").data, "html.parser")
+    home = BeautifulSoup(reader.get("/").data, "html.parser")
+    feed = reader.get("/feed.xml").get_data(as_text=True)
+    for shown in (
+        page.select_one("h1.post-title").get_text(),
+        page.title.get_text(),
+        page.select_one('meta[property="og:title"]')["content"],
+        home.select_one(".card-title a").get_text(),
+    ):
+        assert "中国更大的支付平台" in shown
+    assert "最大" not in page.select_one("h1.post-title").get_text()
+    assert "<title>中国更大的支付平台</title>" in feed
+    assert "最大" not in feed
+    editor_form = BeautifulSoup(
+        staff.get(f"/moderation/posts/{article.id}").data, "html.parser"
+    )
+    assert editor_form.select_one("input[name=title]")["value"] == "中国最大的支付平台"
+
+
+def test_an_editor_keeps_the_title_occurrence_on_the_words_page(app, staff, db_ctx):
+    with db_ctx():
+        add_rule(Rule("最大", Action.REPLACE, "更大", frozenset({"articles"})), None)
+        article = make_article(title="中国最大的支付平台", body="最大的问题")
+    path = f"/moderation/posts/{article.id}/words"
+    page = BeautifulSoup(staff.get(path).data, "html.parser")
+    (title_form,) = page.select(".wf-title form.wf-exempt")
+    assert len(page.select("form.wf-exempt")) == 2
+    fields = {i["name"]: i["value"] for i in title_form.select("input")}
+    assert fields["field"] == "title"
+
+    assert staff.post(f"{path}/exempt", data=fields).status_code == 303
+
+    with db_ctx():
+        stored = db.session.get(Article, article.id)
+        assert stored.public_title == "中国最大的支付平台"
+        assert "更大的问题" in stored.body_html
+    shown = BeautifulSoup(
+        app.test_client().get(f"/{article.public_id}.html").data, "html.parser"
+    )
+    assert shown.select_one("h1.post-title").get_text() == "中国最大的支付平台"
+    page = BeautifulSoup(staff.get(path).data, "html.parser")
+    assert len(page.select(".wf-title .wf-mark.wf-exempted")) == 1
+
+
+def test_flagged_words_are_marked_for_editors_and_never_for_readers(app, staff, db_ctx):
+    with db_ctx():
+        add_rule(Rule("加微信", Action.FLAG, scopes=frozenset({"comments"})), None)
+        article = make_article(title="标记测试", body="正文")
+        held = make_comment(
+            article,
+            body="<b>你好</b>，请加.微.信聊\n\n再说一次：加微信",
+            status="pending",
+        )
+        shown = make_comment(article, body="想了解的加-微-信吧", status="approved")
+
+    queue = BeautifulSoup(staff.get("/moderation/comments").data, "html.parser")
+    row = queue.select_one(f"#row-{held.id} .row-body")
+    marks = row.select("mark.flagged")
+    assert [m.get_text() for m in marks] == ["加.微.信", "加微信"]
+    assert {m["title"] for m in marks} == {"规则：加微信"}
+    assert row.select("b") == [] and "<b>你好</b>" in row.get_text()
+    approved = BeautifulSoup(
+        staff.get("/moderation/comments?status=approved").data, "html.parser"
+    )
+    (mark,) = approved.select(f"#row-{shown.id} .row-body mark.flagged")
+    assert mark.get_text() == "加-微-信"
+    detail = BeautifulSoup(
+        staff.get(f"/moderation/comments/{held.id}/edit").data, "html.parser"
+    )
+    assert [m.get_text() for m in detail.select(".edit-current mark.flagged")] == [
+        "加.微.信",
+        "加微信",
+    ]
+
+    public = app.test_client().get(f"/{article.public_id}.html").get_data(as_text=True)
+    assert "加-微-信" in public
+    assert "<mark" not in public and "flagged" not in public

@@ -224,3 +224,65 @@ def test_demo_reference_article_shows_the_fixed_text(ctx):
 
     assert "中国更大的第三方支付平台" in article.body_html
     assert "开始第一遍催收" in article.body_html
+
+
+# --- titles ----------------------------------------------------------------------
+
+TITLE = "中国最大的支付平台"
+
+
+def test_the_title_readers_see_is_filtered_and_the_written_one_kept(ctx):
+    wordrules.seed_default_rules()
+
+    article = make_article(title=TITLE)
+
+    assert article.title == TITLE
+    assert article.public_title == "中国更大的支付平台"
+
+
+def test_a_title_exemption_keeps_the_word_and_names_only_the_title(ctx):
+    wordrules.seed_default_rules()
+    article = make_article(title=TITLE, body=TITLE)
+    (change,) = [
+        c
+        for c in article_words.preview_title(article.title, article.id).result.changes
+        if c.before == "最大"
+    ]
+
+    article_words.exempt(article.id, change.start, change.end, None, "title")
+
+    assert article.public_title == TITLE
+    assert "中国更大的支付平台" in article.body_html  # same words, other field
+    (kept,) = article_words.exemptions_of(article.id)
+    assert (kept.field, kept.phrase) == ("title", "最大")
+    wordrules.add_rule(Rule("支付", Action.REPLACE, "付款", ARTICLES), None)
+    assert article_words.reapply(None) == 1
+    assert article.public_title == "中国最大的付款平台"
+
+
+def test_a_rule_change_then_reapply_updates_the_title(app, ctx):
+    from cms.events import ArticleChanged
+
+    seen: list[ArticleChanged] = []
+    subscribe(app, ArticleChanged, seen.append, AFTER_COMMIT)
+    article = make_article(title=TITLE, body="没有相关词语")
+    assert article.public_title == TITLE
+    wordrules.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
+
+    assert [a.id for a in article_words.affected_articles()] == [article.id]
+    strip = Rule("平台", Action.STRIP, scopes=ARTICLES)
+    assert article_words.dry_run(strip).articles == 1
+    assert article_words.reapply(None) == 1
+
+    assert article.public_title == "中国更大的支付平台"
+    assert article.title == TITLE
+    assert seen[-1].article_id == article.id and seen[-1].fields == {"title"}
+    assert article_words.affected_count() == 0
+
+
+def test_a_title_the_rules_empty_still_shows_something(ctx):
+    wordrules.add_rule(Rule("违禁词", Action.STRIP, scopes=ARTICLES), None)
+
+    article = make_article(title="违禁词")
+
+    assert article.public_title == "（无标题）"

@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from cms.database import write_transaction
-from cms.events import PageChanged, emit
+from cms.events import CommentMove, CommentsChanged, PageChanged, emit
 from cms.extensions import db
-from cms.models import Page, PageStatus, Role, User
+from cms.models import Comment, Page, PageStatus, Role, User
 from cms.services import audit
 from cms.services.articles import render_body
 from cms.services.errors import (
@@ -325,10 +325,28 @@ def restore_page(page_id: int, actor: User | None) -> Page:
     )  # fmt: skip
 
 
+def _delete_comments(page_id: int) -> None:
+    """Delete the page's comments, announced (the status tallies follow)."""
+    gone = db.session.execute(
+        select(Comment.id, Comment.status)
+        .where(Comment.page_id == page_id)
+        .order_by(Comment.id)
+        .with_for_update()
+    ).all()
+    if not gone:
+        return
+    db.session.execute(
+        delete(Comment).where(Comment.page_id == page_id),
+        execution_options={"synchronize_session": False},
+    )
+    moves = [CommentMove(i, None, status.value, None, page_id) for i, status in gone]
+    emit(CommentsChanged.of_moves(moves))
+
+
 def delete_page(page_id: int, actor: User | None) -> None:
-    """Delete a page in the trash for good, with its revisions and the menu
-    links to it; its children move up to its parent. InvalidInput for a page
-    not in the trash."""
+    """Delete a page in the trash for good, with its revisions, its comments
+    and the menu links to it; its children move up to its parent.
+    InvalidInput for a page not in the trash."""
     _require_staff(actor)
     with write_transaction():
         page = _locked(page_id)
@@ -346,6 +364,7 @@ def delete_page(page_id: int, actor: User | None) -> None:
              "children_moved": sorted(child.id for child in children)},
         )  # fmt: skip
         forget_revisions("page", page.id)
+        _delete_comments(page.id)
         db.session.flush()
         db.session.delete(page)
         emit(PageChanged(page_id, frozenset({"deleted"})))

@@ -173,7 +173,12 @@ def test_comments_on_pages_keep_their_threads_status_and_show(app, imported, cli
         assert not closed.allow_comments  # comment_status closed in the file
         comments = {c.author_name: c for c in db.session.scalars(
             select(Comment).where(Comment.page_id == page.id))}  # fmt: skip
-        assert set(comments) == {"Anon", "tellyworthtest2", "themedemos", "themereviewteam"}
+        assert set(comments) == {
+            "Anon",
+            "tellyworthtest2",
+            "themedemos",
+            "themereviewteam",
+        }
         assert all(c.article_id is None for c in comments.values())
         held = comments["themereviewteam"]
         assert held.status == CommentStatus.PENDING

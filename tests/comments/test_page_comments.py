@@ -11,7 +11,9 @@ from sqlalchemy import select
 from cms.extensions import db
 from cms.models import Comment, CommentStatus, Page, Role, User
 from cms.services.form_tokens import issue_comment_token
+from cms.services.notify import held_mail
 from cms.services.pages import PageInput, create_page, delete_page, trash_page
+from cms.services.reply_notices import reply_mail
 from cms.services.tallies import comment_tallies, recount_tallies
 from cms.services.wordrules import add_rule
 from cms.text.wordfilter import Action, Kind, Rule
@@ -240,3 +242,24 @@ def test_deleting_a_page_deletes_its_comments_and_the_tallies_follow(
         assert db.session.scalars(select(Comment.id)).all() == []
         assert comment_tallies() == recount_tallies()
         assert comment_tallies()[CommentStatus.APPROVED] == 0
+
+
+def test_mails_about_a_page_comment_name_and_link_the_page(app, board):
+    """The held-comment mail and the reply notice name the page and link to
+    it; a page's thread has no unsubscribe link of its own (the one for
+    every notice stays)."""
+    with app.app_context():
+        page = db.session.get(Page, board.id)
+        boss = db.session.scalar(select(User).where(User.username == "boss"))
+        parent = make_comment(page, status="pending", notify_replies=True)
+        held = held_mail(parent, boss)
+        assert "《留言板》" in held.subject and "http://cms.test/page/guestbook/" in (
+            held.text
+        )
+        reply = make_comment(
+            page, status="approved", parent=parent, author_email="b@example.cn"
+        )
+        notice = reply_mail(reply, parent)
+        assert f"http://cms.test/page/guestbook/#comment-{reply.id}" in notice.text
+        assert "不再接收《留言板》" not in notice.text
+        assert "不再接收我的网站的任何回复提醒" in notice.text

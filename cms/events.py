@@ -23,7 +23,7 @@ process (tests) keep their handlers apart.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -64,12 +64,14 @@ class ArticleChanged(Event):
 @dataclass(frozen=True)
 class CommentMove:
     """One comment's status change: `before` None for a new comment, `after`
-    None for one deleted for good."""
+    None for one deleted for good. The comment is on the article
+    `article_id`, or (that None) on the page `page_id`."""
 
     comment_id: int
-    article_id: int
+    article_id: int | None
     before: str | None
     after: str | None
+    page_id: int | None = None
 
 
 # Where a change came from, when handlers must tell (imports send no mail).
@@ -81,19 +83,41 @@ class CommentsChanged(Event):
     """Comments were added, moderated, edited, erased or deleted. `moves`
     holds every status change (the counters follow them); `ids` every comment
     touched, moved or not (an edit changes text only); `article_ids` the
-    articles whose pages show them; `origin` is IMPORT for imported ones."""
+    articles whose pages show them, `page_ids` the standalone pages that
+    show them; `origin` is IMPORT for imported ones."""
 
     moves: tuple[CommentMove, ...] = ()
     ids: tuple[int, ...] = ()
     article_ids: tuple[int, ...] = ()
     origin: str = ""
+    page_ids: tuple[int, ...] = ()
 
     @classmethod
     def of_moves(cls, moves: list[CommentMove], **extra: Any) -> CommentsChanged:
-        """The event for `moves` (ids and articles derived from them)."""
+        """The event for `moves` (ids, articles and pages derived from them)."""
         ids = tuple(sorted({m.comment_id for m in moves} | set(extra.pop("ids", ()))))
-        articles = {m.article_id for m in moves} | set(extra.pop("article_ids", ()))
-        return cls(tuple(moves), ids, tuple(sorted(articles)), **extra)
+        articles = {m.article_id for m in moves if m.article_id is not None}
+        articles |= set(extra.pop("article_ids", ()))
+        pages = {m.page_id for m in moves if m.page_id is not None}
+        pages |= set(extra.pop("page_ids", ()))
+        return cls(
+            tuple(moves), ids, tuple(sorted(articles)), page_ids=tuple(sorted(pages)),
+            **extra,
+        )  # fmt: skip
+
+    @classmethod
+    def of_comments(cls, comments: Iterable[Any], **extra: Any) -> CommentsChanged:
+        """The event for comments changed in place (no status move): their
+        ids, and the articles and pages they are on."""
+        listed = list(comments)
+        return cls(
+            ids=tuple(sorted(c.id for c in listed)),
+            article_ids=tuple(sorted({c.article_id for c in listed
+                                      if c.article_id is not None})),
+            page_ids=tuple(sorted({c.page_id for c in listed
+                                   if c.page_id is not None})),
+            **extra,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

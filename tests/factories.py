@@ -13,6 +13,7 @@ from cms.models import (
     ArticleStatus,
     Comment,
     CommentStatus,
+    Page,
     Role,
     User,
     utcnow,
@@ -61,20 +62,23 @@ def make_article(
 
 
 def make_comment(
-    article: Article,
+    article: Article | Page,
     body: str | None = None,
     status: str = "approved",
     parent=None,
     **overrides,
 ):
     """A comment stored as is (no form, no spam checks; call inside an app
-    context); announced as the services do, so it counts on its article (when
-    approved) and in the status tallies, and a held one is mailed about."""
+    context) on an article or a standalone page; announced as the services
+    do, so it counts on its article (when approved) and in the status
+    tallies, and a held one is mailed about."""
 
     values = {"author_name": "读者", "author_email": "reader@example.cn",
               "ip": "203.0.113.7", "created_at": utcnow()} | overrides  # fmt: skip
+    on_page = isinstance(article, Page)
     comment = Comment(
-        article_id=article.id,
+        article_id=None if on_page else article.id,
+        page_id=article.id if on_page else None,
         parent_id=parent.id if parent is not None else None,
         body=body or f"评论 {next(_counter)}",
         status=CommentStatus(status),
@@ -83,6 +87,9 @@ def make_comment(
     with write_transaction():
         db.session.add(comment)
         db.session.flush()
-        move = CommentMove(comment.id, article.id, None, comment.status.value)
+        move = CommentMove(
+            comment.id, comment.article_id, None, comment.status.value,
+            comment.page_id,
+        )  # fmt: skip
         emit(CommentsChanged.of_moves([move]))
     return comment

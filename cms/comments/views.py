@@ -1,4 +1,7 @@
-"""Posting a comment: the answers of INTERFACE.md, then POST/redirect/GET."""
+"""Posting a comment on an article or a standalone page: the answers of
+INTERFACE.md, then POST/redirect/GET."""
+
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -14,11 +17,13 @@ from flask_login import current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from cms.extensions import csrf
-from cms.models import Article
 from cms.public.article_page import render_article_page
 from cms.public.comment_cookies import remember_commenter, remember_held
 from cms.public.comment_form import CommentForm
+from cms.public.pages import render_page
 from cms.services import articles as article_service
+from cms.services import page_queries as page_service
+from cms.services.comment_subjects import Subject, form_key
 from cms.services.comments import (
     CommentRejected,
     CommentsClosed,
@@ -35,7 +40,7 @@ from cms.services.spam import Candidate
 bp = Blueprint("comments", __name__)
 
 
-def _served_at(form: CommentForm, article: Article):
+def _served_at(form: CommentForm, subject: Subject):
     """Check the anti-forgery token and Origin; the form's serving time for
     readers (None for logged-in users). InvalidInput when forged or expired."""
     own = [current_app.config["SITE_URL"], request.host_url]
@@ -46,7 +51,7 @@ def _served_at(form: CommentForm, article: Article):
         except ValidationError:
             raise InvalidInput("表单已过期，请重新提交") from None
         return None
-    return read_comment_token(form.csrf_token.data, article.public_id)
+    return read_comment_token(form.csrf_token.data, form_key(subject))
 
 
 @bp.post("/<string(length=16):public_id>")
@@ -55,15 +60,42 @@ def post(public_id: str):
     """403 closed, 400 invalid or refused by a word rule, 429 flood, 409
     duplicate, else 303 to the comment."""
     article = article_service.get_visible(public_id)
-    if not comments_open(article):
+    return _post(
+        article,
+        lambda **answer: render_article_page(article, **answer),
+        lambda **args: url_for("public.article", public_id=public_id, **args),
+    )
+
+
+@bp.post("/page/<slug>/")
+@csrf.exempt  # checked in _served_at: the page may come from a shared cache
+def post_page(slug: str):
+    """A comment on a standalone page: the same answers as on an article."""
+    item = page_service.get_published(slug)
+    return _post(
+        item,
+        lambda **answer: render_page(item, **answer),
+        lambda **args: url_for("public.page", slug=item.slug, **args),
+    )
+
+
+def _post(
+    subject: Subject,
+    page_again: Callable[..., tuple],
+    address: Callable[..., str],
+):
+    """The answers of INTERFACE.md for a comment on `subject`; `page_again`
+    renders its page with the rejected form (form, status, message),
+    `address` is its public URL (with an `_anchor`)."""
+    if not comments_open(subject):
         abort(403)
     form = CommentForm()
     try:
-        served_at = _served_at(form, article)
+        served_at = _served_at(form, subject)
     except InvalidInput as error:
-        return render_article_page(article, form=form, status=400, message=str(error))
+        return page_again(form=form, status=400, message=str(error))
     if not form.validate():
-        return render_article_page(article, form=form, status=400)
+        return page_again(form=form, status=400)
     candidate = Candidate(
         author_name=form.author.data, author_email=form.email.data,
         author_url=form.url.data or "", body=form.body.data, ip=request.remote_addr,
@@ -72,23 +104,20 @@ def post(public_id: str):
     )  # fmt: skip
     try:
         submission = submit_comment(
-            article, candidate, form.parent_id.data, request.user_agent.string,
+            subject, candidate, form.parent_id.data, request.user_agent.string,
             notify_replies=bool(form.notify.data),
         )  # fmt: skip
     except CommentsClosed:
         abort(403)
     except TooFast as error:
-        html, *_ = render_article_page(article, form=form, message=str(error))
+        html, *_ = page_again(form=form, message=str(error))
         return html, 429, {"Retry-After": str(error.retry_after)}
     except CommentRejected as error:  # the form keeps what the reader wrote
-        return render_article_page(article, form=form, status=400, message=str(error))
+        return page_again(form=form, status=400, message=str(error))
     except Duplicate as error:
-        return render_article_page(article, form=form, status=409, message=str(error))
+        return page_again(form=form, status=409, message=str(error))
     comment = submission.comment
-    target = url_for(
-        "public.article", public_id=public_id, _anchor=f"comment-{comment.id}"
-    )
-    response = redirect(target, 303)
+    response = redirect(address(_anchor=f"comment-{comment.id}"), 303)
     if not submission.visible:
         remember_held(request, response, comment.id)
     fields = {"author": candidate.author_name, "email": candidate.author_email,

@@ -6,12 +6,13 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cms.extensions import Model
 from cms.models.article import Article
 from cms.models.base import UTCDateTime, utcnow
+from cms.models.page import Page
 from cms.models.user import User, enum_column
 
 
@@ -41,6 +42,12 @@ class Comment(Model):
         # The article page: its approved comments, oldest first.
         Index("ix_comments_article_id_status_created_at", "article_id", "status",
               "created_at"),
+        # A page's approved comments, oldest first (留言板 and other pages).
+        Index("ix_comments_page_id_status_created_at", "page_id", "status",
+              "created_at"),
+        # Every comment is on exactly one thing: an article or a page.
+        CheckConstraint("(article_id IS NULL) <> (page_id IS NULL)",
+                        name="one_subject"),
         # The moderation queue: a status tab, newest or oldest first.
         Index("ix_comments_status_created_at_id", "status", "created_at", "id"),
         # A commenter's history (first-comment rule, queue context).
@@ -48,8 +55,12 @@ class Comment(Model):
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    article_id: Mapped[int] = mapped_column(
+    # What it comments on: an article or a page, never both (one_subject).
+    article_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE")
+    )
+    page_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE")
     )
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("comments.id", ondelete="SET NULL"), index=True
@@ -87,10 +98,18 @@ class Comment(Model):
     # When this comment's notice to its parent's author was queued (at most once).
     parent_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    article: Mapped[Article] = relationship()
+    article: Mapped[Article | None] = relationship()
+    page: Mapped[Page | None] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
+
+    @property
+    def subject(self) -> Article | Page:
+        """The article or page this comment is on."""
+        subject = self.article if self.article_id is not None else self.page
+        assert subject is not None, "a comment is on an article or a page"
+        return subject
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} {self.status.value}>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cms.extensions import Model
@@ -43,6 +43,10 @@ class Page(Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[PageStatus] = mapped_column(
         enum_column(PageStatus), default=PageStatus.DRAFT
+    )
+    # Readers may comment on it (a 留言板); off unless an editor opens it.
+    allow_comments: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="0"
     )
     # Order among siblings (lower first).
     position: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import (
+    BooleanField,
     HiddenField,
     SelectField,
     StringField,
@@ -43,7 +44,8 @@ def _parent(value) -> int | None:
 
 
 class PageForm(BaseForm):
-    """A page: title, slug, parent, position, Markdown body; `version` is the
+    """A page: title, slug, parent, position, whether readers may comment,
+    Markdown body; `version` is the
     version the editor loaded (the service refuses a save over a newer one)."""
 
     title = StringField(
@@ -76,6 +78,10 @@ class PageForm(BaseForm):
         ],
         description="同级页面按这个数字从小到大排列。",
     )
+    allow_comments = BooleanField(
+        "允许评论", default=False,
+        description="读者可以在这个页面下发表评论（例如留言板）。",
+    )  # fmt: skip
     body = TextAreaField("正文（Markdown）", validators=[
         Length(max=MAX_BODY_LENGTH, message="正文太长了")])  # fmt: skip
     # The version the editor loaded; the real form always sends it (a POST
@@ -105,6 +111,7 @@ class PageForm(BaseForm):
             slug=self.slug.data or "",
             parent_id=self.parent_id.data,
             position=self.position.data or 0,
+            allow_comments=bool(self.allow_comments.data),
         )
 
     @property

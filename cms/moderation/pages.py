@@ -41,6 +41,7 @@ def _form(page: Page | None = None) -> PageForm:
     if page is not None:
         initial = {"title": page.title, "slug": page.slug, "position": page.position,
                    "parent_id": page.parent_id, "body": page.body_markdown,
+                   "allow_comments": page.allow_comments,
                    "version": page.version}  # fmt: skip
     form = PageForm(data=initial)
     excluded = set() if page is None else {page.id} | descendants_of(page.id)
@@ -50,13 +51,16 @@ def _form(page: Page | None = None) -> PageForm:
 
 STATUS_NAMES = {"draft": "草稿", "published": "已发布", "trash": "回收站"}
 FIELD_LABELS = {"slug": "网址别名", "parent": "上级页面", "parent_id": "上级页面编号",
-                "status": "状态", "position": "排序"}  # fmt: skip
+                "status": "状态", "position": "排序",
+                "allow_comments": "允许评论"}  # fmt: skip
 
 
 def field_text(name: str, value) -> str:
     """A snapshot field's value in words (for the diffs)."""
     if value is None or value == "":
         return "（无）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
     return STATUS_NAMES.get(value, value) if name == "status" else str(value)
 
 

@@ -148,10 +148,12 @@ def _list_tags(article: Article | None, fields: frozenset[str]) -> set[str]:
 
 
 def comments_changed(event: CommentsChanged) -> None:
-    """The pages showing these articles' comments or comment counts; and,
-    when a comment readers see came or went, or one they see was edited,
-    every page with the sidebar (its 最新评论)."""
+    """The pages showing these articles' comments or comment counts, and
+    the standalone pages showing these comments (`page:<id>`); and, when a
+    comment readers see came or went, or one they see was edited, every
+    page with the sidebar (its 最新评论)."""
     tags = {f"c:{aid}" for aid in event.article_ids}
+    tags |= {f"page:{pid}" for pid in event.page_ids}
     approved = CommentStatus.APPROVED.value
     moved = any(approved in (m.before, m.after) for m in event.moves)
     if moved or not event.moves:  # no moves: edited or erased in place

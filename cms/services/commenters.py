@@ -44,8 +44,10 @@ def export_commenter(email: str) -> dict[str, Any]:
         "comments": [
             {
                 "id": c.id,
-                "article": c.article.public_id,
-                "article_title": c.article.title,
+                # On an article (its public id) or else on a page (its slug).
+                "article": c.article.public_id if c.article else None,
+                "page": c.page.slug if c.page else None,
+                "article_title": c.subject.title,
                 "parent_id": c.parent_id,
                 "author_name": c.author_name,
                 "author_email": c.author_email,
@@ -76,7 +78,7 @@ def erase_commenter(email: str, mode: str, actor: User | None) -> int:
         raise InvalidInput("请填写邮箱")
     with write_transaction():
         rows = db.session.execute(
-            select(Comment.id, Comment.status, Comment.article_id)
+            select(Comment.id, Comment.status, Comment.article_id, Comment.page_id)
             .where(Comment.author_email == address)
             .order_by(Comment.id).with_for_update()  # counts from these statuses
         ).all()  # fmt: skip
@@ -91,8 +93,7 @@ def erase_commenter(email: str, mode: str, actor: User | None) -> int:
                         ip=None, user_agent=None),
                 execution_options={"synchronize_session": False},
             )  # fmt: skip
-            articles = sorted({r.article_id for r in rows})
-            emit(CommentsChanged(ids=tuple(ids), article_ids=tuple(articles)))
+            emit(CommentsChanged.of_comments(rows))
         elif ids:
             db.session.execute(
                 update(Comment)
@@ -101,7 +102,8 @@ def erase_commenter(email: str, mode: str, actor: User | None) -> int:
                 execution_options={"synchronize_session": False},
             )
             db.session.execute(Comment.__table__.delete().where(Comment.id.in_(ids)))
-            gone = [CommentMove(r.id, r.article_id, r.status.value, None) for r in rows]
+            gone = [CommentMove(r.id, r.article_id, r.status.value, None, r.page_id)
+                    for r in rows]  # fmt: skip
             emit(CommentsChanged.of_moves(gone))
         summary = {"count": len(ids)} | ({"snapshots": snapshots} if snapshots else {})
         record(actor, f"erase-{mode}", "comment", ids, summary,
@@ -200,14 +202,16 @@ def reply_as(parent_id: int, body: str, actor: User) -> Comment:
         if parent.status != CommentStatus.APPROVED:
             apply_action([parent.id], "approve", actor, reason="批准并回复")
         reply = Comment(
-            article_id=parent.article_id, parent_id=parent.id,
+            article_id=parent.article_id, page_id=parent.page_id, parent_id=parent.id,
             author_name=actor.display_name, author_email=(actor.email or "").lower(),
             body=body, status=CommentStatus.APPROVED, reasons=[why.reason("staff")],
             user_id=actor.id, moderated_by_id=actor.id, moderated_at=utcnow(),
         )  # fmt: skip
         db.session.add(reply)
         db.session.flush()
-        move = CommentMove(reply.id, parent.article_id, None, reply.status.value)
+        move = CommentMove(
+            reply.id, parent.article_id, None, reply.status.value, parent.page_id
+        )
         emit(CommentsChanged.of_moves([move]))
         record(actor, "reply", "comment", [reply.id], {"parent": parent.id})
     return reply
@@ -226,7 +230,7 @@ def edit_comment(comment_id: int, body: str, actor: User, reason: str = "") -> C
         if before == body:
             return comment
         comment.body = body
-        emit(CommentsChanged(ids=(comment.id,), article_ids=(comment.article_id,)))
+        emit(CommentsChanged.of_comments([comment]))
         change = {str(comment.id): {"before": before, "after": body}}
         record(actor, "edit", "comment", [comment.id], change, reason)
     return comment
@@ -248,6 +252,6 @@ def pin_comment(comment_id: int, pinned: bool, actor: User | None) -> Comment:
         if (comment.pinned_at is not None) == pinned:
             return comment
         comment.pinned_at = utcnow() if pinned else None
-        emit(CommentsChanged(ids=(comment.id,), article_ids=(comment.article_id,)))
+        emit(CommentsChanged.of_comments([comment]))
         record(actor, "pin" if pinned else "unpin", "comment", [comment.id])
     return comment

@@ -14,7 +14,13 @@ from sqlalchemy import func, or_, select, update
 from cms.database import write_transaction
 from cms.events import CommentMove, CommentsChanged, emit
 from cms.extensions import db, limiter
-from cms.models import Article, Comment, CommentStatus, utcnow
+from cms.models import Comment, CommentStatus, Page, PageStatus, utcnow
+from cms.services.comment_subjects import (
+    Subject,
+    comments_on,
+    lock_subject,
+    subject_columns,
+)
 from cms.services.errors import Conflict, InvalidInput, NotAllowed, ServiceError
 from cms.services.mail import mail_configured
 from cms.services.settings import current_settings
@@ -22,7 +28,7 @@ from cms.services.spam import Candidate, assess
 
 
 class CommentsClosed(NotAllowed):
-    """Comments are closed on this article (403)."""
+    """Comments are closed on this article or page (403)."""
 
 
 class TooFast(ServiceError):
@@ -41,11 +47,15 @@ class CommentRejected(InvalidInput):
     """A word rule refuses the comment (400); the message says which words."""
 
 
-def comments_open(article: Article, now: datetime | None = None) -> bool:
+def comments_open(article: Subject, now: datetime | None = None) -> bool:
     """Open unless the article forbids them or is older than
-    `comments.close_after_days` (0 = never closes)."""
+    `comments.close_after_days` (0 = never closes). A page takes comments
+    when an editor allowed them and it is published; it never closes with
+    age (a 留言板 stays open)."""
     if not article.allow_comments:
         return False
+    if isinstance(article, Page):
+        return article.status == PageStatus.PUBLISHED
     days = current_settings()["comments.close_after_days"]
     if days and article.published_at is not None:
         return (now or utcnow()) - article.published_at < timedelta(days=days)
@@ -100,7 +110,7 @@ def _check_flood_by_comments(ip: str, seconds: int) -> None:
         raise TooFast(max(1, math.ceil(seconds - waited)))
 
 
-def _is_duplicate(article: Article, candidate: Candidate, body: str) -> bool:
+def _is_duplicate(subject: Subject, candidate: Candidate, body: str) -> bool:
     same_author = [Comment.author_email == candidate.author_email.strip().lower()]
     if candidate.ip:
         same_author.append(Comment.ip == candidate.ip)
@@ -108,7 +118,7 @@ def _is_duplicate(article: Article, candidate: Candidate, body: str) -> bool:
         db.session.scalar(
             select(Comment.id)
             .where(
-                Comment.article_id == article.id,
+                comments_on(subject),
                 Comment.body == body,
                 or_(*same_author),
             )
@@ -130,13 +140,14 @@ class Submission:
 
 
 def submit_comment(
-    article: Article,
+    subject: Subject,
     candidate: Candidate,
     parent_id: int | None = None,
     user_agent: str | None = None,
     notify_replies: bool = False,
 ) -> Submission:
-    """Store a validated comment, after the checks INTERFACE.md orders:
+    """Store a validated comment on an article or a page (`subject`), after
+    the checks INTERFACE.md orders:
     CommentsClosed, TooFast (flood), CommentRejected (a word rule refuses
     it), Duplicate; then the spam pipeline sets its status, and the body and
     name are stored as the word rules left them. Announces CommentsChanged
@@ -146,7 +157,7 @@ def submit_comment(
     replies (kept only when reply notices are on and mail is configured).
     """
     now = utcnow()
-    if not comments_open(article, now):
+    if not comments_open(subject, now):
         raise CommentsClosed("评论已关闭")
     check_flood(candidate.ip)
     verdict = assess(candidate, now)
@@ -159,16 +170,14 @@ def submit_comment(
         else candidate.author_name
     )
     with write_transaction():
-        # One poster at a time per article (SQLite: BEGIN IMMEDIATE already),
-        # so two identical posts cannot both pass the duplicate check.
-        db.session.execute(
-            select(Article.id).where(Article.id == article.id).with_for_update()
-        )
-        if _is_duplicate(article, candidate, body):
+        # One poster at a time per article or page (SQLite: BEGIN IMMEDIATE
+        # already), so two identical posts cannot both pass the duplicate check.
+        db.session.execute(lock_subject(subject))
+        if _is_duplicate(subject, candidate, body):
             raise Duplicate("这条评论已经发表过了")
-        parent = _parent_in(article, parent_id)
+        parent = _parent_in(subject, parent_id)
         comment = Comment(
-            article_id=article.id,
+            **subject_columns(subject),
             parent_id=parent,
             author_name=name,
             author_email=candidate.author_email.strip().lower(),
@@ -184,20 +193,21 @@ def submit_comment(
         )
         db.session.add(comment)
         db.session.flush()
-        move = CommentMove(comment.id, article.id, None, verdict.status.value)
+        move = CommentMove(
+            comment.id, comment.article_id, None, verdict.status.value,
+            comment.page_id,
+        )  # fmt: skip
         emit(CommentsChanged.of_moves([move]))
     return Submission(comment)
 
 
-def _parent_in(article: Article, parent_id: int | None) -> int | None:
-    """The parent id when it names a comment of this article, else None (a
-    reply to a vanished or foreign comment becomes a top-level comment)."""
+def _parent_in(subject: Subject, parent_id: int | None) -> int | None:
+    """The parent id when it names a comment of this article or page, else
+    None (a reply to a vanished or foreign comment becomes a top-level one)."""
     if parent_id is None:
         return None
     found = db.session.scalar(
-        select(Comment.id).where(
-            Comment.id == parent_id, Comment.article_id == article.id
-        )
+        select(Comment.id).where(Comment.id == parent_id, comments_on(subject))
     )
     return found
 

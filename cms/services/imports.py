@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import bindparam, insert, select, update
@@ -341,23 +341,31 @@ def write_articles(source: str, batch: list[NewArticle], summary: Summary) -> li
         for item, article_id in zip(batch, ids, strict=True)
         for link in item.links
     )
-    moves = _write_comments(batch, ids, summary)
+    owners = [(a, item.comments) for item, a in zip(batch, ids, strict=True)]
+    moves = write_comments("article_id", owners, summary)
     emit(ContentImported(article_ids=tuple(ids)))
     if moves:
         emit(CommentsChanged.of_moves(moves, origin=IMPORT))
     return ids
 
 
-def _write_comments(
-    batch: list[NewArticle], ids: list[int], summary: Summary
+def write_comments(
+    column: Literal["article_id", "page_id"],
+    owners: Iterable[tuple[int, list[dict[str, Any]]]],
+    summary: Summary,
 ) -> list[CommentMove]:
+    """Write imported comments (call in a write transaction): each owner is
+    (article or page id, its comments), `column` says which. A comment's
+    `parent` key names another comment of the same owner (threading); one
+    naming nothing in the file becomes top-level (noted). Returns the moves
+    for the caller's one CommentsChanged (origin IMPORT)."""
     rows, keys, parents = [], [], []
-    for item, article_id in zip(batch, ids, strict=True):
-        for comment in item.comments:
+    for owner_id, comments in owners:
+        for comment in comments:
             values = dict(comment)
-            keys.append((article_id, values.pop("key")))
-            parents.append((article_id, values.pop("parent", "")))
-            rows.append(comment_values({**values, "article_id": article_id}, summary))
+            keys.append((owner_id, values.pop("key")))
+            parents.append((owner_id, values.pop("parent", "")))
+            rows.append(comment_values({**values, column: owner_id}, summary))
     if not rows:
         return []
     table = db.metadata.tables["comments"]
@@ -368,18 +376,17 @@ def _write_comments(
     )
     by_key = dict(zip(keys, comment_ids, strict=True))
     links = []
-    for (article_id, parent), comment_id in zip(parents, comment_ids, strict=True):
+    for (owner_id, parent), comment_id in zip(parents, comment_ids, strict=True):
         if parent and parent != "0":
-            parent_id = by_key.get((article_id, parent))
+            parent_id = by_key.get((owner_id, parent))
             if parent_id is None:
                 summary.notes["评论的上级评论不在文件中，作为顶层评论导入"] += 1
             else:
                 links.append({"b_id": comment_id, "b_parent": parent_id})
     if links:
-        comments = db.metadata.tables["comments"]
         db.session.execute(
-            update(comments)
-            .where(comments.c.id == bindparam("b_id"))
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
             .values(parent_id=bindparam("b_parent")),
             links,
         )
@@ -390,7 +397,9 @@ def _write_comments(
             )
         ] += 1
     return [
-        CommentMove(cid, row["article_id"], None, str(row["status"]))
+        CommentMove(
+            cid, row.get("article_id"), None, str(row["status"]), row.get("page_id")
+        )
         for cid, row in zip(comment_ids, rows, strict=True)
     ]
 

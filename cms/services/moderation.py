@@ -19,6 +19,7 @@ from cms.models import (
     Comment,
     CommentStatus,
     CommentType,
+    Page,
     User,
     utcnow,
 )
@@ -71,14 +72,14 @@ def _move(
     for chunk in _chunks(sorted(targets)):
         rows = db.session.execute(
             select(Comment.id, Comment.status, Comment.previous_status,
-                   Comment.article_id).where(Comment.id.in_(chunk))
+                   Comment.article_id, Comment.page_id).where(Comment.id.in_(chunk))
             .order_by(Comment.id).with_for_update()
         ).all()  # fmt: skip
         groups: dict[tuple, list] = defaultdict(list)
-        for comment_id, old, previous, article_id in rows:
+        for comment_id, old, previous, article_id, page_id in rows:
             new = targets[comment_id]
             if new != old:
-                groups[(old, new)].append((comment_id, previous, article_id))
+                groups[(old, new)].append((comment_id, previous, article_id, page_id))
         for (old, new), members in groups.items():
             values = {"status": new, "moderated_at": now,
                       "moderated_by_id": actor.id if actor else None}  # fmt: skip
@@ -94,14 +95,16 @@ def _move(
                     execution_options={"synchronize_session": False},
                 )
             )  # fmt: skip
-            for comment_id, previous, article_id in members:
+            for comment_id, previous, article_id, page_id in members:
                 if comment_id not in moved:
                     continue
                 changes[str(comment_id)] = {
                     "from": old.value, "to": new.value,
                     "previous": previous.value if previous else None,
                 }  # fmt: skip
-                moves.append(CommentMove(comment_id, article_id, old.value, new.value))
+                moves.append(
+                    CommentMove(comment_id, article_id, old.value, new.value, page_id)
+                )
     if moves:
         emit(CommentsChanged.of_moves(moves))
     return changes
@@ -199,7 +202,8 @@ def _delete_for_good(
         changes = {str(c.id): {"from": status.value, "to": "deleted",
                                "snapshot": _snapshot(c)} for c in doomed}  # fmt: skip
         doomed_ids = [c.id for c in doomed]
-        gone = [CommentMove(c.id, c.article_id, status.value, None) for c in doomed]
+        gone = [CommentMove(c.id, c.article_id, status.value, None, c.page_id)
+                for c in doomed]  # fmt: skip
         # Replies to a deleted comment stay; they lose their parent, and the
         # entry remembers them so an undo can attach them again.
         for chunk in _chunks(doomed_ids):
@@ -313,12 +317,25 @@ def _reinsert(changes: dict) -> dict[str, str]:
         for name in ("status", "previous_status"):
             if data.get(name):
                 data[name] = CommentStatus(data[name])
+        data.setdefault("page_id", None)  # snapshots from before pages had comments
         rows.append(data)
     ids = [r["id"] for r in rows]
     taken = set(db.session.scalars(select(Comment.id).where(Comment.id.in_(ids))))
-    articles = {r["article_id"] for r in rows}
-    alive = set(db.session.scalars(select(Article.id).where(Article.id.in_(articles))))
-    rows = [r for r in rows if r["id"] not in taken and r["article_id"] in alive]
+    articles = {r["article_id"] for r in rows if r["article_id"] is not None}
+    pages = {r["page_id"] for r in rows if r["page_id"] is not None}
+    alive = {
+        ("a", i)
+        for i in db.session.scalars(select(Article.id).where(Article.id.in_(articles)))
+    }
+    alive |= {("p", i) for i in db.session.scalars(
+        select(Page.id).where(Page.id.in_(pages)))}  # fmt: skip
+
+    def on_alive(row: dict) -> bool:
+        if row["article_id"] is not None:
+            return ("a", row["article_id"]) in alive
+        return ("p", row["page_id"]) in alive
+
+    rows = [r for r in rows if r["id"] not in taken and on_alive(r)]
     if rows:
         # Parents are linked after every row is back, whatever their order.
         links = {r["id"]: r.pop("parent_id") for r in rows}
@@ -338,7 +355,7 @@ def _reinsert(changes: dict) -> dict[str, str]:
                     .values(parent_id=parent),
                     execution_options={"synchronize_session": False},
                 )  # fmt: skip
-        back = [CommentMove(r["id"], r["article_id"], None, r["status"].value)
-                for r in rows]  # fmt: skip
+        back = [CommentMove(r["id"], r["article_id"], None, r["status"].value,
+                            r["page_id"]) for r in rows]  # fmt: skip
         emit(CommentsChanged.of_moves(back))
     return {str(r["id"]): r["status"].value for r in rows}

@@ -23,7 +23,7 @@ from cms.services.action_links import (
     issue_link,
     link_url,
 )
-from cms.services.attribution import canonical_url
+from cms.services.comment_subjects import subject_title, subject_url
 from cms.services.mail import Mail, mail_configured, mail_templates
 from cms.services.outbox import enqueue, enqueue_many
 from cms.services.reasons import reason_text
@@ -78,8 +78,8 @@ class HeldItem:
 def _item(comment: Comment, editor: User) -> HeldItem:
     return HeldItem(
         comment=comment,
-        article_title=" ".join(comment.article.title.split()),
-        article_url=canonical_url(comment.article),
+        article_title=subject_title(comment.subject),
+        article_url=subject_url(comment.subject),
         excerpt=_excerpt(comment.body),
         reasons=[reason_text(r) for r in comment.reasons or []],
         links={
@@ -203,7 +203,7 @@ def compose_digest_mail(payload: dict) -> list[Mail]:
     shown = list(
         db.session.scalars(
             select(Comment)
-            .options(joinedload(Comment.article))
+            .options(joinedload(Comment.article), joinedload(Comment.page))
             .where(Comment.id.in_(ids[:DIGEST_LIMIT]))
             .order_by(Comment.id)
         )

@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from cms.database import write_transaction
-from cms.events import PageChanged, emit
+from cms.events import CommentMove, CommentsChanged, PageChanged, emit
 from cms.extensions import db
-from cms.models import Page, PageStatus, Role, User
+from cms.models import Comment, Page, PageStatus, Role, User
 from cms.services import audit
 from cms.services.articles import render_body
 from cms.services.errors import (
@@ -55,6 +55,7 @@ class PageInput:
     slug: str = ""
     parent_id: int | None = None
     position: int = 0
+    allow_comments: bool = False  # readers may comment (a 留言板)
 
 
 # -- snapshots ----------------------------------------------------------------
@@ -71,6 +72,7 @@ def snapshot_of(page: Page) -> Snapshot:
             "parent": page.parent.slug if page.parent is not None else None,
             "status": page.status.value,
             "position": page.position,
+            "allow_comments": page.allow_comments,
         },
     )
 
@@ -88,6 +90,7 @@ def snapshot_of_input(data: PageInput, page: Page) -> Snapshot:
             "parent": parent.slug if parent is not None else None,
             "status": page.status.value,
             "position": data.position,
+            "allow_comments": data.allow_comments,
         },
     )
 
@@ -153,6 +156,7 @@ def _apply(page: Page, data: PageInput) -> None:
     page.parent_id = _valid_parent(data.parent_id, page.id)
     page.title = title
     page.position = data.position
+    page.allow_comments = data.allow_comments
     page.body_markdown = data.body_markdown
     page.body_html = render_body(data.body_markdown, page.body_format or "markdown")
     page.summary = derive_excerpt(page.body_html)
@@ -334,10 +338,28 @@ def restore_page(page_id: int, actor: User | None) -> Page:
     )  # fmt: skip
 
 
+def _delete_comments(page_id: int) -> None:
+    """Delete the page's comments, announced (the status tallies follow)."""
+    gone = db.session.execute(
+        select(Comment.id, Comment.status)
+        .where(Comment.page_id == page_id)
+        .order_by(Comment.id)
+        .with_for_update()
+    ).all()
+    if not gone:
+        return
+    db.session.execute(
+        delete(Comment).where(Comment.page_id == page_id),
+        execution_options={"synchronize_session": False},
+    )
+    moves = [CommentMove(i, None, status.value, None, page_id) for i, status in gone]
+    emit(CommentsChanged.of_moves(moves))
+
+
 def delete_page(page_id: int, actor: User | None) -> None:
-    """Delete a page in the trash for good, with its revisions and the menu
-    links to it; its children move up to its parent. InvalidInput for a page
-    not in the trash."""
+    """Delete a page in the trash for good, with its revisions, its comments
+    and the menu links to it; its children move up to its parent.
+    InvalidInput for a page not in the trash."""
     _require_staff(actor)
     with write_transaction():
         page = _locked(page_id)
@@ -355,16 +377,18 @@ def delete_page(page_id: int, actor: User | None) -> None:
              "children_moved": sorted(child.id for child in children)},
         )  # fmt: skip
         forget_revisions("page", page.id)
+        _delete_comments(page.id)
         db.session.flush()
         db.session.delete(page)
         emit(PageChanged(page_id, frozenset({"deleted"})))
 
 
 def restore_revision(page_id: int, number: int, actor: User | None) -> Page:
-    """Bring back revision `number`'s title, text, slug, parent and position
-    as a new revision ("恢复到第 N 版"); the status stays as it is. A slug now
-    used by another page, or a parent that is gone or would make a cycle, is
-    left as it is now. NotFound for an unknown revision."""
+    """Bring back revision `number`'s title, text, slug, parent, position
+    and whether it allows comments as a new revision ("恢复到第 N 版"); the
+    status stays as it is. A slug now used by another page, or a parent that
+    is gone or would make a cycle, is left as it is now. NotFound for an
+    unknown revision."""
     _require_staff(actor)
     old = Snapshot.of(get_revision("page", page_id, number))
     page = get_page(page_id)
@@ -381,6 +405,7 @@ def restore_revision(page_id: int, number: int, actor: User | None) -> Page:
     data = PageInput(
         title=old.title, body_markdown=old.body_markdown, slug=slug,
         parent_id=parent_id, position=int(old.fields.get("position") or 0),
+        allow_comments=bool(old.fields.get("allow_comments", page.allow_comments)),
     )  # fmt: skip
     return _write(
         page_id, actor, "page-revision-restore", f"恢复到第 {number} 版", data

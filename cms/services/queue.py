@@ -114,7 +114,9 @@ def queue_page(
                                   and_(Comment.created_at == cursor.created_at,
                                        Comment.id < cursor.id)))  # fmt: skip
     query = _ordered(
-        select(Comment).options(selectinload(Comment.article)).where(*conditions),
+        select(Comment)
+        .options(selectinload(Comment.article), selectinload(Comment.page))
+        .where(*conditions),
         filter_.oldest_first,
     )
     rows = db.session.scalars(query.limit(size + 1)).all()

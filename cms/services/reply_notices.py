@@ -25,7 +25,7 @@ from cms.database import write_transaction
 from cms.events import IMPORT, CommentsChanged
 from cms.extensions import db, limiter
 from cms.models import Article, Comment, CommentStatus, utcnow
-from cms.services.attribution import canonical_url
+from cms.services.comment_subjects import subject_title, subject_url
 from cms.services.errors import InvalidInput
 from cms.services.mail import Mail, mail_configured, mail_templates
 from cms.services.outbox import enqueue_many
@@ -176,25 +176,31 @@ def _quote(body: str) -> str:
 
 
 def _comment_url(comment: Comment) -> str:
-    return f"{canonical_url(comment.article)}#comment-{comment.id}"
+    return f"{subject_url(comment.subject)}#comment-{comment.id}"
 
 
 def reply_mail(reply: Comment, parent: Comment) -> Mail:
     """The notice to `parent`'s author about `reply`."""
     site = current_settings()["site.name"]
-    title = " ".join(reply.article.public_title.split())
-    thread = unsubscribe_url(parent.author_email, reply.article_id)
+    title = subject_title(reply.subject)
+    every = unsubscribe_url(parent.author_email, None)
+    # A page's thread has no link of its own: its header offers stopping all.
+    thread = (
+        unsubscribe_url(parent.author_email, reply.article_id)
+        if reply.article_id is not None
+        else None
+    )
     text = mail_templates().get_template("email/reply_notice.txt").render(
         site_name=site, article_title=title, parent=parent, reply=reply,
         parent_quote=_quote(parent.body), reply_quote=_quote(reply.body),
         reply_url=_comment_url(reply), thread_unsubscribe=thread,
-        all_unsubscribe=unsubscribe_url(parent.author_email, None),
+        all_unsubscribe=every,
     )  # fmt: skip
     return Mail(
         to=parent.author_email,
         subject=f"[{site}] {reply.author_name} 回复了你在《{title}》的评论",
         text=text,
-        headers=(("List-Unsubscribe", f"<{thread}>"),
+        headers=(("List-Unsubscribe", f"<{thread or every}>"),
                  ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")),
     )  # fmt: skip
 
@@ -245,8 +251,8 @@ def queue_owner_notices(event: CommentsChanged) -> None:
 def _news(comment: Comment) -> CommentNews:
     return CommentNews(
         site=current_settings()["site.name"],
-        article_title=" ".join(comment.article.title.split()),
-        article_url=canonical_url(comment.article),
+        article_title=subject_title(comment.subject),
+        article_url=subject_url(comment.subject),
         comment_id=comment.id,
         comment_url=_comment_url(comment),
         author=comment.author_name,

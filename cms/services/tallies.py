@@ -1,6 +1,8 @@
 """Kept comment counts: each article's approved count and the site-wide count
-per status. Their one owner is `follow_comment_moves`, the in-transaction
-handler of CommentsChanged: services announce moves, never adjust counts."""
+per status (comments on pages included; a page's own count is counted when
+it is shown, cms.services.threads.approved_count). Their one owner is
+`follow_comment_moves`, the in-transaction handler of CommentsChanged:
+services announce moves, never adjust counts."""
 
 from __future__ import annotations
 
@@ -32,6 +34,8 @@ def follow_comment_moves(event: CommentsChanged) -> None:
             tallies[CommentStatus(move.before)] -= 1
         if move.after is not None:
             tallies[CommentStatus(move.after)] += 1
+        if move.article_id is None:
+            continue  # a page's comment: pages keep no count (they count on render)
         if move.after == _APPROVED:
             articles[move.article_id] += 1
         elif move.before == _APPROVED:

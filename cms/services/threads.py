@@ -1,14 +1,15 @@
-"""Arranging an article's comments into threads for its page."""
+"""Arranging an article's (or a standalone page's) comments into threads."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 
 from cms.extensions import db
 from cms.models import Article, Comment, CommentStatus, Role, User
+from cms.services.comment_subjects import Subject, comments_on, is_on
 
 TOP_LEVEL_PER_PAGE = 50
 
@@ -48,7 +49,7 @@ class Thread:
 
 
 def comment_thread(
-    article: Article, max_depth: int, page: int = 1, held_ids: Iterable[int] = ()
+    article: Subject, max_depth: int, page: int = 1, held_ids: Iterable[int] = ()
 ) -> Thread:
     """Approved comments (and the viewer's own held ones, named by `held_ids`),
     oldest first, nested up to `max_depth` levels: a deeper reply is shown at
@@ -61,7 +62,7 @@ def comment_thread(
     over every page and regardless of pins or the viewer's held comments, so
     a comment keeps its number from page to page and viewer to viewer.
     Comments written from a staff account carry a badge: 作者 for the
-    article's owner, 博主 for an administrator, 编辑 for an editor.
+    article's (or page's) owner, 博主 for an administrator, 编辑 for an editor.
 
     Paged in SQL, in one query whatever the number of comments: the page's
     top-level comments (LIMIT/OFFSET over the article's comments, by the
@@ -71,12 +72,12 @@ def comment_thread(
     page number past the end costs a second query, and staff badges one."""
     held = [i for i in held_ids if isinstance(i, int)]
     page = max(page, 1)
-    rows = _thread_rows(article.id, held, page)
+    rows = _thread_rows(comments_on(article), held, page)
     pages = max(1, -(-rows.total // TOP_LEVEL_PER_PAGE))
     if page > pages:
         page = pages
         if rows.total:
-            rows = _thread_rows(article.id, held, page)
+            rows = _thread_rows(comments_on(article), held, page)
     roots = _nest(rows.comments, max_depth)
     for node in roots:
         node.floor = rows.floors.get(node.comment.id)
@@ -107,9 +108,9 @@ def _all_nodes(roots: list[Node]) -> Iterable[Node]:
         stack.extend(node.replies)
 
 
-def _thread_rows(article_id: int, held: list[int], page: int) -> _Rows:
-    """What the article shows on top-level page `page` (see `_Rows`); the
-    comments oldest first."""
+def _thread_rows(on: ColumnElement[bool], held: list[int], page: int) -> _Rows:
+    """What the article or page (`on`: its comments) shows on top-level
+    page `page` (see `_Rows`); the comments oldest first."""
     approved = CommentStatus.APPROVED
     visible = Comment.status == approved
     if held:
@@ -119,7 +120,7 @@ def _thread_rows(article_id: int, held: list[int], page: int) -> _Rows:
             Comment.id, Comment.parent_id, Comment.created_at, Comment.status,
             Comment.pinned_at,
         )
-        .where(Comment.article_id == article_id, visible)
+        .where(on, visible)
         .cte("shown")
     )  # fmt: skip
     reply, parent = shown.alias("reply"), shown.alias("parent")
@@ -221,7 +222,7 @@ def _nest(comments: list[Comment], max_depth: int) -> list[Node]:
     return roots
 
 
-def _add_badges(article: Article, nodes: Iterable[Node]) -> None:
+def _add_badges(article: Subject, nodes: Iterable[Node]) -> None:
     """Set the staff badge of nodes whose comment was written from an account
     (one query, and none when no comment was)."""
     staff = [n for n in nodes if n.comment.user_id is not None]
@@ -243,14 +244,29 @@ def _add_badges(article: Article, nodes: Iterable[Node]) -> None:
             node.badge = "编辑"
 
 
+def approved_count(subject: Subject) -> int:
+    """Its approved comments, replies included (INTERFACE.md's data-count):
+    an article's kept count, a page's counted by its index."""
+    if isinstance(subject, Article):
+        return subject.comment_count
+    return (
+        db.session.scalar(
+            select(func.count(Comment.id)).where(
+                comments_on(subject), Comment.status == CommentStatus.APPROVED
+            )
+        )
+        or 0
+    )
+
+
 def visible_comment(
-    article: Article, comment_id: int, held_ids: Iterable[int] = ()
+    article: Subject, comment_id: int, held_ids: Iterable[int] = ()
 ) -> Comment | None:
-    """A comment of this article that this viewer may see (approved, or one
-    of their own held ones), else None: a reply link must not reveal others'
-    held comments."""
+    """A comment of this article or page that this viewer may see (approved,
+    or one of their own held ones), else None: a reply link must not reveal
+    others' held comments."""
     comment = db.session.get(Comment, comment_id)
-    if comment is None or comment.article_id != article.id:
+    if comment is None or not is_on(comment, article):
         return None
     if comment.status != CommentStatus.APPROVED and comment.id not in set(held_ids):
         return None

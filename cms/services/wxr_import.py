@@ -13,9 +13,11 @@ batch). What becomes what:
   the part before <!--more-->, as the excerpt; the first category as the
   category and the others as tags of the same name; tags as tags;
 - pages -> pages, with their hierarchy (parents resolved at the end when a
-  child comes first); comments on pages are skipped (pages here have none);
-- comments, pingbacks, trackbacks with their threading and status; an
-  empty e-mail or an over-long field does not stop them;
+  child comes first); a page open for comments in WordPress
+  (`comment_status` open) allows comments here;
+- comments, pingbacks, trackbacks (on posts and on pages) with their
+  threading and status; an empty e-mail or an over-long field does not
+  stop them;
 - authors -> inactive contributors without a password;
 - attachments: with `--uploads DIR` (a local copy of wp-content/uploads),
   their image files go into the media library (cms.services.import_media:
@@ -35,13 +37,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import insert, select, update
 
 from cms.database import write_transaction
-from cms.events import ContentImported, TaxonomyChanged, emit
+from cms.events import IMPORT, CommentsChanged, ContentImported, TaxonomyChanged, emit
 from cms.extensions import db
 from cms.models import ArticleStatus, CommentStatus, CommentType, Page, PageStatus
 from cms.services import imports
@@ -252,6 +255,14 @@ def _post(item: Item, state: _State) -> NewArticle | None:
     )
     article = NewArticle(item.post_id, values, links=_links(item, state, "p"))
     article.refs = {"author": item.creator, "terms": item.terms}
+    article.comments = _comments(item, state, when)
+    return article
+
+
+def _comments(item: Item, state: _State, when: datetime | None) -> list[dict[str, Any]]:
+    """The comments of a post or page, as rows for imports.write_comments
+    (their `key` and `parent` thread them); unsupported kinds are skipped."""
+    comments: list[dict[str, Any]] = []
     for comment in item.comments:
         kind = COMMENT_TYPE.get(comment.type)
         status_ = COMMENT_STATUS.get(comment.approved)
@@ -263,7 +274,7 @@ def _post(item: Item, state: _State) -> NewArticle | None:
         created = imports.parse_time(comment.date_gmt) or imports.parse_time(
             comment.date
         )
-        article.comments.append({
+        comments.append({
             "key": comment.comment_id,
             "parent": comment.parent,
             "type": kind,
@@ -277,7 +288,7 @@ def _post(item: Item, state: _State) -> NewArticle | None:
             "created_at": created or when or imports.utcnow(),
             "reasons": [{"code": "imported", "params": {}}],
         })  # fmt: skip
-    return article
+    return comments
 
 
 def _resolve_refs(article: NewArticle, state: _State) -> None:
@@ -316,13 +327,9 @@ class _Batch:
         if self.rows >= BATCH_ROWS:
             self.flush()
 
-    def add_page(self, page: _NewPage, comments: int) -> None:
+    def add_page(self, page: _NewPage) -> None:
         self.pages.append(page)
-        if comments:
-            self.state.summary.skip(
-                "评论", "页面上的评论（本站页面没有评论）", comments
-            )
-        self.rows += 1
+        self.rows += 1 + len(page.comments)
         if self.rows >= BATCH_ROWS:
             self.flush()
 
@@ -368,12 +375,14 @@ def _page(item: Item, state: _State, batch: _Batch) -> None:
         "summary": derive_excerpt(body_html),
         "status": status,
         "position": int(item.menu_order) if item.menu_order.isdigit() else 0,
+        "allow_comments": item.comment_status == "open",
         "created_at": when or imports.utcnow(),
         "updated_at": when or imports.utcnow(),
     }
     links = [*_links(item, state, "page_id"), f"?p={item.post_id}"]
-    page = _NewPage(item.post_id, values, links, item.parent, item.creator)
-    batch.add_page(page, len(item.comments))
+    page = _NewPage(item.post_id, values, links, item.parent, item.creator,
+                    _comments(item, state, when))  # fmt: skip
+    batch.add_page(page)
 
 
 @dataclass
@@ -383,6 +392,7 @@ class _NewPage:
     links: list[str]
     parent: str
     creator: str
+    comments: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _write_pages(state: _State, pages: list[_NewPage], batch: _Batch) -> list[int]:
@@ -422,6 +432,13 @@ def _write_pages(state: _State, pages: list[_NewPage], batch: _Batch) -> list[in
         if page.parent and page.parent != "0":
             batch.pending_parents.append((page_id, page.parent))
     state.summary.imported["页面"] += len(fresh)
+    moves = imports.write_comments(
+        "page_id",
+        [(page_id, page.comments) for page, page_id in zip(fresh, ids, strict=True)],
+        state.summary,
+    )
+    if moves:
+        emit(CommentsChanged.of_moves(moves, origin=IMPORT))
     return ids
 
 

@@ -54,12 +54,15 @@ def expected() -> dict:
     posts = [i for i in items if i.findtext(WP + "post_type") == "post"]
     pages = [i for i in items if i.findtext(WP + "post_type") == "page"]
     post_comments = [c for i in posts for c in i.findall(WP + "comment")]
+    page_comments = [c for i in pages for c in i.findall(WP + "comment")]
+    every = post_comments + page_comments
     return {
         "posts": posts,
         "pages": pages,
-        "comments": Counter(c.findtext(WP + "comment_type") or "comment" for c in post_comments),
-        "approved": sum(c.findtext(WP + "comment_approved") == "1" for c in post_comments),
-        "page_comments": sum(len(i.findall(WP + "comment")) for i in pages),
+        "comments": Counter(c.findtext(WP + "comment_type") or "comment" for c in every),
+        "approved": sum(c.findtext(WP + "comment_approved") == "1" for c in every),
+        "post_comments": len(post_comments),
+        "page_comments": len(page_comments),
         "tags": {t.findtext(WP + "tag_name") for t in channel.findall(WP + "tag")},
         "categories": {c.findtext(WP + "cat_name") for c in channel.findall(WP + "category")},
         "authors": {a.findtext(WP + "author_login") for a in channel.findall(WP + "author")},
@@ -98,9 +101,14 @@ def test_every_post_page_category_tag_and_comment_is_imported(app, imported):
         assert types == {"comment": want["comments"]["comment"],
                          "pingback": want["comments"]["pingback"],
                          "trackback": want["comments"]["trackback"]}  # fmt: skip
-        assert summary.skipped["评论"] == {
-            "页面上的评论（本站页面没有评论）": want["page_comments"]
-        }
+        # Every comment of the file, on posts and on pages; none skipped.
+        assert want["page_comments"] == 5
+        assert "评论" not in summary.skipped
+        on_pages = db.session.scalar(
+            select(func.count(Comment.id)).where(Comment.page_id.is_not(None))
+        )
+        assert on_pages == want["page_comments"]
+        assert count(Comment) == want["post_comments"] + want["page_comments"]
         names = set(db.session.scalars(select(Tag.name)))
         assert want["tags"] <= names
         assert want["categories"] <= set(db.session.scalars(select(Category.name)))
@@ -122,10 +130,14 @@ def test_every_post_page_category_tag_and_comment_is_imported(app, imported):
         assert db.session.scalar(
             select(func.count(Comment.id)).where(Comment.status == "pending")
         )
-    # One CommentsChanged for the whole batch (the file fits in one), from the import.
+    # One CommentsChanged for the batch's pages' comments and one for its
+    # articles' (the file fits in one batch), from the import.
     comment_events = [e for e in events if isinstance(e, CommentsChanged)]
-    assert len(comment_events) == 1 and comment_events[0].origin == "import"
-    assert len(comment_events[0].moves) == sum(want["comments"].values())
+    assert [e.origin for e in comment_events] == ["import", "import"]
+    on_pages, on_articles = comment_events
+    assert len(on_pages.moves) == want["page_comments"] and len(on_pages.page_ids) == 2
+    assert not on_pages.article_ids
+    assert len(on_articles.moves) == want["post_comments"]
     # One for the batch's pages, one for its articles, one for the page tree.
     assert len([e for e in events if isinstance(e, ContentImported)]) == 3
     lines = "\n".join(summary.lines())
@@ -147,6 +159,43 @@ def test_the_ten_level_thread_is_intact(app, imported):
 
         assert max(depth(c) for c in comments.values()) == 10
         assert len(comments) == 20
+
+
+def test_comments_on_pages_keep_their_threads_status_and_show(app, imported, client):
+    """WordPress pages take comments: "Page with comments" keeps its 4 (a
+    held reply among them), opens for comments (comment_status open), and
+    its public page shows the approved ones as an article would."""
+    with app.app_context():
+        page = db.session.scalar(select(Page).where(Page.slug == "page-with-comments"))
+        assert page.allow_comments
+        assert db.session.scalar(select(Page).where(Page.slug == "blog")).allow_comments
+        closed = db.session.scalar(select(Page).where(Page.slug == "about"))
+        assert not closed.allow_comments  # comment_status closed in the file
+        comments = {c.author_name: c for c in db.session.scalars(
+            select(Comment).where(Comment.page_id == page.id))}  # fmt: skip
+        assert set(comments) == {
+            "Anon",
+            "tellyworthtest2",
+            "themedemos",
+            "themereviewteam",
+        }
+        assert all(c.article_id is None for c in comments.values())
+        held = comments["themereviewteam"]
+        assert held.status == CommentStatus.PENDING
+        assert held.parent_id == comments["tellyworthtest2"].id
+        shown = [c for c in comments.values() if c.status == CommentStatus.APPROVED]
+        assert len(shown) == 3
+        ids = {name: c.id for name, c in comments.items()}
+    html = client.get("/page/page-with-comments/").get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
+    section = soup.select_one("#comments")
+    assert section["data-count"] == "3"
+    for name in ("Anon", "tellyworthtest2", "themedemos"):
+        assert soup.select_one(f"#comment-{ids[name]}") is not None
+    assert soup.select_one(f"#comment-{ids['themereviewteam']}") is None  # held
+    assert soup.select_one("form#comment-form")["action"].startswith(
+        "/comments/page/page-with-comments/"
+    )
 
 
 def test_edge_cases_of_the_theme_file(app, imported, client):

@@ -391,3 +391,40 @@ def test_a_late_save_is_refused_with_the_diff_and_the_text_kept(
     with app.app_context():
         page = page_by_slug("about")
         assert page.body_markdown == "第一行\n编辑改的" and page.version == 3
+
+
+def test_the_allow_comments_box_opens_and_closes_the_page_for_comments(
+    app, staff, client, add_page
+):
+    """允许评论: off for a new page; ticked, the page shows the comment form;
+    cleared again, the form is gone (and posts are refused)."""
+    new = parse(staff.get("/moderation/pages/new"))
+    box = new.select_one("input[type=checkbox][name=allow_comments]")
+    assert box is not None and not box.has_attr("checked")
+    assert "允许评论" in box.find_parent(class_="field").get_text()
+    page_id = add_page("留言板", slug="guestbook")
+    assert parse(client.get("/page/guestbook/")).select_one("#comments") is None
+
+    response = staff.post(
+        f"/moderation/pages/{page_id}",
+        data=form_data(title="留言板", slug="guestbook", version="1", do="publish",
+                       allow_comments="y"),
+    )  # fmt: skip
+
+    assert response.status_code == 303
+    with app.app_context():
+        assert page_by_slug("guestbook").allow_comments
+    editor = parse(staff.get(f"/moderation/pages/{page_id}"))
+    assert editor.select_one("input[name=allow_comments]").has_attr("checked")
+    shown = parse(client.get("/page/guestbook/"))
+    assert shown.select_one("#comments")["data-count"] == "0"
+    assert shown.select_one("form#comment-form") is not None
+
+    staff.post(
+        f"/moderation/pages/{page_id}",
+        data=form_data(title="留言板", slug="guestbook", version="2", do="publish"),
+    )
+
+    with app.app_context():
+        assert not page_by_slug("guestbook").allow_comments
+    assert parse(client.get("/page/guestbook/")).select_one("#comments") is None

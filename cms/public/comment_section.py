@@ -1,0 +1,117 @@
+"""The comments section of an article or a standalone page (its threads,
+count and form: templates/_partials/comments.html), built the same way for
+both so that a page's comments answer exactly as an article's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from flask import request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from cms.models import Comment, Page
+from cms.params import int_arg, page_arg
+from cms.public.comment_cookies import held_ids, remembered_commenter
+from cms.public.comment_form import CommentForm
+from cms.services.comment_subjects import Subject, form_key
+from cms.services.comments import comments_open, reply_notices_offered
+from cms.services.form_tokens import issue_comment_token
+from cms.services.settings import current_settings
+from cms.services.threads import approved_count, comment_thread, visible_comment
+
+
+def fresh_form_token(subject: Subject) -> str:
+    """The anti-forgery value for the comment form: session-bound for
+    logged-in users, a signed stand-alone token for readers."""
+    if current_user.is_authenticated:
+        return generate_csrf()
+    return issue_comment_token(form_key(subject))
+
+
+def subject_link(subject: Subject) -> Callable[..., str]:
+    """`link(**args)`: the subject's public address with query arguments
+    (cpage, replytocom)."""
+    if isinstance(subject, Page):
+        return partial(url_for, "public.page", slug=subject.slug)
+    return partial(url_for, "public.article", public_id=subject.public_id)
+
+
+def post_url(subject: Subject) -> str:
+    """Where its comment form posts."""
+    if isinstance(subject, Page):
+        return url_for("comments.post_page", slug=subject.slug)
+    return url_for("comments.post", public_id=subject.public_id)
+
+
+@dataclass(frozen=True)
+class Section:
+    """The template context of the comments section; `remembered`: the form
+    was filled from the reader's cookie (the page must not be shared)."""
+
+    context: dict[str, Any]
+    remembered: bool
+
+
+def comment_section(
+    subject: Subject, form: CommentForm | None = None, message: str | None = None
+) -> Section:
+    """Threads (page `?cpage=`, the reader's own held comments), the count,
+    and the form: `form` carries a rejected submission back with its errors
+    and the reader's text, under a fresh token; a new form answers
+    `?replytocom=` and is filled with the reader's remembered fields."""
+    thread = comment_thread(
+        subject, current_settings()["comments.max_depth"],
+        page=page_arg("cpage"), held_ids=held_ids(request),
+    )  # fmt: skip
+    reply_target = _reply_target(subject, form)
+    remembered = False
+    if form is None:
+        form = CommentForm(formdata=None)
+        if reply_target is not None:
+            form.parent_id.data = reply_target.id
+        remembered = _fill_remembered(form)
+    form.csrf_token.data = fresh_form_token(subject)
+    context = {
+        "thread": thread,
+        "form": form,
+        "form_message": message,
+        "reply_target": reply_target,
+        "comments_open": comments_open(subject),
+        "offer_notices": reply_notices_offered(),
+        "comment_count": approved_count(subject),
+        "comments_link": subject_link(subject),
+        "comment_action": post_url(subject),
+        "closed_note": (
+            "本页面的评论已关闭。" if isinstance(subject, Page)
+            else "这篇文章的评论已关闭。"
+        ),
+    }  # fmt: skip
+    return Section(context, remembered)
+
+
+def _reply_target(subject: Subject, form: CommentForm | None) -> Comment | None:
+    """The comment being answered: `?replytocom=` on a fresh page, the
+    form's parent_id on a rejected reply (so its heading still says whom)."""
+    if form is None:
+        reply_to = int_arg("replytocom")
+    else:
+        reply_to = form.parent_id.data if not form.parent_id.errors else None
+    if not reply_to:
+        return None
+    return visible_comment(subject, reply_to, held_ids(request))
+
+
+def _fill_remembered(form: CommentForm) -> bool:
+    """Fill the form with what the reader asked to be remembered (the cookie
+    is HttpOnly: no script fills it in)."""
+    fields = remembered_commenter(request)
+    if not fields:
+        return False
+    for name, value in fields.items():
+        form[name].data = value
+    form.remember.data = True
+    return True

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8bb58b30daf0'
-down_revision = 'f8b0d2e4a6c5'
+down_revision = 'a4c7e9b1d3f6'
 branch_labels = None
 depends_on = None
 

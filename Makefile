@@ -9,7 +9,7 @@ WORKERS ?= 2
 TEST_WORKERS ?= auto
 export HOST PORT
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint security bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check cms tests bench config.py wsgi.py
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+
+# The attack suite: one line `NAME: FOUND/TRIED` per check; fails when any
+# FOUND is above its bound (tests/security; also run by `make test`).
+security: $(VENV)/.dev
+	$(BIN)/python -m tests.security
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/pages.py

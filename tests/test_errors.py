@@ -244,7 +244,6 @@ class TestRefusedModerationPost:
         "referrer",
         [
             None,
-            "https://evil.example/moderation/pages",
             "http://localhost//evil.example/x",
             "http://localhost/\\evil.example",
         ],
@@ -259,6 +258,30 @@ class TestRefusedModerationPost:
         assert "回收站" in soup.select_one(".error-page").get_text()
         with app.app_context():
             assert db.session.get(Page, published_page) is not None
+
+
+def test_a_post_from_another_site_is_403_before_the_view(
+    app, admin_client, published_page_id
+):
+    """The site-wide Origin/Referer check (cms.security): refused whatever
+    the form, nothing done."""
+    response = admin_client.post(
+        f"/moderation/pages/{published_page_id}/delete",
+        headers={"Referer": "https://evil.example/moderation/pages"},
+    )
+    assert "Location" not in response.headers
+    assert_styled(response, 403, "没有权限")
+    with app.app_context():
+        assert db.session.get(Page, published_page_id) is not None
+
+
+@pytest.fixture
+def published_page_id(app, admin):
+    from cms.services.pages import PageInput, create_page
+
+    with app.app_context():
+        actor = db.session.scalar(select(User).where(User.username == admin))
+        return create_page(PageInput("关于我们"), actor, publish=True).id
 
 
 def test_not_allowed_is_403_with_its_message(app, client, login, contributor):

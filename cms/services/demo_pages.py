@@ -79,10 +79,19 @@ PRIVACY = """\
 本政策如有更新，会在本页面公布。
 """
 
+GUESTBOOK = """\
+欢迎在这里留言：对本站的建议、想看的话题、发现的错误，都可以写下来。
+
+- 留言经审核后显示，请勿留下联系方式或广告；
+- 与某篇文章有关的问题，请在那篇文章下评论，方便其他读者查找。
+"""
+
+# (title, slug, body, position, readers may comment)
 DEMO_PAGES = [
-    ("关于我们", "about", ABOUT, 0),
-    ("联系我们", "contact", CONTACT, 1),
-    ("隐私政策", "privacy", PRIVACY, 2),
+    ("关于我们", "about", ABOUT, 0, False),
+    ("联系我们", "contact", CONTACT, 1, False),
+    ("隐私政策", "privacy", PRIVACY, 2, False),
+    ("留言板", "guestbook", GUESTBOOK, 3, True),
 ]
 DEMO_FRIENDS = [
     ("示例资源站", "https://example.com/"),
@@ -113,9 +122,9 @@ def seed_demo_pages(owner: User) -> str:
     are empty; a second run changes nothing. Returns a one-line report."""
     existing = set(db.session.scalars(select(Page.slug)))
     added = 0
-    for title, slug, body, position in DEMO_PAGES:
+    for title, slug, body, position, comments in DEMO_PAGES:
         if slug not in existing:
-            data = PageInput(title, body, slug, None, position)
+            data = PageInput(title, body, slug, None, position, comments)
             create_page(data, None, owner=owner, publish=True)
             added += 1
     links = 0

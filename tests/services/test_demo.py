@@ -60,7 +60,7 @@ def reference() -> Article:
 def test_the_first_run_reports_what_it_added(seeded):
     match = re.fullmatch(
         r"demo: 49 article\(s\) and (\d+) setting\(s\) added; "
-        r"3 page\(s\) and \d+ menu link\(s\) added; \d+ word rule\(s\) added",
+        r"4 page\(s\) and \d+ menu link\(s\) added; \d+ word rule\(s\) added",
         seeded,
     )
     assert match, seeded
@@ -172,7 +172,7 @@ def test_site_is_empty(ctx):
 
 
 def test_the_demo_has_its_pages_menu_friend_links_and_tip_box(seeded, app):
-    assert "3 page(s)" in seeded
+    assert "4 page(s)" in seeded
     client = app.test_client()
 
     home = client.get("/").get_data(as_text=True)
@@ -183,3 +183,5 @@ def test_the_demo_has_its_pages_menu_friend_links_and_tip_box(seeded, app):
     assert 'class="site-menu"' in home and "/page/about/" in home
     assert 'class="friend-links"' in home
     assert 'data-pay="wechat"' in article and 'data-pay="alipay"' in article
+    guestbook = client.get("/page/guestbook/").get_data(as_text=True)
+    assert "暂无评论" in guestbook and 'id="comment-form"' in guestbook

@@ -37,7 +37,9 @@ from cms.services.settings import current_settings
 # Areas whose visitors are the site's own staff: no analytics there.
 UNTRACKED_BLUEPRINTS = frozenset({"moderation", "auth", "email_actions"})
 # Endpoints left to themselves (see the module docstring).
-OWN_ORIGIN_CHECK = frozenset({"comments.post", "comments.unsubscribe_now"})
+OWN_ORIGIN_CHECK = frozenset(
+    {"comments.post", "comments.post_page", "comments.unsubscribe_now"}
+)
 # The policy of every answer that is not a page and brings none of its own.
 OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})

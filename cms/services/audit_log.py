@@ -214,6 +214,7 @@ KEY_LABELS = {
     "file_deleted": "文件已删除",
     # word rules (cms.services.wordrules)
     "phrase": "词语",
+    "field": "位置",
     "kind": "类型",
     "action": "动作",
     "replacement": "替换为",
@@ -278,6 +279,7 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
     "status": STATUS_VALUE_WORDS,
     "previous_status": STATUS_VALUE_WORDS,
     "type": {"comment": "评论", "pingback": "Pingback", "trackback": "Trackback"},
+    "field": {"body": "正文", "title": "标题"},
 }
 _PAIRS = (("from", "to"), ("before", "after"))
 

@@ -18,6 +18,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from cms.extensions import limiter
 from cms.models import Role
 from cms.services.action_links import issue_link
+from cms.services.pages import PageInput, create_page
 from cms.services.password_reset import issue_token
 from cms.services.settings import set_settings
 from tests.conftest import PASSWORD
@@ -153,6 +154,17 @@ def _public_samples(ids: dict) -> dict[str, dict]:
                 "csrf_token": "{csrf}",
             },
         },
+        "comments.post_page": {
+            "path": "/comments/page/guestbook/",
+            "method": "POST",
+            "data": {
+                "author": "读者",
+                "email": "r@example.cn",
+                "url": "",
+                "body": "一条留言",
+                "csrf_token": "{csrf}",
+            },
+        },
         "auth.login": {
             "path": "/auth/login",
             "query": {"next": "/moderation/"},
@@ -210,6 +222,10 @@ def world(app, contributor):
             title="模糊测试文章", owner=writer, category="fuzz-cat", tags=("fuzz-tag",)
         )
         comment = add_comment(article)
+        create_page(
+            PageInput("留言板", "欢迎留言。", "guestbook", allow_comments=True),
+            None, owner=writer, publish=True,
+        )  # fmt: skip
         ids = {
             "public_id": article.public_id,
             "comment": comment.id,

@@ -74,6 +74,7 @@ def test_export_holds_every_comment_of_the_address(commenter):
         "id": commenter["a1"],
         "article": article.public_id,
         "article_title": article.title,
+        "page": None,
         "parent_id": None,
         "author_name": "张三",
         "author_email": EMAIL,

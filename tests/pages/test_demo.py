@@ -17,8 +17,12 @@ def test_the_demo_pages_and_menus_are_added_once(app, client):
     with app.app_context():
         first = seed_demo()
         pages = {p.slug: p for p in db.session.scalars(select(Page))}
-        assert set(pages) == {"about", "contact", "privacy"}
-        assert {p.title for p in pages.values()} == {"关于我们", "联系我们", "隐私政策"}
+        assert set(pages) == {"about", "contact", "privacy", "guestbook"}
+        assert {p.title for p in pages.values()} == {
+            "关于我们", "联系我们", "隐私政策", "留言板"
+        }
+        assert [p.allow_comments for p in pages.values()].count(True) == 1
+        assert pages["guestbook"].allow_comments
         assert all(p.status == PageStatus.PUBLISHED for p in pages.values())
         assert {p.owner.username for p in pages.values()} == {"guanliyuan"}
         assert "@example.com" in pages["contact"].body_markdown
@@ -33,8 +37,8 @@ def test_the_demo_pages_and_menus_are_added_once(app, client):
         second = seed_demo_pages(owner)
 
         assert second == "demo: 0 page(s) and 0 menu link(s) added"
-        assert "; 3 page(s)" in first
-        assert db.session.scalar(select(func.count(Page.id))) == 3
+        assert "; 4 page(s)" in first
+        assert db.session.scalar(select(func.count(Page.id))) == 4
         assert db.session.scalar(select(func.count(MenuItem.id))) == items
         assert db.session.scalar(select(func.count(AuditEntry.id))) == entries
 
@@ -53,5 +57,5 @@ def test_the_demo_pages_and_menus_are_added_once(app, client):
 def test_the_demo_pages_work_on_an_empty_site(app):
     with app.app_context():
         owner = make_user(username="guanliyuan", password=None)
-        assert seed_demo_pages(owner) == "demo: 3 page(s) and 4 menu link(s) added"
+        assert seed_demo_pages(owner) == "demo: 4 page(s) and 4 menu link(s) added"
         assert [link.label for link in menu_links("header")] == ["关于我们"]

@@ -20,6 +20,7 @@ PUBLIC_POSTS = {
 # the Origin condition still applies to them (see cms/security.py).
 TOKENLESS = {
     "comments.post": "a signed per-article token of its own (cached pages)",
+    "comments.post_page": "a signed per-page token of its own (cached pages)",
     "comments.unsubscribe_now": "its signed URL (RFC 8058 one-click)",
     "email_actions.act": "its signed, single-use URL",
     "tipping.opened": "a counter beacon that changes nothing else",
@@ -66,9 +67,13 @@ def run(site: Site) -> Tally:
             {"Referer": "https://evil.example/page"},
         ),
     }
-    for endpoint in _post_routes(site) + ["comments.post"]:
-        if endpoint == "comments.post":  # its own token; only the Origin case
-            path = f"/comments/{site.reference}"
+    comment_forms = {
+        "comments.post": f"/comments/{site.reference}",
+        "comments.post_page": "/comments/page/guestbook/",
+    }
+    for endpoint in _post_routes(site) + sorted(comment_forms):
+        if endpoint in comment_forms:  # their own token; only the Origin case
+            path = comment_forms[endpoint]
             data = {"author": "甲", "email": "a@example.cn", "body": "跨站评论"}
             cases = {"a foreign Origin": conditions["a foreign Origin"]}
         else:

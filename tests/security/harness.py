@@ -147,6 +147,9 @@ def _app(folder: Path, config: dict[str, Any]) -> Flask:
             "WTF_CSRF_ENABLED": True,
             "MEDIA_URL": f"file://{folder / 'media'}",
             "LOG_LEVEL": "ERROR",
+            # An exception is the 500 page a visitor would get, not a crash of
+            # the suite (checks judge answers).
+            "PROPAGATE_EXCEPTIONS": False,
         }
         | config
     )

@@ -88,10 +88,16 @@ def test_the_staffs_pages_keep_a_nonce_per_request(staff):
     assert nonce != nonce_of(second)
 
 
-def test_other_answers_get_the_plain_headers_but_no_policy(client):
-    response = client.get("/static/css/site.css")
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert "Content-Security-Policy" not in response.headers
+def test_other_answers_get_the_plain_headers_and_a_closed_policy(client):
+    """A file opened on its own (an SVG, a feed) runs nothing and is framed
+    nowhere."""
+    for path in ("/static/css/site.css", "/static/img/logo.svg", "/feed.xml"):
+        response = client.get(path)
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        directives = policy(response)
+        assert directives["default-src"] == ["'none'"], path
+        assert directives["frame-ancestors"] == ["'none'"], path
+        assert "sandbox" in directives, path
 
 
 def _baidu(response):

@@ -5,7 +5,7 @@ input explained beside its field with nothing saved; editors only."""
 from __future__ import annotations
 
 from cms.extensions import db
-from cms.models import ArticleStatus, Role, User
+from cms.models import Article, ArticleStatus, Role, User
 from cms.services import related
 from tests.factories import make_article, make_user
 from tests.posts.support import editor_values, parse, stored
@@ -185,3 +185,21 @@ def test_contributors_neither_see_nor_set_picks(app, client, contributor, login)
     assert client.post(f"/moderation/posts/{own_id}", data=values).status_code == 403
     with app.app_context():
         assert related.overrides_of(own_id) == ([], [])
+
+
+def test_a_new_article_is_published_with_its_pin(app, client, editor, login):
+    _a, ids = _site(app)
+    login(editor)
+    soup = parse(client.get("/moderation/posts/new"))
+    assert soup.select_one("form#post-form #related-picks") is not None
+    values = editor_values(soup)
+    values.update(
+        {"title": "新文章", "body": "正文。", "do": "publish",
+         "related_pins": ids["番茄炒蛋"]}
+    )  # fmt: skip
+    response = client.post("/moderation/posts/new", data=values)
+    assert response.status_code == 303
+    with app.app_context():
+        new = db.session.scalar(db.select(Article).where(Article.title == "新文章"))
+        assert related.overrides_of(new.id) == ([ids["番茄炒蛋"]], [])
+    assert _public_list(app, client, new.public_id)[0] == "番茄炒蛋"

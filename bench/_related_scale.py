@@ -1,14 +1,22 @@
 """Scale runs for bench/related.py: generated sites of N articles.
 
-Each site is built in bulk (articles inserted with Core, then segmented and
-indexed with the services' own functions) and that build is timed on its
-own. Then, on the built site: the related update for one newly published
-article (its counts, key terms, candidates, own list, and the lists it
-enters: `related.refresh(id, spread=True)`), and search latency for a rare
-term (in three articles) and a common one (in about 30 %).
+Each site is built in bulk and each step is timed on its own: the articles
+inserted with Core in batches; the index (search documents, weighted term
+counts, document frequencies and key terms, with the services' own
+functions `related.term_counts`, `related.key_terms` and
+`segment.search_terms`, in large batches instead of one transaction per
+article); and the stored lists the timed publishes can read (the
+candidates of the articles about to be published, each computed with
+`related.refresh`, as a rebuild would). Then, on the built site: the related
+update for one newly published article (its counts, key terms, candidates,
+own list, and the lists it enters: `related.refresh(id, spread=True)`), and
+search latency for a rare term (in three articles) and a common one (in
+about 30 %).
 
 Articles are drawn from the demo corpus's vocabulary per category (eight
-topics), about 1 KB each, with a shared pool of common words.
+topics), about 1 KB each, with a shared pool of common words. The built
+index holds plain key terms (the app's neighbour expansion, `_expand`, is
+one more candidate search per article and is left out of the bulk build).
 """
 
 from __future__ import annotations
@@ -55,14 +63,51 @@ def _article_text(rng: random.Random, topic: list[str], common: list[str]):
     return title, "".join(words)
 
 
-def build_site(url: str, count: int, seed: int = 7):
-    """A site of `count` published articles; returns (app, seconds to insert,
-    seconds to index)."""
+CHUNK = 5000  # articles per bulk insert
+TERM_CHUNK = 50000  # index rows per bulk insert
+PUBLISH_ROUNDS = 3
+
+
+def _publish_drafts(topics, common) -> list[tuple[str, str, str]]:
+    """The articles time_publish publishes, (title, body, topic): the same
+    every run, so that the build can prepare the lists they will touch."""
+    rng = random.Random(99)
+    names = sorted(topics)
+    drafts = []
+    for round_ in range(PUBLISH_ROUNDS):
+        title, body = _article_text(rng, topics[names[round_]], common)
+        drafts.append((title, body, names[round_]))
+    return drafts
+
+
+def _insert(table, rows: list[dict], size: int) -> None:
     from sqlalchemy import insert
 
-    from cms import create_app
     from cms.extensions import db
-    from cms.models import Article, ArticleStatus, Category, Role, SearchDocument
+
+    for chunk in range(0, len(rows), size):
+        db.session.execute(insert(table), rows[chunk : chunk + size])
+
+
+def build_site(url: str, count: int, seed: int = 7):
+    """A site of `count` published articles; returns (app, timings): seconds
+    to insert the articles, to segment and index them (search documents,
+    term counts, document frequencies, key terms: the services' own
+    functions, in large batches, without a transaction per article), and to
+    compute the stored lists a publish can read, with how many those were."""
+    from cms import create_app
+    from cms.database import write_transaction
+    from cms.extensions import db
+    from cms.models import (
+        Article,
+        ArticleStatus,
+        ArticleTerm,
+        ArticleVector,
+        Category,
+        Role,
+        SearchDocument,
+        TermStat,
+    )
     from cms.services import related
     from cms.services.users import create_user
     from cms.text import segment
@@ -71,6 +116,7 @@ def build_site(url: str, count: int, seed: int = 7):
     rng = random.Random(seed)
     topics, common = _vocabularies()
     names = sorted(topics)
+    timings: dict[str, float] = {}
     with app.app_context():
         db.create_all()
         owner = create_user("bench", Role.EDITOR, None, "bench")
@@ -80,82 +126,102 @@ def build_site(url: str, count: int, seed: int = 7):
         db.session.commit()
         for category in db.session.scalars(db.select(Category)):
             categories[category.name] = category.id
+        related.load_site_words(force=True)  # as the app does before counting
+
         started = time.perf_counter()
         start = datetime(2020, 1, 1, tzinfo=UTC)
-        rows = []
-        for i in range(count):
-            topic = names[i % len(names)]
-            title, body = _article_text(rng, topics[topic], common)
-            if rng.random() < 0.3:
-                body += COMMON + "。"
-            if i in (count // 3, count // 2, count - 2):
-                body += RARE + "。"
-            rows.append({"title": title[:200], "body_markdown": body,
-                         "body_html": f"<p>{body}</p>", "excerpt": "",
-                         "summary": body[:100], "status": ArticleStatus.PUBLISHED,
-                         "published_at": start + timedelta(minutes=i),
-                         "owner_id": owner.id, "category_id": categories[topic],
-                         "public_id": f"b{i:015d}"})  # fmt: skip
-        for chunk in range(0, count, 5000):
-            db.session.execute(insert(Article), rows[chunk : chunk + 5000])
+        texts: list[tuple[str, str]] = []
+        for first in range(0, count, CHUNK):
+            rows = []
+            for i in range(first, min(count, first + CHUNK)):
+                topic = names[i % len(names)]
+                title, body = _article_text(rng, topics[topic], common)
+                if rng.random() < 0.3:
+                    body += COMMON + "。"
+                if i in (count // 3, count // 2, count - 2):
+                    body += RARE + "。"
+                title = title[:200]
+                texts.append((title, body))
+                rows.append({"title": title, "body_markdown": body,
+                             "body_html": f"<p>{body}</p>", "excerpt": "",
+                             "summary": body[:100],
+                             "status": ArticleStatus.PUBLISHED,
+                             "published_at": start + timedelta(minutes=i),
+                             "owner_id": owner.id,
+                             "category_id": categories[topic],
+                             "public_id": f"b{i:015d}"})  # fmt: skip
+            _insert(Article, rows, CHUNK)
         db.session.commit()
-        inserted = time.perf_counter() - started
-        started = time.perf_counter()
-        # The services' own functions, in bulk: counts and search terms per
-        # article, document frequencies in memory, then the key terms.
-        from cms.models import ArticleTerm, ArticleVector, TermStat
-
         ids = list(db.session.scalars(db.select(Article.id).order_by(Article.id)))
-        counts: dict[int, dict[str, float]] = {}
+        timings["insert"] = time.perf_counter() - started
+
+        # Index: pass 1 segments each article once for search and for its
+        # weighted counts (kept as the JSON the app stores), and counts the
+        # document frequencies; pass 2 takes the key terms against them.
+        started = time.perf_counter()
         df: dict[str, int] = defaultdict(int)
-        search_rows = []
-        for row, article_id in zip(rows, ids, strict=True):
-            text = row["body_markdown"]
-            counts[article_id] = related.term_counts(row["title"], [], text)
-            for term in counts[article_id]:
-                df[term] += 1
-            title_terms = " ".join(segment.search_terms(row["title"]))
-            search_rows.append(
-                {
-                    "article_id": article_id,
-                    "title_terms": title_terms,
-                    "body_terms": " ".join(segment.search_terms(text)),
-                }
+        encoded: list[str] = []
+        for first in range(0, count, CHUNK):
+            search_rows, vector_rows = [], []
+            for (title, body), article_id in zip(
+                texts[first : first + CHUNK], ids[first : first + CHUNK], strict=True
+            ):
+                article_counts = related.term_counts(title, [], body)
+                for term in article_counts:
+                    df[term] += 1
+                terms_json = json.dumps(article_counts, ensure_ascii=False)
+                encoded.append(terms_json)
+                vector_rows.append({"article_id": article_id, "terms": terms_json})
+                search_rows.append(
+                    {
+                        "article_id": article_id,
+                        "title_terms": " ".join(segment.search_terms(title)),
+                        "body_terms": " ".join(segment.search_terms(body)),
+                    }
+                )
+            _insert(SearchDocument, search_rows, CHUNK)
+            _insert(ArticleVector, vector_rows, CHUNK)
+        df[related.DOCS] = count
+        _insert(TermStat, [{"term": t, "df": n} for t, n in df.items()], TERM_CHUNK)
+        term_rows: list[dict] = []
+        for article_id, terms_json in zip(ids, encoded, strict=True):
+            vector = related.key_terms(json.loads(terms_json), df, count)
+            term_rows.extend(
+                {"article_id": article_id, "term": t, "weight": w}
+                for t, w in vector.items()
             )
-        df[related.DOCS] = len(ids)
-        for chunk in range(0, len(search_rows), 5000):
-            db.session.execute(
-                insert(SearchDocument), search_rows[chunk : chunk + 5000]
-            )
-        db.session.execute(
-            insert(TermStat), [{"term": t, "df": n} for t, n in df.items()]
-        )
-        vectors, terms = [], []
-        for article_id, article_counts in counts.items():
-            vectors.append(
-                {
-                    "article_id": article_id,
-                    "terms": json.dumps(article_counts, ensure_ascii=False),
-                }
-            )
-            for term, weight in related.key_terms(article_counts, df, len(ids)).items():
-                terms.append({"article_id": article_id, "term": term, "weight": weight})
-        for chunk in range(0, len(vectors), 5000):
-            db.session.execute(insert(ArticleVector), vectors[chunk : chunk + 5000])
-        for chunk in range(0, len(terms), 20000):
-            db.session.execute(insert(ArticleTerm), terms[chunk : chunk + 20000])
+            if len(term_rows) >= TERM_CHUNK:
+                _insert(ArticleTerm, term_rows, TERM_CHUNK)
+                term_rows = []
+        _insert(ArticleTerm, term_rows, TERM_CHUNK)
         db.session.commit()
-        segmented = time.perf_counter() - started
-        print(
-            f"  {count}: segmented and indexed in {segmented:.1f} s; lists …",
-            flush=True,
-        )
-        for i, article_id in enumerate(ids):  # every list, as after a rebuild
-            related.refresh(article_id)
-            if i % 1000 == 999:
-                db.session.expunge_all()
-        indexed = time.perf_counter() - started
-    return app, inserted, indexed
+        del encoded, texts
+        timings["index"] = time.perf_counter() - started
+        print(f"  {count}: inserted in {timings['insert']:.1f} s, indexed in "
+              f"{timings['index']:.1f} s; lists …", flush=True)  # fmt: skip
+
+        # Lists: only those the timed publishes can read or change (the
+        # candidates of each article time_publish will publish). A list
+        # depends on its own article's key terms and the index alone, so
+        # these are the lists a full rebuild would store; the others are
+        # never read by the timed work (and all of them would take
+        # count x the per-list time printed).
+        started = time.perf_counter()
+        touched: set[int] = set()
+        for title, body, _topic in _publish_drafts(topics, common):
+            vector = related.key_terms(related.term_counts(title, [], body), df, count)
+            scored = related.score_candidates(0, vector, None, bonus=0.0)
+            touched.update(s.article_id for s in scored)
+        db.session.commit()
+        with write_transaction():  # one unit for all: refresh joins it
+            for i, article_id in enumerate(sorted(touched)):
+                related.refresh(article_id)
+                if i % 1000 == 999:
+                    db.session.flush()
+                    db.session.expunge_all()
+        timings["lists"] = time.perf_counter() - started
+        timings["list_count"] = len(touched)
+    return app, timings
 
 
 def time_publish(app) -> float:
@@ -166,20 +232,18 @@ def time_publish(app) -> float:
     from cms.services.articles import ArticleDraft, create_article
     from cms.services.users import create_user
 
-    rng = random.Random(99)
     topics, common = _vocabularies()
     with app.app_context():
-        owner = create_user(f"pub{rng.randrange(10**6)}", Role.EDITOR, None, "x")
+        owner = create_user("publisher", Role.EDITOR, None, "x")
         times = []
-        for round_ in range(3):
-            title, body = _article_text(rng, topics[sorted(topics)[round_]], common)
+        for title, body, topic in _publish_drafts(topics, common):
             article = create_article(
                 ArticleDraft(
                     title=title,
                     body_markdown=body,
                     owner=owner,
                     status=ArticleStatus.PUBLISHED,
-                    category=sorted(topics)[round_],
+                    category=topic,
                 )
             )
             db.session.execute(db.delete(related.RelatedQueue))
@@ -210,15 +274,23 @@ def run_scale(sizes: list[int]) -> None:
     for size in sizes:
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-            app, inserted, indexed = build_site(url, size)
+            app, t = build_site(url, size)
             publish = time_publish(app)
             rare = time_query(app, RARE)
             common = time_query(app, COMMON)
             results[size] = (publish, rare, common)
+            lists = int(t["list_count"])
+            per_list = t["lists"] / max(lists, 1)
             print(
-                f"{size:>7} articles: build {inserted:.1f} s insert + {indexed:.1f} s"
-                f" index | publish→related {publish * 1000:.1f} ms | search rare "
-                f"{rare * 1000:.2f} ms, common {common * 1000:.2f} ms",
+                f"{size:>7} articles: insert {t['insert']:.1f} s, index"
+                f" {t['index']:.1f} s ({size / t['index']:,.0f} articles/s),"
+                f" {lists} lists {t['lists']:.1f} s ({per_list * 1000:.1f} ms each;"
+                f" all {size}: ~{per_list * size / 60:.0f} min)",
+                flush=True,
+            )
+            print(
+                f"{size:>7} articles: publish→related {publish * 1000:.1f} ms"
+                f" | search rare {rare * 1000:.2f} ms, common {common * 1000:.2f} ms",
                 flush=True,
             )
             from cms.extensions import db

@@ -16,7 +16,7 @@ from cms.services.comment_words import flagged_marks
 from cms.services.digests import sidebar as sidebar_digests
 from cms.services.menus import menu_links
 from cms.services.reasons import reason_text
-from cms.services.related import RelatedItem, overrides_of, related_for
+from cms.services.related import RelatedItem, related_for
 from cms.services.settings import current_settings
 from cms.services.wordrules import current_matcher
 from cms.text.bounded import parse_int
@@ -139,7 +139,6 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(csp_nonce)
     app.add_template_global(analytics_tags)
     app.add_template_global(related_shown, "related_articles")
-    app.add_template_global(overrides_of, "related_overrides")
     app.add_template_global(sidebar_shown, "sidebar_digests")
 
     @app.context_processor

@@ -14,7 +14,6 @@ from cms.moderation import (  # noqa: F401
     posts,
     profile,
     queue,
-    related_picks,
     rows,
     settings_page,
     tags,

@@ -26,13 +26,21 @@ from cms.services.article_edits import (
     MAX_TAGS,
     ArticleEdit,
 )
-from cms.services.editorial import MAX_REASON_LENGTH
+from cms.services.editorial import MAX_REASON_LENGTH, RelatedPicks
 from cms.services.post_list import TABS, PostFilter
+from cms.services.related import overrides_of
 from cms.services.settings import current_settings
 
 # Tags are typed in one field, separated by commas (half or full width) or 顿号.
 TAG_SEPARATORS = re.compile(r"[,，、]")
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
+# Related picks: one article a line (spaces, commas and 顿号 separate too).
+PICK_SEPARATORS = re.compile(r"[\s,，、]+")
+
+
+def split_picks(text: str | None) -> list[str]:
+    """The public ids or article addresses typed, in order, repeats dropped."""
+    return list(dict.fromkeys(p for p in PICK_SEPARATORS.split(text or "") if p))
 
 
 def split_tags(text: str | None) -> list[str]:
@@ -207,6 +215,22 @@ class PostForm(BaseForm):
     # replaced by a file chosen in `cover_file` (read by the view) or removed.
     cover_media_id = HiddenField()
     remove_cover = BooleanField("移除封面")
+    # 相关推荐 (editors and admins): pins and exclusions, saved with the article.
+    related_pins = TextAreaField(
+        "置顶的相关文章",
+        validators=[Length(max=2000, message="置顶的相关文章太多了")],
+        description="每行一篇：文章地址或编号，按顺序排在相关推荐最前面",
+    )
+    related_excluded = TextAreaField(
+        "不显示的文章",
+        validators=[Length(max=2000, message="不显示的文章太多了")],
+        description="每行一篇：这些文章不会出现在本文的相关推荐里",
+    )
+    related_query = StringField(
+        "按标题查找文章",
+        filters=[_strip],
+        validators=[Length(max=100, message="查找的标题最多 100 个字符")],
+    )
     image_alt = StringField(
         "图片说明（alt）",
         filters=[_strip],
@@ -240,6 +264,24 @@ class PostForm(BaseForm):
             source_url=self.source_url.data or "",
         )
 
+    def to_picks(self) -> RelatedPicks:
+        """The related list's pins and exclusions, as typed."""
+        return RelatedPicks(
+            tuple(split_picks(self.related_pins.data)),
+            tuple(split_picks(self.related_excluded.data)),
+        )
+
+    def add_picks(self, pins: list[str], excluded: list[str]) -> None:
+        """Append the articles ticked in the title search's results."""
+        for field, chosen in (
+            (self.related_pins, pins),
+            (self.related_excluded, excluded),
+        ):
+            have = split_picks(field.data)
+            new = [p for p in chosen if p and p not in have]
+            if new:
+                field.data = "\n".join(have + new)
+
     @property
     def version_number(self) -> int:
         """The version the editor names (validated as a whole number)."""
@@ -247,8 +289,11 @@ class PostForm(BaseForm):
 
 
 def editor_data(article: Article) -> dict:
-    """A PostForm's initial values for an article."""
+    """A PostForm's initial values for an article (its related picks too)."""
+    pins, excluded = overrides_of(article.id)
     return {
+        "related_pins": "\n".join(pins),
+        "related_excluded": "\n".join(excluded),
         "title": article.title,
         "body": article.body_markdown,
         "excerpt": article.excerpt,

@@ -22,6 +22,7 @@ from cms.moderation.post_forms import (
     SendBackForm,
     editor_data,
     site_zone,
+    split_picks,
 )
 from cms.moderation.post_workflow import (
     FIELD_LABELS,
@@ -34,7 +35,7 @@ from cms.moderation.post_workflow import (
 from cms.moderation.views import bp, open_to
 from cms.params import int_arg, page_arg
 from cms.services import article_access as access
-from cms.services import article_edits, editorial
+from cms.services import article_edits, editorial, related
 from cms.services import autosave as autosaves
 from cms.services.errors import EditConflict, InvalidInput
 from cms.services.media_library import (
@@ -102,9 +103,11 @@ def _editor(
     send_back: SendBackForm | None = None,
     conflict: dict | None = None,
     offer: autosaves.Offer | None = None,
+    related_found: list[related.Found] | None = None,
 ):
     """The editor page for `form` (what the user typed, on errors); `offer`:
-    an autosaved copy to offer back."""
+    an autosaved copy to offer back; `related_found`: the articles a title
+    search for the related picks found."""
     form.set_categories(category_tree())
     cover_id = to_id_or(form.cover_media_id.data or 0, 0)
     cover = db.session.get(MediaFile, cover_id) if cover_id else None
@@ -141,6 +144,14 @@ def _editor(
         field_labels=FIELD_LABELS,
         field_text=field_text,
         status_labels=STATUS_LABELS,
+        pick_titles=related.titles_of(
+            split_picks(form.related_pins.data)
+            + split_picks(form.related_excluded.data)
+        )
+        if staff
+        else {},
+        related_found=related_found,
+        split_picks=split_picks,
     ), status
 
 
@@ -207,14 +218,41 @@ def _take_uploads(form: PostForm) -> int | None:
     return stored
 
 
+def _picks(form: PostForm) -> editorial.RelatedPicks | None:
+    """The related picks to save with the article: editors' and admins'
+    only, and only when the form carried the fields (a form without them
+    leaves the stored picks alone). Articles ticked in a title search's
+    results are added to the fields first."""
+    if not current_user.is_staff:
+        return None
+    form.add_picks(
+        request.form.getlist("related_add_pin"),
+        request.form.getlist("related_add_exclude"),
+    )
+    if "related_pins" not in request.form and "related_excluded" not in request.form:
+        return None
+    return form.to_picks()
+
+
 def _store(form: PostForm, article: Article | None, save):
-    """Validate the editor's form, then `save(edit, action)` through the
-    service; answer as the area does: 303 to the editor, 400 with the form
-    and its errors, 409 on a version conflict, 403 / 404 on a refusal.
-    Images chosen in the file fields are stored first (see _take_uploads);
-    the `upload` button stores them and shows the editor again, unsaved."""
+    """Validate the editor's form, then `save(edit, action, picks)` through
+    the service (the related picks in the article's own transaction); answer
+    as the area does: 303 to the editor, 400 with the form and its errors
+    (a bad pick's beside its field), 409 on a version conflict, 403 / 404 on
+    a refusal. Images chosen in the file fields are stored first (see
+    _take_uploads); the `upload` button stores them and shows the editor
+    again, unsaved, as the `find_related` button does with the articles
+    whose titles match the related picks' search."""
     form.set_categories(category_tree())
     action = request.form.get("do", "save")
+    picks = _picks(form)
+    if action == "find_related":  # the related picks' title search, unsaved
+        if not current_user.is_staff:
+            return _editor(form, article, 403)
+        found = related.find_by_title(
+            form.related_query.data or "", article.id if article else None
+        )
+        return _editor(form, article, related_found=found)
     if action == "upload":  # before the form's checks: a title may come later
         stored = _take_uploads(form)
         if stored:
@@ -227,9 +265,13 @@ def _store(form: PostForm, article: Article | None, save):
     if _take_uploads(form) is None:
         return _editor(form, article, 400)
     try:
-        saved = save(form.to_edit(), action)
+        saved = save(form.to_edit(), action, picks)
     except EditConflict as conflict:
         return _conflict(form, article.id, conflict)
+    except related.PickError as error:
+        field = form.related_pins if error.field == "pins" else form.related_excluded
+        field.errors = [*field.errors, str(error)]
+        return _editor(form, article, 400)
     except InvalidInput as error:
         form.form_errors.append(str(error))
         return _editor(form, article, 400)
@@ -248,7 +290,7 @@ def post_new():
     return _store(
         PostForm(),
         None,
-        lambda edit, action: editorial.create(current_user, edit, action),
+        lambda edit, action, picks: editorial.create(current_user, edit, action, picks),
     )
 
 
@@ -263,9 +305,9 @@ def post_edit(article_id: int):
         return _editor_with_offer(form, article)
     form = EditPostForm()
 
-    def save(edit, action):
+    def save(edit, action, picks):
         version = form.version_number
-        return editorial.save(current_user, article_id, edit, version, action)
+        return editorial.save(current_user, article_id, edit, version, action, picks)
 
     return _store(form, article, save)
 

@@ -11,12 +11,15 @@ to come is scheduled (定时发布): readers see it when the time comes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from cms.database import write_transaction
 from cms.events import ArticleChanged, emit
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Category, User, utcnow
+from cms.services import related
 from cms.services.article_access import (
     DRAFT,
     PENDING,
@@ -196,16 +199,24 @@ def _finish(
 # -- Writing from the editor ---------------------------------------------------
 
 
-def create(user: User, edit: ArticleEdit, action: str = "save") -> Article:
+def create(
+    user: User,
+    edit: ArticleEdit,
+    action: str = "save",
+    picks: RelatedPicks | None = None,
+) -> Article:
     """A new article owned by `user`, as revision 1: a draft (`save`), pending
     (`submit`) or published (`publish`, editors and admins only; at the
-    edit's time or now). NotAllowed for a contributor publishing;
-    InvalidInput for a bad edit. Nothing is stored on either."""
+    edit's time or now); `picks`, its related list's pins and exclusions
+    (editors and admins), stored in the same transaction. NotAllowed for a
+    contributor publishing or picking; InvalidInput (related.PickError for
+    the picks) for a bad edit. Nothing is stored on either."""
     check_edit(edit)
     if action not in ("save", "submit", "publish"):
         raise InvalidInput("未知的操作")
     if action == "publish" and not user.is_staff:
         raise NotAllowed("投稿者不能发布文章，请提交审核")
+    _check_picker(user, picks)
     if not user.is_staff:
         edit = _without_staff_fields(edit)
     with write_transaction():
@@ -219,7 +230,29 @@ def create(user: User, edit: ArticleEdit, action: str = "save") -> Article:
             _move(article, PENDING if action == "submit" else PUBLISHED)
             article.version += 1
             _finish(user, article, action, old)
+        _store_picks(article, picks)
     return article
+
+
+@dataclass(frozen=True)
+class RelatedPicks:
+    """The editor's pins (in order) and exclusions for the article's related
+    list, as public ids or article URLs."""
+
+    pins: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+
+
+def _check_picker(user: User, picks: RelatedPicks | None) -> None:
+    if picks is not None and not user.is_staff:
+        raise NotAllowed("只有编辑可以设置相关推荐")
+
+
+def _store_picks(article: Article, picks: RelatedPicks | None) -> None:
+    """Inside the save's transaction: a PickError rolls the save back too."""
+    if picks is not None:
+        db.session.flush()
+        related.set_overrides(article.id, picks.pins, picks.excluded)
 
 
 def _without_staff_fields(edit: ArticleEdit) -> ArticleEdit:
@@ -262,7 +295,12 @@ _FROM = {
 
 
 def save(
-    user: User, article_id: int, edit: ArticleEdit, version: int, action: str = "save"
+    user: User,
+    article_id: int,
+    edit: ArticleEdit,
+    version: int,
+    action: str = "save",
+    picks: RelatedPicks | None = None,
 ) -> Article:
     """Store an edit made in the editor, then do `action`: `save` (the status
     stays), `submit` (draft -> pending, the send-back reason cleared),
@@ -273,10 +311,13 @@ def save(
     `version` is the version the editor loaded: when the article has been
     saved since, EditConflict (with the saved state) and nothing is stored.
     Each success bumps the version and keeps one revision. NotFound /
-    NotAllowed / InvalidInput as the rules say; nothing stored on any."""
+    NotAllowed / InvalidInput as the rules say; nothing stored on any.
+    `picks` (editors and admins): the related list's pins and exclusions,
+    stored in the same transaction (see `create`)."""
     check_edit(edit)
     if action not in _FROM:
         raise InvalidInput("未知的操作")
+    _check_picker(user, picks)
     target, sources = _FROM[action]
     with write_transaction():
         article = _locked(user, article_id)
@@ -295,6 +336,7 @@ def save(
             _move(article, target)
         article.version += 1
         _finish(user, article, action, old)
+        _store_picks(article, picks)
     return article
 
 

@@ -714,7 +714,16 @@ def overrides_of(article_id: int) -> tuple[list[str], list[str]]:
     return pins, excluded
 
 
-def _ids_of(public_ids: Sequence[str], article_id: int) -> list[int]:
+class PickError(InvalidInput):
+    """InvalidInput about one of the editor's two lists: `field` is "pins"
+    or "excluded", so that the message can stand beside that field."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _ids_of(public_ids: Sequence[str], article_id: int, field: str) -> list[int]:
     found = dict(
         db.session.execute(
             select(Article.public_id, Article.id).where(
@@ -724,28 +733,34 @@ def _ids_of(public_ids: Sequence[str], article_id: int) -> list[int]:
     )
     missing = [p for p in public_ids if p not in found]
     if missing:
-        raise InvalidInput(f"找不到这些文章：{'、'.join(missing)}")
+        raise PickError(f"找不到这些文章：{'、'.join(missing)}", field)
     ids = [found[p] for p in public_ids]
     if article_id in ids:
-        raise InvalidInput("不能把文章自己设为相关文章")
+        raise PickError("不能把文章自己设为相关文章", field)
     return ids
 
 
 def set_overrides(
     article_id: int, pins: Sequence[str], excluded: Sequence[str]
-) -> None:
+) -> bool:
     """Replace an article's pins (in order) and exclusions (public ids or
-    article URLs), and queue its list. InvalidInput for unknown articles, the
-    article itself, or one both pinned and excluded; nothing changes then."""
+    article URLs), and queue its list; returns False (and queues nothing)
+    when they are what is stored already. PickError (an InvalidInput naming
+    the list) for unknown articles, the article itself, or one both pinned
+    and excluded: nothing changes then, and the caller's unit of work (the
+    editor's save) is rolled back with it."""
     pins = list(dict.fromkeys(_public_id(p) for p in pins if p.strip()))
     excluded = list(dict.fromkeys(_public_id(p) for p in excluded if p.strip()))
     if set(pins) & set(excluded):
-        raise InvalidInput("同一篇文章不能既置顶又排除")
+        raise PickError("同一篇文章不能既置顶又排除", "excluded")
     with write_transaction():
         if db.session.get(Article, article_id) is None:
             raise NotFound("文章不存在")
-        pin_ids = _ids_of(pins, article_id)
-        excluded_ids = _ids_of(excluded, article_id)
+        pin_ids = _ids_of(pins, article_id, "pins")
+        excluded_ids = _ids_of(excluded, article_id, "excluded")
+        stored_pins, stored_excluded = _overrides(article_id)
+        if stored_pins == pin_ids and stored_excluded == set(excluded_ids):
+            return False
         db.session.execute(
             delete(RelatedOverride).where(RelatedOverride.article_id == article_id)
         )
@@ -759,6 +774,57 @@ def set_overrides(
             db.session.execute(insert(RelatedOverride), rows)
         _queue([article_id], spread=False)
         call_after_commit(wake)
+        return True
+
+
+def titles_of(public_ids: Sequence[str]) -> dict[str, str]:
+    """The titles of the articles named by public id or URL (unknown ones
+    are left out), keyed by what was given."""
+    wanted = {text: _public_id(text) for text in public_ids if text.strip()}
+    if not wanted:
+        return {}
+    titles = dict(
+        db.session.execute(
+            select(Article.public_id, Article.title).where(
+                Article.public_id.in_(sorted(set(wanted.values())))
+            )
+        ).all()
+    )
+    return {text: titles[pid] for text, pid in wanted.items() if pid in titles}
+
+
+@dataclass(frozen=True)
+class Found:
+    """An article an editor may pin or exclude, found by its title."""
+
+    public_id: str
+    title: str
+    published_at: datetime | None
+
+
+FIND_LIMIT = 10
+
+
+def find_by_title(query: str, article_id: int | None) -> list[Found]:
+    """Up to FIND_LIMIT published articles whose title contains `query`
+    (any characters taken literally), newest first, never `article_id`."""
+    query = query.strip()[:100]
+    if not query:
+        return []
+    pattern = (
+        "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    )
+    rows = db.session.execute(
+        select(Article.public_id, Article.title, Article.published_at)
+        .where(
+            Article.status == ArticleStatus.PUBLISHED,
+            Article.title.like(pattern, escape="\\"),
+            Article.id != (article_id or 0),
+        )
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(FIND_LIMIT)
+    )
+    return [Found(*row) for row in rows]
 
 
 def _public_id(text: str) -> str:

@@ -93,10 +93,6 @@ SAMPLES: dict[str, dict] = {
     "moderation.media_upload_form": {"data": {"alt": "说明"}},
     "moderation.media_upload": {"data": {"alt": "说明"}, "ok": 400},
     "moderation.media_delete": {"args": {"media_id": "{own_media}"}},
-    "moderation.post_related": {
-        "args": {"article_id": "{own_article}"},
-        "data": {"pins": "", "excluded": ""},
-    },
     "moderation.post_restore": {"args": {"article_id": "{trashed_article}"}},
     "moderation.post_revisions": {"args": {"article_id": "{own_article}"}},
     "moderation.post_diff": {

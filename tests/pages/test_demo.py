@@ -19,7 +19,10 @@ def test_the_demo_pages_and_menus_are_added_once(app, client):
         pages = {p.slug: p for p in db.session.scalars(select(Page))}
         assert set(pages) == {"about", "contact", "privacy", "guestbook"}
         assert {p.title for p in pages.values()} == {
-            "关于我们", "联系我们", "隐私政策", "留言板"
+            "关于我们",
+            "联系我们",
+            "隐私政策",
+            "留言板",
         }
         assert [p.allow_comments for p in pages.values()].count(True) == 1
         assert pages["guestbook"].allow_comments

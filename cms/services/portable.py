@@ -254,6 +254,9 @@ def _load_table(
     decoders = [_decoder(table.columns[c]) for c in columns]
     later = [c for c in _self_references(table) if c in columns]
     keys = [c.name for c in table.primary_key.columns]
+    # Columns an UPDATE would stamp (updated_at): the link below keeps theirs.
+    stamped = [c.name for c in table.columns if c.onupdate is not None]
+    stamped = [c for c in stamped if c in columns]
 
     def decoded() -> Iterator[dict[str, Any]]:
         for row in rows:
@@ -270,7 +273,8 @@ def _load_table(
             refs = {c: values[c] for c in later if values[c] is not None}
             if refs:
                 # Parents may come later in key order: link once all are in.
-                deferred.append({**{f"k_{k}": values[k] for k in keys}, **refs})
+                deferred.append({**{f"k_{k}": values[k] for k in keys}, **refs,
+                                 **{f"s_{c}": values[c] for c in stamped}})  # fmt: skip
                 for c in refs:
                     values[c] = None
         if merge and keys:
@@ -289,6 +293,7 @@ def _load_table(
     for link in deferred:
         where = and_(*(table.c[k] == link[f"k_{k}"] for k in keys))
         values = {c: link[c] for c in later if c in link}
+        values |= {c: link[f"s_{c}"] for c in stamped}
         db.session.execute(update(table).where(where).values(values))
     return written
 

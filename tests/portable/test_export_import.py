@@ -6,7 +6,7 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from cms import create_app
 from cms.database import write_transaction
@@ -21,6 +21,7 @@ from cms.models import (
     JobRun,
     MailNotice,
     OutboxMessage,
+    Page,
     RateLimit,
     Revision,
     Setting,
@@ -68,6 +69,21 @@ def fill_site() -> None:
         db.session.add(RateLimit(key="k", count=3, expires_at=1234567890.125))
         db.session.add(DailyViews(day=date(2026, 1, 1), views_at_start=12))
         db.session.merge(Setting(key="site.footer", value="测试站\n第二行"))
+        # A child page whose parent has a larger id (as WordPress imports make):
+        # the import links it after both are in, keeping its updated_at.
+        child = Page(title="子页面", slug="child", body_markdown="", body_html="",
+                     owner_id=article.owner_id)  # fmt: skip
+        db.session.add(child)
+        db.session.flush()
+        parent = Page(title="父页面", slug="parent", body_markdown="", body_html="",
+                      owner_id=article.owner_id)  # fmt: skip
+        db.session.add(parent)
+        db.session.flush()
+        child.parent_id = parent.id
+        db.session.flush()
+        db.session.execute(
+            update(Page).where(Page.id == child.id).values(updated_at=LATE)
+        )
         fields = {"b": 1, "a": 2}
         db.session.add(
             Revision(target_type="article", target_id=article.id, number=99,

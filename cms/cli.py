@@ -177,6 +177,27 @@ def rerender_command():
     )
 
 
+@cms_cli.command("upgrade")
+def upgrade_command():
+    """Bring a site up to this release, once per release from one machine:
+    the database migrations, then the stored data (uploads cleaned of their
+    metadata, every article and page rendered again, word rules included).
+    Each step changes nothing when it has nothing to do."""
+    import flask_migrate
+
+    flask_migrate.upgrade()
+    cleaned = clean_stored_media()
+    click.echo(
+        f"media: checked {cleaned.checked}, re-encoded {len(cleaned.moved)}, "
+        f"deleted {len(cleaned.deleted)} unreadable"
+    )
+    done = renditions.rerender_all()
+    click.echo(
+        f"rerender: {done.articles_changed} of {done.articles} article(s) and "
+        f"{done.pages_changed} of {done.pages} page(s) changed"
+    )
+
+
 @cms_cli.command("deliver-mail")
 @click.option("--once", is_flag=True, help="Deliver what is due, then stop.")
 @click.option("--poll", default=2.0, show_default=True, help="Seconds between looks.")

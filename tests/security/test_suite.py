@@ -80,11 +80,16 @@ def _dashboard_writes(site, monkeypatch):
     monkeypatch.setitem(site.app.view_functions, "moderation.dashboard", writing_view)
 
 
+def _no_common_list(site, monkeypatch):
+    monkeypatch.setattr("cms.services.passwords._common_passwords", frozenset)
+
+
 PLANTED = {
     "access": _no_role_guard,
     "csrf": _csrf_off,
     "headers": _no_headers,
     "open-redirect": _any_next,
+    "passwords": _no_common_list,
     "safe-methods": _dashboard_writes,
     "xss": _sanitizer_off,
 }

@@ -12,13 +12,10 @@ Guarantees:
   the reason and stores nothing.
 - An attachment's file is looked up under DIR by its path inside the
   uploads folder (`_wp_attached_file`, else the part of its URL after
-  `wp-content/uploads/`, else after a `YYYY/MM/` pair); nothing outside DIR
-  is ever read (`..`, absolute paths and links leading out are refused).
-- Image files go through `media_library.store_upload`, the editors' upload
-  path, with every check and cleaning it does (content sniffing, size
-  limits, EXIF and GPS removed); each is owned by the attachment's author.
-  A missing, non-image or refused file is reported as skipped with its
-  reason, and its remote URL stays in the bodies.
+  `wp-content/uploads/`, else after a `YYYY/MM/` pair) and stored with
+  `store_file`, owned by the attachment's author. A missing, non-image or
+  refused file is reported as skipped with its reason, and its remote URL
+  stays in the bodies.
 - `rewrite` points every src/href at a stored attachment's URL (http or
   https, or one of WordPress's resized copies `name-300x200.jpg` of it) to
   /media/<key>; the page then gives it our own sizes (cms.services.media_html).

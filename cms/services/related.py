@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -723,17 +724,23 @@ class PickError(InvalidInput):
         self.field = field
 
 
+_PUBLIC_ID = re.compile(r"[0-9A-Za-z]{16}")
+
+
 def _ids_of(public_ids: Sequence[str], article_id: int, field: str) -> list[int]:
+    # Only well-formed ids reach the query (PostgreSQL refuses NUL in text).
+    wellformed = [p for p in public_ids if _PUBLIC_ID.fullmatch(p)]
     found = dict(
         db.session.execute(
             select(Article.public_id, Article.id).where(
-                Article.public_id.in_(list(public_ids))
+                Article.public_id.in_(wellformed)
             )
         ).all()
     )
     missing = [p for p in public_ids if p not in found]
     if missing:
-        raise PickError(f"找不到这些文章：{'、'.join(missing)}", field)
+        shown = ("".join(c for c in p if c.isprintable())[:40] for p in missing)
+        raise PickError(f"找不到这些文章：{'、'.join(shown)}", field)
     ids = [found[p] for p in public_ids]
     if article_id in ids:
         raise PickError("不能把文章自己设为相关文章", field)
@@ -781,6 +788,7 @@ def titles_of(public_ids: Sequence[str]) -> dict[str, str]:
     """The titles of the articles named by public id or URL (unknown ones
     are left out), keyed by what was given."""
     wanted = {text: _public_id(text) for text in public_ids if text.strip()}
+    wanted = {text: p for text, p in wanted.items() if _PUBLIC_ID.fullmatch(p)}
     if not wanted:
         return {}
     titles = dict(

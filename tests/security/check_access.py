@@ -13,37 +13,10 @@ from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Comment, MediaFile, MediaOwner, User
 from tests.moderation.routes import moderation_rules, request_for
+from tests.moderation.test_access import ADMINS_ONLY, EVERYONE
 from tests.security.harness import Site, Tally, check, form_token
 from tests.security.state import table_digests
 
-# Who may use what, written out here (not read from the app, so that a
-# change to the app's own table is caught).
-EVERYONE = {
-    "moderation.dashboard",
-    "moderation.posts",
-    "moderation.post_new",
-    "moderation.post_edit",
-    "moderation.post_preview",
-    "moderation.post_trash",
-    "moderation.post_restore",
-    "moderation.profile",
-    "moderation.change_password",
-    "moderation.media_library",
-    "moderation.media_upload_form",
-    "moderation.media_upload",
-    "moderation.media_delete",
-    "moderation.post_autosave_new",
-    "moderation.post_autosave",
-    "moderation.post_autosave_discard_new",
-    "moderation.post_autosave_discard",
-}
-ADMINS_ONLY = {
-    "moderation.users",
-    "moderation.user_edit",
-    "moderation.audit",
-    "moderation.mail_queue",
-    "moderation.mail_retry",
-}
 # A contributor's routes that take an article, tried on someone else's.
 ON_AN_ARTICLE = [
     "moderation.post_edit",
@@ -55,6 +28,8 @@ ON_AN_ARTICLE = [
 
 
 def may_use(role: str, endpoint: str) -> bool:
+    """Who may use what: the table the access tests write out (EVERYONE,
+    ADMINS_ONLY; not read from the app, so a change to the app's is caught)."""
     if endpoint in EVERYONE:
         return True
     if endpoint in ADMINS_ONLY:

@@ -35,7 +35,6 @@ import sqlite3
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -49,12 +48,10 @@ from cms.extensions import db
 from cms.models import utcnow
 from cms.services import media_archive, portable
 from cms.services.errors import InvalidInput
-from cms.services.media import KEY_RE
 
 PREFIX = "cms-backup-"
 MANIFEST = "manifest.json"
 DATA = {"sqlite": "database.sqlite", "pg_dump": "data.sql", "json": "site.json"}
-MEDIA_DIR = "media/"  # the stored media files, by key, inside the zip
 
 
 def table_digests(connection: Connection) -> dict[str, dict[str, Any]]:
@@ -198,7 +195,9 @@ def take_backup(
         partial = work / "backup.zip"
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.write(data, data.name)
-            media = _write_media(archive)
+            # After the data's snapshot: files are written before the rows that
+            # name them and removed after, so every file those rows name is here.
+            media = media_archive.write_to_zip(archive)
             manifest["media"] = media
             archive.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
         path = directory / f"{PREFIX}{_stamp(now)}.zip"
@@ -206,37 +205,10 @@ def take_backup(
     return BackupResult(path, kind, digests, len(media))
 
 
-def _write_media(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Every stored media file into the zip (stored as is: images are
-    compressed already); their SHA-256 by key, for the manifest. Taken after
-    the data's snapshot: files are written before the rows that name them
-    and removed after, so every file the snapshot's rows name is there."""
-    digests = {}
-    for key, data in media_archive.stored_files():
-        archive.writestr(MEDIA_DIR + key, data, zipfile.ZIP_STORED)
-        digests[key] = media_archive.file_digest(data)
-    return digests
-
-
-def _media_entries(
-    archive: zipfile.ZipFile, manifest: dict[str, Any]
-) -> Iterator[tuple[str, bytes, str]]:
-    """(key, bytes, recorded digest) of each media file the backup holds."""
-    for key, digest in sorted(manifest.get("media", {}).items()):
-        try:
-            data = archive.read(MEDIA_DIR + key)
-        except KeyError:
-            raise InvalidInput(f"备份缺少媒体文件 {key}") from None
-        yield key, data, digest
-
-
 def _check_media(archive: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
     """Every media file present and matching its digest (before any write)."""
-    for key, data, digest in _media_entries(archive, manifest):
-        if not KEY_RE.fullmatch(key):
-            raise InvalidInput(f"媒体文件名不合规：{key!r}")
-        if media_archive.file_digest(data) != digest:
-            raise InvalidInput(f"媒体文件 {key} 与记录的校验值不符（文件已损坏？）")
+    for entry in media_archive.read_from_zip(archive, manifest.get("media", {})):
+        media_archive.check_file(*entry)
 
 
 def _check(expected: dict[str, Any], found: dict[str, Any]) -> None:
@@ -348,7 +320,7 @@ def restore_backup(path: str | Path) -> dict[str, dict[str, Any]]:
             raise InvalidInput(f"未知的备份类型 {manifest.get('kind')!r}")
         _check_media(archive, manifest)
         restore(archive, manifest)
-        for entry in _media_entries(archive, manifest):
+        for entry in media_archive.read_from_zip(archive, manifest.get("media", {})):
             media_archive.restore_file(*entry)
     db.session.remove()
     with db.engine.connect() as connection:

@@ -64,7 +64,6 @@ from cms.database import write_transaction
 from cms.extensions import db
 from cms.services import media_archive
 from cms.services.errors import InvalidInput
-from cms.services.media import KEY_RE
 
 FORMAT = "cms-site-export"
 VERSION = 1
@@ -385,10 +384,7 @@ def _checked_media(entries: Any) -> list[tuple[str, bytes, str]]:
             data = base64.b64decode(entry["data"], validate=True)
         except (KeyError, TypeError, ValueError):
             raise InvalidInput("导出文件的 media 部分有一项格式不对") from None
-        if not KEY_RE.fullmatch(key):
-            raise InvalidInput(f"媒体文件名不合规：{key!r}")
-        if media_archive.file_digest(data) != digest:
-            raise InvalidInput(f"媒体文件 {key} 与记录的校验值不符（文件已损坏？）")
+        media_archive.check_file(key, data, digest)
         checked.append((key, data, digest))
     return checked
 

@@ -6,7 +6,7 @@ rate limits, used tokens) differs."""
 from __future__ import annotations
 
 from tests.moderation.routes import SAMPLES, request_for
-from tests.security.harness import Site, Tally, check
+from tests.security.harness import Site, Tally, check, planted
 from tests.security.state import table_digests
 
 # GET routes outside the moderation area, with arguments that find something.
@@ -58,3 +58,24 @@ def run(site: Site) -> Tally:
                     f"({response.status_code}) changed {changed}",
                 )
     return tally
+
+
+@planted("safe-methods")
+def _dashboard_writes(site: Site, monkeypatch) -> None:
+    """The dashboard marks every held comment as seen… by approving it."""
+    from sqlalchemy import select
+
+    from cms.extensions import db
+    from cms.models import Comment, CommentStatus
+    from cms.services.moderation import apply_action
+
+    view = site.app.view_functions["moderation.dashboard"]
+
+    def writing_view(*args, **kwargs):
+        held = select(Comment.id).where(Comment.status == CommentStatus.PENDING)
+        ids = list(db.session.scalars(held))
+        if ids:
+            apply_action(ids, "approve", None)
+        return view(*args, **kwargs)
+
+    monkeypatch.setitem(site.app.view_functions, "moderation.dashboard", writing_view)

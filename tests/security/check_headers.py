@@ -11,7 +11,7 @@ import re
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from tests.security.harness import Site, Tally, _app, check
+from tests.security.harness import Site, Tally, _app, check, planted
 
 
 def _policy(value: str) -> dict[str, list[str]]:
@@ -111,3 +111,10 @@ def run(site: Site) -> Tally:
         hsts = response.headers.get("Strict-Transport-Security", "")
         tally.attempt(not hsts.startswith("max-age="), f"HSTS on {path}: {hsts!r}")
     return tally
+
+
+@planted("headers")
+def _no_headers(site: Site, monkeypatch) -> None:
+    from cms.security import _add_headers
+
+    site.app.after_request_funcs[None].remove(_add_headers)

@@ -19,7 +19,7 @@ from cms.services.passwords import (
     check_password_strength,
     verify_hash,
 )
-from tests.security.harness import PASSWORD, Site, Tally, check
+from tests.security.harness import PASSWORD, Site, Tally, check, planted
 
 # OWASP's floor for argon2id: 19 MiB, 2 iterations.
 MIN_MEMORY_KIB = 19 * 1024
@@ -79,3 +79,8 @@ def _run(site: Site) -> Tally:
             opened = verify_hash(user.password_hash, guess)
             tally.attempt(opened, f"{user.username} opens with {guess!r}")
     return tally
+
+
+@planted("passwords")
+def _no_common_list(site: Site, monkeypatch) -> None:
+    monkeypatch.setattr("cms.services.passwords._common_passwords", frozenset)

@@ -1,11 +1,11 @@
-"""Every check of the suite, imported so that each registers itself."""
+"""Every check of the suite: each `check_*` module of this package, imported
+so that it registers itself (harness.check, harness.planted)."""
 
-from tests.security import (
-    check_access,  # noqa: F401
-    check_csrf,  # noqa: F401
-    check_get_safe,  # noqa: F401
-    check_headers,  # noqa: F401
-    check_passwords,  # noqa: F401
-    check_redirect,  # noqa: F401
-    check_xss,  # noqa: F401
-)
+import importlib
+import pkgutil
+
+import tests.security
+
+for _module in pkgutil.iter_modules(tests.security.__path__):
+    if _module.name.startswith("check_"):
+        importlib.import_module(f"tests.security.{_module.name}")

@@ -55,6 +55,9 @@ class Tally:
 
 
 CHECKS: dict[str, Callable[[Site], Tally]] = {}
+# For each check, the fault that proves it can fail: a function that switches
+# one defence off on a Site (with pytest's monkeypatch, undone after the test).
+PLANTED: dict[str, Callable[[Site, Any], None]] = {}
 
 
 def check(name: str) -> Callable[[Callable[[Site], Tally]], Callable[[Site], Tally]]:
@@ -63,6 +66,19 @@ def check(name: str) -> Callable[[Callable[[Site], Tally]], Callable[[Site], Tal
     def register(run: Callable[[Site], Tally]) -> Callable[[Site], Tally]:
         CHECKS[name] = run
         return run
+
+    return register
+
+
+def planted(
+    name: str,
+) -> Callable[[Callable[[Site, Any], None]], Callable[[Site, Any], None]]:
+    """Register the planted fault of check `name` (tests/security/test_suite.py
+    plants it and expects the check's count to rise above its bound)."""
+
+    def register(plant: Callable[[Site, Any], None]) -> Callable[[Site, Any], None]:
+        PLANTED[name] = plant
+        return plant
 
     return register
 
@@ -78,6 +94,9 @@ class Site:
     a process seeds a template database; later ones start from a copy."""
 
     reference = REFERENCE
+    # Set by the planted-fault tests: a slow check (servers, load, a browser)
+    # may then try a smaller sample; one getting through is enough there.
+    quick = False
     _template: tuple[Path, dict[str, Any]] | None = None
     _template_dir: tempfile.TemporaryDirectory | None = None
 

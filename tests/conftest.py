@@ -297,3 +297,40 @@ def decoded_sizes(monkeypatch) -> list[tuple[int, int]]:
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
     return seen
+
+
+# The PostgreSQL + Redis pass (TEST_DATABASE_URL or TEST_REDIS_URL set) runs
+# only what those servers can change: tests that take the run's database or
+# Redis through the fixtures above, and modules that read the two variables
+# themselves (tests that start servers or databases of their own with them);
+# of a test parametrized over backends, the SQLite variants ran in the SQLite
+# pass. Everything else (pure functions, benchmarks' smoke runs, apps on a
+# SQLite file of their own) ran the same way in the SQLite pass.
+_BACKEND_FIXTURES = frozenset({"database_url", "redis_prefix", "shared_app",
+                               "new_database"})  # fmt: skip
+_SQLITE_VARIANTS = frozenset({"sqlite", "sqlite-file"})
+
+
+def _uses_backends(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and any(
+        isinstance(value, str) and value in _SQLITE_VARIANTS
+        for value in callspec.params.values()
+    ):
+        return False
+    if _BACKEND_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    module = getattr(item, "module", None)
+    return any(
+        getattr(module, name, None) is not None
+        for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL")
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    if not (TEST_DATABASE_URL or TEST_REDIS_URL):
+        return
+    kept = [item for item in items if _uses_backends(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept

@@ -57,6 +57,8 @@ def run(site: Site) -> Tally:
                     f"{role or 'anonymous'} {method} {path} "
                     f"({response.status_code}) changed {changed}",
                 )
+                if site.enough(tally):
+                    return tally
     return tally
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy import Integer, Select, and_, bindparam, case, func, or_, select, true
 
 from cms.extensions import db
-from cms.models import Article, Comment, CommentStatus, Role, User
+from cms.models import Article, Comment, CommentStatus, Page, Role, User
 from cms.services.comment_subjects import Subject, comments_on, is_on
 
 TOP_LEVEL_PER_PAGE = 50
@@ -72,12 +73,12 @@ def comment_thread(
     page number past the end costs a second query, and staff badges one."""
     held = [i for i in held_ids if isinstance(i, int)]
     page = max(page, 1)
-    rows = _thread_rows(comments_on(article), held, page)
+    rows = _thread_rows(article, held, page)
     pages = max(1, -(-rows.total // TOP_LEVEL_PER_PAGE))
     if page > pages:
         page = pages
         if rows.total:
-            rows = _thread_rows(comments_on(article), held, page)
+            rows = _thread_rows(article, held, page)
     roots = _nest(rows.comments, max_depth)
     for node in roots:
         node.floor = rows.floors.get(node.comment.id)
@@ -108,19 +109,44 @@ def _all_nodes(roots: list[Node]) -> Iterable[Node]:
         stack.extend(node.replies)
 
 
-def _thread_rows(on: ColumnElement[bool], held: list[int], page: int) -> _Rows:
-    """What the article or page (`on`: its comments) shows on top-level
-    page `page` (see `_Rows`); the comments oldest first."""
+def _thread_rows(subject: Subject, held: list[int], page: int) -> _Rows:
+    """What the article or page shows on top-level page `page` (see
+    `_Rows`); the comments oldest first."""
+    kind = "page" if isinstance(subject, Page) else "article"
+    parameters: dict[str, object] = {
+        "subject_id": subject.id,
+        "offset": (page - 1) * TOP_LEVEL_PER_PAGE,
+    }
+    if held:
+        parameters["held"] = held
+    rows = db.session.execute(_thread_statement(kind, bool(held)), parameters).all()
+    if not rows:
+        return _Rows(0, 0, [], {})
+    return _Rows(
+        total=rows[0].total,
+        held=rows[0].held,
+        comments=[row.Comment for row in rows if row.Comment is not None],
+        floors={row.Comment.id: row.floor for row in rows if row.floor is not None},
+    )
+
+
+@cache
+def _thread_statement(kind: str, with_held: bool) -> Select:
+    """The one query of `_thread_rows`, built once per kind of subject
+    ("article" or "page") and per whether the viewer has held comments:
+    building it costs far more than running it. Bound parameters:
+    `subject_id`, `offset`, and `held` (a list of ids) when `with_held`."""
+    subject_column = Comment.page_id if kind == "page" else Comment.article_id
     approved = CommentStatus.APPROVED
     visible = Comment.status == approved
-    if held:
-        visible = or_(visible, Comment.id.in_(held))
+    if with_held:
+        visible = or_(visible, Comment.id.in_(bindparam("held", expanding=True)))
     shown = (
         select(
             Comment.id, Comment.parent_id, Comment.created_at, Comment.status,
             Comment.pinned_at,
         )
-        .where(on, visible)
+        .where(subject_column == bindparam("subject_id"), visible)
         .cte("shown")
     )  # fmt: skip
     reply, parent = shown.alias("reply"), shown.alias("parent")
@@ -153,7 +179,7 @@ def _thread_rows(on: ColumnElement[bool], held: list[int], page: int) -> _Rows:
             roots.c.id,
         )
         .limit(TOP_LEVEL_PER_PAGE)
-        .offset((page - 1) * TOP_LEVEL_PER_PAGE)
+        .offset(bindparam("offset", type_=Integer))
         .cte("page_roots")
     )
     tree = select(page_roots.c.id, page_roots.c.created_at).cte("tree", recursive=True)
@@ -180,7 +206,7 @@ def _thread_rows(on: ColumnElement[bool], held: list[int], page: int) -> _Rows:
         .where(shown.c.status != approved)
         .cte("held_count")
     )
-    query = (
+    return (
         select(total.c.total, held_count.c.held, floors.c.floor, Comment)
         .select_from(
             total.join(held_count, true())
@@ -188,15 +214,6 @@ def _thread_rows(on: ColumnElement[bool], held: list[int], page: int) -> _Rows:
             .outerjoin(floors, floors.c.id == Comment.id)
         )
         .order_by(Comment.created_at, Comment.id)
-    )
-    rows = db.session.execute(query).all()
-    if not rows:
-        return _Rows(0, 0, [], {})
-    return _Rows(
-        total=rows[0].total,
-        held=rows[0].held,
-        comments=[row.Comment for row in rows if row.Comment is not None],
-        floors={row.Comment.id: row.floor for row in rows if row.floor is not None},
     )
 
 

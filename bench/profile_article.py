@@ -4,6 +4,7 @@ process (Flask test client, production config) on the database bench/pages.py
 uses. Prints; changes nothing but a throwaway copy of the database.
 
     .venv/bin/python bench/profile_article.py [--articles 10000] [--requests 20]
+    .venv/bin/python bench/profile_article.py --path /   # another page instead
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--top", type=int, default=25, help="functions to list")
+    parser.add_argument("--path", help="profile this page (default: random articles)")
     parser.add_argument("--cache-dir", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
@@ -70,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         client = app.test_client()
         client.get(f"/{ids[0]}.html")  # templates compiled, caches warm
         sql.clear()
-        paths = [f"/{random.choice(ids)}.html" for _ in range(args.requests)]
+        paths = [
+            args.path or f"/{random.choice(ids)}.html" for _ in range(args.requests)
+        ]
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
@@ -81,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
         profiler.disable()
         took = (time.perf_counter() - started) / len(paths)
-        print(f"\n{len(paths)} article pages: {took * 1000:.1f} ms each (profiled)\n")
+        print(f"\n{len(paths)} pages: {took * 1000:.1f} ms each (profiled)\n")
         print("SQL per page: count  total ms  statement")
         for statement, times in sorted(sql.items(), key=lambda kv: -sum(kv[1])):
             count = len(times) / len(paths)

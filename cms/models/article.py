@@ -54,6 +54,14 @@ class Article(Model):
     __table_args__ = (
         # Every list the site shows: home, prev/next, feed and sitemap ...
         Index("ix_articles_status_published_at", "status", "published_at", "id"),
+        # The home page: its sticky articles (置顶) above, the rest below.
+        Index(
+            "ix_articles_sticky_status_published_at_id",
+            "sticky",
+            "status",
+            "published_at",
+            "id",
+        ),
         # ... and the category and author pages (id last: index order is
         # list order, and a keyset page enters at its cursor).
         Index(

@@ -168,6 +168,15 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
+def known_username(username: str) -> str | None:
+    """The username of the account `username` names (any case), else None:
+    what a log may keep of a failed login (a password typed into the
+    username field names no account and is never kept)."""
+    return db.session.scalar(
+        select(User.username).where(func.lower(User.username) == username.lower())
+    )
+
+
 def load_session_user(session_id: str) -> User | None:
     """The active account a session id (`id:version`) names, if the version
     still holds: deactivating an account or bumping its version ends its

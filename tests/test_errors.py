@@ -72,6 +72,7 @@ def test_413_is_the_styled_page(app, client):
 
 def test_a_database_error_shows_no_values_of_its_statement(app, client, caplog):
     app.config["PROPAGATE_EXCEPTIONS"] = False  # PostgreSQL: a 500, not a raise
+
     @app.get("/_test/bad-sql")
     def bad_sql():
         db.session.execute(

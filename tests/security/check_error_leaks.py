@@ -101,8 +101,13 @@ class _Run:
     def send(self, method: str, path: str, **kwargs):
         kwargs.setdefault("environ_base", {"REMOTE_ADDR": ADDRESS})
         response = self.client.open(path, method=method, **kwargs)
-        self.pages.append((f"{method} {path[:60]}", response.status_code,
-                           response.get_data(as_text=True)))  # fmt: skip
+        self.pages.append(
+            (
+                f"{method} {path[:60]}",
+                response.status_code,
+                response.get_data(as_text=True),
+            )
+        )
         self.ids.add(response.headers.get("X-Request-ID", ""))
         return response
 
@@ -207,9 +212,11 @@ def _judge_config(tally: Tally, site: Site) -> None:
     debugging = type(
         "Debugging",
         (production,),
-        {"SECRET_KEY": secrets.token_hex(32),
-         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{site.folder / 'debug.sqlite'}"},
-    )  # fmt: skip
+        {
+            "SECRET_KEY": secrets.token_hex(32),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{site.folder / 'debug.sqlite'}",
+        },
+    )
     kept = os.environ.get("FLASK_DEBUG")
     os.environ["FLASK_DEBUG"] = "1"
     try:
@@ -241,11 +248,15 @@ def run(site: Site) -> Tally:
         _failing_routes(app, secret_key)
         with app.app_context():
             create_user("leak-check", Role.CONTRIBUTOR, own_password, "查漏")
-        run_ = _Run(app, {
-            "SECRET_KEY": secret_key, "the test password": PASSWORD,
-            "the check's password": own_password,
-            "the database URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        })  # fmt: skip
+        run_ = _Run(
+            app,
+            {
+                "SECRET_KEY": secret_key,
+                "the test password": PASSWORD,
+                "the check's password": own_password,
+                "the database URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            },
+        )
         _requests(run_, site, own_password)
         with app.app_context():
             flush_views()

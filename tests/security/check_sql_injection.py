@@ -5,7 +5,8 @@ moderation queue's sort and filters (`order`, `status`, `author`, as an
 editor), and the reader's comment form (`author`, `email`, `url`, `body`,
 with a genuine signed token fetched from the page; the too-fast and flood
 rules off and the search limit raised for the scan, or every payload would
-meet a 429 instead of the query).
+meet a 429 instead of the query), on a site of its own made from the same
+seeded start.
 
 sqlmap's settings, each bounded: `--batch`; `--dbms SQLite` (the site under
 test is an SQLite file: the other engines' payloads cannot work there);
@@ -42,10 +43,19 @@ from tests.security.harness import Site, Tally, check, planted
 SQLMAP = shutil.which("sqlmap") or "/usr/bin/sqlmap"
 RUN_SECONDS = 45  # the cap of one sqlmap run (the comment form takes ~20 s)
 OPTIONS = [
-    "--batch", "--dbms=SQLite", "--technique=BU", "--level=2", "--risk=1",
-    "--time-sec=1", "--timeout=10", "--retries=0", "--disable-coloring",
-    "--answers=follow=N", "-v", "1",
-]  # fmt: skip
+    "--batch",
+    "--dbms=SQLite",
+    "--technique=BU",
+    "--level=2",
+    "--risk=1",
+    "--time-sec=1",
+    "--timeout=10",
+    "--retries=0",
+    "--disable-coloring",
+    "--answers=follow=N",
+    "-v",
+    "1",
+]
 
 
 @dataclass(frozen=True)
@@ -152,17 +162,23 @@ def run(site: Site) -> Tally:
     tally = Tally("sql-injection")
     if not Path(SQLMAP).exists():
         raise RuntimeError("sqlmap is not installed (Debian: apt-get install sqlmap)")
-    page = site.app.test_client().get(f"/{site.reference}.html")
-    comment = form_fields(page.get_data(as_text=True))
-    comment |= {"author": "扫描读者", "email": "scan@example.cn", "url": "",
-                "body": "一条普通的评论内容"}  # fmt: skip
-    cookie = _editor_cookie(site)
-    kept_limit = site.app.config["SEARCH_LIMIT"]
-    site.app.config["SEARCH_LIMIT"] = "100000 per minute"
+    # A site of its own (the same seeded start): the comments sqlmap's
+    # requests store stay out of the site the other checks read.
+    scanned = Site(SEARCH_LIMIT="100000 per minute")
+    scanned.quick = site.quick
     folder = Path(tempfile.mkdtemp(prefix="cms-sqlmap-"))
     try:
-        with quiet_timing(site), serve(site) as (base, counted):
-            for target in targets(site, comment):
+        page = scanned.app.test_client().get(f"/{scanned.reference}.html")
+        comment = form_fields(page.get_data(as_text=True))
+        comment |= {
+            "author": "扫描读者",
+            "email": "scan@example.cn",
+            "url": "",
+            "body": "一条普通的评论内容",
+        }
+        cookie = _editor_cookie(scanned)
+        with quiet_timing(scanned), serve(scanned) as (base, counted):
+            for target in targets(scanned, comment):
                 found, finished = scan(base, target, cookie, folder)
                 tally.found += len(found)
                 tally.examples += [f"{target.path}: {p}" for p in sorted(found)]
@@ -170,7 +186,7 @@ def run(site: Site) -> Tally:
                     tally.examples.append(f"{target.path}: stopped at the cap")
             tally.tried = counted[0]
     finally:
-        site.app.config["SEARCH_LIMIT"] = kept_limit
+        scanned.close()
         shutil.rmtree(folder, ignore_errors=True)
     return tally
 

@@ -1,5 +1,5 @@
 """Errors and logs (ASVS 7, 16): under the production configuration, requests
-that answer 400, 401, 403, 404, 405, 410, 413, 429, 500 and 503 (a route of
+that answer 400, 401, 403, 404, 405, 413, 429, 500 and 503 (a route of
 the check raises, another sends SQL with a bound value that fails), and
 logins, a password typed into the username field, a reset link, comments;
 every answer's page and every line the app's log handler wrote (production

@@ -27,7 +27,9 @@ class Config:
     # first start and kept in instance/secret_key (cms.secret_key).
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a database error's message (logs, 503 page) never
+    # shows the values of the statement, which may be hashes or tokens.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     SITE_URL = os.environ.get("SITE_URL", _default_site_url()).rstrip("/")
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
@@ -53,6 +55,9 @@ class Config:
     # (one object per line, for a log collector); see cms/logs.py.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Tracebacks in log lines; off in production, whose lines carry only the
+    # exception's type and where our code was (cms/logs.py).
+    LOG_TRACEBACKS = True
     ARTICLES_PER_PAGE = 10
     # Lists (home, category, tag, author): numbered pages up to this one, then
     # `?before=<public_id>` (keyset); and how long a process keeps the number
@@ -142,9 +147,15 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: create_app refuses to start without a real SECRET_KEY."""
+    """Production: create_app refuses to start without a real SECRET_KEY or
+    with DEBUG on (FLASK_DEBUG=1, instance/config.py); log lines are JSON
+    without tracebacks."""
 
     REQUIRE_SECRET_KEY = True
+    DEBUG = False
+    REFUSE_DEBUG = True
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    LOG_TRACEBACKS = False
 
     SESSION_COOKIE_SECURE = os.environ.get("SITE_URL", "").startswith("https://")
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE

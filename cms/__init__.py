@@ -14,10 +14,19 @@ from config import Config, config_from_env
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class _Flask(Flask):
+    """Flask, logging unhandled exceptions through cms.logs.log_unhandled."""
+
+    def log_exception(self, exc_info: Any) -> None:
+        from cms.logs import log_unhandled
+
+        log_unhandled(self, exc_info)
+
+
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     """Build the app: config class (CMS_CONFIG by default), then instance/config.py,
     then FLASK_* environment variables; a mapping overrides on top of TestingConfig."""
-    app = Flask(
+    app = _Flask(
         __name__,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
@@ -68,6 +77,11 @@ def _configure(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> N
         app.config.from_prefixed_env()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _secret_key(app)
+    if app.config.get("REFUSE_DEBUG") and app.debug:
+        raise RuntimeError(
+            "production runs with DEBUG off: unset FLASK_DEBUG (and DEBUG in "
+            "instance/config.py)"
+        )
     configure_rate_limits(app)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]

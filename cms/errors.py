@@ -36,6 +36,7 @@ MESSAGES = {
     403: ("没有权限", "你的账号无权访问这个页面。"),
     404: ("页面不存在", "你要找的页面不存在，或者已经被移走了。"),
     405: ("方法不允许", "这个地址不接受这种请求。"),
+    413: ("内容太大", "提交的内容超过了允许的大小。"),
     429: ("操作太频繁", "请稍等片刻再试。"),
     500: ("服务器出错了", "出了点问题，我们会尽快修复。请稍后再试。"),
     503: ("暂时无法访问", "网站正在维护，请稍后再试。"),
@@ -62,7 +63,7 @@ def legacy_location(path: str, args, query: str = "") -> str | None:
 def register_error_handlers(app: Flask) -> None:
     """Styled pages for the errors readers can meet; a 500 rolls back the
     session and shows no traceback."""
-    for code in (400, 403, 405, 429, 503):
+    for code in (400, 403, 405, 413, 429, 503):
         app.register_error_handler(code, lambda e, code=code: _render(code))
 
     @app.errorhandler(404)

@@ -13,6 +13,14 @@ What is logged (`event` names): `auth.login`, `auth.login_failed`,
 `mail.failed`, `mail.dropped`, `job.ran`, `job.failed`. Passwords, tokens and
 message bodies are never logged.
 
+Exceptions: with LOG_TRACEBACKS (development) a line carries the traceback;
+without it (production) only the exception's type and where our code was
+(`error`, `where`: module:function:line of each frame in `cms`), never its
+message, the source lines or file paths, which can hold data (SQL
+parameters, addresses, tokens). An unhandled exception is logged with the
+request's URL rule (`/auth/reset/<token>`), not its URL. In JSON mode the
+handler sits on the root logger, so the libraries' lines are JSON too.
+
 The two formatters are written here rather than taken from a library: each
 is a few lines over the standard `logging` module, which does the rest.
 """
@@ -23,8 +31,10 @@ import json
 import logging
 import re
 import sys
+import traceback
 import uuid
 from contextvars import ContextVar
+from types import TracebackType
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -33,6 +43,7 @@ from cms.database import call_after_commit
 
 EVENTS = logging.getLogger("cms.log")
 HEADER = "X-Request-ID"
+HANDLER_NAME = "cms"  # the handler register_logging installs
 _ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _request_id: ContextVar[str] = ContextVar("cms_request_id", default="-")
 
@@ -67,17 +78,39 @@ class _WithRequestId(logging.Filter):
         return True
 
 
-class TextFormatter(logging.Formatter):
-    """`time level logger [request id] message key=value …`."""
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
-    def __init__(self) -> None:
+
+def exception_fields(exc_info: ExcInfo) -> dict[str, Any]:
+    """An exception as a log line may show it without a traceback: its type
+    (`error`) and the frames of our code it passed through (`where`,
+    `module:function:line`, innermost last, at most 10)."""
+    kind, _value, trace = exc_info
+    where = [
+        f"{frame.f_globals.get('__name__', '?')}:{frame.f_code.co_name}:{line}"
+        for frame, line in traceback.walk_tb(trace)
+        if str(frame.f_globals.get("__name__", "")).partition(".")[0] == "cms"
+    ]
+    return {"error": f"{kind.__module__}.{kind.__qualname__}", "where": where[-10:]}
+
+
+class TextFormatter(logging.Formatter):
+    """`time level logger [request id] message key=value …`; the traceback
+    on the next lines when `tracebacks`, else `error=` and `where=`."""
+
+    def __init__(self, tracebacks: bool = True) -> None:
         super().__init__(
             "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
         )
+        self.tracebacks = tracebacks
 
     def format(self, record: logging.LogRecord) -> str:
+        fields = dict(getattr(record, "fields", None) or {})
+        if record.exc_info and not self.tracebacks:
+            fields |= exception_fields(record.exc_info)  # type: ignore[arg-type]
+            record = logging.makeLogRecord(record.__dict__)
+            record.exc_info = record.exc_text = record.stack_info = None
         line = super().format(record)
-        fields = getattr(record, "fields", None) or {}
         extra = " ".join(
             f"{key}={json.dumps(value, ensure_ascii=False, default=str)}"
             for key, value in fields.items()
@@ -88,7 +121,12 @@ class TextFormatter(logging.Formatter):
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, request_id, message,
-    the event's fields, and the traceback when there is one."""
+    the event's fields, and the traceback (`exc`, when `tracebacks`) or the
+    exception's `error` and `where`."""
+
+    def __init__(self, tracebacks: bool = True) -> None:
+        super().__init__()
+        self.tracebacks = tracebacks
 
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {
@@ -99,9 +137,20 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         data |= getattr(record, "fields", None) or {}
-        if record.exc_info:
+        if record.exc_info and self.tracebacks:
             data["exc"] = self.formatException(record.exc_info)
+        elif record.exc_info:
+            data |= exception_fields(record.exc_info)  # type: ignore[arg-type]
         return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def log_unhandled(app: Flask, exc_info: ExcInfo) -> None:
+    """Log an exception no handler answered (Flask.log_exception): the
+    method and URL rule, not the URL, whose values may be tokens."""
+    rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
+    app.logger.error(
+        "unhandled exception in %s %s", request.method, rule, exc_info=exc_info
+    )
 
 
 def _start_request() -> None:
@@ -122,24 +171,32 @@ def _end_request(_error: BaseException | None) -> None:
 
 
 def register_logging(app: Flask) -> None:
-    """Give the `cms` loggers one handler on stderr in LOG_FORMAT (text or
-    json) at LOG_LEVEL, and every request an id. Under pytest the handler is
-    left out (pytest captures the records itself)."""
+    """Give the `cms` loggers one handler on stderr in LOG_FORMAT (text, or
+    json on the root logger: every logger's lines) at LOG_LEVEL, with
+    tracebacks as LOG_TRACEBACKS says, and every request an id. Under pytest
+    the handler is left out (pytest captures the records itself)."""
     if app.config.get("LOG_FORMAT", "text") not in ("text", "json"):
         raise RuntimeError("LOG_FORMAT must be text or json")
-    root = logging.getLogger("cms")
+    ours = logging.getLogger("cms")
     if not app.testing:
+        as_json = app.config.get("LOG_FORMAT") == "json"
+        tracebacks = bool(app.config.get("LOG_TRACEBACKS", True))
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(
-            JsonFormatter()
-            if app.config.get("LOG_FORMAT") == "json"
-            else TextFormatter()
+            JsonFormatter(tracebacks) if as_json else TextFormatter(tracebacks)
         )
         handler.addFilter(_WithRequestId())
-        root.handlers = [handler]
-        root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
-    elif root.level == logging.NOTSET:
-        root.setLevel(logging.INFO)
+        handler.set_name(HANDLER_NAME)
+        root = logging.getLogger()
+        root.handlers = [h for h in root.handlers if h.get_name() != HANDLER_NAME]
+        if as_json:
+            root.addHandler(handler)
+            ours.handlers = []
+        else:
+            ours.handlers = [handler]
+        ours.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    elif ours.level == logging.NOTSET:
+        ours.setLevel(logging.INFO)
     app.before_request(_start_request)
     app.after_request(_finish_request)
     app.teardown_request(_end_request)

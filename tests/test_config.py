@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 
 import pytest
@@ -14,7 +15,7 @@ from cms.extensions import db
 
 ENV_NAMES = ("CMS_CONFIG", "SECRET_KEY", "FLASK_SECRET_KEY", "DATABASE_URL",
              "TRUSTED_PROXIES", "SITE_URL", "HOST", "PORT", "REDIS_URL",
-             "REMEMBER_COOKIE_DAYS")  # fmt: skip
+             "REMEMBER_COOKIE_DAYS", "FLASK_DEBUG", "LOG_FORMAT")  # fmt: skip
 
 
 @pytest.fixture
@@ -25,6 +26,9 @@ def environment(monkeypatch, tmp_path):
     cannot change the outcome."""
     instance = tmp_path / "instance"
     monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))
+    # A non-testing app installs its log handler: put the loggers back after.
+    ours, root = logging.getLogger("cms"), logging.getLogger()
+    kept = ours.handlers[:], ours.level, root.handlers[:]
 
     def load(**env: str):
         for name in ENV_NAMES:
@@ -40,6 +44,8 @@ def environment(monkeypatch, tmp_path):
     yield load
     monkeypatch.undo()
     importlib.reload(config)
+    ours.handlers, root.handlers = kept[0], kept[2]
+    ours.setLevel(kept[1])
 
 
 # -- environments and the secret key -------------------------------------------
@@ -65,6 +71,25 @@ def test_production_with_a_secret_key_starts(environment):
     assert not app.testing
     assert app.config["WTF_CSRF_ENABLED"] is not False
     assert not app.config.get("PASSWORD_HASH_CHEAP")
+
+
+def test_production_runs_without_debug_and_logs_json_without_tracebacks(environment):
+    environment(CMS_CONFIG="production", SECRET_KEY="k" * 64)
+    app = create_app()
+    assert not app.debug
+    assert app.config["LOG_FORMAT"] == "json"
+    assert app.config["LOG_TRACEBACKS"] is False
+
+
+def test_production_refuses_to_start_with_debug_on(environment):
+    environment(CMS_CONFIG="production", SECRET_KEY="k" * 64, FLASK_DEBUG="1")
+    with pytest.raises(RuntimeError, match="DEBUG"):
+        create_app()
+
+
+def test_development_may_debug(environment):
+    environment(CMS_CONFIG="development", FLASK_DEBUG="1")
+    assert create_app().debug
 
 
 def test_production_accepts_the_key_as_flask_secret_key(environment):

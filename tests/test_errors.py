@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from cms.extensions import db
 from cms.models import Article, Page, User
@@ -62,6 +62,28 @@ def test_404_is_the_styled_page(client, path):
 
 def test_405_is_the_styled_page(client):
     assert_styled(client.get("/auth/logout"), 405, "方法不允许")
+
+
+def test_413_is_the_styled_page(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = client.post("/auth/login", data={"username": "x" * 2000})
+    assert_styled(response, 413, "内容太大")
+
+
+def test_a_database_error_shows_no_values_of_its_statement(app, client, caplog):
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # PostgreSQL: a 500, not a raise
+
+    @app.get("/_test/bad-sql")
+    def bad_sql():
+        db.session.execute(
+            text("SELECT * FROM no_such_table WHERE x = :p"), {"p": SECRET}
+        )
+
+    response = client.get("/_test/bad-sql")
+
+    assert response.status_code in (500, 503)
+    assert SECRET not in response.get_data(as_text=True)
+    assert SECRET not in caplog.text
 
 
 class TestServerError:

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from datetime import timedelta
 
 import pytest
 
-from cms import create_app
+from cms import ROOT, create_app
 from cms.database import write_transaction
 from cms.logs import EVENTS, JsonFormatter, TextFormatter
 from cms.models import Role
 from cms.services.audit import record
+from cms.services.errors import InvalidInput
 from cms.services.jobs import Job, run_due_jobs
 from cms.services.mail import Mail
 from cms.services.outbox import deliver_due, enqueue_mail
+from cms.services.users import normalize_email
 from tests.factories import make_user
 
 
@@ -147,7 +150,7 @@ def test_text_lines_read_as_key_value_pairs():
 
 def test_log_format_is_checked_and_json_reaches_stderr(app_config, capsys):
     root = logging.getLogger("cms")
-    kept = root.handlers[:], root.level
+    kept = root.handlers[:], root.level, logging.getLogger().handlers[:]
     try:
         with pytest.raises(RuntimeError, match="LOG_FORMAT"):
             create_app(app_config | {"LOG_FORMAT": "xml"})
@@ -160,5 +163,82 @@ def test_log_format_is_checked_and_json_reaches_stderr(app_config, capsys):
         ]
         assert json.loads(printed)["request_id"] == "from-nginx"
     finally:
-        root.handlers, _ = kept
+        root.handlers, logging.getLogger().handlers = kept[0], kept[2]
         root.setLevel(kept[1])
+
+
+@pytest.fixture
+def handlers():
+    """The `cms` and root loggers' handlers and levels, restored afterwards
+    (a non-testing app installs its own)."""
+    ours, root = logging.getLogger("cms"), logging.getLogger()
+    kept = ours.handlers[:], ours.level, root.handlers[:]
+    yield
+    ours.handlers, root.handlers = kept[0], kept[2]
+    ours.setLevel(kept[1])
+
+
+def _failure() -> logging.LogRecord:
+    """A record of an exception raised in our code with data in its message."""
+    try:
+        normalize_email("leaked@@example.cn")
+    except InvalidInput:
+        record = logging.LogRecord(
+            "cms", logging.ERROR, __file__, 1, "it failed", None, sys.exc_info()
+        )
+    record.request_id = "rid-2"
+    return record
+
+
+@pytest.mark.parametrize("formatter", [JsonFormatter, TextFormatter])
+def test_without_tracebacks_a_line_names_the_error_and_our_frames(formatter):
+    line = formatter(tracebacks=False).format(_failure())
+
+    assert "\n" not in line
+    assert "Traceback" not in line and "leaked" not in line
+    assert str(ROOT) not in line and ".py" not in line
+    assert "cms.services.errors.InvalidInput" in line
+    assert "cms.services.users:normalize_email:" in line
+
+
+def test_with_tracebacks_a_json_line_carries_it():
+    data = json.loads(JsonFormatter().format(_failure()))
+    assert data["exc"].startswith("Traceback (most recent call last)")
+
+
+class TestUnhandled:
+    @pytest.fixture
+    def app_config(self, app_config):
+        return app_config | {"PROPAGATE_EXCEPTIONS": False}  # the 500 page
+
+    def test_it_is_logged_with_its_url_rule_not_its_url(self, app, client, caplog):
+        @app.get("/_test/fail/<token>")
+        def fail(token):
+            raise RuntimeError("boom")
+
+        assert client.get("/_test/fail/s3cr3t-t0ken").status_code == 500
+        [record] = [r for r in caplog.records if r.exc_info]
+        assert record.getMessage() == "unhandled exception in GET /_test/fail/<token>"
+        assert "s3cr3t" not in caplog.text
+
+
+def test_json_mode_writes_every_loggers_lines_as_json(app_config, capsys, handlers):
+    create_app(app_config | {"TESTING": False, "LOG_FORMAT": "json"})
+    logging.getLogger("some.library").warning("库的警告")
+    logging.getLogger("cms.somewhere").info("我们的消息")
+
+    printed = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [(p["logger"], p["message"]) for p in printed] == [
+        ("some.library", "库的警告"),
+        ("cms.somewhere", "我们的消息"),
+    ]
+
+
+def test_a_password_typed_as_the_username_is_not_logged(app, client, lines):
+    with app.app_context():
+        make_user("editor1", Role.EDITOR)
+    client.post("/auth/login", data={"username": "my-Secret-pass", "password": "x"})
+    client.post("/auth/login", data={"username": "EDITOR1", "password": "wrong"})
+
+    assert [line.get("username") for line in lines()] == [None, "editor1"]
+    assert "Secret" not in json.dumps(lines())

@@ -27,6 +27,7 @@ from cms.services.password_reset import (
 )
 from cms.services.users import (
     authenticate,
+    known_username,
     load_session_user,
     log_out_everywhere,
 )
@@ -80,7 +81,7 @@ def login():
             return redirect(next_url or url_for("moderation.dashboard"), 303)
     failed = request.method == "POST"
     if failed:
-        username = (form.username.data or "")[:64]
+        username = known_username((form.username.data or "")[:64])
         log_event("auth.login_failed", username=username, ip=request.remote_addr)
     page = render_template(
         "auth/login.html", form=form, error=LOGIN_FAILED if failed else None,

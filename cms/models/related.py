@@ -156,13 +156,13 @@ SQLITE_SEARCH_DDL = [
     f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(title_terms, body_terms, "
     "content='search_documents', content_rowid='article_id', "
     "tokenize=\"unicode61 remove_diacritics 0 tokenchars '-+.#_'\")",
-    f"CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents BEGIN "
+    f"CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents BEGIN "  # noqa: S608  # nosec B608  # DDL of the constant FTS_TABLE; no input
     f"INSERT INTO {FTS_TABLE}(rowid, title_terms, body_terms) "
     "VALUES (new.article_id, new.title_terms, new.body_terms); END",
-    f"CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN "
+    f"CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN "  # noqa: S608  # nosec B608  # DDL of the constant FTS_TABLE; no input
     f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title_terms, body_terms) "
     "VALUES ('delete', old.article_id, old.title_terms, old.body_terms); END",
-    f"CREATE TRIGGER search_documents_au AFTER UPDATE ON search_documents BEGIN "
+    f"CREATE TRIGGER search_documents_au AFTER UPDATE ON search_documents BEGIN "  # noqa: S608  # nosec B608  # DDL of the constant FTS_TABLE; no input
     f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title_terms, body_terms) "
     "VALUES ('delete', old.article_id, old.title_terms, old.body_terms); "
     f"INSERT INTO {FTS_TABLE}(rowid, title_terms, body_terms) "

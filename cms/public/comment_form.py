@@ -22,10 +22,7 @@ from wtforms.widgets import HiddenInput
 
 from cms.forms import BaseForm, IdField
 from cms.text.comment_text import strip_controls
-
-
-def _clean_name(value: str | None) -> str:
-    return " ".join(strip_controls(value or "").split())
+from cms.text.names import clean_name
 
 
 def _clean_body(value: str | None) -> str:
@@ -47,7 +44,7 @@ class CommentForm(BaseForm):
         csrf = False
 
     author = StringField(
-        "昵称", filters=[_clean_name],
+        "昵称", filters=[clean_name],
         validators=[DataRequired("请填写昵称"), Length(1, 50, "昵称最多 50 个字符")],
     )  # fmt: skip
     email = EmailField(

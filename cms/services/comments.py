@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -21,10 +21,12 @@ from cms.services.comment_subjects import (
     lock_subject,
     subject_columns,
 )
+from cms.services.commenter_names import LOOK_ALIKE_MESSAGE, looks_like_an_account
 from cms.services.errors import Conflict, InvalidInput, NotAllowed, ServiceError
 from cms.services.mail import mail_configured
 from cms.services.settings import current_settings
 from cms.services.spam import Candidate, assess
+from cms.text.names import clean_name
 
 
 class CommentsClosed(NotAllowed):
@@ -147,18 +149,27 @@ def submit_comment(
     notify_replies: bool = False,
 ) -> Submission:
     """Store a validated comment on an article or a page (`subject`), after
-    the checks INTERFACE.md orders:
-    CommentsClosed, TooFast (flood), CommentRejected (a word rule refuses
-    it), Duplicate; then the spam pipeline sets its status, and the body and
-    name are stored as the word rules left them. Announces CommentsChanged
-    (the counts follow it in the same transaction; a held comment's notice
-    is queued with it). `candidate` must already be valid (the form checks
-    shape). `notify_replies`: the author asked for an e-mail when someone
-    replies (kept only when reply notices are on and mail is configured).
+    the checks INTERFACE.md orders: CommentsClosed, CommentRejected (a name
+    that looks like an account's, cms.services.commenter_names), TooFast
+    (flood), CommentRejected (a word rule refuses it), Duplicate; then the
+    spam pipeline sets its status, and the body and name are stored as the
+    word rules left them; the name never holds invisible characters
+    (cms.text.names.clean_name). Announces CommentsChanged (the counts follow
+    it in the same transaction; a held comment's notice is queued with it).
+    `candidate` must already be valid (the form checks shape).
+    `notify_replies`: the author asked for an e-mail when someone replies
+    (kept only when reply notices are on and mail is configured).
     """
     now = utcnow()
     if not comments_open(subject, now):
         raise CommentsClosed("评论已关闭")
+    candidate = replace(candidate, author_name=clean_name(candidate.author_name))
+    if not candidate.author_name:
+        raise CommentRejected("请填写昵称")
+    if looks_like_an_account(
+        candidate.author_name, candidate.user.id if candidate.user else None
+    ):
+        raise CommentRejected(LOOK_ALIKE_MESSAGE)
     check_flood(candidate.ip)
     verdict = assess(candidate, now)
     if verdict.rejected:

@@ -39,6 +39,7 @@ from cms.models import (
 from cms.services.articles import render_body
 from cms.services.wordrules import public_title_of
 from cms.text.excerpt import derive_excerpt
+from cms.text.names import clean_name
 from cms.text.slug import slugify
 
 MAX_TITLE = 200
@@ -181,7 +182,7 @@ def imported_author(
         name, n = base[: 32 - len(suffix)] + suffix, n + 1
     user = User(
         username=name,
-        display_name=(display_name or key)[:100],
+        display_name=(clean_name(display_name) or key)[:100],
         password_hash=None,
         role=Role.CONTRIBUTOR,
         active=False,
@@ -303,8 +304,10 @@ _COMMENT_LIMITS = {"author_name": 255, "author_email": 254, "author_url": 512,
 
 def comment_values(values: dict[str, Any], summary: Summary) -> dict[str, Any]:
     """A comment row with over-long fields cut to what the columns hold (the
-    old site's data is kept, not refused as the form would)."""
+    old site's data is kept, not refused as the form would); the name
+    without invisible characters (cms.text.names.clean_name)."""
     row = dict(values)
+    row["author_name"] = clean_name(row.get("author_name"))
     for name, limit in _COMMENT_LIMITS.items():
         value = row.get(name)
         if value and len(value) > limit:

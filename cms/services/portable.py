@@ -314,7 +314,7 @@ def reset_sequences() -> None:
         if sequence:
             db.session.execute(
                 text(
-                    f'SELECT setval(:s, COALESCE((SELECT MAX("{name}") FROM '
+                    f'SELECT setval(:s, COALESCE((SELECT MAX("{name}") FROM '  # noqa: S608  # nosec B608  # names from the models' tables; values bound
                     f'"{table.name}"), 1), (SELECT MAX("{name}") FROM '
                     f'"{table.name}") IS NOT NULL)'
                 ),

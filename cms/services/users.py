@@ -22,6 +22,7 @@ from cms.services.passwords import (
     needs_rehash,
     verify_hash,
 )
+from cms.text.names import clean_name
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{2,32}")
 MAX_DISPLAY_NAME = 100
@@ -40,9 +41,10 @@ def normalize_email(email: str | None) -> str | None:
 
 
 def clean_display_name(display_name: str | None, fallback: str = "") -> str:
-    """The display name without surrounding spaces (`fallback` when empty);
+    """The display name cleaned (cms.text.names.clean_name: no control,
+    bidi or zero-width characters, spaces collapsed; `fallback` when empty);
     InvalidInput when longer than MAX_DISPLAY_NAME or still empty."""
-    cleaned = (display_name or "").strip() or fallback
+    cleaned = clean_name(display_name) or fallback
     if not cleaned:
         raise InvalidInput("请填写显示名称")
     if len(cleaned) > MAX_DISPLAY_NAME:
@@ -164,6 +166,15 @@ def authenticate(username: str, password: str) -> User | None:
         with write_transaction():
             user.password_hash = hash_password(password)
     return user
+
+
+def known_username(username: str) -> str | None:
+    """The username of the account `username` names (any case), else None:
+    what a log may keep of a failed login (a password typed into the
+    username field names no account and is never kept)."""
+    return db.session.scalar(
+        select(User.username).where(func.lower(User.username) == username.lower())
+    )
 
 
 def load_session_user(session_id: str) -> User | None:

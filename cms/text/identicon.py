@@ -26,7 +26,7 @@ def identicon_svg(seed: str, key: bytes, size: int = 40) -> Markup:
                         f'<rect x="{x + 1}" y="{row + 1}" width="1" height="1"/>'
                     )
             bits >>= 1
-    return Markup(
+    return Markup(  # noqa: S704  # nosec B704  # numbers and hsl() made here only
         f'<svg class="avatar" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 7 7"'
         f' width="{size}" height="{size}" aria-hidden="true">'
         f'<rect width="7" height="7" fill="{background}"/>'

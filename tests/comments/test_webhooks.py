@@ -16,7 +16,7 @@ from cms.extensions import db
 from cms.models import OutboxMessage, OutboxStatus
 from cms.services.outbox import deliver_due
 from cms.services.reply_notices import WEBHOOK_KIND
-from cms.services.webhooks import format_for
+from cms.services.webhooks import Hook, format_for, send_hooks
 from tests.comments.support import comment_id_from, post_comment, reader
 
 
@@ -173,3 +173,20 @@ def test_the_webhook_url_setting_is_checked(app):
                 set_setting("notify.webhook_url", bad)
         with pytest.raises(InvalidInput):
             set_setting("notify.webhook_format", "slack")
+
+
+def test_a_failed_hook_is_logged_by_its_host_not_its_url(app, caplog):
+    """A robot's URL carries its access token: the log names the host only."""
+    hook = Hook("http://127.0.0.1:9/robot/send?access_token=tok-7f3a", b"{}", "json")
+    with app.test_request_context():
+        [error] = send_hooks([hook])
+    assert error
+    assert "127.0.0.1" in caplog.text
+    assert "tok-7f3a" not in caplog.text
+
+
+def test_only_http_urls_are_opened(app):
+    with app.test_request_context():
+        assert send_hooks([Hook("file:///etc/passwd", b"{}", "json")]) == [
+            "不是 http(s) 地址"
+        ]

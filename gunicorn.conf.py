@@ -21,3 +21,7 @@ def worker_exit(server: Any, worker: Any) -> None:
     flushed = flush_all()
     if flushed:
         server.log.info("worker %s wrote %d buffered view(s)", worker.pid, flushed)
+
+
+# Access lines without the tokens some paths carry; JSON with LOG_FORMAT=json.
+logger_class = "cms.access_log.AccessLogger"

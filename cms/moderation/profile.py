@@ -4,9 +4,10 @@ their password."""
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
+from cms.auth.sessions import begin_session, remembered
 from cms.extensions import limiter
 from cms.models import Role
 from cms.moderation.user_forms import PasswordChangeForm, ProfileForm, show_errors
@@ -63,11 +64,6 @@ def _failure_limit() -> str:
     return current_app.config["LOGIN_FAILURE_LIMIT"]
 
 
-def _remembered() -> bool:
-    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    return cookie in request.cookies
-
-
 @bp.route("/password", methods=["GET", "POST"])
 @open_to(*Role)
 @limiter.limit(
@@ -86,7 +82,7 @@ def change_password():
         except FieldError as error:
             show_errors(form, error)
         else:
-            login_user(user, remember=_remembered())  # the new session version
+            begin_session(user, remember=remembered())  # the new session version
             flash("密码已修改，其他设备上的登录已全部结束。", "success")
             return redirect(url_for("moderation.profile"), 303)
     page = render_template("moderation/password.html", form=form)

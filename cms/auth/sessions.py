@@ -91,7 +91,6 @@ def _forget() -> None:
         session.pop(key, None)
     if _remember_cookie() is not None:
         session["_remember"] = "clear"
-    return None
 
 
 def load_user(identity: str) -> User | None:
@@ -99,10 +98,12 @@ def load_user(identity: str) -> User | None:
     now = time.time()
     idle = idle_seconds()
     if not _kept(identity) and idle_expired(session.get(SEEN), now, idle):
-        return _forget()
+        _forget()
+        return None
     user = load_session_user(identity, now, absolute_seconds())
     if user is None:
-        return _forget()
+        _forget()
+        return None
     # The last-seen time is rewritten at most every minute (each rewrite is
     # a new cookie), more often only for an idle limit shorter than 10 min.
     if now - float(session.get(SEEN) or 0) >= min(60.0, idle / 10):

@@ -127,12 +127,15 @@ def _use_totp(user: User, code: str, now: float) -> bool:
         return False
     last = User.totp_last_step
     with write_transaction():
-        return _rows(
-            update(User)
-            .where(User.id == user.id, User.totp_secret == user.totp_secret)
-            .where(or_(last.is_(None), last < step))
-            .values(totp_last_step=step)
-        ) == 1
+        return (
+            _rows(
+                update(User)
+                .where(User.id == user.id, User.totp_secret == user.totp_secret)
+                .where(or_(last.is_(None), last < step))
+                .values(totp_last_step=step)
+            )
+            == 1
+        )
 
 
 def _use_recovery_code(user: User, code: str) -> bool:
@@ -140,15 +143,18 @@ def _use_recovery_code(user: User, code: str) -> bool:
     if len(normal) != 16:
         return False
     with write_transaction():
-        return _rows(
-            update(RecoveryCode)
-            .where(
-                RecoveryCode.user_id == user.id,
-                RecoveryCode.code_hash == _recovery_hash(normal),
-                RecoveryCode.used_at.is_(None),
+        return (
+            _rows(
+                update(RecoveryCode)
+                .where(
+                    RecoveryCode.user_id == user.id,
+                    RecoveryCode.code_hash == _recovery_hash(normal),
+                    RecoveryCode.used_at.is_(None),
+                )
+                .values(used_at=utcnow())
             )
-            .values(used_at=utcnow())
-        ) == 1
+            == 1
+        )
 
 
 def use_second_factor(user: User, code: str, now: float) -> bool:

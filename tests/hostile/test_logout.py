@@ -60,7 +60,7 @@ def test_logging_in_again_after_logout_works(app, client, login, editor):
 def test_the_remember_cookie_lives_no_longer_than_the_absolute_limit(
     app, client, editor
 ):
-    """"记住我" asks for 30 days (REMEMBER_COOKIE_DAYS) but a login ends
+    """ "记住我" asks for 30 days (REMEMBER_COOKIE_DAYS) but a login ends
     SESSION_ABSOLUTE_HOURS (7 days) after the password: the cookie dies then."""
     before = datetime.now(UTC)
     _logged_in_cookies(client, editor)

@@ -47,8 +47,9 @@ def _codes_page(codes: list[str], title: str):
 
 
 def _enable(code: str):
-    codes = enable_two_factor(current_user.id, enrol_secret(), code, time.time())
-    begin_session(current_user, remembered())  # drops the enrolment secret too
+    user = current_user._get_current_object()  # the account, not the proxy
+    codes = enable_two_factor(user.id, enrol_secret(), code, time.time())
+    begin_session(user, remembered())  # drops the enrolment secret too
     return _codes_page(codes, "两步验证已开启")
 
 

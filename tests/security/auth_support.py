@@ -15,15 +15,17 @@ from cms.services.users import create_user
 from tests.security.harness import PASSWORD, Site, _app, form_token
 
 
-def account(site: Site, username: str, **options: Any) -> int:
+def account(site: Site, username: str, app: Flask | None = None, **options: Any) -> int:
     """The id of an editor account `username` on the site (made the first
-    time) with the suite's password; the checks never touch the role
-    accounts other checks log in with."""
-    with site.context():
+    time, by `app` when given: its password hasher) with the suite's
+    password; the checks never touch the role accounts other checks log in
+    with."""
+    with (app or site.app).app_context():
         found = db.session.scalar(select(User.id).where(User.username == username))
-        if found is not None:
-            return found
-        return create_user(username, Role.EDITOR, PASSWORD, **options).id
+        if found is None:
+            found = create_user(username, Role.EDITOR, PASSWORD, **options).id
+        db.session.remove()
+        return found
 
 
 def variant(site: Site, **config: Any) -> Flask:

@@ -36,7 +36,7 @@ class AddressThrottled(ServiceError):
     """Too many failed attempts from this address: wait `retry_after` s (429)."""
 
     def __init__(self, retry_after: int):
-        super().__init__(f"登录失败次数过多，请 {retry_after} 秒后再试。")
+        super().__init__(f"失败次数过多，为保护账号安全，请 {retry_after} 秒后再试。")
         self.retry_after = retry_after
 
 
@@ -51,13 +51,17 @@ def _add(items: list[RateLimitItem], identifiers: list[str], amount: int) -> Non
         storage.incr(item.key_for(*identifiers), item.get_expiry(), amount=amount)
 
 
-def claim_address(scope: str, address: str, limits: str) -> None:
+def _limits(limits: str | None) -> list[RateLimitItem]:
+    return parse_many(limits or current_app.config["LOGIN_FAILURE_LIMIT"])
+
+
+def claim_address(scope: str, address: str, limits: str | None = None) -> None:
     """Count one attempt of kind `scope` from `address` under each window of
-    `limits`, before the attempt is checked; AddressThrottled (and nothing
-    kept) when a window is full."""
+    `limits` (LOGIN_FAILURE_LIMIT unless given), before the attempt is
+    checked; AddressThrottled (and nothing kept) when a window is full."""
     if not limiter.enabled:
         return
-    items = parse_many(limits)
+    items = _limits(limits)
     identifiers = _identifiers(scope, address)
     strategy = limiter.limiter
     try:
@@ -73,7 +77,7 @@ def claim_address(scope: str, address: str, limits: str) -> None:
         log.warning("address limit: the store failed; not throttled", exc_info=True)
 
 
-def release_address(scope: str, address: str, limits: str) -> None:
+def release_address(scope: str, address: str, limits: str | None = None) -> None:
     """Give back one `claim_address`: the attempt did not fail (it succeeded,
     or another limit refused it). A window that ended in between may start
     one lower; nothing worse."""
@@ -81,6 +85,6 @@ def release_address(scope: str, address: str, limits: str) -> None:
         return
     storage = limiter.limiter.storage
     try:
-        _add(parse_many(limits), _identifiers(scope, address), -1)
+        _add(_limits(limits), _identifiers(scope, address), -1)
     except storage.base_exceptions:
         log.warning("address limit: cannot give a claim back", exc_info=True)

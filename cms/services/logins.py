@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app
-
 from cms.models import User
 from cms.services.address_limits import AddressThrottled, claim_address, release_address
 from cms.services.login_limits import AccountThrottled, claim_attempt, login_succeeded
@@ -28,17 +26,12 @@ Throttled = (AddressThrottled, AccountThrottled)
 def _claim(username: str, address: str) -> None:
     """Count one attempt at `username` from `address`; AddressThrottled or
     AccountThrottled (nothing kept) while either must wait."""
-    limits = current_app.config["LOGIN_FAILURE_LIMIT"]
-    claim_address(SCOPE, address, limits)
+    claim_address(SCOPE, address)
     try:
         claim_attempt(username)
     except AccountThrottled:
-        release_address(SCOPE, address, limits)
+        release_address(SCOPE, address)
         raise
-
-
-def _release_address(address: str) -> None:
-    release_address(SCOPE, address, current_app.config["LOGIN_FAILURE_LIMIT"])
 
 
 def check_password(username: str, password: str, address: str) -> User | None:
@@ -51,7 +44,7 @@ def check_password(username: str, password: str, address: str) -> User | None:
     user = authenticate(username, password)
     if user is None:
         return None
-    _release_address(address)
+    release_address(SCOPE, address)
     if not user.has_two_factor:
         login_succeeded(username)
     return user
@@ -66,5 +59,5 @@ def check_second_factor(user: User, code: str, address: str) -> bool:
     if not use_second_factor(user, code, time.time()):
         return False
     login_succeeded(user.username)
-    _release_address(address)
+    release_address(SCOPE, address)
     return True

@@ -65,7 +65,7 @@ def test_an_idle_session_ends(client, editor, clock):
     clock.now += 119 * MINUTE
     assert opens(client)
 
-    clock.now += 120 * MINUTE
+    clock.now += 121 * MINUTE
 
     assert not opens(client)
     with client.session_transaction() as session:

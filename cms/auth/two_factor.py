@@ -13,6 +13,7 @@ from cms.auth.forms import CodeForm
 from cms.auth.sessions import begin_session
 from cms.auth.steps import enrol_secret, finish_login, read_pending
 from cms.auth.views import bp
+from cms.logs import log_event
 from cms.services.errors import FieldError
 from cms.services.logins import Throttled, check_second_factor
 from cms.services.settings import get_setting
@@ -76,6 +77,7 @@ def enrol():
             form.code.errors = [*form.code.errors, *error.errors.values()]
         else:
             begin_session(user, pending.remember)
+            log_event("auth.login", user_id=user.id, ip=request.remote_addr)
             next_url = pending.next_url or url_for("moderation.dashboard")
             page = render_template(
                 "auth/recovery_codes.html", codes=codes, next_url=next_url

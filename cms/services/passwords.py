@@ -38,7 +38,12 @@ def _hasher_for(cheap: bool) -> PasswordHasher:
 
 @lru_cache(maxsize=4)
 def _hasher_with(parameters: tuple[tuple[str, int], ...]) -> PasswordHasher:
-    return PasswordHasher(**dict(parameters))
+    given = dict(parameters)
+    return PasswordHasher(
+        time_cost=given["time_cost"],
+        memory_cost=given["memory_cost"],
+        parallelism=given.get("parallelism", 1),
+    )
 
 
 def _hasher() -> PasswordHasher:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import pyotp
+import pytest
 from sqlalchemy import select
 
 from cms.extensions import db
@@ -317,3 +318,25 @@ def test_only_admins_may_change_the_requirement(app, client, login, editor):
     )
 
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "１２３４５６",
+        "12345\x00",
+        "1" * 32,
+        "' OR 1=1 --",
+        "٣٣٣٣٣٣",
+        "ａｂｃｄ" * 4,
+        " ",
+    ],
+)
+def test_hostile_codes_are_refused_calmly(app, client, editor, code):
+    enrol(app, editor)
+    password_step(client, editor)
+
+    response = code_step(client, code)
+
+    assert response.status_code in (400, 401)
+    assert not logged_in(client)

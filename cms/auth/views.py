@@ -35,10 +35,8 @@ bp = Blueprint("auth", __name__)
 LOGIN_FAILED = "用户名或密码不正确"
 FORGOT_SENT = "如果该账号存在并设置了邮箱，重置链接已发送"
 
-
+# Who a session is: cms/auth/sessions.py (version, idle and absolute limits).
 login_manager.user_loader(load_user)
-
-
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录"
 

@@ -85,14 +85,22 @@ class Config:
     # how often Redis is tried again while the counters use the database.
     RATELIMIT_REDIS_TIMEOUT = 0.5
     RATELIMIT_REDIS_RETRY_SECONDS = 5
+    # Cookies: never readable by scripts, not sent on cross-site POSTs; also
+    # Secure whenever SITE_URL is https:// (create_app sets that).
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
-    # How long "记住我" keeps an account logged in (days).
+    # How long "记住我" keeps an account logged in (days); never longer than
+    # SESSION_ABSOLUTE_HOURS after the login (cms/auth/sessions.py).
     REMEMBER_COOKIE_DURATION = timedelta(
         days=int(os.environ.get("REMEMBER_COOKIE_DAYS", "30"))
     )
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # A login session ends after this many minutes without a request (unless
+    # "记住我" was ticked), and this many hours after the login whatever
+    # happens (with or without "记住我"): cms/auth/sessions.py.
+    SESSION_IDLE_MINUTES = float(os.environ.get("SESSION_IDLE_MINUTES", "120"))
+    SESSION_ABSOLUTE_HOURS = float(os.environ.get("SESSION_ABSOLUTE_HOURS", "168"))
     # Strict-Transport-Security max-age, sent when SITE_URL is https (0: off).
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     # The form token lives as long as the session it is bound to (logging out
@@ -156,9 +164,6 @@ class ProductionConfig(Config):
     REFUSE_DEBUG = True
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     LOG_TRACEBACKS = False
-
-    SESSION_COOKIE_SECURE = os.environ.get("SITE_URL", "").startswith("https://")
-    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 
 CONFIGS = {

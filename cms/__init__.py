@@ -82,6 +82,7 @@ def _configure(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> N
             "production runs with DEBUG off: unset FLASK_DEBUG (and DEBUG in "
             "instance/config.py)"
         )
+    _secure_cookies(app)
     configure_rate_limits(app)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -98,6 +99,15 @@ def _secret_key(app: Flask) -> None:
     from cms.secret_key import instance_secret_key
 
     app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+
+def _secure_cookies(app: Flask) -> None:
+    """A site served over https:// (SITE_URL) sends its session and
+    remember-me cookies Secure, whatever the config class and however
+    SITE_URL was set (environment, FLASK_ prefix, instance config)."""
+    if app.config["SITE_URL"].startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
 
 
 def _init_extensions(app: Flask) -> None:

@@ -57,3 +57,17 @@ class ResetForm(BaseForm):
             EqualTo("password", message="两次输入的密码不一致"),
         ],
     )
+
+
+class CodeForm(BaseForm):
+    """A code of the authenticator app (or a recovery code): shape only."""
+
+    code = StringField(
+        "验证码",
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[
+            DataRequired(message="请输入验证码"),
+            Length(max=32, message="验证码最多 32 个字符"),
+        ],
+        description="验证器应用上显示的 6 位数字，或一个恢复码",
+    )

@@ -10,13 +10,15 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from cms.auth.forms import ForgotForm, LoginForm, ResetForm
+from cms.auth.sessions import end_session, load_user
+from cms.auth.steps import after_password
 from cms.extensions import limiter, login_manager
 from cms.logs import log_event
 from cms.services.errors import FieldError, ServiceError
-from cms.services.login_limits import AccountThrottled, claim_attempt, login_succeeded
+from cms.services.logins import Throttled, check_password
 from cms.services.mail import mail_configured
 from cms.services.password_reset import (
     LinkExpired,
@@ -25,12 +27,7 @@ from cms.services.password_reset import (
     request_reset,
     reset_password,
 )
-from cms.services.users import (
-    authenticate,
-    known_username,
-    load_session_user,
-    log_out_everywhere,
-)
+from cms.services.users import known_username, log_out_everywhere
 from cms.text.local_path import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -38,18 +35,10 @@ bp = Blueprint("auth", __name__)
 LOGIN_FAILED = "用户名或密码不正确"
 FORGOT_SENT = "如果该账号存在并设置了邮箱，重置链接已发送"
 
-
-@login_manager.user_loader
-def _load_user(session_id: str):
-    return load_session_user(session_id)
-
-
+# Who a session is: cms/auth/sessions.py (version, idle and absolute limits).
+login_manager.user_loader(load_user)
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录"
-
-
-def _failure_limit() -> str:
-    return current_app.config["LOGIN_FAILURE_LIMIT"]
 
 
 def _forgot_limit() -> str:
@@ -57,45 +46,35 @@ def _forgot_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _failure_limit, methods=["POST"], deduct_when=lambda r: r.status_code == 401
-)
 def login():
-    """303 to `next` (or the moderation area) on success; 401 with one message
-    for every failure, whatever its cause; 429 while this address (IP limit)
-    or this account (cms.services.login_limits, any address) must wait."""
+    """303 to the next step (cms.auth.steps) on a right password; 401 with
+    one message for every failure, whatever its cause; 429 while this
+    address or this account must wait (cms.services.logins)."""
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url or url_for("moderation.dashboard"), 303)
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            claim_attempt(form.username.data)
-        except AccountThrottled as refused:
-            return _throttled(form, refused)
-        user = authenticate(form.username.data, form.password.data)
+            user = check_password(
+                form.username.data, form.password.data, request.remote_addr or ""
+            )
+        except Throttled as refused:
+            return _login_page(form, str(refused), 429, refused.retry_after)
         if user is not None:
-            login_succeeded(form.username.data)
-            login_user(user, remember=form.remember.data)
-            log_event("auth.login", user_id=user.id, ip=request.remote_addr)
-            return redirect(next_url or url_for("moderation.dashboard"), 303)
-    failed = request.method == "POST"
-    if failed:
-        username = known_username((form.username.data or "")[:64])
-        log_event("auth.login_failed", username=username, ip=request.remote_addr)
-    page = render_template(
-        "auth/login.html", form=form, error=LOGIN_FAILED if failed else None,
-        can_reset=mail_configured(),
-    )  # fmt: skip
-    return page, 401 if failed else 200
+            return after_password(user, form.remember.data, next_url)
+    if request.method != "POST":
+        return _login_page(form, None, 200)
+    username = known_username((form.username.data or "")[:64])
+    log_event("auth.login_failed", username=username, ip=request.remote_addr)
+    return _login_page(form, LOGIN_FAILED, 401)
 
 
-def _throttled(form: LoginForm, refused: AccountThrottled):
-    """429: the account's failed logins asked for a pause (any address)."""
+def _login_page(form: LoginForm, error: str | None, status: int, retry: int = 0):
     page = render_template(
-        "auth/login.html", form=form, error=str(refused), can_reset=mail_configured()
+        "auth/login.html", form=form, error=error, can_reset=mail_configured()
     )
-    return page, 429, {"Retry-After": str(refused.retry_after)}
+    return page, status, {"Retry-After": str(retry)} if retry else {}
 
 
 @bp.post("/logout")
@@ -106,7 +85,7 @@ def logout():
     if current_user.is_authenticated:
         log_event("auth.logout", user_id=current_user.id)
         log_out_everywhere(current_user.id)
-    logout_user()
+    end_session()
     return redirect(url_for("public.index"), 303)
 
 

@@ -13,6 +13,7 @@ from cms.models.notice import MailNotice
 from cms.models.outbox import OutboxMessage, OutboxStatus
 from cms.models.page import Page, PageStatus
 from cms.models.rate_limit import RateLimit
+from cms.models.recovery_code import RecoveryCode
 from cms.models.related import (
     ArticleTerm,
     ArticleVector,
@@ -75,6 +76,7 @@ __all__ = [
     "Page",
     "PageStatus",
     "RateLimit",
+    "RecoveryCode",
     "Revision",
     "Role",
     "Setting",

@@ -62,6 +62,11 @@ class User(UserMixin, Model):
     tip_alipay: Mapped[str] = mapped_column(String(512), default="")
     # Bumped to end every session of the account at once (deactivation, reset).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Two-factor login (cms.services.two_factor): the TOTP secret (base32)
+    # once confirmed, None without; and the last 30-second step whose code
+    # was accepted, so a code works once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     articles: Mapped[list[Article]] = relationship(
@@ -75,6 +80,11 @@ class User(UserMixin, Model):
     def get_id(self) -> str:
         """The session identity `id:version`; a new version logs out everywhere."""
         return f"{self.id}:{self.session_version}"
+
+    @property
+    def has_two_factor(self) -> bool:
+        """Whether logging in asks for a code after the password."""
+        return self.totp_secret is not None
 
     @property
     def is_staff(self) -> bool:

@@ -17,6 +17,7 @@ from cms.moderation import (  # noqa: F401
     rows,
     settings_page,
     tags,
+    two_factor,
     users,
     wordrules,
 )

@@ -3,14 +3,15 @@ their password."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
-from cms.extensions import limiter
+from cms.auth.sessions import begin_session, remembered
 from cms.models import Role
 from cms.moderation.user_forms import PasswordChangeForm, ProfileForm, show_errors
 from cms.moderation.views import bp, open_to
+from cms.services.address_limits import AddressThrottled
 from cms.services.errors import FieldError
 from cms.services.media import MAX_UPLOAD_BYTES
 from cms.services.profiles import ProfileInput, change_own_password, update_profile
@@ -59,34 +60,30 @@ def profile():
     return page, 400 if form.errors else 200
 
 
-def _failure_limit() -> str:
-    return current_app.config["LOGIN_FAILURE_LIMIT"]
-
-
-def _remembered() -> bool:
-    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    return cookie in request.cookies
-
-
 @bp.route("/password", methods=["GET", "POST"])
 @open_to(*Role)
-@limiter.limit(
-    _failure_limit, methods=["POST"], deduct_when=lambda r: r.status_code == 400
-)
 def change_password():
     """Change one's own password after entering the current one. Every other
     session of the account ends; this one stays logged in. Wrong current
-    password: 400 (and it counts towards the failed-login limit's rate)."""
+    password: 400 (it counts towards the failed-login limit of the address);
+    429 while that limit is full."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
             user = change_own_password(
-                current_user.id, form.current_password.data, form.new_password.data
+                current_user.id,
+                form.current_password.data,
+                form.new_password.data,
+                request.remote_addr or "",
             )
         except FieldError as error:
             show_errors(form, error)
+        except AddressThrottled as refused:
+            form.form_errors.append(str(refused))
+            page = render_template("moderation/password.html", form=form)
+            return page, 429, {"Retry-After": str(refused.retry_after)}
         else:
-            login_user(user, remember=_remembered())  # the new session version
+            begin_session(user, remember=remembered())  # the new session version
             flash("密码已修改，其他设备上的登录已全部结束。", "success")
             return redirect(url_for("moderation.profile"), 303)
     page = render_template("moderation/password.html", form=form)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from cms.auth.decorators import require_role
@@ -15,6 +15,7 @@ from cms.services.reasons import reason_is_warning
 from cms.services.stats import dashboard as dashboard_figures
 from cms.services.stats import pending_age, site_overview
 from cms.services.tallies import comment_tallies
+from cms.services.two_factor import must_enrol
 
 bp = Blueprint("moderation", __name__)
 
@@ -26,6 +27,7 @@ OPEN_TO: dict[str, frozenset[Role]] = {
 }
 
 _enter = require_role(*Role)
+ENROL = "moderation.two_factor"  # where must_enrol accounts are sent
 
 
 def open_to(*roles: Role):
@@ -48,10 +50,15 @@ def allowed_roles(endpoint: str | None) -> frozenset[Role]:
 @bp.before_request
 def _guard():
     """Anonymous visitors go to the login page; a role the route is not open
-    to gets 403. Runs before every route of the area, present and future."""
+    to gets 403; an account the site requires two-factor login of, without
+    it, goes to its set-up page. Runs before every route of the area,
+    present and future."""
     answer = _enter()
     if answer is None and current_user.role not in allowed_roles(request.endpoint):
         abort(403)
+    if answer is None and request.endpoint != ENROL and must_enrol(current_user):
+        flash("本站要求管理员使用两步验证，请先完成设置。", "info")
+        return redirect(url_for(ENROL))
     return answer
 
 

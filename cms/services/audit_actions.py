@@ -80,6 +80,10 @@ ACTION_LABELS: dict[str, str] = {
     "profile-update": "修改个人资料",
     "password-change": "修改密码",
     "password-reset-by-mail": "通过邮件重置密码",
+    # two-factor login (cms.services.two_factor)
+    "two-factor-enable": "开启两步验证",
+    "two-factor-disable": "关闭两步验证",
+    "two-factor-codes": "重新生成恢复码",
 }
 
 

@@ -266,6 +266,7 @@ KEY_LABELS = {
     "notify_replies": "回复提醒",
     "parent_notified_at": "回复提醒时间",
     "sessions": "登录状态",
+    "recovery_codes": "恢复码",
 }
 # Recorded values that are names of things, in words (by the key they sit under).
 ROLE_WORDS = {"admin": "管理员", "editor": "编辑", "contributor": "投稿者"}
@@ -275,6 +276,7 @@ STATUS_VALUE_WORDS = {
 }  # fmt: skip
 VALUE_WORDS: dict[str, dict[str, str]] = {
     "sessions": {"ended": "已在所有设备上退出"},
+    "recovery_codes": {"renewed": "已重新生成，旧的恢复码作废"},
     "role": ROLE_WORDS,
     "status": STATUS_VALUE_WORDS,
     "previous_status": STATUS_VALUE_WORDS,

@@ -2,7 +2,9 @@
 
 What it guarantees: a password is stored only as an argon2id hash (the
 library's RFC 9106 defaults; the cheapest profile only when the app sets
-PASSWORD_HASH_CHEAP, as the test suite does); checking a password never
+PASSWORD_HASH_CHEAP, as the test suite does, or the argon2 parameters that
+setting gives as a mapping, for a test that needs hashes of some cost);
+checking a password never
 raises, it answers False for a wrong one or a damaged hash; and checking
 against no hash at all costs as much as checking a real one, so a login
 does not tell whether the account exists. Accounts themselves are
@@ -11,6 +13,7 @@ cms.services.users.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 
@@ -33,14 +36,42 @@ def _hasher_for(cheap: bool) -> PasswordHasher:
     )
 
 
+@lru_cache(maxsize=4)
+def _hasher_with(parameters: tuple[tuple[str, int], ...]) -> PasswordHasher:
+    given = dict(parameters)
+    return PasswordHasher(
+        time_cost=given["time_cost"],
+        memory_cost=given["memory_cost"],
+        parallelism=given.get("parallelism", 1),
+    )
+
+
 def _hasher() -> PasswordHasher:
-    return _hasher_for(bool(current_app.config.get("PASSWORD_HASH_CHEAP")))
+    cheap = current_app.config.get("PASSWORD_HASH_CHEAP")
+    if isinstance(cheap, Mapping):
+        return _hasher_with(tuple(sorted(cheap.items())))
+    return _hasher_for(bool(cheap))
 
 
-@lru_cache(maxsize=2)
-def _dummy_hash(cheap: bool) -> str:
-    """Checked when the account does not exist, so both paths cost the same."""
-    return _hasher_for(cheap).hash("not-a-real-password-for-timing")
+@lru_cache(maxsize=4)
+def _dummy_for(parameters: tuple[int, int, int, int, int]) -> str:
+    time_cost, memory_cost, parallelism, hash_len, salt_len = parameters
+    hasher = PasswordHasher(time_cost, memory_cost, parallelism, hash_len, salt_len)
+    return hasher.hash("not-a-real-password-for-timing")
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Checked when the account does not exist, so both paths cost the same:
+    a hash made with the parameters real passwords are hashed with now."""
+    return _dummy_for(
+        (
+            hasher.time_cost,
+            hasher.memory_cost,
+            hasher.parallelism,
+            hasher.hash_len,
+            hasher.salt_len,
+        )
+    )
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +117,7 @@ def verify_hash(stored: str | None, password: str) -> bool:
     so the answer (False) takes as long as a real check."""
     hasher = _hasher()
     try:
-        hasher.verify(stored or _dummy_hash(hasher.time_cost == 1), password)
+        hasher.verify(stored or _dummy_hash(hasher), password)
     except (VerificationError, InvalidHashError):
         return False
     return stored is not None

@@ -12,6 +12,7 @@ from cms.database import write_transaction
 from cms.events import UserChanged, emit
 from cms.extensions import db
 from cms.models import User
+from cms.services.address_limits import claim_address, release_address
 from cms.services.audit import record
 from cms.services.errors import FieldError, InvalidInput, NotFound
 from cms.services.media import MAX_UPLOAD_BYTES, load_image, store_image
@@ -129,16 +130,21 @@ def update_profile(user_id: int, data: ProfileInput) -> dict[str, dict]:
     return changes
 
 
-def change_own_password(user_id: int, current: str, new: str) -> User:
+def change_own_password(user_id: int, current: str, new: str, address: str) -> User:
     """Replace the account's password after checking the current one, and end
     every session of it (the caller logs the current one in again with the
     new session version); audited as `password-change`. FieldError:
-    `current_password` when it is wrong, `new_password` when weak."""
+    `current_password` when it is wrong, `new_password` when weak. A wrong
+    current password counts against the client address's failure limit
+    (claimed before the check: cms.services.address_limits);
+    AddressThrottled while it is full."""
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound(f"user {user_id}")
+    claim_address("password", address)
     if not verify_password(user, current):
         raise FieldError({"current_password": "当前密码不正确"})
+    release_address("password", address)
     errors: dict[str, str] = {}
     check_field(errors, "new_password", check_password_strength, new, user.username)
     if not errors and new == current:

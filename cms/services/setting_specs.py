@@ -30,6 +30,7 @@ GROUPS = {
     "analytics": "统计代码",
     "media": "图片上传",
     "backup": "备份",
+    "auth": "登录安全",
 }
 
 
@@ -273,6 +274,10 @@ SPECS: dict[str, SettingSpec] = {
               admin_only=True),
         _spec("site.analytics_host", "", "自建统计的域名", _ANALYTICS_HOST_HELP,
               check_analytics_host, group="analytics", admin_only=True),
+        _spec("auth.admin_two_factor", False, "管理员必须使用两步验证",
+              "只有管理员可以修改。打开后，没有开启两步验证的管理员输入密码后"
+              "须先设置两步验证才能进入后台，且不能关闭两步验证",
+              admin_only=True),
         _spec("backup.dir", "", "定时备份的目录",
               "只有管理员可以修改。服务器上的目录（例如 /var/backups/cms）；"
               "留空表示不做定时备份", admin_only=True),

@@ -177,19 +177,6 @@ def known_username(username: str) -> str | None:
     )
 
 
-def load_session_user(session_id: str) -> User | None:
-    """The active account a session id (`id:version`) names, if the version
-    still holds: deactivating an account or bumping its version ends its
-    sessions at their next request."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version) or not user.active:
-        return None
-    return user
-
-
 # -- the admins' users page ----------------------------------------------------
 
 
@@ -347,9 +334,10 @@ def replace_password(user: User, new_hash: str) -> None:
 
 def end_sessions(user: User) -> None:
     """Invalidate every credential issued to the account: session cookies and
-    remember-me cookies name `id:version`, and `load_session_user` refuses an
-    old version. Call inside the caller's write transaction (logout,
-    password change or reset, deactivation all come here)."""
+    remember-me cookies name the version (cms.services.sessions), and
+    `load_session_user` refuses an old one. Call inside the caller's write
+    transaction (logout, password change or reset, deactivation and
+    two-factor changes all come here)."""
     user.session_version += 1
 
 

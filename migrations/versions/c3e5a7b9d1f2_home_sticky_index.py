@@ -1,7 +1,7 @@
 """home page index: sticky articles found without walking every published one
 
 Revision ID: c3e5a7b9d1f2
-Revises: 8bb58b30daf0
+Revises: 5c1e9a7d3b24
 Create Date: 2026-12-07 00:40:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c3e5a7b9d1f2'
-down_revision = '8bb58b30daf0'
+down_revision = '5c1e9a7d3b24'
 branch_labels = None
 depends_on = None
 

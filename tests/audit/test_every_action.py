@@ -118,6 +118,22 @@ def _extra_actions(app, admin_name: str) -> None:
         password_reset.send_reset_link(someone.id, admin)
         token = password_reset.issue_token(someone)
         password_reset.reset_password(token, "another good passphrase 42")
+        _two_factor_actions(someone.id)
+
+
+def _two_factor_actions(user_id: int) -> None:
+    """Two-factor login turned on, its recovery codes renewed, turned off
+    (each with a code of its own step: a code works once)."""
+    import pyotp
+
+    from cms.services import two_factor
+
+    secret, now = two_factor.new_secret(), 1_800_000_000.0
+    code = pyotp.TOTP(secret).generate_otp
+    step = int(now // 30)
+    two_factor.enable_two_factor(user_id, secret, code(step), now)
+    two_factor.renew_recovery_codes(user_id, code(step + 1), now + 30)
+    two_factor.disable_two_factor(user_id, code(step + 2), now + 60)
 
 
 def _pages(client):

@@ -171,6 +171,9 @@ def _public_samples(ids: dict) -> dict[str, dict]:
             "data": {"username": "nobody", "password": "wrong"},
         },
         "auth.forgot": {"path": "/auth/forgot", "data": {"email": "a@example.cn"}},
+        # The login's later steps (without a pending login: back to the form).
+        "auth.second_step": {"path": "/auth/two-factor", "data": {"code": "123456"}},
+        "auth.enrol": {"path": "/auth/two-factor/setup", "data": {"code": "123456"}},
         "auth.reset": {
             "path": f"/auth/reset/{ids['reset']}",
             "data": {"password": "x", "confirm": "x"},

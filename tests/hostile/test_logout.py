@@ -57,11 +57,29 @@ def test_logging_in_again_after_logout_works(app, client, login, editor):
     assert client.get("/moderation/").status_code == 200
 
 
-def test_the_remember_cookie_lasts_30_days_by_default(app, client, editor):
+def test_the_remember_cookie_lives_no_longer_than_the_absolute_limit(
+    app, client, editor
+):
+    """ "记住我" asks for 30 days (REMEMBER_COOKIE_DAYS) but a login ends
+    SESSION_ABSOLUTE_HOURS (7 days) after the password: the cookie dies then."""
     before = datetime.now(UTC)
     _logged_in_cookies(client, editor)
 
     expires = client.get_cookie("remember_token").expires
     assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=30)
+    assert app.config["SESSION_ABSOLUTE_HOURS"] == 7 * 24
     lifetime = expires - before
-    assert timedelta(days=29, hours=23) < lifetime <= timedelta(days=30, minutes=1)
+    assert timedelta(days=6, hours=23) < lifetime <= timedelta(days=7, minutes=1)
+
+
+@pytest.fixture
+def short_remember(app_config):
+    app_config["REMEMBER_COOKIE_DURATION"] = timedelta(days=2)
+
+
+def test_a_shorter_remember_setting_is_kept(short_remember, app, client, editor):
+    before = datetime.now(UTC)
+    _logged_in_cookies(client, editor)
+
+    lifetime = client.get_cookie("remember_token").expires - before
+    assert timedelta(days=1, hours=23) < lifetime <= timedelta(days=2, minutes=1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import stat
+import time
 
 import pytest
 from flask import Flask
@@ -14,6 +15,7 @@ import config
 from cms import create_app
 from cms.extensions import db
 from cms.models import Role
+from cms.services.sessions import session_identity
 from tests.factories import make_user
 
 # The development key config.py used to publish (issue 10, item 2).
@@ -51,7 +53,7 @@ def test_a_session_signed_with_the_old_constant_opens_nothing(instance, tmp_path
     with app.app_context():
         db.create_all()
         admin = make_user("boss", role=Role.ADMIN)
-        identity = admin.get_id()
+        identity = session_identity(admin, time.time())
     client = app.test_client()
     client.set_cookie(
         "session", forged_session(OLD_CONSTANT, {"_user_id": identity, "_fresh": True})

@@ -186,6 +186,8 @@ SAMPLES: dict[str, dict] = {
             "confirm": "a brand new passphrase",
         }  # fmt: skip
     },
+    # a code nobody can know: the form's error (400), nothing changed
+    "moderation.two_factor": {"data": {"do": "enable", "code": "000000"}, "ok": 400},
     "moderation.audit": {},
     # word rules (cms.moderation.wordrules)
     "moderation.wordrules_list": {"query": {"q": "最"}},

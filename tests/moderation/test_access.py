@@ -29,6 +29,7 @@ EVERYONE = {
     "moderation.media_upload", "moderation.media_delete",
     "moderation.post_autosave_new", "moderation.post_autosave",
     "moderation.post_autosave_discard_new", "moderation.post_autosave_discard",
+    "moderation.two_factor",
 }  # fmt: skip
 ADMINS_ONLY = {
     "moderation.users",

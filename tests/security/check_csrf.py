@@ -15,6 +15,8 @@ PUBLIC_POSTS = {
     "auth.logout": ("/auth/logout", {}),
     "auth.forgot": ("/auth/forgot", {"email": "admin@example.cn"}),
     "auth.reset": ("/auth/reset/not-a-token", {"password": "x" * 20}),
+    "auth.second_step": ("/auth/two-factor", {"code": "123456"}),
+    "auth.enrol": ("/auth/two-factor/setup", {"code": "123456"}),
 }
 # Routes whose authority is not a session form token, each with its reason;
 # the Origin condition still applies to them (see cms/security.py).

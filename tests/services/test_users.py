@@ -12,11 +12,8 @@ from cms.models import Role, User
 from cms.services import passwords
 from cms.services.errors import InvalidInput
 from cms.services.passwords import hash_password
-from cms.services.users import (
-    authenticate,
-    create_user,
-    load_session_user,
-)
+from cms.services.sessions import load_session_user, session_identity
+from cms.services.users import authenticate, create_user
 
 GOOD_PASSWORD = "correct horse battery staple"
 
@@ -237,25 +234,44 @@ def test_a_current_hash_is_left_alone_on_login(alice):
 
 # -- load_session_user ---------------------------------------------------------
 
+NOW = 1_800_000_000
+WEEK = 7 * 24 * 3600.0
 
-def test_the_session_id_names_the_user(alice):
-    assert alice.get_id() == f"{alice.id}:1"
-    assert load_session_user(alice.get_id()).id == alice.id
+
+def opened(identity: str, now: float = NOW) -> User | None:
+    return load_session_user(identity, now, WEEK)
+
+
+def test_the_session_identity_names_the_user_its_version_and_the_login(alice):
+    identity = session_identity(alice, NOW - 5.7)
+    assert identity == f"{alice.id}:1:{NOW - 6}"
+    assert opened(identity).id == alice.id
 
 
 @pytest.mark.parametrize(
     "make_id",
-    [lambda u: f"{u.id}:2", lambda u: f"{u.id}:0", lambda u: f"{u.id + 1}:1",
-     lambda u: str(u.id), lambda u: f"{u.id}:", lambda u: "x:1", lambda u: "",
-     lambda u: f"{u.id}:1:1", lambda u: f"-{u.id}:1"],
+    [lambda u: f"{u.id}:2:{NOW}", lambda u: f"{u.id}:0:{NOW}",
+     lambda u: f"{u.id + 1}:1:{NOW}", lambda u: f"{u.id}:1", lambda u: str(u.id),
+     lambda u: f"{u.id}:1:", lambda u: f"x:1:{NOW}", lambda u: "",
+     lambda u: f"{u.id}:1:{NOW}:1", lambda u: f"-{u.id}:1:{NOW}",
+     lambda u: f"{u.id}:1:-{NOW}", lambda u: f"{u.id}:1:{NOW}\n",
+     lambda u: f"{u.id}:1:１８"],
 )  # fmt: skip
 def test_a_wrong_or_malformed_session_id_gives_no_user(alice, make_id):
-    assert load_session_user(make_id(alice)) is None
+    assert opened(make_id(alice)) is None
 
 
 def test_bumping_the_session_version_ends_old_sessions(alice):
-    old_id = alice.get_id()
+    old_id = session_identity(alice, NOW)
     alice.session_version += 1
     db.session.commit()
-    assert load_session_user(old_id) is None
-    assert load_session_user(alice.get_id()).id == alice.id
+    assert opened(old_id) is None
+    assert opened(session_identity(alice, NOW)).id == alice.id
+
+
+def test_a_login_older_than_the_absolute_limit_opens_nothing(alice):
+    identity = session_identity(alice, NOW)
+    assert opened(identity, NOW + WEEK - 1).id == alice.id
+    assert opened(identity, NOW + WEEK) is None
+    # nor one that claims to come from the future (beyond a minute of skew)
+    assert opened(identity, NOW - 61) is None

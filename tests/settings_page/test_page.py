@@ -29,7 +29,16 @@ def field_error(soup, name: str) -> str:
 def test_every_group_is_shown_with_its_heading(staff):
     soup = parse(staff.get(PAGE))
     headings = [h.get_text(strip=True) for h in soup.select(".settings-group h2")]
-    assert headings == ["站点", "评论", "通知", "打赏", "统计代码", "图片上传", "备份"]
+    assert headings == [
+        "站点",
+        "评论",
+        "通知",
+        "打赏",
+        "统计代码",
+        "图片上传",
+        "备份",
+        "登录安全",
+    ]
     comments = soup.select_one("#group-comments")
     keys = {f["name"] for f in comments.select("[name]")}
     assert {k for k in SPECS if k.startswith("comments.")} <= keys

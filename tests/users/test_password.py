@@ -100,7 +100,7 @@ def test_a_remembered_login_stays_remembered(app, client, editor):
 
     cookie = client.get_cookie("remember_token")
     assert cookie is not None
-    assert cookie.value.startswith(f"{account(app, editor).id}:2|")
+    assert cookie.value.startswith(f"{account(app, editor).id}:2:")
     client.delete_cookie("session")  # the browser was closed: the cookie logs in
     assert area_status(client) == 200
 

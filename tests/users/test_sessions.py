@@ -3,9 +3,11 @@ it out everywhere at once (its next request is anonymous)."""
 
 from __future__ import annotations
 
+import time
+
 from cms.extensions import db
 from cms.models import User
-from cms.services.users import load_session_user
+from cms.services.sessions import load_session_user, session_identity
 from tests.conftest import PASSWORD
 from tests.users.support import (
     account,
@@ -71,10 +73,11 @@ def test_an_inactive_account_loses_a_session_even_without_a_new_version(app, edi
     an account switched off by other means than the users page)."""
     with app.app_context():
         user = db.session.get(User, user_id(app, editor))
-        session_id = user.get_id()
+        session_id = session_identity(user, time.time())
+        assert load_session_user(session_id, time.time(), 3600) is not None
         user.active = False
         db.session.commit()
-        assert load_session_user(session_id) is None
+        assert load_session_user(session_id, time.time(), 3600) is None
 
 
 def test_an_admin_password_reset_ends_sessions_and_the_new_password_works(

@@ -26,7 +26,7 @@ from cms.services import (
 from cms.services import settings as settings_service
 from cms.services.article_words import reapply as reapply_word_rules
 from cms.services.demo import seed_demo, site_is_empty
-from cms.services.errors import InvalidInput
+from cms.services.errors import InvalidInput, NotFound
 from cms.services.jobs import run_due_jobs
 from cms.services.media_clean import clean_stored_media
 from cms.services.setting_specs import spec_for
@@ -59,6 +59,19 @@ def create_user_command(username, role, password, display_name, email):
     except InvalidInput as exc:
         _refuse(str(exc))
     click.echo(f"created {user.role.value} {user.username}")
+
+
+@cms_cli.command("reset-two-factor")
+@click.argument("username")
+def reset_two_factor_command(username):
+    """Turn an account's two-factor login off (lost phone and recovery codes)."""
+    from cms.services.two_factor import reset_two_factor
+
+    try:
+        reset_two_factor(username)
+    except (InvalidInput, NotFound) as exc:
+        _refuse(str(exc))
+    click.echo(f"two-factor login turned off for {username}; its sessions ended")
 
 
 @cms_cli.group("setting")

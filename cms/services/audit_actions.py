@@ -83,6 +83,7 @@ ACTION_LABELS: dict[str, str] = {
     # two-factor login (cms.services.two_factor)
     "two-factor-enable": "开启两步验证",
     "two-factor-disable": "关闭两步验证",
+    "two-factor-reset": "由服务器管理员关闭两步验证",
     "two-factor-codes": "重新生成恢复码",
 }
 

@@ -123,7 +123,8 @@ def _extra_actions(app, admin_name: str) -> None:
 
 def _two_factor_actions(user_id: int) -> None:
     """Two-factor login turned on, its recovery codes renewed, turned off
-    (each with a code of its own step: a code works once)."""
+    (each with a code of its own step: a code works once), turned on again
+    and reset by the server operator."""
     import pyotp
 
     from cms.services import two_factor
@@ -134,6 +135,8 @@ def _two_factor_actions(user_id: int) -> None:
     two_factor.enable_two_factor(user_id, secret, code(step), now)
     two_factor.renew_recovery_codes(user_id, code(step + 1), now + 30)
     two_factor.disable_two_factor(user_id, code(step + 2), now + 60)
+    two_factor.enable_two_factor(user_id, secret, code(step + 3), now + 90)
+    two_factor.reset_two_factor(db.session.get(User, user_id).username)
 
 
 def _pages(client):

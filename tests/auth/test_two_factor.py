@@ -340,3 +340,30 @@ def test_hostile_codes_are_refused_calmly(app, client, editor, code):
 
     assert response.status_code in (400, 401)
     assert not logged_in(client)
+
+
+def test_the_operator_resets_a_lost_second_factor_from_the_cli(app, client, editor):
+    """`flask cms reset-two-factor`: for someone who lost the phone and the
+    recovery codes. Their sessions end; the password alone logs in again."""
+    enrol(app, editor)
+    password_step(client, editor)
+    code_step(client, "000000")
+    assert not logged_in(client)
+    runner = app.test_cli_runner()
+
+    done = runner.invoke(args=["cms", "reset-two-factor", editor])
+    again = runner.invoke(args=["cms", "reset-two-factor", editor])
+    unknown = runner.invoke(args=["cms", "reset-two-factor", "nobody-here"])
+
+    assert done.exit_code == 0, done.output
+    assert again.exit_code == 2 and "没有开启两步验证" in again.output
+    assert unknown.exit_code == 2
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == editor))
+        assert user.totp_secret is None
+        left = select(RecoveryCode).where(RecoveryCode.user_id == user.id)
+        assert db.session.scalars(left).all() == []
+    assert len(audit_entries(app, "two-factor-reset")) == 1
+    fresh = app.test_client()
+    assert password_step(fresh, editor).headers["Location"] == "/moderation/"
+    assert logged_in(fresh)

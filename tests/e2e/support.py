@@ -96,10 +96,14 @@ def serve(make_app: Callable[[str], Any]) -> Iterator[tuple[str, Any]]:
     """A threaded WSGI server on a free port of 127.0.0.1. `make_app` gets the
     server's origin (so SITE_URL can be it) and returns the app to serve;
     yields (origin, app); the server is stopped on the way out."""
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args: Any) -> None:  # errors are still logged
+            pass
 
     wsgi = _Deferred()
-    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True, request_handler=Quiet)
     origin = f"http://127.0.0.1:{server.server_port}"
     try:
         wsgi.app = make_app(origin)

@@ -10,31 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from cms.extensions import db
 from cms.models import Article, Comment, User
 from tests.security.harness import Site, Tally, check, planted
-from tests.security.vectors import beyond, payloads
-
-
-def _every_page(client, path: str) -> list[str]:
-    """A paged list, every page of it (following rel=next and ?cpage=N)."""
-    pages, seen = [], set()
-    while path and path not in seen:
-        seen.add(path)
-        html = client.get(path).get_data(as_text=True)
-        pages.append(html)
-        soup = BeautifulSoup(html, "html.parser")
-        following = soup.select_one("a[rel=next][href*='after=']")
-        numbered = [a["href"].split("#")[0] for a in soup.select("a[href*='cpage=']")]
-        path = (
-            following["href"]
-            if following
-            else next((p for p in numbered if p not in seen), "")
-        )
-    return pages
+from tests.security.vectors import beyond, every_page, feed_items, payloads
 
 
 def _surfaces(site: Site, public_id: str) -> dict[str, list[str]]:
@@ -43,11 +24,17 @@ def _surfaces(site: Site, public_id: str) -> dict[str, list[str]]:
 
     staff = site.client("editor")
     reader = site.app.test_client()
+
+    def read(client):
+        return lambda path: client.get(path).get_data(as_text=True)
+
     pages = {
-        "article page": _every_page(reader, f"/{public_id}.html"),
-        "held queue": _every_page(staff, "/moderation/comments?status=pending"),
-        "approved list": _every_page(staff, "/moderation/comments?status=approved"),
-        "feed": [reader.get("/feed.xml").get_data(as_text=True)],
+        "article page": every_page(read(reader), f"/{public_id}.html"),
+        "held queue": every_page(read(staff), "/moderation/comments?status=pending"),
+        "approved list": every_page(
+            read(staff), "/moderation/comments?status=approved"
+        ),
+        "feed": [read(reader)("/feed.xml")],
     }
     with site.context():
         editor = db.session.scalar(select(User).where(User.username == "editor"))
@@ -59,14 +46,6 @@ def _surfaces(site: Site, public_id: str) -> dict[str, list[str]]:
         mails = [held_mail(c, editor) for c in held]
         pages["notification mail"] = [m.html or "" for m in mails] or [""]
     return pages
-
-
-def _feed_items(feed: str) -> str:
-    """The feed's entries as the HTML a reader's feed reader renders."""
-    soup = BeautifulSoup(feed, "html.parser")
-    return "".join(
-        e.get_text() for e in soup.find_all(["content", "description", "summary"])
-    )
 
 
 @check("xss")
@@ -130,8 +109,8 @@ def run(site: Site) -> Tally:
         site.app.test_client().get(f"/{hostile_id}.html").get_data(as_text=True)
     ]
     baseline["hostile article"] = baseline["article page"]
-    attacked["feed entries"] = [_feed_items(attacked["feed"][0])]
-    baseline["feed entries"] = [_feed_items(baseline["feed"][0])]
+    attacked["feed entries"] = [feed_items(attacked["feed"][0])]
+    baseline["feed entries"] = [feed_items(baseline["feed"][0])]
     slots = {
         "article page": 3,
         "held queue": 3,
@@ -148,7 +127,6 @@ def run(site: Site) -> Tally:
         found = sum(extra.values())
         for n in range(len(items) * slots[surface]):
             tally.attempt(n < found, f"{surface}: {dict(extra)}" if n == 0 else "")
-    tally.examples = [e for e in tally.examples if e]
     return tally
 
 

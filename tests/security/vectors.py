@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
@@ -87,3 +88,30 @@ def vectors(html: str) -> Counter[str]:
 def beyond(page: str, baseline: str) -> Counter[str]:
     """What `page` has that `baseline` has not."""
     return vectors(page) - vectors(baseline)
+
+
+def every_page(get: Callable[[str], str], path: str) -> list[str]:
+    """A paged list, every page of it (following rel=next and ?cpage=N);
+    `get` answers a path with its HTML (a test client, or a browser)."""
+    pages, seen = [], set()
+    while path and path not in seen:
+        seen.add(path)
+        html = get(path)
+        pages.append(html)
+        soup = BeautifulSoup(html, "html.parser")
+        following = soup.select_one("a[rel=next][href*='after=']")
+        numbered = [a["href"].split("#")[0] for a in soup.select("a[href*='cpage=']")]
+        path = (
+            following["href"]
+            if following
+            else next((p for p in numbered if p not in seen), "")
+        )
+    return pages
+
+
+def feed_items(feed: str) -> str:
+    """The feed's entries as the HTML a reader's feed reader renders (RSS
+    <description> and <content:encoded>, Atom <summary> and <content>)."""
+    soup = BeautifulSoup(feed, "html.parser")
+    kinds = ["content:encoded", "content", "description", "summary"]
+    return "".join(e.get_text() for e in soup.find_all(kinds))

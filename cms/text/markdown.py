@@ -16,6 +16,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from cms.text.highlight import TOKEN_CLASSES, highlight_block
+from cms.text.nesting import bound_nesting
 from cms.text.slug import HEADING_ID_PREFIX, heading_slug
 
 ALLOWED_TAGS = {
@@ -155,14 +156,17 @@ def render_markdown(source: str, site_host: str | None = None) -> str:
 
     Guarantees: only ALLOWED_TAGS/ATTRIBUTES survive, URLs are http(s)/mailto or
     relative, headings h2-h4 get stable ids and a "#" permalink, images load
-    lazily, links to hosts other than `site_host` get rel="nofollow noopener".
+    lazily, links to hosts other than `site_host` get rel="nofollow noopener";
+    raw HTML nests at most MAX_DEPTH deep (deeper start tags show as text), so
+    the time taken grows linearly with the source (cms.text.nesting).
     """
     html = _parser().render(source)
-    return _mark_external_links(_cleaner().clean(html), site_host)
+    return _mark_external_links(_cleaner().clean(bound_nesting(html)), site_host)
 
 
 def sanitize_html(source: str, site_host: str | None = None) -> str:
     """HTML written elsewhere (a WordPress body) made as safe as Markdown's
     output: the same allowed tags, attributes and URL schemes, comments
-    dropped, the same rel on external links; never parsed as Markdown."""
-    return _mark_external_links(_cleaner().clean(source), site_host)
+    dropped, the same rel on external links, the same bound on nesting;
+    never parsed as Markdown."""
+    return _mark_external_links(_cleaner().clean(bound_nesting(source)), site_host)

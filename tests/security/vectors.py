@@ -11,9 +11,10 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
 warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 PAYLOADS_FILE = Path(__file__).parents[1] / "text" / "xss-payloads.txt"
 URL_ATTRIBUTES = {
     "href",

@@ -147,6 +147,9 @@ class Watch:
         self.hits.append(Hit(kind, self.where, _number(argument), f"{url} {argument}"))
 
     def _dialog(self, dialog) -> None:
+        if dialog.type == "beforeunload":  # our editors' "leave unsaved?"
+            dialog.accept()
+            return
         self.hits.append(
             Hit("dialog", self.where, _number(dialog.message), dialog.message)
         )
@@ -176,7 +179,9 @@ class Watch:
         """Open `path` (filed under `where`), let what would run run, record
         what waits for a click; the page's HTML as the browser has it."""
         self.where = where
-        page.goto(self.origin + path, wait_until="load")
+        answer = page.goto(self.origin + path, wait_until="load")
+        if answer is not None and answer.status >= 400:
+            raise RuntimeError(f"{path} answered {answer.status}")
         page.wait_for_timeout(150)
         for attribute, value in page.evaluate(SCAN):
             self.hits.append(Hit("dormant", where, _number(value), f"{attribute}"))

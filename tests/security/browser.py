@@ -5,9 +5,9 @@ they run, and a `Watch` that records everything that ran in a browser context.
 A marked payload calls alert/prompt/confirm with its own number first and
 loads its scripts from `i<number>.xss.test`; the Watch hears:
 
-- calls of alert, prompt, confirm and print (replaced by an init script in
-  every frame, before any script of the page) and dialogs (frames the init
-  script missed);
+- calls of alert, prompt, confirm and print, and console calls naming a
+  marker number (replaced by an init script in every frame, before any
+  script of the page), and dialogs (frames the init script missed);
 - requests that leave the site for anything but an image or a video (a
   script, a style sheet, a frame, a navigation, a beacon), and every
   request to a marker host; they are answered with a network error, so
@@ -51,6 +51,15 @@ HOOKS = """(() => {
         writable: false, configurable: false,
       });
     } catch (e) {}
+  }
+  for (const name of ["log", "info", "warn", "error", "debug"]) {
+    const original = console[name];
+    console[name] = function (...args) {
+      if (/(^|[^0-9])9[0-9]{5}([^0-9]|$)/.test(String(args[0]))) {
+        tell("console." + name, args);
+      }
+      return original.apply(console, args);
+    };
   }
 })();"""
 SCAN = """() => {
@@ -189,16 +198,18 @@ class Watch:
 
     def prove(self, page) -> None:
         """Make sure this Watch hears: a page of our own whose script runs,
-        whose handler fires, whose link waits and whose script is fetched
-        from a marker host must be heard, each (then forgotten); otherwise
+        whose handler fires, whose link waits, whose script is fetched from
+        a marker host and which logs a number must be heard, each (then
+        forgotten); otherwise
         RuntimeError, and the check counts nothing it could not hear."""
-        numbers = [mark(99_990 + n) for n in range(4)]
+        numbers = [mark(99_990 + n) for n in range(5)]
         self.show(
             "/__watch-proof.html",
             f"<!doctype html><script>alert({numbers[0]})</script>"
             f"<img src=/__none onerror=confirm({numbers[1]})>"
             f"<a href='javascript:prompt({numbers[2]})'>a</a>"
-            f"<script src=//i{numbers[3]}.{MARKER_HOST}/x.js></script>",
+            f"<script src=//i{numbers[3]}.{MARKER_HOST}/x.js></script>"
+            f"<script>console.log({numbers[4]})</script>",
         )
         before = len(self.hits)
         self.load(page, "/__watch-proof.html", "proof")

@@ -51,6 +51,10 @@ def html_in_png() -> bytes:
     return png() + b"<html><script>alert(1)</script></html>"
 
 
+# Fields named like these hold a link: a script URL is tried first.
+LINK_WORDS = ("url", "link", "website", "wechat", "alipay")
+
+
 def probes(number: int, name: str, kind: str) -> list[str]:
     """What a field is tried with, most telling first."""
     markup = f"'\"></script></textarea><img src=x onerror=alert({number})>"
@@ -58,9 +62,8 @@ def probes(number: int, name: str, kind: str) -> list[str]:
     short = f"<svg onload=alert({number})>"
     if kind == "email" or "email" in name:
         return [f'"<svg/onload=alert({number})>"@example.cn', f"x{number}@example.cn"]
-    if kind == "url" or any(
-        word in name for word in ("url", "link", "site", "wechat", "alipay")
-    ):
+    last = name.rsplit(".", 1)[-1]  # settings are named "group.name"
+    if kind == "url" or any(word in last for word in LINK_WORDS):
         return [f"javascript:alert({number})", url, markup, short]
     return [markup, url, short]
 

@@ -16,6 +16,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from cms.text.highlight import TOKEN_CLASSES, highlight_block
+from cms.text.nesting import bound_nesting
 from cms.text.slug import HEADING_ID_PREFIX, heading_slug
 
 ALLOWED_TAGS = {
@@ -29,7 +30,7 @@ ALLOWED_ATTRIBUTES = {
     "*": {"title", "lang"},
     "a": {"href", "aria-hidden", "id"},
     "li": {"id"},
-    "input": {"type", "checked", "disabled"},
+    "input": {"type", "checked"},
     "img": {"src", "alt", "width", "height"},
     "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
     "td": {"colspan", "rowspan", "align"}, "th": {"colspan", "rowspan", "align"},
@@ -58,6 +59,14 @@ _FOOTNOTE_HREF = re.compile(r"#fn(?:ref)?\d+(?::\d+)?")
 # escaped, and attributes in the source's order (href is not always first).
 _ANCHOR_TAG = re.compile(r"<a(\s[^>]*)?>")
 _ATTRIBUTE = re.compile(r'\s+([^\s=>]+)(?:="([^"]*)")?')
+# What every <img> and <input> gets, last and in this order (nh3's own way
+# to add attributes writes them in an order that changes from process to
+# process, so the same source rendered differently in two workers).
+_FIXED_ATTRIBUTES = {
+    "img": ' loading="lazy" decoding="async"',
+    "input": ' disabled="disabled"',
+}
+_FIXED_TAG = re.compile(r"<(img|input)(\s[^>]*)?>")
 
 
 @lru_cache(maxsize=1)
@@ -89,10 +98,6 @@ def _cleaner() -> nh3.Cleaner:
         url_schemes=URL_SCHEMES,
         link_rel=None,
         strip_comments=True,
-        set_tag_attribute_values={
-            "img": {"loading": "lazy", "decoding": "async"},
-            "input": {"disabled": "disabled"},
-        },
         allowed_classes=ALLOWED_CLASSES,
         attribute_filter=_filter_attribute,
     )
@@ -127,6 +132,20 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str:
     return value
 
 
+def _clean(html: str) -> str:
+    """`html` sanitised, as HTML that parses back into the tree that was
+    checked: nh3 can write a tree no parser builds (a <p> left inside a <p>
+    when the <select> between them is dropped), which a browser reads as
+    another tree; cleaning nh3's output once more gives HTML that reads back
+    as itself. Nesting is bounded first (cms.text.nesting); images load
+    lazily, task list boxes are disabled (_FIXED_ATTRIBUTES)."""
+    cleaner = _cleaner()
+    clean = cleaner.clean(cleaner.clean(bound_nesting(html)))
+    return _FIXED_TAG.sub(
+        lambda m: f"<{m[1]}{m[2] or ''}{_FIXED_ATTRIBUTES[m[1]]}>", clean
+    )
+
+
 def _mark_external_links(html: str, site_host: str | None) -> str:
     """Give links to other hosts rel="nofollow noopener"; nh3's output is
     normalised (double-quoted, escaped attributes), so its tags can be read
@@ -155,14 +174,17 @@ def render_markdown(source: str, site_host: str | None = None) -> str:
 
     Guarantees: only ALLOWED_TAGS/ATTRIBUTES survive, URLs are http(s)/mailto or
     relative, headings h2-h4 get stable ids and a "#" permalink, images load
-    lazily, links to hosts other than `site_host` get rel="nofollow noopener".
+    lazily, links to hosts other than `site_host` get rel="nofollow noopener";
+    raw HTML nests at most MAX_DEPTH deep (deeper start tags show as text), so
+    the time taken grows linearly with the source (cms.text.nesting).
     """
     html = _parser().render(source)
-    return _mark_external_links(_cleaner().clean(html), site_host)
+    return _mark_external_links(_clean(html), site_host)
 
 
 def sanitize_html(source: str, site_host: str | None = None) -> str:
     """HTML written elsewhere (a WordPress body) made as safe as Markdown's
     output: the same allowed tags, attributes and URL schemes, comments
-    dropped, the same rel on external links; never parsed as Markdown."""
-    return _mark_external_links(_cleaner().clean(source), site_host)
+    dropped, the same rel on external links, the same bound on nesting;
+    never parsed as Markdown."""
+    return _mark_external_links(_clean(source), site_host)

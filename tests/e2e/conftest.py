@@ -3,15 +3,20 @@ Chromium for the whole session, and a fresh browser context per test."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, REFERENCE_PATH, ROOT
+from tests.e2e.support import (
+    CHROMIUM,
+    DESKTOP,
+    REFERENCE_PATH,
+    ROOT,
+    chromium,
+    serve,
+)
 
 
 @dataclass(frozen=True)
@@ -23,16 +28,6 @@ class LiveServer:
 
     def url(self, path: str) -> str:
         return self.origin + path
-
-
-class _Deferred:
-    """A WSGI app filled in after the socket is bound, so that SITE_URL can be
-    the server's real origin without guessing a free port beforehand."""
-
-    app = None
-
-    def __call__(self, environ, start_response):
-        return self.app(environ, start_response)
 
 
 def _build_app(database: Path, origin: str):
@@ -68,36 +63,32 @@ def _build_app(database: Path, origin: str):
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     """The app, migrated and seeded with the demo site, served on 127.0.0.1."""
     database = tmp_path_factory.mktemp("e2e-db") / "cms.sqlite"
-    wsgi = _Deferred()
-    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
-    origin = f"http://127.0.0.1:{server.server_port}"
-    app, category_path = _build_app(database, origin)
-    wsgi.app = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(origin=origin, category_path=category_path)
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            from cms.extensions import db
+    built: list = []
 
-            db.engine.dispose()
+    def build(origin: str):
+        app, category_path = _build_app(database, origin)
+        built.append((app, category_path))
+        return app
+
+    try:
+        with serve(build) as (origin, _app):
+            yield LiveServer(origin=origin, category_path=built[0][1])
+    finally:
+        from cms.extensions import db
+
+        for app, _path in built:
+            with app.app_context():
+                db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def browser():
     """One headless Debian Chromium for the whole session."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("playwright.sync_api")
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: the browser tests need Debian's chromium")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -92,37 +92,79 @@ class _Deferred:
 
 
 @contextmanager
+def serve(make_app: Callable[[str], Any]) -> Iterator[tuple[str, Any]]:
+    """A threaded WSGI server on a free port of 127.0.0.1. `make_app` gets the
+    server's origin (so SITE_URL can be it) and returns the app to serve;
+    yields (origin, app); the server is stopped on the way out."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args: Any) -> None:  # errors are still logged
+            pass
+
+    wsgi = _Deferred()
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True, request_handler=Quiet)
+    origin = f"http://127.0.0.1:{server.server_port}"
+    try:
+        wsgi.app = make_app(origin)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield origin, wsgi.app
+        finally:
+            server.shutdown()
+            thread.join(timeout=5)
+    finally:
+        server.server_close()
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (never Playwright's
+    own browser downloads); closed on the way out."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
 def own_site(database: Path, seed: Callable[[], Any], **config) -> Iterator[tuple]:
     """A live server of a test's own, on a migrated SQLite file, for browser
     tests that need the server's database (the shared `live_server` does not
     expose it). `seed` runs in an app context; yields (origin, app, its result)."""
     from flask_migrate import upgrade
-    from werkzeug.serving import make_server
 
     from cms import create_app
     from cms.extensions import db
 
-    wsgi = _Deferred()
-    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
-    origin = f"http://127.0.0.1:{server.server_port}"
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SITE_URL": origin,
-         "TESTING": False, "REDIS_URL": None} | config
-    )  # fmt: skip
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        seeded = seed()
-        db.session.remove()
-    wsgi.app = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield origin, app, seeded
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    built, seeded = [], []
+
+    def build(origin: str):
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SITE_URL": origin,
+             "TESTING": False, "REDIS_URL": None} | config
+        )  # fmt: skip
         with app.app_context():
-            db.engine.dispose()
+            upgrade(directory=str(ROOT / "migrations"))
+            seeded.append(seed())
+            db.session.remove()
+        built.append(app)
+        return app
+
+    try:
+        with serve(build) as (origin, app):
+            yield origin, app, seeded[0]
+    finally:
+        for app in built:
+            with app.app_context():
+                db.engine.dispose()
 
 
 # axe-core's run over the page: every violation with its impact and (up to

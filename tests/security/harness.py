@@ -43,7 +43,7 @@ class Tally:
         self.tried += 1
         if failed:
             self.found += 1
-            if len(self.examples) < 8:
+            if what and len(self.examples) < 8:
                 self.examples.append(what)
 
     @property

@@ -237,7 +237,7 @@ def test_xss_payload_is_neutralised(payload):
     for element in page.find_all(True):
         assert element.name in ALLOWED_TAGS, element.name
         allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(element.name, set())
-        allowed |= {"rel", "loading", "decoding", "class"}
+        allowed |= {"rel", "loading", "decoding", "class", "disabled"}
         assert set(element.attrs) <= allowed, (element.name, element.attrs)
 
 

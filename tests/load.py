@@ -6,6 +6,7 @@ client (`Browser`), readers posting comments from threads
 from __future__ import annotations
 
 import http.client
+import itertools
 import socket
 import threading
 import time
@@ -21,6 +22,7 @@ from cms.extensions import db
 from cms.models import Article, Comment, CommentStatus
 from cms.services.tallies import comment_tallies, recount_tallies
 from tests.comments.support import form_inputs
+from tests.servers import Gunicorn
 
 
 class Browser:
@@ -156,6 +158,116 @@ def post_comments(
     for thread in threads:
         thread.join(timeout=120)
     return answers
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request of the load: when it started, what it was, its answer."""
+
+    started: float
+    method: str
+    body: str
+    status: int
+
+    @property
+    def ok(self) -> bool:
+        """Answered as a working site answers: 200 for a page, 303 for a post."""
+        return self.status == (303 if self.method == "POST" else 200)
+
+
+class Load:
+    """`readers` threads that load an article and post a comment through its
+    form, again and again, until the `with` block ends; `quiet()` holds them
+    between requests. Bodies are unique ("<label> reader-n"). With
+    `addresses`, each post comes from an address of its own
+    (X-Forwarded-For: the server must trust one proxy), so that the flood
+    rule, left on, counts every post and refuses none."""
+
+    def __init__(
+        self,
+        server: Gunicorn,
+        public_id: str,
+        readers: int,
+        label: str,
+        addresses: bool = False,
+    ) -> None:
+        self.port, self.origin, self.public_id = server.port, server.origin, public_id
+        self.label, self.addresses = label, addresses
+        self.sent = itertools.count(1)
+        self.done: list[Request] = []
+        self.stop = threading.Event()
+        self.go = threading.Event()
+        self.go.set()
+        self.busy = 0
+        self.lock = threading.Lock()
+        self.threads = [
+            threading.Thread(target=self._reader, args=(n,)) for n in range(readers)
+        ]
+
+    def _request(self, browser: Browser, method: str, path: str, **kw):
+        while True:
+            self.go.wait()
+            with self.lock:  # quiet() clears `go` under this lock
+                if self.go.is_set():
+                    self.busy += 1
+                    break
+        started = time.monotonic()
+        try:
+            status, _, html = browser.request(method, path, **kw)
+        except OSError:
+            status, html = 0, ""
+        finally:
+            with self.lock:
+                self.busy -= 1
+        return started, status, html
+
+    def _reader(self, number: int) -> None:
+        browser = Browser(self.port)
+        page = f"/{self.public_id}.html"
+        n = 0
+        while not self.stop.is_set():
+            started, status, html = self._request(browser, "GET", page)
+            self.done.append(Request(started, "GET", "", status))
+            if status != 200:
+                time.sleep(0.05)
+                continue
+            body = f"{self.label} {number}-{n}"
+            n += 1
+            if self.addresses:
+                sent = next(self.sent)
+                browser.forwarded_for = (
+                    f"10.{sent // 65536 % 256}.{sent // 256 % 256}.{sent % 256}"
+                )
+            form = form_of(html, "form#comment-form") | reader_fields(number, body)
+            started, status, _ = self._request(
+                browser,
+                "POST",
+                f"/comments/{self.public_id}",
+                form=form,
+                headers={"Origin": self.origin},
+            )
+            self.done.append(Request(started, "POST", body, status))
+
+    def __enter__(self) -> Load:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.go.set()
+        for thread in self.threads:
+            thread.join(timeout=60)
+
+    def quiet(self) -> None:
+        """Hold the readers and wait for the requests under way to end."""
+        with self.lock:
+            self.go.clear()
+        while self.busy:
+            time.sleep(0.01)
+
+    def resume(self) -> None:
+        self.go.set()
 
 
 def stored_bodies(prefix: str) -> Counter[str]:

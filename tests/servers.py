@@ -131,7 +131,7 @@ class Gunicorn:
                     f"127.0.0.1:{self.port}",
                     "--no-control-socket",
                     *(recycle if self.max_requests else []),
-                *(["--preload"] if self.preload else []),
+                    *(["--preload"] if self.preload else []),
                     "--access-logfile",
                     str(self.log),
                     "--access-logformat",

@@ -27,11 +27,13 @@ SETTINGS = {"comments.min_submit_seconds": "0"}  # the flood rule stays on
 def _visitor(server, public_id: str, stop: threading.Event, done: list) -> None:
     """Search, the tip box's beacon and a failed login, each from a new
     address (so no limit refuses them), in turn until `stop`."""
-    requests = itertools.cycle([
-        ("GET", "/search?q=%E8%B5%84%E6%BA%90", None),
-        ("POST", f"/tip/{public_id}/open", {}),
-        ("POST", "/auth/login", {"username": "nobody", "password": "wrong " * 3}),
-    ])  # fmt: skip
+    requests = itertools.cycle(
+        [
+            ("GET", "/search?q=%E8%B5%84%E6%BA%90", None),
+            ("POST", f"/tip/{public_id}/open", {}),
+            ("POST", "/auth/login", {"username": "nobody", "password": "wrong " * 3}),
+        ]
+    )
     for n, (method, path, form) in enumerate(requests):
         if stop.is_set():
             return

@@ -5,13 +5,13 @@ client (`Browser`), readers posting comments from threads
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import itertools
 import socket
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
@@ -86,7 +86,7 @@ def form_of(html: str, selector: str) -> dict[str, str]:
     return form_inputs(form)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Answer:
     """One comment post: its body and the answer (status, Location), or the
     error that kept it from being answered (status 0)."""
@@ -160,14 +160,16 @@ def post_comments(
     return answers
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Request:
-    """One request of the load: when it started, what it was, its answer."""
+    """One request of the load: when it started and ended (monotonic
+    clock), what it was, its answer."""
 
     started: float
     method: str
     body: str
     status: int
+    ended: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -219,16 +221,16 @@ class Load:
         finally:
             with self.lock:
                 self.busy -= 1
-        return started, status, html
+        return Request(started, method, "", status, time.monotonic()), html
 
     def _reader(self, number: int) -> None:
         browser = Browser(self.port)
         page = f"/{self.public_id}.html"
         n = 0
         while not self.stop.is_set():
-            started, status, html = self._request(browser, "GET", page)
-            self.done.append(Request(started, "GET", "", status))
-            if status != 200:
+            request, html = self._request(browser, "GET", page)
+            self.done.append(request)
+            if not request.ok:
                 time.sleep(0.05)
                 continue
             body = f"{self.label} {number}-{n}"
@@ -239,14 +241,14 @@ class Load:
                     f"10.{sent // 65536 % 256}.{sent // 256 % 256}.{sent % 256}"
                 )
             form = form_of(html, "form#comment-form") | reader_fields(number, body)
-            started, status, _ = self._request(
+            request, _ = self._request(
                 browser,
                 "POST",
                 f"/comments/{self.public_id}",
                 form=form,
                 headers={"Origin": self.origin},
             )
-            self.done.append(Request(started, "POST", body, status))
+            self.done.append(dataclasses.replace(request, body=body))
 
     def __enter__(self) -> Load:
         for thread in self.threads:

@@ -23,12 +23,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, select, text
 
-from cms import create_app
 from cms.extensions import db
 from cms.models import Comment, CommentStatus
 from tests.security.harness import PASSWORD, Site, Tally, check, form_token, planted
 from tests.security.serving import (
     apply_settings,
+    audit_app,
     close_app,
     copy_site,
     database_server,
@@ -59,16 +59,13 @@ SETTINGS = {"comments.min_submit_seconds": "0"}
 LONG = "只读数据库上的一条长评论。" * 250  # needs pages of its own (the full file)
 
 
-def _app(url: str, **config) -> Flask:
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "REDIS_URL": None,
-            "SECRET_KEY": SECRET,
-            "WTF_CSRF_ENABLED": True,
-            "PROPAGATE_EXCEPTIONS": False,
-        }
-        | config
+def _app(url: str, folder: Path) -> Flask:
+    return audit_app(
+        url,
+        folder,
+        SECRET_KEY=SECRET,
+        WTF_CSRF_ENABLED=True,
+        PROPAGATE_EXCEPTIONS=False,
     )
 
 
@@ -81,12 +78,13 @@ def _log_in(app: Flask, role: str) -> FlaskClient:
     return client
 
 
-def _refusing_sqlite(path: Path, full: bool) -> Flask:
+def _refusing_sqlite(folder: Path, full: bool) -> Flask:
+    path = folder / "copy.sqlite"
     if full:  # no free pages left to take: the file may not grow at all
         with sqlite3.connect(path) as connection:
             connection.execute("VACUUM")
         pages = sqlite3.connect(path).execute("PRAGMA page_count").fetchone()[0]
-        app = _app(f"sqlite:///{path}")
+        app = _app(f"sqlite:///{path}", folder)
         with app.app_context():
             event.listen(
                 db.engine,
@@ -95,10 +93,10 @@ def _refusing_sqlite(path: Path, full: bool) -> Flask:
             )
         return app
     path.chmod(0o444)
-    return _app(f"sqlite:///file:{path}?mode=ro&uri=true")
+    return _app(f"sqlite:///file:{path}?mode=ro&uri=true", folder)
 
 
-def _refusing_postgres(url: str) -> Flask:
+def _refusing_postgres(url: str, folder: Path) -> Flask:
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
@@ -108,7 +106,7 @@ def _refusing_postgres(url: str) -> Flask:
             )
     finally:
         engine.dispose()
-    return _app(url)
+    return _app(url, folder)
 
 
 @contextmanager
@@ -119,16 +117,17 @@ def refusing(site: Site, variant: str) -> Iterator[tuple[Flask, FlaskClient, int
         database_server(backend) as cluster,
         tempfile.TemporaryDirectory(prefix="cms-read-only-") as tmp,
     ):
-        url = copy_site(site, Path(tmp), cluster)
-        apply_settings(url, SETTINGS)
-        writable = _app(url)
+        folder = Path(tmp)
+        url = copy_site(site, folder, cluster)
+        apply_settings(url, folder, SETTINGS)
+        writable = _app(url, folder)
         editor = _log_in(writable, "editor")
         comment = site.targets["comment"]
         close_app(writable)
         if backend == "postgresql":
-            app = _refusing_postgres(url)
+            app = _refusing_postgres(url, folder)
         else:
-            app = _refusing_sqlite(Path(tmp) / "copy.sqlite", "full" in variant)
+            app = _refusing_sqlite(folder, "full" in variant)
         editor.application = app  # the same cookies (session) on the refusing app
         try:
             yield app, editor, comment

@@ -54,10 +54,16 @@ def quiet_logs() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def audit_app(url: str) -> Flask:
-    """An app of the check's own on `url` (no page cache, no limits' Redis)."""
+def audit_app(url: str, folder: Path, **config: object) -> Flask:
+    """An app of the check's own on `url`, its uploads in `folder`/media
+    (the served copy's), with no page cache and no Redis; `config` on top."""
     return create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "LOG_LEVEL": "ERROR"}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "REDIS_URL": None,
+            "MEDIA_URL": f"file://{folder / 'media'}",
+        }
+        | config
     )
 
 
@@ -70,7 +76,10 @@ def close_app(app: Flask) -> None:
 def copy_site(site: Site, folder: Path, cluster: PostgresCluster | None = None) -> str:
     """A copy of the Site's database: its SQLite file in `folder`, or, with
     `cluster`, its rows in a new PostgreSQL database there (schema from the
-    models, rows through the site's export and import). Its URL."""
+    models, rows through the site's export and import); and its uploads in
+    `folder`/media. The database's URL."""
+    if (site.folder / "media").exists():
+        shutil.copytree(site.folder / "media", folder / "media")
     if cluster is None:
         shutil.copy(site.folder / "site.sqlite", folder / "copy.sqlite")
         return f"sqlite:///{folder / 'copy.sqlite'}"
@@ -81,7 +90,7 @@ def copy_site(site: Site, folder: Path, cluster: PostgresCluster | None = None) 
         db.session.rollback()
     document.seek(0)
     url = cluster.create_database("cms_check")
-    app = audit_app(url)
+    app = audit_app(url, folder)
     with app.app_context():
         db.create_all()
         portable.load_document(portable.read_document(document))
@@ -89,11 +98,11 @@ def copy_site(site: Site, folder: Path, cluster: PostgresCluster | None = None) 
     return url
 
 
-def apply_settings(url: str, settings: dict[str, str]) -> None:
-    """Store site settings in the database at `url`."""
+def apply_settings(url: str, folder: Path, settings: dict[str, str]) -> None:
+    """Store site settings in the database at `url` (a copy in `folder`)."""
     if not settings:
         return
-    app = audit_app(url)
+    app = audit_app(url, folder)
     with app.app_context():
         set_settings(settings)
     close_app(app)
@@ -134,8 +143,8 @@ def served(
     with tempfile.TemporaryDirectory(prefix="cms-served-") as tmp:
         folder = Path(tmp)
         url = copy_site(site, folder, cluster)
-        apply_settings(url, LOAD_SETTINGS if settings is None else settings)
-        app = audit_app(url)
+        apply_settings(url, folder, LOAD_SETTINGS if settings is None else settings)
+        app = audit_app(url, folder)
         try:
             with gunicorn(url, folder, workers, **env) as server:
                 yield Served(server, url, app, folder)

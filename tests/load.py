@@ -86,6 +86,18 @@ def form_of(html: str, selector: str) -> dict[str, str]:
     return form_inputs(form)
 
 
+def log_in(port: int, username: str, password: str) -> Browser:
+    """A Browser logged in through the login form (its token included)."""
+    browser = Browser(port)
+    _, _, html = browser.request("GET", "/auth/login")
+    fields = form_of(html, "form[method=post]")
+    fields |= {"username": username, "password": password}
+    status, _, _ = browser.request("POST", "/auth/login", fields)
+    if status != 303:
+        raise RuntimeError(f"log-in as {username} failed: {status}")
+    return browser
+
+
 @dataclasses.dataclass(frozen=True)
 class Answer:
     """One comment post: its body and the answer (status, Location), or the

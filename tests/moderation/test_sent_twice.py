@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from cms.extensions import db
-from cms.models import Article, Comment, MenuItem, Page
+from cms.models import Article, Category, Comment, MenuItem, Page, User, WordRule
 from tests.comments.support import form_inputs
 from tests.moderation.helpers import add_comment
 
@@ -24,6 +24,11 @@ FORMS = {
               "url": "https://example.org/"}, MenuItem),
     "reply": ("/moderation/comments?status=pending", "/moderation/comments/{c}/reply",
               {"body": "谢谢你的留言。"}, Comment),
+    "category": ("/moderation/categories", "/moderation/categories",
+                 {"name": "新分类", "parent": "0"}, Category),
+    "word rule": ("/moderation/wordrules", "/moderation/wordrules",
+                  {"phrase": "新规则", "kind": "word", "action": "flag",
+                   "scope_comments": "y"}, WordRule),
 }  # fmt: skip
 
 
@@ -57,6 +62,20 @@ def test_a_form_sent_twice_creates_once(app, staff, article, name):
     assert first.status_code == again.status_code == 303
     assert again.headers["Location"] == first.headers["Location"]
     assert _rows(app, model) == before + 1
+
+
+def test_the_new_account_form_sent_twice_creates_one(app, client, login, admin):
+    assert login(admin).status_code == 303
+    typed = {"username": "newbie", "password": "a long enough passphrase",
+             "role": "contributor"}  # fmt: skip
+    form = _form(client, "/moderation/users", "/moderation/users") | typed
+    before = _rows(app, User)
+
+    first = client.post("/moderation/users", data=form)
+    again = client.post("/moderation/users", data=form)
+
+    assert first.status_code == again.status_code == 303
+    assert _rows(app, User) == before + 1
 
 
 def test_each_rendering_of_a_form_creates_its_own(app, staff):

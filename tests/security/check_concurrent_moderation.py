@@ -19,7 +19,7 @@ from sqlalchemy import select
 from cms.extensions import db
 from cms.models import Article
 from tests.factories import make_comment
-from tests.load import Browser, count_mismatches, form_of
+from tests.load import Browser, count_mismatches, log_in
 from tests.security.harness import PASSWORD, Site, Tally, check, form_token, planted
 from tests.security.serving import database_server, served
 
@@ -45,13 +45,7 @@ def _comments(public_id: str) -> list[int]:
 
 def _editor(server, username: str) -> tuple[Browser, str]:
     """A logged-in editor and the CSRF token of the queue's form."""
-    browser = Browser(server.port)
-    _, _, html = browser.request("GET", "/auth/login")
-    form = form_of(html, "form[method=post]")
-    login = form | {"username": username, "password": PASSWORD}
-    status, _, _ = browser.request("POST", "/auth/login", login)
-    if status != 303:
-        raise RuntimeError(f"log-in as {username} failed: {status}")
+    browser = log_in(server.port, username, PASSWORD)
     _, _, html = browser.request("GET", "/moderation/comments")
     return browser, form_token(html) or ""
 

@@ -24,7 +24,7 @@ from tests.security.harness import PASSWORD, Site, Tally, check, form_token, pla
 from tests.security.serving import database_server, served
 
 COMMENTS = 60
-ROUNDS, QUICK_ROUNDS = 12, 8
+ROUNDS = 12
 STATUSES = ["pending", "approved", "spam", "trash"]
 PLANS = (
     ("editor", ["approve", "spam", "restore", "trash", "unapprove"]),
@@ -89,15 +89,16 @@ def _at_once(server, editors, selections, round_: int, answers: list) -> None:
 @check("concurrent-moderation")
 def run(site: Site) -> Tally:
     tally = Tally("concurrent-moderation")
-    rounds = QUICK_ROUNDS if site.quick else ROUNDS
-    # Planted-fault runs: PostgreSQL only (SQLite serialises every writer).
+    # Planted-fault runs: the split rounds only, on PostgreSQL only (SQLite
+    # serialises every writer; overlapping selections wait on row locks).
+    rounds = range(1, ROUNDS // 2, 2) if site.quick else range(ROUNDS)
     for backend in ("postgresql",) if site.quick else ("sqlite", "postgresql"):
         with database_server(backend) as cluster, served(site, cluster=cluster) as on:
             with on.app.app_context():
                 ids = _comments(site.reference)
             editors = [_editor(on.server, name) for name, _ in PLANS]
             answers: list[tuple[str, int]] = []
-            for round_ in range(rounds):
+            for round_ in rounds:
                 _at_once(on.server, editors, _selections(ids, round_), round_, answers)
             with on.app.app_context():
                 mismatches = count_mismatches()
@@ -123,7 +124,7 @@ def counts_read_then_written() -> None:
             kept = db.session.scalar(
                 select(Article.comment_count).where(Article.id == article_id)
             )
-            time.sleep(0.05)
+            time.sleep(1.0)
             db.session.execute(
                 update(Article)
                 .where(Article.id == article_id)

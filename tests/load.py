@@ -273,6 +273,19 @@ class Load:
         for thread in self.threads:
             thread.join(timeout=60)
 
+    def accepted(self) -> int:
+        """Posts answered 303 so far."""
+        return sum(r.method == "POST" and r.ok for r in list(self.done))
+
+    def wait_for_posts(self, count: int, timeout: float = 60.0) -> None:
+        """Return once `count` posts were accepted (RuntimeError after
+        `timeout` seconds: the load is not running)."""
+        deadline = time.monotonic() + timeout
+        while self.accepted() < count:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"only {self.accepted()} posts accepted")
+            time.sleep(0.05)
+
     def quiet(self) -> None:
         """Hold the readers and wait for the requests under way to end."""
         with self.lock:

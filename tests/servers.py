@@ -167,10 +167,16 @@ class Gunicorn:
             time.sleep(0.1)
         raise RuntimeError(f"gunicorn never answered:\n{self.errors()[-2000:]}")
 
-    def stop(self) -> None:
-        """Stop the arbiter and its workers (its own process group)."""
+    def stop(self, graceful: bool = True) -> None:
+        """Stop the arbiter and its workers (its own process group): SIGTERM
+        and a wait (workers finish their request and write what they
+        buffered; the arbiter takes seconds), or with `graceful` False at
+        once (SIGKILL: for a caller that has read all it needs)."""
         if self.process is None:
             return
+        if self.process.poll() is None and not graceful:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:

@@ -51,13 +51,13 @@ def run(site: Site) -> Tally:
     taken: list[tuple[str, float, Path]] = []
     with served(site) as on:
         with Load(on.server, site.reference, READERS, LABEL) as load:
-            time.sleep(1.5)  # comments are being posted
+            load.wait_for_posts(2 * READERS)  # comments are being posted
             for kind in kinds:
                 began = time.monotonic()
                 with on.app.app_context():
                     result = backup.take_backup(on.folder / "backups", kind=kind)
                 taken.append((kind, began, result.path))
-                time.sleep(0.5)
+                load.wait_for_posts(load.accepted() + READERS)
         for kind, began, path in taken:
             refused, mismatches, restored = _restore(path, on.folder / kind)
             tally.attempt(bool(refused), f"{kind}: restore refused: {refused}")

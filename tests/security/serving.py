@@ -44,14 +44,17 @@ LOAD_SETTINGS = {"comments.flood_seconds": "0", "comments.min_submit_seconds": "
 @contextmanager
 def quiet_logs() -> Iterator[None]:
     """Keep the app's own log (errors it answers with a 503 on purpose, the
-    fallbacks it takes) off the check's output while the block runs."""
+    fallbacks it takes) off the check's output while the block runs, and
+    leave the logger as it was (Flask adds its stderr handler to the `cms`
+    logger the first time an app logs)."""
     logger = logging.getLogger("cms")
-    level = logger.level
+    level, handlers = logger.level, list(logger.handlers)
     logger.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
         logger.setLevel(level)
+        logger.handlers[:] = handlers
 
 
 def audit_app(url: str, folder: Path, **config: object) -> Flask:
@@ -145,10 +148,13 @@ def served(
         url = copy_site(site, folder, cluster)
         apply_settings(url, folder, LOAD_SETTINGS if settings is None else settings)
         app = audit_app(url, folder)
+        server = gunicorn(url, folder, workers, **env)
         try:
-            with gunicorn(url, folder, workers, **env) as server:
-                yield Served(server, url, app, folder)
+            yield Served(server.start(), url, app, folder)
         finally:
+            # At once: the check has read what it needs (a graceful stop
+            # costs seconds, for views the workers buffered).
+            server.stop(graceful=False)
             close_app(app)
 
 

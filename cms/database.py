@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session
 from cms.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# SQLSTATEs of a PostgreSQL server that answers but refuses to write: a
+# read-only transaction (default_transaction_read_only, a hot standby).
+# psycopg reports it as an InternalError (class 25), not an OperationalError.
+REFUSED_WRITE_STATES = frozenset({"25006"})
 _IMMEDIATE = "cms_begin_immediate"
 # Keys in Session.info: how deep the open write blocks are, whether an
 # exception left an inner block (the unit must then roll back), the events
@@ -59,6 +63,13 @@ def configure_engine(engine: Engine) -> None:
     def _on_begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(_IMMEDIATE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def refuses_writes(error: BaseException) -> bool:
+    """True when a DBAPI error (as SQLAlchemy wraps it) says the database
+    refuses to write (read-only), rather than that the statement is wrong."""
+    original = getattr(error, "orig", None)
+    return getattr(original, "sqlstate", None) in REFUSED_WRITE_STATES
 
 
 def end_read() -> None:

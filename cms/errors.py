@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import NotFound as PageNotFound
 
+from cms.database import refuses_writes
 from cms.extensions import db
 from cms.services.errors import (
     Conflict,
@@ -93,7 +94,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def _database_error(error: DBAPIError):
-        if error.connection_invalidated:
+        if error.connection_invalidated or refuses_writes(error):
             return _database_unavailable(error)
         raise error  # a bug, not an outage: the 500 page
 

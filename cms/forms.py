@@ -1,12 +1,14 @@
 """Pieces every form of the site shares: a base form that refuses control
-characters, and whole-number fields and coercions bounded like the database's
-ids (cms.text.bounded)."""
+characters, whole-number fields and coercions bounded like the database's
+ids (cms.text.bounded), and the one-time key of forms that create."""
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
 
+from cms.services.submissions import usable_key
 from cms.text.bounded import MAX_INT, has_control_characters, parse_int
 
 CONTROL_MESSAGE = "不能包含控制字符（如空字符）"
@@ -35,6 +37,12 @@ class BaseForm(FlaskForm):
                     field.errors = [*field.errors, CONTROL_MESSAGE]
                 valid = False
         return valid
+
+
+def submission_key() -> str | None:
+    """The one-time key the posted form carried (the template's
+    `submission_field()`; cms.services.submissions), or None."""
+    return usable_key(request.form.get("submission"))
 
 
 def to_id(value) -> int:

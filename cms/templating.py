@@ -18,6 +18,7 @@ from cms.services.menus import menu_links
 from cms.services.reasons import reason_text
 from cms.services.related import RelatedItem, related_for
 from cms.services.settings import current_settings
+from cms.services.submissions import new_key
 from cms.services.wordrules import current_matcher
 from cms.text.bounded import parse_int
 from cms.text.comment_text import render_comment
@@ -123,6 +124,14 @@ def comment_html_flagged(text: str) -> Markup:
     return render_comment(text, flagged_marks(text, matcher))
 
 
+def submission_field() -> Markup:
+    """The hidden one-time key of a form that creates something, so that the
+    form sent twice creates once (cms.services.submissions)."""
+    return Markup('<input type="hidden" name="submission" value="{}">').format(
+        new_key()
+    )
+
+
 def register_template_helpers(app: Flask) -> None:
     """Add the filters and globals above to the app's Jinja environment."""
     app.add_template_filter(localtime)
@@ -140,6 +149,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(analytics_tags)
     app.add_template_global(related_shown, "related_articles")
     app.add_template_global(sidebar_shown, "sidebar_digests")
+    app.add_template_global(submission_field)
 
     @app.context_processor
     def _site():

@@ -105,7 +105,7 @@ def _post(
     try:
         submission = submit_comment(
             subject, candidate, form.parent_id.data, request.user_agent.string,
-            notify_replies=bool(form.notify.data),
+            notify_replies=bool(form.notify.data), form_token=form.csrf_token.data,
         )  # fmt: skip
     except CommentsClosed:
         abort(403)

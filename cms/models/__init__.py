@@ -27,6 +27,7 @@ from cms.models.related import (
 from cms.models.revision import Revision
 from cms.models.setting import Setting
 from cms.models.spam_model import SpamFeature, SpamLesson, SpamModelTotals
+from cms.models.submission import FormSubmission
 from cms.models.tally import CommentTally, DailyViews, ListsVersion
 from cms.models.taxonomy import (
     Category,
@@ -52,6 +53,7 @@ __all__ = [
     "Autosave",
     "CommentTally",
     "DailyViews",
+    "FormSubmission",
     "ListsVersion",
     "UsedToken",
     "Article",

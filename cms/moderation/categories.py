@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from cms.extensions import db
-from cms.forms import BaseForm
+from cms.forms import BaseForm, submission_key
 from cms.models import Category
 from cms.moderation.category_forms import (
     CategoryCreateForm,
@@ -21,6 +21,7 @@ from cms.moderation.category_forms import (
     tree_choices,
 )
 from cms.moderation.views import bp
+from cms.services import submissions
 from cms.services.categories import (
     create_category,
     delete_category,
@@ -65,12 +66,20 @@ def category_create():
     """Create a category; 400 with the form and its errors when refused."""
     form = CategoryCreateForm()
     if form.validate():
-        try:
-            category = create_category(
-                form.name.data, current_user, slug=form.slug.data,
-                parent_id=form.parent.data or None,
-                description=form.description.data,
-            )  # fmt: skip
+        try:  # sent twice (a double click): the category the first one made
+            category = submissions.once(
+                "category",
+                f"user:{current_user.id}",
+                submission_key(),
+                lambda: create_category(
+                    form.name.data,
+                    current_user,
+                    slug=form.slug.data,
+                    parent_id=form.parent.data or None,
+                    description=form.description.data,
+                ),
+                Category,
+            )
         except InvalidInput as error:
             _field_error(form, error)
         else:

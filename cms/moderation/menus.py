@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from cms.models import Menu
+from cms.forms import submission_key
+from cms.models import Menu, MenuItem
 from cms.moderation.menu_forms import (
     MenuDeleteForm,
     MenuItemForm,
@@ -15,6 +16,7 @@ from cms.moderation.menu_forms import (
 )
 from cms.moderation.views import bp
 from cms.services import menus as service
+from cms.services import submissions
 from cms.services.errors import InvalidInput
 
 TITLES = {"header": "导航菜单", "friends": "友情链接"}
@@ -81,10 +83,21 @@ def menu_add():
         form.kind.data = "url"
     if not form.validate():
         return _page(400, add=form)
-    try:
-        service.add_item(form.menu.data, form.kind.data, current_user,
-                         target_id=form.target_id, url=form.url.data,
-                         label=form.label.data)  # fmt: skip
+    try:  # sent twice (a double click): one link
+        submissions.once(
+            "menu_item",
+            f"user:{current_user.id}",
+            submission_key(),
+            lambda: service.add_item(
+                form.menu.data,
+                form.kind.data,
+                current_user,
+                target_id=form.target_id,
+                url=form.url.data,
+                label=form.label.data,
+            ),
+            MenuItem,
+        )
     except InvalidInput as error:
         _refused(form, error)
         return _page(400, add=form)

@@ -9,11 +9,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from cms.forms import submission_key
 from cms.models import Page, PageStatus
 from cms.moderation.page_forms import PageActionForm, PageForm
 from cms.moderation.views import bp
 from cms.params import int_arg
 from cms.services import pages as service
+from cms.services import submissions
 from cms.services.articles import render_body
 from cms.services.errors import EditConflict, InvalidInput
 from cms.services.page_queries import (
@@ -132,9 +134,15 @@ def page_new():
         return _editor(form, None)
     if not form.validate():
         return _editor(form, None, 400)
-    try:
-        page = service.create_page(
-            form.to_input(), current_user, publish=form.action == "publish"
+    try:  # sent twice (a double click): the page the first one saved
+        page = submissions.once(
+            "page",
+            f"user:{current_user.id}",
+            submission_key(),
+            lambda: service.create_page(
+                form.to_input(), current_user, publish=form.action == "publish"
+            ),
+            Page,
         )
     except InvalidInput as error:
         return _refused(form, None, error)

@@ -13,7 +13,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from cms.extensions import db
-from cms.forms import to_id_or
+from cms.forms import submission_key, to_id_or
 from cms.models import Article, MediaFile, Role, utcnow
 from cms.moderation.post_forms import (
     EditPostForm,
@@ -35,7 +35,7 @@ from cms.moderation.post_workflow import (
 from cms.moderation.views import bp, open_to
 from cms.params import int_arg, page_arg
 from cms.services import article_access as access
-from cms.services import article_edits, editorial, related
+from cms.services import article_edits, editorial, related, submissions
 from cms.services import autosave as autosaves
 from cms.services.errors import EditConflict, InvalidInput
 from cms.services.media_library import (
@@ -288,11 +288,19 @@ def post_new():
     if request.method == "GET":
         form = PostForm(data={"allow_comments": True, "show_tip": True})
         return _editor_with_offer(form, None)
-    return _store(
-        PostForm(),
-        None,
-        lambda edit, action, picks: editorial.create(current_user, edit, action, picks),
-    )
+    key = submission_key()
+
+    def save(edit, action, picks):
+        # Sent twice (a double click): the article the first one saved.
+        return submissions.once(
+            "article",
+            f"user:{current_user.id}",
+            key,
+            lambda: editorial.create(current_user, edit, action, picks),
+            Article,
+        )
+
+    return _store(PostForm(), None, save)
 
 
 @bp.route("/posts/<int:article_id>", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from cms.extensions import db
+from cms.forms import submission_key
 from cms.models import Comment
 from cms.moderation.answers import back_to_queue, first_error, report
 from cms.moderation.forms import (
@@ -17,6 +18,7 @@ from cms.moderation.forms import (
     ReplyForm,
 )
 from cms.moderation.views import bp
+from cms.services import submissions
 from cms.services.commenters import (
     ban_commenter,
     edit_comment,
@@ -37,7 +39,13 @@ def reply(comment_id: int):
     if not form.validate():
         flash(first_error(form), "error")
         return back_to_queue(query)
-    reply_as(comment_id, form.body.data, current_user)
+    submissions.once(  # sent twice (a double click): one reply
+        "reply",
+        f"user:{current_user.id}",
+        submission_key(),
+        lambda: reply_as(comment_id, form.body.data, current_user),
+        Comment,
+    )
     flash("已批准并发布回复。", "success")
     return back_to_queue(query)
 

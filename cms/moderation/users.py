@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from cms.forms import submission_key
 from cms.models import Role, User
 from cms.moderation.user_forms import (
     ROLE_LABELS,
@@ -16,6 +17,7 @@ from cms.moderation.user_forms import (
     show_errors,
 )
 from cms.moderation.views import bp, open_to
+from cms.services import submissions
 from cms.services.errors import FieldError, InvalidInput
 from cms.services.mail import mail_configured
 from cms.services.password_reset import send_reset_link
@@ -42,11 +44,21 @@ def users():
     """Every account; POST creates one (303 back here, 400 with the errors)."""
     form = CreateUserForm()
     if form.validate_on_submit():
-        try:
-            user = create_account(
-                current_user, form.username.data, form.role.data,
-                form.password.data, form.display_name.data, form.email.data,
-            )  # fmt: skip
+        try:  # sent twice (a double click): the account the first one made
+            user = submissions.once(
+                "user",
+                f"user:{current_user.id}",
+                submission_key(),
+                lambda: create_account(
+                    current_user,
+                    form.username.data,
+                    form.role.data,
+                    form.password.data,
+                    form.display_name.data,
+                    form.email.data,
+                ),
+                User,
+            )
         except FieldError as error:
             show_errors(form, error)
         else:

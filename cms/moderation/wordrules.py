@@ -8,6 +8,8 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from cms.forms import submission_key
+from cms.models import WordRule
 from cms.moderation.views import bp
 from cms.moderation.wordrule_forms import (
     MAX_IMPORT_LENGTH,
@@ -16,7 +18,7 @@ from cms.moderation.wordrule_forms import (
     WordRuleForm,
 )
 from cms.params import page_arg
-from cms.services import article_words, wordrules
+from cms.services import article_words, submissions, wordrules
 from cms.services.errors import InvalidInput
 from cms.text.wordfilter import (
     ACTION_LABELS,
@@ -82,8 +84,14 @@ def wordrule_add():
             _refuse(form, error)
             return _page(400, form=form)
         return _page(form=form, dry=dry)
-    try:
-        wordrules.add_rule(form.rule(), current_user)
+    try:  # sent twice (a double click): one rule
+        submissions.once(
+            "word_rule",
+            f"user:{current_user.id}",
+            submission_key(),
+            lambda: wordrules.add_rule(form.rule(), current_user),
+            WordRule,
+        )
     except InvalidInput as error:
         _refuse(form, error)
         return _page(400, form=form)

@@ -15,9 +15,11 @@ from cms.database import write_transaction
 from cms.events import CommentMove, CommentsChanged, emit
 from cms.extensions import db, limiter
 from cms.models import Comment, CommentStatus, Page, PageStatus, utcnow
+from cms.services import submissions
 from cms.services.comment_subjects import (
     Subject,
     comments_on,
+    form_key,
     lock_subject,
     subject_columns,
 )
@@ -132,13 +134,21 @@ def _is_duplicate(subject: Subject, candidate: Candidate, body: str) -> bool:
 
 @dataclass(frozen=True)
 class Submission:
-    """A stored comment; `visible` says whether readers see it now."""
+    """A stored comment; `visible` says whether readers see it now;
+    `repeated` when this was the same form sent again (nothing new stored)."""
 
     comment: Comment
+    repeated: bool = False
 
     @property
     def visible(self) -> bool:
         return self.comment.status == CommentStatus.APPROVED
+
+
+def _form_sent_before(sender: str, key: str | None) -> Comment | None:
+    """The comment an earlier sending of this very form stored, if any."""
+    first = submissions.earlier("comment", sender, key)
+    return db.session.get(Comment, first) if first is not None else None
 
 
 def submit_comment(
@@ -147,6 +157,7 @@ def submit_comment(
     parent_id: int | None = None,
     user_agent: str | None = None,
     notify_replies: bool = False,
+    form_token: str | None = None,
 ) -> Submission:
     """Store a validated comment on an article or a page (`subject`), after
     the checks INTERFACE.md orders: CommentsClosed, CommentRejected (a name
@@ -159,10 +170,22 @@ def submit_comment(
     `candidate` must already be valid (the form checks shape).
     `notify_replies`: the author asked for an e-mail when someone replies
     (kept only when reply notices are on and mail is configured).
+
+    `form_token`, the token of the form the comment came in: the same form
+    sent again with the same text (a double click, a browser resending it)
+    stores nothing and gets the comment the first one stored (`repeated`),
+    before the flood and duplicate checks, which would refuse it; sent twice
+    at once, the second waits for the first (cms.services.submissions).
     """
     now = utcnow()
     if not comments_open(subject, now):
         raise CommentsClosed("评论已关闭")
+    email = candidate.author_email.strip().lower()
+    sender = f"user:{candidate.user.id}" if candidate.user else f"email:{email}"
+    key = f"{form_key(subject)}\n{form_token}\n{candidate.body}" if form_token else None
+    first = _form_sent_before(sender, key)
+    if first is not None:
+        return Submission(first, repeated=True)
     candidate = replace(candidate, author_name=clean_name(candidate.author_name))
     if not candidate.author_name:
         raise CommentRejected("请填写昵称")
@@ -184,6 +207,11 @@ def submit_comment(
         # One poster at a time per article or page (SQLite: BEGIN IMMEDIATE
         # already), so two identical posts cannot both pass the duplicate check.
         db.session.execute(lock_subject(subject))
+        if submissions.claim("comment", sender, key) is not None:
+            first = _form_sent_before(sender, key)
+            if first is not None:
+                return Submission(first, repeated=True)
+            raise Duplicate("这条评论已经发表过了")
         if _is_duplicate(subject, candidate, body):
             raise Duplicate("这条评论已经发表过了")
         parent = _parent_in(subject, parent_id)
@@ -191,7 +219,7 @@ def submit_comment(
             **subject_columns(subject),
             parent_id=parent,
             author_name=name,
-            author_email=candidate.author_email.strip().lower(),
+            author_email=email,
             author_url=candidate.author_url,
             body=body,
             status=verdict.status,
@@ -204,6 +232,7 @@ def submit_comment(
         )
         db.session.add(comment)
         db.session.flush()
+        submissions.record("comment", sender, key, comment.id)
         move = CommentMove(
             comment.id, comment.article_id, None, verdict.status.value,
             comment.page_id,

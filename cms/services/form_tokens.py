@@ -16,6 +16,7 @@ token is at most that much older than the reader's copy.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -39,8 +40,10 @@ def _serializer_for(secret_key: str) -> URLSafeTimedSerializer:
 
 
 def issue_comment_token(article_public_id: str) -> str:
-    """A token for the comment form of one article, stamped with the time now."""
-    return _serializer().dumps({"a": article_public_id})
+    """A token for the comment form of one article, stamped with the time now;
+    a random part makes each one different, so that it also tells one served
+    form from another (a form sent twice: cms.services.submissions)."""
+    return _serializer().dumps({"a": article_public_id, "n": secrets.token_hex(4)})
 
 
 def read_comment_token(token: str, article_public_id: str) -> datetime:

@@ -20,7 +20,7 @@ from cms.extensions import db
 from cms.logs import log_event
 from cms.models import JobRun, utcnow
 from cms.ratelimit.counters import delete_expired
-from cms.services import backup
+from cms.services import backup, submissions
 from cms.services.action_links import forget_spent_links
 from cms.services.audit_privacy import purge_snapshots
 from cms.services.comments import purge_personal_data
@@ -83,8 +83,11 @@ def deliver_outbox() -> None:
 
 def expire_rate_limits() -> None:
     """Delete rate-limit counters (and accounts' login failures) whose time
-    has passed, so the `rate_limits` table holds only live ones."""
-    delete_expired(utcnow().timestamp())
+    has passed, so the `rate_limits` table holds only live ones; and forget
+    the forms submitted long enough ago (cms.services.submissions)."""
+    now = utcnow()
+    delete_expired(now.timestamp())
+    submissions.forget_old(now)
 
 
 def related_lists() -> None:

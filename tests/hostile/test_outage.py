@@ -1,20 +1,22 @@
 """The database taken away: pages answer 503 with Retry-After and the styled
-page, never 500. A read-only database: reading goes on (the view count is
-written after the page, and a failed count is dropped), /healthz says ok,
-/healthz?write=1 says 503."""
+page, never 500. A database that refuses writes (a read-only SQLite file, a
+read-only PostgreSQL transaction): reading goes on (the view count is
+written after the page, and a failed count is dropped), a write answers 503,
+/healthz says ok, /healthz?write=1 says 503."""
 
 from __future__ import annotations
 
 import shutil
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from cms import create_app
 from cms.extensions import db
-from cms.models import Article
+from cms.models import Article, Comment
 from cms.services.views import flush_views
+from tests.comments.support import post_comment, reader
 from tests.conftest import TEST_DATABASE_URL, create_database, drop_database
 from tests.factories import make_article
 from tests.hostile.proxy import TCPProxy
@@ -90,27 +92,47 @@ def test_pages_answer_503_with_retry_after_when_the_database_is_gone(outage):
     assert client.get("/healthz").status_code == 503
 
 
-@pytest.fixture
-def read_only(tmp_path):
-    """(client, public_id): a SQLite site whose database file is opened
-    read-only (as on a read-only or full disk: every write fails)."""
-    path = tmp_path / "site.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+@pytest.fixture(params=[
+    "sqlite-file",
+    pytest.param("postgresql", marks=pytest.mark.skipif(
+        not TEST_DATABASE_URL, reason="TEST_DATABASE_URL is not set")),
+])  # fmt: skip
+def read_only(request, tmp_path):
+    """(app, public_id): a site whose database refuses every write: a SQLite
+    file opened read-only (as on a read-only or full disk), or a PostgreSQL
+    database with default_transaction_read_only (as a hot standby)."""
+    if request.param == "sqlite-file":
+        path = tmp_path / "site.sqlite"
+        url = f"sqlite:///{path}"
+    else:
+        url = create_database(TEST_DATABASE_URL, "cms_read_only")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         db.create_all()
         article = make_article(title="只读测试", view_count=5)
         public_id = article.public_id
         db.session.remove()
         db.engine.dispose()
-    readonly = tmp_path / "readonly.sqlite"
-    shutil.copy(path, readonly)
-    readonly.chmod(0o444)
-    url = f"sqlite:///file:{readonly}?mode=ro&uri=true"
+    if request.param == "sqlite-file":
+        readonly = tmp_path / "readonly.sqlite"
+        shutil.copy(path, readonly)
+        readonly.chmod(0o444)
+        url = f"sqlite:///file:{readonly}?mode=ro&uri=true"
+    else:
+        name = make_url(url).database
+        engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(
+                text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+            )
+        engine.dispose()
     app = _quiet(create_app({"SQLALCHEMY_DATABASE_URI": url}))
     yield app, public_id
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    if request.param == "postgresql":
+        drop_database(TEST_DATABASE_URL, url)
 
 
 def test_article_pages_are_read_when_writes_fail(read_only):
@@ -128,6 +150,19 @@ def test_article_pages_are_read_when_writes_fail(read_only):
             select(Article.view_count).where(Article.public_id == public_id)
         )
     assert stored == 5  # not counted, and not failed either
+
+
+def test_a_write_the_database_refuses_answers_503(read_only):
+    app, public_id = read_only
+    client = app.test_client()
+
+    response = post_comment(client, public_id, **reader(1))
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert "暂时无法访问" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Comment.id))) == 0
 
 
 def test_healthz_reports_a_database_that_cannot_write(read_only):

@@ -14,7 +14,7 @@ from cms.extensions import db
 from cms.services.settings import set_setting
 from tests.comments.support import form_inputs
 from tests.factories import make_article, make_user
-from tests.ratelimits.support import Browser, Gunicorn
+from tests.ratelimits.support import MAX_REQUESTS, Browser, Gunicorn
 
 pytestmark = [pytest.mark.server]
 
@@ -58,7 +58,9 @@ def server(request, site, tmp_path):
         # (the 1-second default and its doubling are tested in process).
         "FLASK_LOGIN_ACCOUNT_FIRST_DELAY": str(ACCOUNT_DELAY),
     }
-    gunicorn = Gunicorn(request.param, env, tmp_path / "access.log").start()
+    gunicorn = Gunicorn(
+        request.param, env, tmp_path / "access.log", max_requests=MAX_REQUESTS
+    ).start()
     yield gunicorn
     gunicorn.stop()
 

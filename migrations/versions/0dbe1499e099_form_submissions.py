@@ -1,7 +1,7 @@
 """form submissions: a form sent twice creates once (its one-time key)
 
 Revision ID: 0dbe1499e099
-Revises: 8bb58b30daf0
+Revises: c3e5a7b9d1f2
 Create Date: 2026-12-07 00:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0dbe1499e099'
-down_revision = '8bb58b30daf0'
+down_revision = 'c3e5a7b9d1f2'
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""What the rate-limit tests share: the servers they start (tests/servers.py)
+"""What the rate-limit tests share: the servers they start (tests/servers/)
 and a minimal HTTP client with its own cookies (tests/load.py)."""
 
 from __future__ import annotations

@@ -96,11 +96,15 @@ def _forms(ref: str, comment: int) -> dict[str, Form]:
             "/moderation/wordrules",
             "form[action='/moderation/wordrules']",
             "/moderation/wordrules",
-            lambda text: {"phrase": text, "kind": "word",
-                          "action": "flag", "scope_comments": "y"},
+            lambda text: {
+                "phrase": text,
+                "kind": "word",
+                "action": "flag",
+                "scope_comments": "y",
+            },
             WordRule.phrase,
         ),
-    }  # fmt: skip
+    }
 
 
 def _pending_comment(app, public_id: str) -> int:

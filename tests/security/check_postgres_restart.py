@@ -1,5 +1,5 @@
 """Faults and load 4: PostgreSQL restarted in the middle of a load. A
-throwaway cluster (tests/servers.py; never the shared server) serves a copy
+throwaway cluster (tests/servers/; never the shared server) serves a copy
 of the site to gunicorn with 4 workers while readers load the article and
 post comments. The cluster is restarted twice (`pg_ctl stop -m fast`, as an
 operator does: open transactions rolled back, connections closed): once

@@ -161,7 +161,7 @@ def served(
 @contextmanager
 def database_server(backend: str, **options: str) -> Iterator[PostgresCluster | None]:
     """None for "sqlite" (a file needs no server); for "postgresql" a
-    throwaway cluster (tests/servers.py) with `options`, stopped afterwards."""
+    throwaway cluster (tests/servers/) with `options`, stopped afterwards."""
     if backend == "sqlite":
         yield None
         return

@@ -19,7 +19,7 @@ import pytest
 from cms import create_app
 from cms.access_log import redact
 from cms.extensions import db
-from tests.ratelimits.support import free_port, wait_for_port
+from tests.servers import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"

@@ -3,13 +3,13 @@
 Each site is built in bulk and each step is timed on its own: the articles
 inserted with Core in batches; the index (search documents, weighted term
 counts, document frequencies and key terms, with the services' own
-functions `related.term_counts`, `related.key_terms` and
+functions `terms.term_counts`, `terms.key_terms` and
 `segment.search_terms`, in large batches instead of one transaction per
 article); and the stored lists the timed publishes can read (the
 candidates of the articles about to be published, each computed with
-`related.refresh`, as a rebuild would). Then, on the built site: the related
+`related.lists.refresh`, as a rebuild would). Then, on the built site: the related
 update for one newly published article (its counts, key terms, candidates,
-own list, and the lists it enters: `related.refresh(id, spread=True)`), and
+own list, and the lists it enters: `related.lists.refresh(id, spread=True)`), and
 search latency for a rare term (in three articles) and a common one (in
 about 30 %).
 
@@ -108,7 +108,7 @@ def build_site(url: str, count: int, seed: int = 7):
         SearchDocument,
         TermStat,
     )
-    from cms.services import related
+    from cms.services.related import lists, scoring, terms
     from cms.services.users import create_user
     from cms.text import segment
 
@@ -126,7 +126,7 @@ def build_site(url: str, count: int, seed: int = 7):
         db.session.commit()
         for category in db.session.scalars(db.select(Category)):
             categories[category.name] = category.id
-        related.load_site_words(force=True)  # as the app does before counting
+        terms.load_site_words(force=True)  # as the app does before counting
 
         started = time.perf_counter()
         start = datetime(2020, 1, 1, tzinfo=UTC)
@@ -166,7 +166,7 @@ def build_site(url: str, count: int, seed: int = 7):
             for (title, body), article_id in zip(
                 texts[first : first + CHUNK], ids[first : first + CHUNK], strict=True
             ):
-                article_counts = related.term_counts(title, [], body)
+                article_counts = terms.term_counts(title, [], body)
                 for term in article_counts:
                     df[term] += 1
                 terms_json = json.dumps(article_counts, ensure_ascii=False)
@@ -181,11 +181,11 @@ def build_site(url: str, count: int, seed: int = 7):
                 )
             _insert(SearchDocument, search_rows, CHUNK)
             _insert(ArticleVector, vector_rows, CHUNK)
-        df[related.DOCS] = count
+        df[terms.DOCS] = count
         _insert(TermStat, [{"term": t, "df": n} for t, n in df.items()], TERM_CHUNK)
         term_rows: list[dict] = []
         for article_id, terms_json in zip(ids, encoded, strict=True):
-            vector = related.key_terms(json.loads(terms_json), df, count)
+            vector = terms.key_terms(json.loads(terms_json), df, count)
             term_rows.extend(
                 {"article_id": article_id, "term": t, "weight": w}
                 for t, w in vector.items()
@@ -209,13 +209,13 @@ def build_site(url: str, count: int, seed: int = 7):
         started = time.perf_counter()
         touched: set[int] = set()
         for title, body, _topic in _publish_drafts(topics, common):
-            vector = related.key_terms(related.term_counts(title, [], body), df, count)
-            scored = related.score_candidates(0, vector, None, bonus=0.0)
+            vector = terms.key_terms(terms.term_counts(title, [], body), df, count)
+            scored = scoring.score_candidates(0, vector, None, bonus=0.0)
             touched.update(s.article_id for s in scored)
         db.session.commit()
         with write_transaction():  # one unit for all: refresh joins it
             for i, article_id in enumerate(sorted(touched)):
-                related.refresh(article_id)
+                lists.refresh(article_id)
                 if i % 1000 == 999:
                     db.session.flush()
                     db.session.expunge_all()
@@ -227,9 +227,9 @@ def build_site(url: str, count: int, seed: int = 7):
 def time_publish(app) -> float:
     """Seconds for the related update of one newly published article."""
     from cms.extensions import db
-    from cms.models import ArticleStatus, Role
-    from cms.services import related
+    from cms.models import ArticleStatus, RelatedQueue, Role
     from cms.services.articles import ArticleDraft, create_article
+    from cms.services.related import lists
     from cms.services.users import create_user
 
     topics, common = _vocabularies()
@@ -246,10 +246,10 @@ def time_publish(app) -> float:
                     category=topic,
                 )
             )
-            db.session.execute(db.delete(related.RelatedQueue))
+            db.session.execute(db.delete(RelatedQueue))
             db.session.commit()
             started = time.perf_counter()
-            related.refresh(article.id, spread=True)
+            lists.refresh(article.id, spread=True)
             times.append(time.perf_counter() - started)
     return statistics.median(times)
 

@@ -51,14 +51,14 @@ def precision_at_5(corpus: Path, with_categories: bool) -> float:
     from datetime import datetime, timedelta
 
     from cms.extensions import db
-    from cms.models import ArticleStatus, Role
-    from cms.services import related
+    from cms.models import ArticleStatus, RelatedArticle, Role
     from cms.services.articles import ArticleDraft, create_article
+    from cms.services.related import lists, scoring, worker
     from cms.services.users import create_user
 
     rows = [json.loads(line) for line in corpus.read_text("utf-8").splitlines()]
     app = _app("sqlite://")
-    related.CATEGORY_BONUS = 0.0
+    scoring.CATEGORY_BONUS = 0.0
     with app.app_context():
         owner = create_user("bench", Role.EDITOR, None, "bench")
         topic = {}
@@ -76,24 +76,24 @@ def precision_at_5(corpus: Path, with_categories: bool) -> float:
                 )
             )
             topic[article.id] = row["category"]
-        related.process_queue()
+        worker.process_queue()
         if RECOMPUTE:
             for article_id in topic:
-                related.refresh(article_id)
+                lists.refresh(article_id)
         shares = []
         for article_id, category in topic.items():
             top = db.session.execute(
-                db.select(related.RelatedArticle.related_id)
+                db.select(RelatedArticle.related_id)
                 .where(
-                    related.RelatedArticle.article_id == article_id,
-                    related.RelatedArticle.kind == "score",
+                    RelatedArticle.article_id == article_id,
+                    RelatedArticle.kind == "score",
                 )
-                .order_by(related.RelatedArticle.position)
+                .order_by(RelatedArticle.position)
                 .limit(5)
             ).scalars()
             hits = [topic.get(other) == category for other in top]
             shares.append(sum(hits) / 5)
-    related.CATEGORY_BONUS = 0.05
+    scoring.CATEGORY_BONUS = 0.05
     return statistics.mean(shares)
 
 

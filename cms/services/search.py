@@ -30,7 +30,7 @@ from cms.events import ArticleChanged, ContentImported
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, SearchDocument, utcnow
 from cms.models.related import FTS_TABLE, SEARCH_TSVECTOR
-from cms.services.related import load_site_words
+from cms.services.related.terms import load_site_words
 from cms.text import segment
 from cms.text.excerpt import html_to_text
 

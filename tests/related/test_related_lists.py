@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 
 from cms.extensions import db
-from cms.models import ArticleStatus, RelatedArticle, RelatedQueue, Role
-from cms.services import editorial, related
+from cms.models import Article, ArticleStatus, RelatedArticle, RelatedQueue, Role
+from cms.services import editorial
 from cms.services.article_edits import ArticleEdit
 from cms.services.errors import InvalidInput
+from cms.services.related import picks, worker
 from tests.factories import make_article, make_user
 
 LOANS = [
@@ -75,12 +76,12 @@ def _site(extra_hours: int = 0):
         ago = timedelta(hours=30 - i + extra_hours)
         article = make_article(title, body, owner=owner, category="园艺", ago=ago)
         ids[title] = article.id
-    related.process_queue()
+    worker.process_queue()
     return owner, ids
 
 
 def _list(article_id):
-    return [item.title for item in related.related_for(article_id)]
+    return [item.title for item in picks.related_for(article_id)]
 
 
 def test_each_list_holds_six_articles_of_its_topic_first(ctx):
@@ -95,7 +96,7 @@ def test_each_list_holds_six_articles_of_its_topic_first(ctx):
 
 def test_shown_items_carry_their_facts(ctx):
     _, ids = _site()
-    item = related.related_for(ids[LOANS[0][0]])[0]
+    item = picks.related_for(ids[LOANS[0][0]])[0]
     assert item.public_id and item.summary
     assert item.published_at is not None
     assert item.view_count == 0 and item.comment_count == 0
@@ -109,7 +110,7 @@ def test_publishing_enters_other_lists_and_unpublishing_leaves_them_all(ctx):
         owner=owner, category="贷款", ago=timedelta(minutes=5),
     )  # fmt: skip
     assert db.session.get(RelatedQueue, new.id) is not None
-    related.process_queue()
+    worker.process_queue()
     holders = db.session.scalars(
         db.select(RelatedArticle.article_id).where(RelatedArticle.related_id == new.id)
     ).all()
@@ -126,7 +127,7 @@ def test_publishing_enters_other_lists_and_unpublishing_leaves_them_all(ctx):
         ).all()
         == []
     )
-    related.process_queue()
+    worker.process_queue()
     for holder in holders:
         assert len(_list(holder)) == 6  # refilled
         assert new.title not in _list(holder)
@@ -142,42 +143,42 @@ def test_a_scheduled_article_is_not_shown_before_its_time(ctx):
         category="贷款",
         ago=timedelta(hours=-5),
     )
-    related.process_queue()
+    worker.process_queue()
     assert later.title not in _list(ids[LOANS[0][0]])
 
 
 def test_pins_come_first_and_exclusions_never_show(ctx):
     _, ids = _site()
     target = ids[LOANS[0][0]]
-    pin = db.session.get(related.Article, ids[GARDEN[1][0]])
-    excluded = db.session.get(related.Article, ids[LOANS[1][0]])
-    related.set_overrides(target, [pin.public_id], [f"/{excluded.public_id}.html"])
-    related.process_queue()
+    pin = db.session.get(Article, ids[GARDEN[1][0]])
+    excluded = db.session.get(Article, ids[LOANS[1][0]])
+    picks.set_overrides(target, [pin.public_id], [f"/{excluded.public_id}.html"])
+    worker.process_queue()
     shown = _list(target)
     assert shown[0] == pin.title
     assert excluded.title not in shown
     assert len(shown) == 6
-    assert related.overrides_of(target) == ([pin.public_id], [excluded.public_id])
+    assert picks.overrides_of(target) == ([pin.public_id], [excluded.public_id])
 
 
 def test_bad_overrides_change_nothing(ctx):
     _, ids = _site()
-    target = db.session.get(related.Article, ids[LOANS[0][0]])
+    target = db.session.get(Article, ids[LOANS[0][0]])
     with pytest.raises(InvalidInput):
-        related.set_overrides(target.id, [target.public_id], [])
+        picks.set_overrides(target.id, [target.public_id], [])
     with pytest.raises(InvalidInput):
-        related.set_overrides(target.id, ["nosucharticle000"], [])
+        picks.set_overrides(target.id, ["nosucharticle000"], [])
     with pytest.raises(InvalidInput):
-        other = db.session.get(related.Article, ids[LOANS[1][0]])
-        related.set_overrides(target.id, [other.public_id], [other.public_id])
-    assert related.overrides_of(target.id) == ([], [])
+        other = db.session.get(Article, ids[LOANS[1][0]])
+        picks.set_overrides(target.id, [other.public_id], [other.public_id])
+    assert picks.overrides_of(target.id) == ([], [])
 
 
 def test_drafts_are_never_related(ctx):
     owner, ids = _site()
     draft = make_article("信用卡逾期催收草稿", "信用卡逾期催收征信。", owner=owner,
                          category="贷款", status=ArticleStatus.DRAFT)  # fmt: skip
-    related.process_queue()
+    worker.process_queue()
     assert draft.title not in _list(ids[LOANS[0][0]])
     assert _list(draft.id) == []
 
@@ -190,14 +191,14 @@ def inline(app_config):
 def test_inline_mode_computes_after_commit(inline, ctx):
     a = make_article("信用卡逾期催收", "信用卡逾期催收征信协商。")
     b = make_article("信用卡逾期还款", "信用卡逾期还款协商征信。")
-    assert related.pending_count() == 0
-    assert [i.title for i in related.related_for(a.id)] == [b.title]
+    assert worker.pending_count() == 0
+    assert [i.title for i in picks.related_for(a.id)] == [b.title]
 
 
 def test_the_article_page_shows_the_list_with_its_facts(app, client):
     with app.app_context():
         _, ids = _site()
-        public_id = db.session.get(related.Article, ids[LOANS[0][0]]).public_id
+        public_id = db.session.get(Article, ids[LOANS[0][0]]).public_id
     html = client.get(f"/{public_id}.html").get_data(as_text=True)
     section = html.split('<section class="related"', 1)[1].split("</section>", 1)[0]
     assert "相关推荐" in section

@@ -209,3 +209,59 @@ def test_the_article_page_shows_the_list_with_its_facts(app, client):
     import re
 
     assert re.search(r">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</time>", section)
+
+
+BAKING = [
+    (
+        "新手第一次烤面包",
+        "面团要揉到能拉出薄膜，加入软化的黄油再揉十分钟。"
+        "发酵到两倍大，排气后整形，再次发酵时放在温暖的地方。"
+        "烤箱提前预热到一百八十度，面包烤三十分钟，出炉后放凉再切。",
+    ),
+    (
+        "吐司为什么发酵不起来",
+        "吐司发酵不起来，多半是酵母失活或者面团温度太低。"
+        "揉面时加入黄油要等面团出筋，发酵时可以在烤箱里放一碗热水保温。"
+        "面粉选高筋面粉，揉好的面团表面光滑，发酵才会均匀。",
+    ),
+    (
+        "黄油饼干的做法",
+        "软化的黄油和糖粉一起打发到颜色变浅，分次加入蛋液。"
+        "筛入低筋面粉，拌成面团后冷藏半小时，切片摆在烤盘上。"
+        "烤箱一百七十度烤十五分钟，饼干边缘微黄就可以出炉。",
+    ),
+]
+CAMPING = [
+    (
+        "新手第一次去露营",
+        "营地要选平整、背风的地面搭帐篷，远离河边和枯树。"
+        "睡袋先看温标，山上夜里冷，防潮垫一定要带。"
+        "帐篷的地钉和防风绳要拉紧，炉头和气罐放在帐篷外面用。",
+    ),
+    (
+        "露营帐篷怎么选",
+        "双层帐篷防雨又透气，内帐挂在外帐下面，夜里不容易结露。"
+        "营地风大时选抗风的帐篷，地钉多带几根。"
+        "一家人露营选三到四人帐篷，睡袋和防潮垫放得下。",
+    ),
+    (
+        "冬天露营的睡袋",
+        "冬天营地气温低，睡袋的舒适温标要比最低气温低五度。"
+        "帐篷里先铺防潮垫，再铺睡袋，睡前喝点热水。"
+        "营地的炉头和气罐在低温下火力变小，气罐放进睡袋保温。",
+    ),
+]
+
+
+def test_a_shared_title_word_does_not_outweigh_the_body(ctx):
+    """Two articles whose titles share everyday words (新手, 第一次) but whose
+    bodies are about different things: each relates to its own topic first."""
+    owner = make_user("writer", role=Role.EDITOR)
+    ids = {}
+    for i, (title, body) in enumerate(BAKING + CAMPING):
+        ids[title] = make_article(title, body, owner=owner,
+                                  ago=timedelta(hours=10 - i)).id  # fmt: skip
+    worker.process_queue()
+    first_bake, first_camp = BAKING[0][0], CAMPING[0][0]
+    assert set(_list(ids[first_bake])[:2]) == {t for t, _ in BAKING[1:]}
+    assert set(_list(ids[first_camp])[:2]) == {t for t, _ in CAMPING[1:]}

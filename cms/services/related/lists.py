@@ -38,25 +38,39 @@ from cms.services.related.index import (
     unindex,
     weigh,
 )
-from cms.services.related.scoring import Scored, rank, score_candidates
+from cms.services.related.scoring import MIN_SCORE, Scored, rank, score_candidates
 from cms.services.related.terms import batches, load_site_words
 
 SHOWN = 6
-MIN_SCORE = 0.01
+# A publish is offered to the lists of its best SPREAD_CANDIDATES candidates
+# only (each such list is read and maybe written): a candidate further down
+# this article's ranking seldom ranks it in its own top six, and such a list
+# takes it in when it is next recomputed.
+SPREAD_CANDIDATES = 100
 
 
 def overrides(article_id: int) -> tuple[list[int], set[int]]:
-    pins, excluded = [], set()
-    for other, pinned in db.session.execute(
-        select(RelatedOverride.other_id, RelatedOverride.pinned)
-        .where(RelatedOverride.article_id == article_id)
-        .order_by(RelatedOverride.position, RelatedOverride.other_id)
-    ):
-        if pinned:
-            pins.append(other)
-        else:
-            excluded.add(other)
-    return pins, excluded
+    """An article's pinned (in order) and excluded article ids."""
+    return _overrides_of([article_id])[article_id]
+
+
+def _overrides_of(ids: Sequence[int]) -> dict[int, tuple[list[int], set[int]]]:
+    found: dict[int, tuple[list[int], set[int]]] = {i: ([], set()) for i in ids}
+    for chunk in batches(ids):
+        for owner, other, pinned in db.session.execute(
+            select(
+                RelatedOverride.article_id,
+                RelatedOverride.other_id,
+                RelatedOverride.pinned,
+            )
+            .where(RelatedOverride.article_id.in_(chunk))
+            .order_by(RelatedOverride.position, RelatedOverride.other_id)
+        ):
+            if pinned:
+                found[owner][0].append(other)
+            else:
+                found[owner][1].add(other)
+    return found
 
 
 def _published(ids: Iterable[int]) -> set[int]:
@@ -73,15 +87,17 @@ def _published(ids: Iterable[int]) -> set[int]:
     return found
 
 
-def _fill(article: Article, taken: set[int], count: int) -> list[int]:
-    if count <= 0 or article.category_id is None:
+def _fill(
+    article_id: int, category_id: int | None, taken: set[int], count: int
+) -> list[int]:
+    if count <= 0 or category_id is None:
         return []
     rows = db.session.scalars(
         select(Article.id)
         .where(
-            Article.category_id == article.category_id,
+            Article.category_id == category_id,
             Article.visible(utcnow()),
-            Article.id.not_in(taken | {article.id}),
+            Article.id.not_in(taken | {article_id}),
         )
         .order_by(Article.published_at.desc(), Article.id.desc())
         .limit(count)
@@ -89,30 +105,35 @@ def _fill(article: Article, taken: set[int], count: int) -> list[int]:
     return list(rows)
 
 
-def _write_list(article: Article, scored: list[Scored]) -> None:
-    """Store an article's list: pins, then the best scored, then fill."""
-    pins, excluded = overrides(article.id)
-    pins = [p for p in pins if p in _published(pins)][:SHOWN]
-    entries: list[tuple[int, float, str]] = [(p, 0.0, "pin") for p in pins]
-    taken = set(pins) | excluded | {article.id}
-    for item in scored:
-        if len(entries) >= SHOWN:
-            break
-        if item.article_id not in taken and item.score >= MIN_SCORE:
-            entries.append((item.article_id, item.score, "score"))
-            taken.add(item.article_id)
-    for other in _fill(article, taken, SHOWN - len(entries)):
-        entries.append((other, 0.0, "fill"))
-    db.session.execute(
-        delete(RelatedArticle).where(RelatedArticle.article_id == article.id)
-    )
-    if entries:
+def _write_lists(plans: Sequence[tuple[int, int | None, list[Scored]]]) -> None:
+    """Store several lists at once, each (article id, its category, its
+    candidates best first): pins, then the best scored, then fill. One read
+    of the overrides, one delete and one insert for all of them."""
+    picks = _overrides_of([owner for owner, _, _ in plans])
+    live = _published({p for pins, _ in picks.values() for p in pins})
+    rows = []
+    for owner, category_id, scored in plans:
+        pins, excluded = picks[owner]
+        pins = [p for p in pins if p in live][:SHOWN]
+        entries: list[tuple[int, float, str]] = [(p, 0.0, "pin") for p in pins]
+        taken = set(pins) | excluded | {owner}
+        for item in scored:
+            if len(entries) >= SHOWN:
+                break
+            if item.article_id not in taken and item.score >= MIN_SCORE:
+                entries.append((item.article_id, item.score, "score"))
+                taken.add(item.article_id)
+        for other in _fill(owner, category_id, taken, SHOWN - len(entries)):
+            entries.append((other, 0.0, "fill"))
+        rows += [{"article_id": owner, "position": i, "related_id": other,
+                  "score": score, "kind": kind}
+                 for i, (other, score, kind) in enumerate(entries)]  # fmt: skip
+    for chunk in batches([owner for owner, _, _ in plans]):
         db.session.execute(
-            insert(RelatedArticle),
-            [{"article_id": article.id, "position": i, "related_id": other,
-              "score": score, "kind": kind}
-             for i, (other, score, kind) in enumerate(entries)],
-        )  # fmt: skip
+            delete(RelatedArticle).where(RelatedArticle.article_id.in_(chunk))
+        )
+    if rows:
+        db.session.execute(insert(RelatedArticle), rows)
 
 
 def _stored_scored(ids: Sequence[int]) -> dict[int, list[Scored]]:
@@ -137,22 +158,19 @@ def _spread(article: Article, scored: list[Scored]) -> list[int]:
     """Enter `article` into the lists of the candidates where it now scores
     in the top six (scores are symmetric); returns the lists changed."""
     me_when = article.published_at
-    hopeful = [s for s in scored if s.score >= MIN_SCORE]
+    hopeful = [s for s in scored[:SPREAD_CANDIDATES] if s.score >= MIN_SCORE]
     current = _stored_scored([s.article_id for s in hopeful])
-    changed = []
+    plans = []
     for item in hopeful:
         entries = current[item.article_id]
         mine = Scored(article.id, item.score, me_when)
         if len(entries) >= SHOWN and rank(mine) >= rank(max(entries, key=rank)):
             continue
-        other = db.session.get(Article, item.article_id)
-        if other is None:
-            continue
         merged = sorted([e for e in entries if e.article_id != article.id] + [mine],
                         key=rank)  # fmt: skip
-        _write_list(other, merged)
-        changed.append(other.id)
-    return changed
+        plans.append((item.article_id, item.category_id, merged))
+    _write_lists(plans)
+    return [owner for owner, _, _ in plans]
 
 
 def refresh(article_id: int, spread: bool = False, counted: bool = False) -> list[int]:
@@ -179,7 +197,7 @@ def refresh(article_id: int, spread: bool = False, counted: bool = False) -> lis
         else:
             vector = stored_vector(article_id)
         scored = score_candidates(article_id, vector, article.category_id)
-        _write_list(article, scored)
+        _write_lists([(article_id, article.category_id, scored)])
         changed = [article_id]
         if spread or left:
             changed += _spread(article, scored)

@@ -17,21 +17,41 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select, text
 
 from cms.extensions import db
-from cms.models import Article, ArticleTerm
+from cms.models import Article
 from cms.services.related.terms import batches, doc_frequencies
 
-MAX_CANDIDATES = 2000
+# The work of one search is at most KEY_TERMS x POSTINGS_PER_TERM postings
+# read (each through the (term, weight) index) and MAX_CANDIDATES articles
+# looked up, whatever the size of the site: on a small site a term has fewer
+# postings than that, on a large one its strongest are read.
+MAX_CANDIDATES = 200
+POSTINGS_PER_TERM = 40
 CATEGORY_BONUS = 0.05
-POSTINGS_PER_TERM = 500
-_POSTINGS = (
-    select(ArticleTerm.article_id, ArticleTerm.weight)
-    .where(ArticleTerm.term == bindparam("term"))
-    .order_by(ArticleTerm.weight.desc())
-    .limit(POSTINGS_PER_TERM)
-)
+# A content score under this (a cosine) shares too little to show the article
+# or to borrow its terms (`index.expand_vector`).
+MIN_SCORE = 0.05
+
+
+def _postings(terms: list[str], limit: int) -> dict[str, list[tuple[int, float]]]:
+    """Each term's `limit` strongest postings, (article id, weight), in one
+    statement: one index range per term (UNION ALL of limited selects)."""
+    found: dict[str, list[tuple[int, float]]] = {term: [] for term in terms}
+    for chunk in batches(terms, 100):
+        parts = [
+            f"SELECT * FROM (SELECT term, article_id, weight FROM article_terms "
+            f"WHERE term = :t{i} ORDER BY weight DESC LIMIT :limit) AS p{i}"
+            for i in range(len(chunk))
+        ]
+        params: dict[str, object] = {f"t{i}": term for i, term in enumerate(chunk)}
+        rows = db.session.execute(
+            text(" UNION ALL ".join(parts)), params | {"limit": limit}
+        )
+        for term, other, weight in rows:
+            found[term].append((other, weight))
+    return found
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,7 @@ class Scored:
     article_id: int
     score: float
     published_at: datetime | None
+    category_id: int | None = None
 
 
 def score_candidates(
@@ -48,10 +69,15 @@ def score_candidates(
     vector: dict[str, float],
     category_id: int | None,
     bonus: float | None = None,
-    cap: int = MAX_CANDIDATES,
+    cap: int | None = None,
+    postings: int | None = None,
 ) -> list[Scored]:
     """Every candidate's score, best first (ties: newer first). Candidates are
-    the articles sharing the key terms, rarest terms first, at most `cap`."""
+    the articles sharing the key terms, rarest terms first, at most `cap`
+    (MAX_CANDIDATES), from each term's `postings` (POSTINGS_PER_TERM)
+    strongest postings."""
+    cap = MAX_CANDIDATES if cap is None else cap
+    postings = POSTINGS_PER_TERM if postings is None else postings
     if bonus is None:
         bonus = CATEGORY_BONUS  # read now: the benchmark switches it off
     if not vector:
@@ -59,12 +85,13 @@ def score_candidates(
     df = doc_frequencies(vector)
     terms = sorted(vector, key=lambda t: (df.get(t, 0), t))
     # The dot product, read off the postings: each term's strongest
-    # POSTINGS_PER_TERM; an article becomes a candidate while there is room
+    # postings; an article becomes a candidate while there is room
     # (rarest terms first), and later terms only add to the candidates.
     scores: dict[int, float] = defaultdict(float)
+    read = _postings(terms, postings)
     for term in terms:
         mine = vector[term]
-        for other, weight in db.session.execute(_POSTINGS, {"term": term}):
+        for other, weight in read[term]:
             if other != article_id and (other in scores or len(scores) < cap):
                 scores[other] += weight * mine
     ids = list(scores)
@@ -81,7 +108,7 @@ def score_candidates(
         other_category, published_at = facts.get(other, (None, None))
         if bonus and category_id is not None and other_category == category_id:
             score += bonus
-        out.append(Scored(other, score, published_at))
+        out.append(Scored(other, score, published_at, other_category))
     out.sort(key=rank)
     return out
 

@@ -2,12 +2,19 @@
 frequencies (table term_stats), for related articles.
 
 Guarantees:
-- `term_counts`: title terms weigh TITLE_WEIGHT, tag names TAG_WEIGHT, body
-  terms 1 (term frequency damped as 1 + ln tf); character pairs of longer
-  Chinese words count too, at BIGRAM_WEIGHT of the word's weight.
-- `key_terms`: the KEY_TERMS strongest TF-IDF terms, scaled to unit length.
-- `doc_frequencies` / `bump`: read and change the kept document frequencies;
-  the row with the empty term (DOCS) counts the indexed articles.
+- `term_counts`: an article's term frequencies per field (title, tags, body)
+  and its body's length; character pairs of longer Chinese words count too,
+  at SUBWORD_SHARE of the word's frequency.
+- `key_terms`: the KEY_TERMS strongest BM25F terms, scaled to unit length:
+  fields boosted (FIELDS: title 2, tags 3 as the editors' own topic labels,
+  body 1: title and tags add to the body without drowning it), the body's
+  frequencies normalised by its length against the site's mean (B),
+  saturated (K1), times the term's inverse document frequency over the
+  site; a term no other article has (yet) counts UNSHARED_SHARE of its
+  weight.
+- `doc_frequencies` / `bump_article`: read and change the kept statistics:
+  each term's document frequency, the number of indexed articles (row DOCS)
+  and the sum of their body lengths (row LENGTHS).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import insert, select, update
@@ -26,12 +34,24 @@ from cms.models.related import TERM_LENGTH
 from cms.text import segment
 
 KEY_TERMS = 60
-TITLE_WEIGHT = 4.5
-TAG_WEIGHT = 4.0
-# Character pairs of longer Chinese words count too (as "#xy"), at this share
-# of the word's weight: 信用卡 and 信用 then meet. Tuned on the demo corpus
-# (bench/related.py): precision@5 0.73 without, 0.82 with (0.85 with `_expand`).
-BIGRAM_WEIGHT = 1.0
+# BM25F: each field's term frequency times its boost; the body's normalised
+# by its length (B) against the site's mean; then saturated (K1). The
+# article is the query here as well as the document, and a long query's own
+# term frequencies matter (BM25's k3 for query terms is usually large): K1
+# is set above retrieval's usual 1.2-2. Chosen on the demo corpus and
+# bench/data/dev-articles.jsonl, never on bench/data/unseen-articles.jsonl
+# (README "Related articles").
+FIELDS = {"title": 2.0, "tags": 3.0, "body": 1.0}
+K1 = 5.0
+B = 0.75
+SUBWORD_SHARE = 0.5
+# A term no other article has relates the article to none today: it counts
+# half, so that the terms it shares take the key-term places first (on a
+# small site most words are unique) but stays, for the articles to come.
+SHARED = 2
+UNSHARED_SHARE = 0.5
+LENGTH = "length"  # the body's length in an article's counts
+LENGTHS = "\x1f"  # TermStat's row summing the indexed bodies' lengths
 BATCH = 500  # ids per IN (…) list
 DOCS = ""  # TermStat's row counting indexed articles
 
@@ -57,37 +77,65 @@ def learn_site_words(_event: TaxonomyChanged) -> None:
 
 # -- Term vectors ----------------------------------------------------------------
 
+Counts = dict[str, Any]  # FIELDS: {term: tf}, and LENGTH: the body's length
 
-def term_counts(title: str, tags: Iterable[str], body_text: str) -> dict[str, float]:
-    """Weighted term frequencies of an article: title and tags weigh more."""
-    counts: dict[str, float] = defaultdict(float)
-    tfs: dict[str, int] = defaultdict(int)
-    for word in segment.words(body_text):
-        tfs[word] += 1
-    for term, tf in tfs.items():
-        counts[term[:TERM_LENGTH]] += 1 + math.log(tf)
-    for term in set(segment.words(title)):
-        counts[term[:TERM_LENGTH]] += TITLE_WEIGHT
-    for tag in tags:
-        for term in {segment.normalize(tag).strip(), *segment.words(tag)}:
-            if term:
-                counts[term[:TERM_LENGTH]] += TAG_WEIGHT
-    if BIGRAM_WEIGHT:
-        for word, weight in list(counts.items()):
-            if len(word) > 2 and not word.isascii():
+
+def term_counts(title: str, tags: Iterable[str], body_text: str) -> Counts:
+    """An article's term frequencies per field (title, tags, body) and the
+    length of its body in terms; each word of more than two Chinese
+    characters also counts its character pairs, at SUBWORD_SHARE of the
+    word's frequency (信用卡 then meets 信用)."""
+    fields: dict[str, list[str]] = {
+        "title": segment.words(title),
+        "tags": [
+            term
+            for tag in tags
+            for term in {segment.normalize(tag).strip(), *segment.words(tag)}
+            if term
+        ],
+        "body": segment.words(body_text),
+    }
+    counts: Counts = {LENGTH: len(fields["body"])}
+    for field, words in fields.items():
+        tfs: dict[str, float] = defaultdict(float)
+        for word in words:
+            tfs[word[:TERM_LENGTH]] += 1.0
+            if SUBWORD_SHARE and len(word) > 2 and not word.isascii():
                 for i in range(len(word) - 1):
-                    counts["#" + word[i : i + 2]] += weight * BIGRAM_WEIGHT
-    return {term: round(weight, 4) for term, weight in counts.items()}
+                    tfs[word[i : i + 2]] += SUBWORD_SHARE
+        counts[field] = {term: round(tf, 4) for term, tf in tfs.items()}
+    return counts
+
+
+def counted_terms(counts: Counts) -> set[str]:
+    """Every term of an article's counts (each counts once towards DF)."""
+    found: set[str] = set()
+    for field in FIELDS:
+        found.update(counts.get(field, ()))
+    return found
 
 
 def key_terms(
-    counts: dict[str, float], df: dict[str, int], docs: int
+    counts: Counts, df: dict[str, int], docs: int, mean_length: float
 ) -> dict[str, float]:
-    """The KEY_TERMS strongest TF-IDF terms, scaled to unit length."""
-    weights = {
-        term: tf * (math.log((docs + 1) / (df.get(term, 0) + 1)) + 1.0)
-        for term, tf in counts.items()
-    }
+    """The KEY_TERMS strongest BM25F terms, scaled to unit length: each
+    field's frequency times its boost (the body's normalised by its length
+    against the site's mean, B), summed, saturated (K1), times the term's
+    inverse document frequency over the site."""
+    ratio = counts.get(LENGTH, mean_length) / (mean_length or 1.0)
+    norm_body = 1.0 - B + B * ratio
+    pseudo: dict[str, float] = defaultdict(float)
+    for field, boost in FIELDS.items():
+        scale = boost / norm_body if field == "body" else boost
+        for term, tf in counts.get(field, {}).items():
+            pseudo[term] += tf * scale
+    weights = {}
+    for term, tf in pseudo.items():
+        n = min(df.get(term, 1), docs)
+        idf = math.log(1.0 + (docs - n + 0.5) / (n + 0.5))
+        weights[term] = idf * tf * (K1 + 1.0) / (tf + K1)
+        if n < SHARED:
+            weights[term] *= UNSHARED_SHARE
     top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_TERMS]
     norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
     return {term: w / norm for term, w in top}
@@ -100,12 +148,27 @@ def batches(items: Sequence, size: int = BATCH) -> Iterable[Sequence]:
 
 def doc_frequencies(terms: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for chunk in batches(sorted(set(terms) | {DOCS})):
+    for chunk in batches(sorted(set(terms) | {DOCS, LENGTHS})):
         for term, df in db.session.execute(
             select(TermStat.term, TermStat.df).where(TermStat.term.in_(chunk))
         ):
             found[term] = df
     return found
+
+
+def bump_article(counts: Counts, sign: int) -> None:
+    """Count an article in (sign +1) or out (-1) of the kept statistics: the
+    document frequency of each of its terms, the number of indexed articles
+    (DOCS) and the sum of their body lengths (LENGTHS)."""
+    bump([*counted_terms(counts), DOCS], sign)
+    bump([LENGTHS], sign * int(counts.get(LENGTH) or 0))
+
+
+def site_sizes(df: dict[str, int]) -> tuple[int, float]:
+    """The number of indexed articles and their mean body length, from the
+    statistics `doc_frequencies` read."""
+    docs = max(df.get(DOCS, 1), 1)
+    return docs, max(df.get(LENGTHS, 0) / docs, 1.0)
 
 
 def bump(terms: Iterable[str], delta: int) -> None:

@@ -66,7 +66,7 @@ def _article_text(rng: random.Random, topic: list[str], common: list[str]):
 
 CHUNK = 5000  # articles per bulk insert
 TERM_CHUNK = 50000  # index rows per bulk insert
-PUBLISH_ROUNDS = 3
+PUBLISH_ROUNDS = 7
 
 
 def _publish_drafts(topics, common) -> list[tuple[str, str, str]]:
@@ -206,6 +206,7 @@ def build_site(path: Path, count: int, seed: int = 7):
                 for term in terms.counted_terms(article_counts):
                     df[term] += 1
                 df[terms.LENGTHS] += article_counts[terms.LENGTH]
+                df[terms.MEASURED] += 1
                 terms_json = json.dumps(article_counts, ensure_ascii=False)
                 encoded.append(terms_json)
                 vector_rows.append({"article_id": article_id, "terms": terms_json})

@@ -70,7 +70,7 @@ def precision_at_5(corpus: Path, with_categories: bool) -> Precision:
 
     rows = [json.loads(line) for line in corpus.read_text("utf-8").splitlines()]
     app = _app("sqlite://")
-    scoring.CATEGORY_BONUS = 0.0
+    bonus, scoring.CATEGORY_BONUS = scoring.CATEGORY_BONUS, 0.0
     shares: dict[str, list[float]] = defaultdict(list)
     misses = []
     with app.app_context():
@@ -113,7 +113,7 @@ def precision_at_5(corpus: Path, with_categories: bool) -> Precision:
                 ]
                 wrong += [("(none)", "", 0.0)] * (5 - len(top))
                 misses.append((titles[article_id], category, wrong))
-    scoring.CATEGORY_BONUS = 0.05
+    scoring.CATEGORY_BONUS = bonus
     every = [s for values in shares.values() for s in values]
     by_category = {c: statistics.mean(v) for c, v in shares.items()}
     return Precision(statistics.mean(every), by_category, misses)

@@ -14,7 +14,7 @@ Guarantees:
   weight.
 - `doc_frequencies` / `bump_article`: read and change the kept statistics:
   each term's document frequency, the number of indexed articles (row DOCS)
-  and the sum of their body lengths (row LENGTHS).
+  and the sum of their body lengths (row LENGTHS, over MEASURED articles).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ SHARED = 2
 UNSHARED_SHARE = 0.5
 LENGTH = "length"  # the body's length in an article's counts
 LENGTHS = "\x1f"  # TermStat's row summing the indexed bodies' lengths
+MEASURED = "\x1e"  # TermStat's row counting the articles LENGTHS sums
 BATCH = 500  # ids per IN (…) list
 DOCS = ""  # TermStat's row counting indexed articles
 
@@ -122,8 +123,8 @@ def key_terms(
     field's frequency times its boost (the body's normalised by its length
     against the site's mean, B), summed, saturated (K1), times the term's
     inverse document frequency over the site."""
-    ratio = counts.get(LENGTH, mean_length) / (mean_length or 1.0)
-    norm_body = 1.0 - B + B * ratio
+    length = counts.get(LENGTH)
+    norm_body = 1.0 - B + B * length / mean_length if length and mean_length else 1.0
     pseudo: dict[str, float] = defaultdict(float)
     for field, boost in FIELDS.items():
         scale = boost / norm_body if field == "body" else boost
@@ -148,7 +149,7 @@ def batches(items: Sequence, size: int = BATCH) -> Iterable[Sequence]:
 
 def doc_frequencies(terms: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for chunk in batches(sorted(set(terms) | {DOCS, LENGTHS})):
+    for chunk in batches(sorted(set(terms) | {DOCS, LENGTHS, MEASURED})):
         for term, df in db.session.execute(
             select(TermStat.term, TermStat.df).where(TermStat.term.in_(chunk))
         ):
@@ -161,14 +162,17 @@ def bump_article(counts: Counts, sign: int) -> None:
     document frequency of each of its terms, the number of indexed articles
     (DOCS) and the sum of their body lengths (LENGTHS)."""
     bump([*counted_terms(counts), DOCS], sign)
-    bump([LENGTHS], sign * int(counts.get(LENGTH) or 0))
+    if LENGTH in counts:  # counts kept before lengths were have none
+        bump([LENGTHS], sign * int(counts[LENGTH]))
+        bump([MEASURED], sign)
 
 
 def site_sizes(df: dict[str, int]) -> tuple[int, float]:
-    """The number of indexed articles and their mean body length, from the
-    statistics `doc_frequencies` read."""
+    """The number of indexed articles and their mean body length (0: none
+    known), from the statistics `doc_frequencies` read."""
     docs = max(df.get(DOCS, 1), 1)
-    return docs, max(df.get(LENGTHS, 0) / docs, 1.0)
+    measured = df.get(MEASURED, 0)
+    return docs, max(df.get(LENGTHS, 0) / measured, 1.0) if measured > 0 else 0.0
 
 
 def bump(terms: Iterable[str], delta: int) -> None:

@@ -3,13 +3,13 @@
 Each site is built in bulk and each step is timed on its own: the articles
 inserted with Core in batches; the index (search documents, weighted term
 counts, document frequencies and key terms, with the services' own
-functions `related.term_counts`, `related.key_terms` and
+functions `terms.term_counts`, `terms.key_terms` and
 `segment.search_terms`, in large batches instead of one transaction per
 article); and the stored lists the timed publishes can read (the
 candidates of the articles about to be published, each computed with
-`related.refresh`, as a rebuild would). Then, on the built site: the related
+`related.lists.refresh`, as a rebuild would). Then, on the built site: the related
 update for one newly published article (its counts, key terms, candidates,
-own list, and the lists it enters: `related.refresh(id, spread=True)`), and
+own list, and the lists it enters: `related.lists.refresh(id, spread=True)`), and
 search latency for a rare term (in three articles) and a common one (in
 about 30 %).
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -65,7 +66,7 @@ def _article_text(rng: random.Random, topic: list[str], common: list[str]):
 
 CHUNK = 5000  # articles per bulk insert
 TERM_CHUNK = 50000  # index rows per bulk insert
-PUBLISH_ROUNDS = 3
+PUBLISH_ROUNDS = 7
 
 
 def _publish_drafts(topics, common) -> list[tuple[str, str, str]]:
@@ -89,13 +90,48 @@ def _insert(table, rows: list[dict], size: int) -> None:
         db.session.execute(insert(table), rows[chunk : chunk + size])
 
 
-def build_site(url: str, count: int, seed: int = 7):
+def _lists_read(path: Path) -> set[int]:
+    """The articles whose lists time_publish reads, found by running it on
+    a copy of the site at `path` and noting every candidate scored."""
+    from cms.extensions import db
+    from cms.services.related import index, lists, scoring
+
+    copy = path.with_name(path.name + ".dry")
+    shutil.copyfile(path, copy)
+    seen: set[int] = set()
+    original = scoring.score_candidates
+
+    def noting(*args, **kwargs):
+        found = original(*args, **kwargs)
+        seen.update(s.article_id for s in found)
+        return found
+
+    index.score_candidates = lists.score_candidates = noting  # type: ignore
+    try:
+        dry = _app(f"sqlite:///{copy}")
+        time_publish(dry)
+        with dry.app_context():
+            db.engine.dispose()
+    finally:
+        index.score_candidates = lists.score_candidates = original  # type: ignore
+        copy.unlink()
+    return seen
+
+
+def _app(url: str):
+    from cms import create_app
+
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "RELATED_MODE": "tick", "LOG_LEVEL": "ERROR"}
+    )
+
+
+def build_site(path: Path, count: int, seed: int = 7):
     """A site of `count` published articles; returns (app, timings): seconds
     to insert the articles, to segment and index them (search documents,
     term counts, document frequencies, key terms: the services' own
     functions, in large batches, without a transaction per article), and to
     compute the stored lists a publish can read, with how many those were."""
-    from cms import create_app
     from cms.database import write_transaction
     from cms.extensions import db
     from cms.models import (
@@ -108,11 +144,11 @@ def build_site(url: str, count: int, seed: int = 7):
         SearchDocument,
         TermStat,
     )
-    from cms.services import related
+    from cms.services.related import lists, terms
     from cms.services.users import create_user
     from cms.text import segment
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RELATED_MODE": "tick"})
+    app = _app(f"sqlite:///{path}")
     rng = random.Random(seed)
     topics, common = _vocabularies()
     names = sorted(topics)
@@ -126,7 +162,7 @@ def build_site(url: str, count: int, seed: int = 7):
         db.session.commit()
         for category in db.session.scalars(db.select(Category)):
             categories[category.name] = category.id
-        related.load_site_words(force=True)  # as the app does before counting
+        terms.load_site_words(force=True)  # as the app does before counting
 
         started = time.perf_counter()
         start = datetime(2020, 1, 1, tzinfo=UTC)
@@ -166,9 +202,11 @@ def build_site(url: str, count: int, seed: int = 7):
             for (title, body), article_id in zip(
                 texts[first : first + CHUNK], ids[first : first + CHUNK], strict=True
             ):
-                article_counts = related.term_counts(title, [], body)
-                for term in article_counts:
+                article_counts = terms.term_counts(title, [], body)
+                for term in terms.counted_terms(article_counts):
                     df[term] += 1
+                df[terms.LENGTHS] += article_counts[terms.LENGTH]
+                df[terms.MEASURED] += 1
                 terms_json = json.dumps(article_counts, ensure_ascii=False)
                 encoded.append(terms_json)
                 vector_rows.append({"article_id": article_id, "terms": terms_json})
@@ -181,11 +219,12 @@ def build_site(url: str, count: int, seed: int = 7):
                 )
             _insert(SearchDocument, search_rows, CHUNK)
             _insert(ArticleVector, vector_rows, CHUNK)
-        df[related.DOCS] = count
+        df[terms.DOCS] = count
         _insert(TermStat, [{"term": t, "df": n} for t, n in df.items()], TERM_CHUNK)
+        sizes = terms.site_sizes(df)
         term_rows: list[dict] = []
         for article_id, terms_json in zip(ids, encoded, strict=True):
-            vector = related.key_terms(json.loads(terms_json), df, count)
+            vector = terms.key_terms(json.loads(terms_json), df, *sizes)
             term_rows.extend(
                 {"article_id": article_id, "term": t, "weight": w}
                 for t, w in vector.items()
@@ -200,22 +239,18 @@ def build_site(url: str, count: int, seed: int = 7):
         print(f"  {count}: inserted in {timings['insert']:.1f} s, indexed in "
               f"{timings['index']:.1f} s; lists …", flush=True)  # fmt: skip
 
-        # Lists: only those the timed publishes can read or change (the
-        # candidates of each article time_publish will publish). A list
-        # depends on its own article's key terms and the index alone, so
-        # these are the lists a full rebuild would store; the others are
-        # never read by the timed work (and all of them would take
-        # count x the per-list time printed).
+        # Lists: only those the timed publishes read or change (found by a
+        # dry run of them on a copy of the site). A list depends on its own
+        # article's key terms and the index alone, so these are the lists a
+        # full rebuild would store; the others are never read by the timed
+        # work (and all of them would take count x the per-list time).
+        db.session.commit()
         started = time.perf_counter()
-        touched: set[int] = set()
-        for title, body, _topic in _publish_drafts(topics, common):
-            vector = related.key_terms(related.term_counts(title, [], body), df, count)
-            scored = related.score_candidates(0, vector, None, bonus=0.0)
-            touched.update(s.article_id for s in scored)
+        touched = _lists_read(path)
         db.session.commit()
         with write_transaction():  # one unit for all: refresh joins it
             for i, article_id in enumerate(sorted(touched)):
-                related.refresh(article_id)
+                lists.refresh(article_id)
                 if i % 1000 == 999:
                     db.session.flush()
                     db.session.expunge_all()
@@ -227,9 +262,9 @@ def build_site(url: str, count: int, seed: int = 7):
 def time_publish(app) -> float:
     """Seconds for the related update of one newly published article."""
     from cms.extensions import db
-    from cms.models import ArticleStatus, Role
-    from cms.services import related
+    from cms.models import ArticleStatus, RelatedQueue, Role
     from cms.services.articles import ArticleDraft, create_article
+    from cms.services.related import lists
     from cms.services.users import create_user
 
     topics, common = _vocabularies()
@@ -246,10 +281,10 @@ def time_publish(app) -> float:
                     category=topic,
                 )
             )
-            db.session.execute(db.delete(related.RelatedQueue))
+            db.session.execute(db.delete(RelatedQueue))
             db.session.commit()
             started = time.perf_counter()
-            related.refresh(article.id, spread=True)
+            lists.refresh(article.id, spread=True)
             times.append(time.perf_counter() - started)
     return statistics.median(times)
 
@@ -273,8 +308,7 @@ def run_scale(sizes: list[int]) -> None:
     results = {}
     for size in sizes:
         with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-            app, t = build_site(url, size)
+            app, t = build_site(Path(folder) / "bench.sqlite", size)
             publish = time_publish(app)
             rare = time_query(app, RARE)
             common = time_query(app, COMMON)

@@ -23,6 +23,8 @@ import json
 import statistics
 import sys
 import time
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,23 +47,35 @@ def _app(url: str):
     return app
 
 
-def precision_at_5(corpus: Path, with_categories: bool) -> float:
+@dataclass
+class Precision:
+    """precision@5 overall and per category, and the misses: (article title,
+    [(other title, other category, score)]) for each list with a miss."""
+
+    overall: float
+    by_category: dict[str, float]
+    misses: list[tuple[str, str, list[tuple[str, str, float]]]]
+
+
+def precision_at_5(corpus: Path, with_categories: bool) -> Precision:
     """Import `corpus`, compute every list with the category bonus off; the
     mean share of the top five in the article's own category."""
     from datetime import datetime, timedelta
 
     from cms.extensions import db
-    from cms.models import ArticleStatus, Role
-    from cms.services import related
+    from cms.models import ArticleStatus, RelatedArticle, Role
     from cms.services.articles import ArticleDraft, create_article
+    from cms.services.related import lists, scoring, worker
     from cms.services.users import create_user
 
     rows = [json.loads(line) for line in corpus.read_text("utf-8").splitlines()]
     app = _app("sqlite://")
-    related.CATEGORY_BONUS = 0.0
+    bonus, scoring.CATEGORY_BONUS = scoring.CATEGORY_BONUS, 0.0
+    shares: dict[str, list[float]] = defaultdict(list)
+    misses = []
     with app.app_context():
         owner = create_user("bench", Role.EDITOR, None, "bench")
-        topic = {}
+        topic, titles = {}, {}
         start = datetime.fromisoformat("2024-01-01T00:00:00+08:00")
         for i, row in enumerate(rows):
             article = create_article(
@@ -76,25 +90,33 @@ def precision_at_5(corpus: Path, with_categories: bool) -> float:
                 )
             )
             topic[article.id] = row["category"]
-        related.process_queue()
+            titles[article.id] = row["title"]
+        worker.process_queue()
         if RECOMPUTE:
             for article_id in topic:
-                related.refresh(article_id)
-        shares = []
+                lists.refresh(article_id)
         for article_id, category in topic.items():
             top = db.session.execute(
-                db.select(related.RelatedArticle.related_id)
+                db.select(RelatedArticle.related_id, RelatedArticle.score)
                 .where(
-                    related.RelatedArticle.article_id == article_id,
-                    related.RelatedArticle.kind == "score",
+                    RelatedArticle.article_id == article_id,
+                    RelatedArticle.kind == "score",
                 )
-                .order_by(related.RelatedArticle.position)
+                .order_by(RelatedArticle.position)
                 .limit(5)
-            ).scalars()
-            hits = [topic.get(other) == category for other in top]
-            shares.append(sum(hits) / 5)
-    related.CATEGORY_BONUS = 0.05
-    return statistics.mean(shares)
+            ).all()
+            hits = [topic.get(other) == category for other, _ in top]
+            shares[category].append(sum(hits) / 5)
+            if sum(hits) < 5:
+                wrong = [
+                    (titles[o], topic[o], s) for o, s in top if topic[o] != category
+                ]
+                wrong += [("(none)", "", 0.0)] * (5 - len(top))
+                misses.append((titles[article_id], category, wrong))
+    scoring.CATEGORY_BONUS = bonus
+    every = [s for values in shares.values() for s in values]
+    by_category = {c: statistics.mean(v) for c, v in shares.items()}
+    return Precision(statistics.mean(every), by_category, misses)
 
 
 def tokenizer_speed(corpus: Path) -> tuple[float, float]:
@@ -118,13 +140,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEMO)
     parser.add_argument("--scale", type=int, nargs="*", default=[])
+    parser.add_argument(
+        "--misses", action="store_true", help="print each list's wrong entries"
+    )
     args = parser.parse_args()
     speed, load = tokenizer_speed(args.corpus)
     print(f"tokenizer: {speed:,.0f} characters/s; dictionary loaded in {load:.2f} s")
     p_cat = precision_at_5(args.corpus, with_categories=True)
     p_none = precision_at_5(args.corpus, with_categories=False)
-    print(f"precision@5 (category bonus off): {p_cat:.3f}  goal >= 0.85")
-    print(f"precision@5 (imported without categories): {p_none:.3f}  goal >= 0.80")
+    print(f"precision@5 (category bonus off): {p_cat.overall:.3f}  goal >= 0.85")
+    print(
+        f"precision@5 (imported without categories): {p_none.overall:.3f}  goal >= 0.80"
+    )
+    print(
+        "  by category: "
+        + ", ".join(f"{c} {v:.2f}" for c, v in sorted(p_none.by_category.items()))
+    )
+    if args.misses:
+        for title, category, wrong in p_none.misses:
+            print(f"  [{category}] {title}")
+            for other, other_category, score in wrong:
+                print(f"      {score:.3f} [{other_category}] {other}")
     if args.scale:
         from bench._related_scale import run_scale
 

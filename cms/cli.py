@@ -18,7 +18,6 @@ from cms.services import (
     backup,
     markdown_import,
     portable,
-    related,
     renditions,
     search,
     wxr_import,
@@ -29,6 +28,7 @@ from cms.services.demo import seed_demo, site_is_empty
 from cms.services.errors import InvalidInput, NotFound
 from cms.services.jobs import run_due_jobs
 from cms.services.media_clean import clean_stored_media
+from cms.services.related.lists import rebuild_all
 from cms.services.setting_specs import spec_for
 from cms.services.tallies import rebuild_counts
 from cms.services.users import create_user
@@ -172,7 +172,7 @@ def reindex_command():
     """Index every published article again for related lists and search, and
     recompute every related list (after changing the stop words or the
     segmenter)."""
-    click.echo(f"related: {related.rebuild_all()} article(s) indexed")
+    click.echo(f"related: {rebuild_all()} article(s) indexed")
     with write_transaction():
         count = search.reindex_all()
     click.echo(f"search: {count} article(s) indexed")

@@ -25,7 +25,6 @@ from cms.services import (
     notify,
     outbox,
     password_reset,
-    related,
     reply_notices,
     search,
     spam_model,
@@ -34,6 +33,8 @@ from cms.services import (
 from cms.services.listing import bump_lists_version
 from cms.services.media_library import follow_article_media, follow_imported_media
 from cms.services.menus import forget_menu_cache
+from cms.services.related import terms as related_terms
+from cms.services.related import worker as related_worker
 from cms.services.tallies import follow_comment_moves
 
 
@@ -63,12 +64,12 @@ def register_listeners(app: Flask) -> None:
     # An import batch: the same, for all of its articles at once.
     subscribe(app, ContentImported, search.index_imported, IN_TRANSACTION)
     subscribe(app, ContentImported, follow_imported_media, IN_TRANSACTION)
-    subscribe(app, ContentImported, related.queue_imported, IN_TRANSACTION)
+    subscribe(app, ContentImported, related_worker.queue_imported, IN_TRANSACTION)
     subscribe(app, ContentImported, digests.follow_import, IN_TRANSACTION)
     # Related articles: queued with the change, computed after commit.
-    subscribe(app, ArticleChanged, related.queue_in_transaction, IN_TRANSACTION)
-    subscribe(app, ArticleChanged, related.work_after_commit, AFTER_COMMIT)
-    subscribe(app, TaxonomyChanged, related.learn_site_words, AFTER_COMMIT)
+    subscribe(app, ArticleChanged, related_worker.queue_in_transaction, IN_TRANSACTION)
+    subscribe(app, ArticleChanged, related_worker.work_after_commit, AFTER_COMMIT)
+    subscribe(app, TaxonomyChanged, related_terms.learn_site_words, AFTER_COMMIT)
     # What the outbox's rows become when they are sent.
     outbox.register_kind(password_reset.RESET_KIND, password_reset.compose_reset_mails)
     outbox.register_kind(

@@ -16,7 +16,7 @@ from cms.services.comment_words import flagged_marks
 from cms.services.digests import sidebar as sidebar_digests
 from cms.services.menus import menu_links
 from cms.services.reasons import reason_text
-from cms.services.related import RelatedItem, related_for
+from cms.services.related.picks import RelatedItem, related_for
 from cms.services.settings import current_settings
 from cms.services.submissions import new_key
 from cms.services.wordrules import current_matcher

@@ -28,7 +28,7 @@ from cms.services.article_edits import (
 )
 from cms.services.editorial import MAX_REASON_LENGTH, RelatedPicks
 from cms.services.post_list import TABS, PostFilter
-from cms.services.related import overrides_of
+from cms.services.related.picks import overrides_of
 from cms.services.settings import current_settings
 
 # Tags are typed in one field, separated by commas (half or full width) or 顿号.

@@ -35,7 +35,7 @@ from cms.moderation.post_workflow import (
 from cms.moderation.views import bp, open_to
 from cms.params import int_arg, page_arg
 from cms.services import article_access as access
-from cms.services import article_edits, editorial, related, submissions
+from cms.services import article_edits, editorial, submissions
 from cms.services import autosave as autosaves
 from cms.services.errors import EditConflict, InvalidInput
 from cms.services.media_library import (
@@ -51,6 +51,7 @@ from cms.services.post_list import (
     posts_query,
     tab_counts,
 )
+from cms.services.related import picks as related_picks
 from cms.services.revisions import compare
 from cms.text.reading import reading_of
 
@@ -103,7 +104,7 @@ def _editor(
     send_back: SendBackForm | None = None,
     conflict: dict | None = None,
     offer: autosaves.Offer | None = None,
-    related_found: list[related.Found] | None = None,
+    related_found: list[related_picks.Found] | None = None,
 ):
     """The editor page for `form` (what the user typed, on errors); `offer`:
     an autosaved copy to offer back; `related_found`: the articles a title
@@ -145,7 +146,7 @@ def _editor(
         field_labels=FIELD_LABELS,
         field_text=field_text,
         status_labels=STATUS_LABELS,
-        pick_titles=related.titles_of(
+        pick_titles=related_picks.titles_of(
             split_picks(form.related_pins.data)
             + split_picks(form.related_excluded.data)
         )
@@ -250,7 +251,7 @@ def _store(form: PostForm, article: Article | None, save):
     if action == "find_related":  # the related picks' title search, unsaved
         if not current_user.is_staff:
             return _editor(form, article, 403)
-        found = related.find_by_title(
+        found = related_picks.find_by_title(
             form.related_query.data or "", article.id if article else None
         )
         return _editor(form, article, related_found=found)
@@ -269,7 +270,7 @@ def _store(form: PostForm, article: Article | None, save):
         saved = save(form.to_edit(), action, picks)
     except EditConflict as conflict:
         return _conflict(form, article.id, conflict)
-    except related.PickError as error:
+    except related_picks.PickError as error:
         field = form.related_pins if error.field == "pins" else form.related_excluded
         field.errors = [*field.errors, str(error)]
         return _editor(form, article, 400)

@@ -13,7 +13,7 @@ from cms.extensions import db
 from cms.models import Article, ArticleStatus, Setting, User
 from cms.services.articles import ArticleDraft, create_article
 from cms.services.demo_pages import seed_demo_pages
-from cms.services.related import process_queue
+from cms.services.related.worker import process_queue
 from cms.services.settings import set_settings
 from cms.services.users import create_user
 from cms.services.wordrules import seed_default_rules

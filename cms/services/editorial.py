@@ -19,7 +19,6 @@ from cms.database import write_transaction
 from cms.events import ArticleChanged, emit
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Category, User, utcnow
-from cms.services import related
 from cms.services.article_access import (
     DRAFT,
     PENDING,
@@ -43,6 +42,7 @@ from cms.services.articles import apply_body, apply_title, render_body
 from cms.services.audit import record
 from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
 from cms.services.media_library import usable_cover
+from cms.services.related import picks as related_picks
 from cms.services.revisions import (
     Snapshot,
     get_revision,
@@ -209,7 +209,7 @@ def create(
     (`submit`) or published (`publish`, editors and admins only; at the
     edit's time or now); `picks`, its related list's pins and exclusions
     (editors and admins), stored in the same transaction. NotAllowed for a
-    contributor publishing or picking; InvalidInput (related.PickError for
+    contributor publishing or picking; InvalidInput (related_picks.PickError for
     the picks) for a bad edit. Nothing is stored on either."""
     check_edit(edit)
     if action not in ("save", "submit", "publish"):
@@ -252,7 +252,7 @@ def _store_picks(article: Article, picks: RelatedPicks | None) -> None:
     """Inside the save's transaction: a PickError rolls the save back too."""
     if picks is not None:
         db.session.flush()
-        related.set_overrides(article.id, picks.pins, picks.excluded)
+        related_picks.set_overrides(article.id, picks.pins, picks.excluded)
 
 
 def _without_staff_fields(edit: ArticleEdit) -> ArticleEdit:

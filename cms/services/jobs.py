@@ -27,7 +27,7 @@ from cms.services.comments import purge_personal_data
 from cms.services.digests import refresh as refresh_digests
 from cms.services.notify import send_due_digest
 from cms.services.outbox import deliver_due
-from cms.services.related import process_queue
+from cms.services.related.worker import process_queue
 from cms.services.search import index_missing
 from cms.services.settings import current_settings
 from cms.services.stats import snapshot_daily_views

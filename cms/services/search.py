@@ -8,8 +8,13 @@ Guarantees:
 - The same segmentation (cms.text.segment.search_terms) feeds the index and
   the queries, on SQLite (FTS5) and PostgreSQL (tsvector 'simple' + GIN), so
   both find the same articles.
-- Every term of the query must match (AND); articles whose title holds them
-  all come first, then by relevance (BM25 / ts_rank), then newest.
+- Every term of the query must match (AND); of the matching articles, the
+  WINDOW newest (by id, the order the index is read in) are ranked: those
+  whose title holds every term first, then by relevance (BM25 / ts_rank),
+  then newest. The work is bounded by WINDOW, not by how many match: a
+  query matching more finds the WINDOW newest and says there are more
+  (`Results.more`); an older article is not shown then, even when its
+  title matches.
 - Any query is safe: it is cut to MAX_QUERY characters and MAX_TERMS terms,
   and each term is passed as a quoted string (never as FTS or tsquery
   syntax); a query with no terms finds nothing.
@@ -22,23 +27,26 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from markupsafe import Markup, escape
-from sqlalchemy import delete, text
+from markupsafe import Markup
+from sqlalchemy import Float, Integer, column, delete, text
 
 from cms.database import write_transaction
 from cms.events import ArticleChanged, ContentImported
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, SearchDocument, utcnow
 from cms.models.related import FTS_TABLE, SEARCH_TSVECTOR
-from cms.services.related import load_site_words
+from cms.services.related.terms import load_site_words
 from cms.text import segment
 from cms.text.excerpt import html_to_text
+from cms.text.search_marks import highlight, snippet_text
 
 MAX_QUERY = 100
 MAX_TERMS = 8
 PER_PAGE = 10
 MAX_PAGE = 50
-SNIPPET = 120
+# The newest WINDOW matching articles (by id: the index's order) are ranked;
+# older ones are counted as "more" and not shown. MAX_PAGE pages hold them.
+WINDOW = MAX_PAGE * PER_PAGE
 INDEXED_FIELDS = {"created", "status", "title", "body", "tags", "excerpt"}
 
 
@@ -156,6 +164,7 @@ class Results:
     total: int
     page: int
     per_page: int
+    more: bool = False  # more than WINDOW matched: `total` is WINDOW
 
     @property
     def pages(self) -> int:
@@ -193,49 +202,77 @@ def _fts_string(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _sqlite_ids(terms: list[str], now: datetime, offset: int, limit: int):
+@dataclass(frozen=True)
+class _Match:
+    """One article of the ranked window."""
+
+    article_id: int
+    published_at: datetime | None
+    in_title: bool
+    relevance: float  # higher is better (BM25 negated on SQLite, ts_rank)
+
+
+_WINDOW_COLUMNS = (
+    column("id", Integer),
+    column("published_at", Article.published_at.type),
+    column("score", Float),
+)
+
+
+def _sqlite_window(terms: list[str], now: datetime, size: int) -> list[_Match]:
     match = " ".join(_fts_string(t) for t in terms)
-    title_match = "title_terms : (" + " AND ".join(_fts_string(t) for t in terms) + ")"
-    base = (
-        # CROSS JOIN: SQLite keeps the FTS table as the outer loop (the
-        # matches first), instead of probing it for every published article.
-        f"FROM {FTS_TABLE} CROSS JOIN articles a ON a.id = {FTS_TABLE}.rowid "
-        f"WHERE {FTS_TABLE} MATCH :match AND a.status = 'published' "
-        "AND a.published_at <= :now"
-    )
-    params = {"match": match, "title": title_match, "now": now}
-    total = db.session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()
+    title = "title_terms : (" + " AND ".join(_fts_string(t) for t in terms) + ")"
+    # CROSS JOIN keeps the FTS table as the outer loop, read newest rowid
+    # first and stopped by the LIMIT: bm25 is computed for the window only.
     rows = db.session.execute(
         text(
-            f"SELECT a.id {base} ORDER BY "  # noqa: S608  # nosec B608  # constant table name; the terms are bound
-            f"(a.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :title))"
-            f" DESC, bm25({FTS_TABLE}, 10.0, 1.0), a.published_at DESC, a.id DESC "
-            "LIMIT :limit OFFSET :offset"
-        ),
-        params | {"limit": limit, "offset": offset},
-    ).scalars()
-    return total, list(rows)
+            f"SELECT a.id, a.published_at, bm25({FTS_TABLE}, 10.0, 1.0) "  # noqa: S608  # nosec B608  # constant table name; the terms are bound
+            f"FROM {FTS_TABLE} CROSS JOIN articles a ON a.id = {FTS_TABLE}.rowid "
+            f"WHERE {FTS_TABLE} MATCH :match AND a.status = 'published' "
+            f"AND a.published_at <= :now ORDER BY {FTS_TABLE}.rowid DESC "
+            "LIMIT :size"
+        ).columns(*_WINDOW_COLUMNS),
+        {"match": match, "now": now, "size": size},
+    ).all()
+    if not rows:
+        return []
+    # Title matches among the window: a rowid range of the FTS index.
+    in_title = set(
+        db.session.execute(
+            text(
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :title "  # noqa: S608  # nosec B608  # constant table name; the terms are bound
+                "AND rowid BETWEEN :low AND :high"
+            ),
+            {"title": title, "low": rows[-1][0], "high": rows[0][0]},
+        ).scalars()
+    )
+    return [_Match(i, when, i in in_title, -score) for i, when, score in rows]
 
 
-def _postgres_ids(terms: list[str], now: datetime, offset: int, limit: int):
+def _postgres_window(terms: list[str], now: datetime, size: int) -> list[_Match]:
     query = "plainto_tsquery('simple'::regconfig, :q)"  # plain text: no syntax
-    base = (
-        "FROM search_documents d JOIN articles a ON a.id = d.article_id "
-        f"WHERE {SEARCH_TSVECTOR} @@ {query} "
-        "AND a.status = 'published' AND a.published_at <= :now"
-    )
-    params = {"q": " ".join(terms), "now": now}
-    total = db.session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()
     rows = db.session.execute(
         text(
-            f"SELECT a.id {base} ORDER BY "
-            f"(to_tsvector('simple'::regconfig, d.title_terms) @@ {query}) DESC, "
-            f"ts_rank({SEARCH_TSVECTOR}, {query}) DESC, "
-            "a.published_at DESC, a.id DESC LIMIT :limit OFFSET :offset"
-        ),
-        params | {"limit": limit, "offset": offset},
-    ).scalars()
-    return total, list(rows)
+            "SELECT w.id, w.published_at, "  # noqa: S608  # nosec B608  # constant names; the query text is bound
+            f"to_tsvector('simple'::regconfig, d.title_terms) @@ {query}, "
+            f"ts_rank({SEARCH_TSVECTOR}, {query}) "
+            "FROM (SELECT a.id, a.published_at FROM search_documents d "
+            "JOIN articles a ON a.id = d.article_id "
+            f"WHERE {SEARCH_TSVECTOR} @@ {query} AND a.status = 'published' "
+            "AND a.published_at <= :now ORDER BY a.id DESC LIMIT :size) w "
+            "JOIN search_documents d ON d.article_id = w.id"
+        ).columns(*_WINDOW_COLUMNS[:2], column("in_title"), column("score", Float)),
+        {"q": " ".join(terms), "now": now, "size": size},
+    ).all()
+    return [_Match(i, when, bool(title), float(rank)) for i, when, title, rank in rows]
+
+
+def _ranked(matches: list[_Match]) -> list[int]:
+    def key(m: _Match) -> tuple[bool, float, float, int]:
+        when = m.published_at.timestamp() if m.published_at else 0.0
+        return (not m.in_title, -round(m.relevance, 9), -when, -m.article_id)
+
+    return [m.article_id for m in sorted(matches, key=key)]
 
 
 def search(query: str, page: int = 1, per_page: int = PER_PAGE) -> Results:
@@ -245,12 +282,20 @@ def search(query: str, page: int = 1, per_page: int = PER_PAGE) -> Results:
     terms = query_terms(query)
     if not terms or page > MAX_PAGE:
         return Results(query[:MAX_QUERY], terms, [], 0, page, per_page)
-    finder = _postgres_ids if db.engine.dialect.name == "postgresql" else _sqlite_ids
-    total, ids = finder(terms, utcnow(), (page - 1) * per_page, per_page)
+    finder = (
+        _postgres_window if db.engine.dialect.name == "postgresql" else _sqlite_window
+    )
+    matches = finder(terms, utcnow(), WINDOW + 1)
+    more = len(matches) > WINDOW
+    if more:  # the oldest one only told that there are more
+        oldest = min(matches, key=lambda m: m.article_id)
+        matches = [m for m in matches if m is not oldest]
+    ranked = _ranked(matches)
+    ids = ranked[(page - 1) * per_page : page * per_page]
     articles = {a.id: a for a in db.session.scalars(
         db.select(Article).where(Article.id.in_(ids)))}  # fmt: skip
     hits = [_hit(articles[i], terms) for i in ids if i in articles]
-    return Results(query[:MAX_QUERY], terms, hits, total, page, per_page)
+    return Results(query[:MAX_QUERY], terms, hits, len(ranked), page, per_page, more)
 
 
 def _hit(article: Article, terms: list[str]) -> Hit:
@@ -262,34 +307,3 @@ def _hit(article: Article, terms: list[str]) -> Hit:
         article.view_count,
         article.comment_count,
     )
-
-
-def _pattern(terms: list[str]) -> re.Pattern[str] | None:
-    words = sorted({t for t in terms if t}, key=len, reverse=True)
-    if not words:
-        return None
-    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-
-
-def snippet_text(body: str, terms: list[str], size: int = SNIPPET) -> str:
-    """About `size` characters of `body` around the first matched term (the
-    start when none matches), with … where it was cut."""
-    pattern = _pattern(terms)
-    found = pattern.search(body) if pattern else None
-    start = max(0, found.start() - size // 3) if found else 0
-    piece = body[start : start + size]
-    return ("…" if start else "") + piece + ("…" if start + size < len(body) else "")
-
-
-def highlight(textual: str, terms: list[str]) -> Markup:
-    """`textual` escaped, each occurrence of a term wrapped in <mark>."""
-    pattern = _pattern(terms)
-    if pattern is None:
-        return escape(textual)
-    out, last = [], 0
-    for found in pattern.finditer(textual):
-        out.append(str(escape(textual[last : found.start()])))
-        out.append(f"<mark>{escape(found.group())}</mark>")
-        last = found.end()
-    out.append(str(escape(textual[last:])))
-    return Markup("".join(out))  # noqa: S704  # nosec B704  # escaped pieces and <mark>

@@ -269,10 +269,10 @@ def test_an_upload_change_drops_the_pages_of_the_articles_using_it(app, client, 
 def test_a_related_list_follows_the_articles_it_shows(app, client, site):
     """A recomputed list drops its article's page; a page showing a related
     article is dropped when that article's title changes."""
-    from cms.services import related
+    from cms.services.related import worker
 
     with app.app_context():
-        related.process_queue()
+        worker.process_queue()
     html = client.get(site.paths["X1"]).get_data(as_text=True)
     shown = [key for key in ("X2", "X3", "N") if f"文章{key}</a>" in html]
     assert shown, "X1's related list shows its category's articles"

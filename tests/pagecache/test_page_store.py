@@ -11,7 +11,7 @@ import pytest
 from cms.extensions import db
 from cms.models import Article
 from cms.pagecache.store import file_for
-from cms.services import related
+from cms.services.related import worker
 from cms.services.settings import set_setting
 from cms.services.views import flush_views
 from tests.factories import make_article, make_comment
@@ -114,7 +114,7 @@ def test_store_paths_stay_inside_the_store(path, name):
 def test_tick_removes_the_files_past_their_lifetime(app, client, runner, www, article):
     _, public_id = article
     with app.app_context():  # the new article's related list, which tick would
-        related.process_queue()  # compute (and drop its page for) otherwise
+        worker.process_queue()  # compute (and drop its page for) otherwise
     client.get(f"/{public_id}.html")
     client.get("/")
     count_age = app.config["PAGE_CACHE_COUNT_SECONDS"]

@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 
 from cms.extensions import db
-from cms.models import ArticleStatus, RelatedArticle, RelatedQueue, Role
-from cms.services import editorial, related
+from cms.models import Article, ArticleStatus, RelatedArticle, RelatedQueue, Role
+from cms.services import editorial
 from cms.services.article_edits import ArticleEdit
 from cms.services.errors import InvalidInput
+from cms.services.related import picks, worker
 from tests.factories import make_article, make_user
 
 LOANS = [
@@ -75,12 +76,12 @@ def _site(extra_hours: int = 0):
         ago = timedelta(hours=30 - i + extra_hours)
         article = make_article(title, body, owner=owner, category="园艺", ago=ago)
         ids[title] = article.id
-    related.process_queue()
+    worker.process_queue()
     return owner, ids
 
 
 def _list(article_id):
-    return [item.title for item in related.related_for(article_id)]
+    return [item.title for item in picks.related_for(article_id)]
 
 
 def test_each_list_holds_six_articles_of_its_topic_first(ctx):
@@ -95,7 +96,7 @@ def test_each_list_holds_six_articles_of_its_topic_first(ctx):
 
 def test_shown_items_carry_their_facts(ctx):
     _, ids = _site()
-    item = related.related_for(ids[LOANS[0][0]])[0]
+    item = picks.related_for(ids[LOANS[0][0]])[0]
     assert item.public_id and item.summary
     assert item.published_at is not None
     assert item.view_count == 0 and item.comment_count == 0
@@ -109,7 +110,7 @@ def test_publishing_enters_other_lists_and_unpublishing_leaves_them_all(ctx):
         owner=owner, category="贷款", ago=timedelta(minutes=5),
     )  # fmt: skip
     assert db.session.get(RelatedQueue, new.id) is not None
-    related.process_queue()
+    worker.process_queue()
     holders = db.session.scalars(
         db.select(RelatedArticle.article_id).where(RelatedArticle.related_id == new.id)
     ).all()
@@ -126,7 +127,7 @@ def test_publishing_enters_other_lists_and_unpublishing_leaves_them_all(ctx):
         ).all()
         == []
     )
-    related.process_queue()
+    worker.process_queue()
     for holder in holders:
         assert len(_list(holder)) == 6  # refilled
         assert new.title not in _list(holder)
@@ -142,42 +143,42 @@ def test_a_scheduled_article_is_not_shown_before_its_time(ctx):
         category="贷款",
         ago=timedelta(hours=-5),
     )
-    related.process_queue()
+    worker.process_queue()
     assert later.title not in _list(ids[LOANS[0][0]])
 
 
 def test_pins_come_first_and_exclusions_never_show(ctx):
     _, ids = _site()
     target = ids[LOANS[0][0]]
-    pin = db.session.get(related.Article, ids[GARDEN[1][0]])
-    excluded = db.session.get(related.Article, ids[LOANS[1][0]])
-    related.set_overrides(target, [pin.public_id], [f"/{excluded.public_id}.html"])
-    related.process_queue()
+    pin = db.session.get(Article, ids[GARDEN[1][0]])
+    excluded = db.session.get(Article, ids[LOANS[1][0]])
+    picks.set_overrides(target, [pin.public_id], [f"/{excluded.public_id}.html"])
+    worker.process_queue()
     shown = _list(target)
     assert shown[0] == pin.title
     assert excluded.title not in shown
     assert len(shown) == 6
-    assert related.overrides_of(target) == ([pin.public_id], [excluded.public_id])
+    assert picks.overrides_of(target) == ([pin.public_id], [excluded.public_id])
 
 
 def test_bad_overrides_change_nothing(ctx):
     _, ids = _site()
-    target = db.session.get(related.Article, ids[LOANS[0][0]])
+    target = db.session.get(Article, ids[LOANS[0][0]])
     with pytest.raises(InvalidInput):
-        related.set_overrides(target.id, [target.public_id], [])
+        picks.set_overrides(target.id, [target.public_id], [])
     with pytest.raises(InvalidInput):
-        related.set_overrides(target.id, ["nosucharticle000"], [])
+        picks.set_overrides(target.id, ["nosucharticle000"], [])
     with pytest.raises(InvalidInput):
-        other = db.session.get(related.Article, ids[LOANS[1][0]])
-        related.set_overrides(target.id, [other.public_id], [other.public_id])
-    assert related.overrides_of(target.id) == ([], [])
+        other = db.session.get(Article, ids[LOANS[1][0]])
+        picks.set_overrides(target.id, [other.public_id], [other.public_id])
+    assert picks.overrides_of(target.id) == ([], [])
 
 
 def test_drafts_are_never_related(ctx):
     owner, ids = _site()
     draft = make_article("信用卡逾期催收草稿", "信用卡逾期催收征信。", owner=owner,
                          category="贷款", status=ArticleStatus.DRAFT)  # fmt: skip
-    related.process_queue()
+    worker.process_queue()
     assert draft.title not in _list(ids[LOANS[0][0]])
     assert _list(draft.id) == []
 
@@ -190,14 +191,14 @@ def inline(app_config):
 def test_inline_mode_computes_after_commit(inline, ctx):
     a = make_article("信用卡逾期催收", "信用卡逾期催收征信协商。")
     b = make_article("信用卡逾期还款", "信用卡逾期还款协商征信。")
-    assert related.pending_count() == 0
-    assert [i.title for i in related.related_for(a.id)] == [b.title]
+    assert worker.pending_count() == 0
+    assert [i.title for i in picks.related_for(a.id)] == [b.title]
 
 
 def test_the_article_page_shows_the_list_with_its_facts(app, client):
     with app.app_context():
         _, ids = _site()
-        public_id = db.session.get(related.Article, ids[LOANS[0][0]]).public_id
+        public_id = db.session.get(Article, ids[LOANS[0][0]]).public_id
     html = client.get(f"/{public_id}.html").get_data(as_text=True)
     section = html.split('<section class="related"', 1)[1].split("</section>", 1)[0]
     assert "相关推荐" in section
@@ -208,3 +209,59 @@ def test_the_article_page_shows_the_list_with_its_facts(app, client):
     import re
 
     assert re.search(r">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</time>", section)
+
+
+BAKING = [
+    (
+        "新手第一次烤面包",
+        "面团要揉到能拉出薄膜，加入软化的黄油再揉十分钟。"
+        "发酵到两倍大，排气后整形，再次发酵时放在温暖的地方。"
+        "烤箱提前预热到一百八十度，面包烤三十分钟，出炉后放凉再切。",
+    ),
+    (
+        "吐司为什么发酵不起来",
+        "吐司发酵不起来，多半是酵母失活或者面团温度太低。"
+        "揉面时加入黄油要等面团出筋，发酵时可以在烤箱里放一碗热水保温。"
+        "面粉选高筋面粉，揉好的面团表面光滑，发酵才会均匀。",
+    ),
+    (
+        "黄油饼干的做法",
+        "软化的黄油和糖粉一起打发到颜色变浅，分次加入蛋液。"
+        "筛入低筋面粉，拌成面团后冷藏半小时，切片摆在烤盘上。"
+        "烤箱一百七十度烤十五分钟，饼干边缘微黄就可以出炉。",
+    ),
+]
+CAMPING = [
+    (
+        "新手第一次去露营",
+        "营地要选平整、背风的地面搭帐篷，远离河边和枯树。"
+        "睡袋先看温标，山上夜里冷，防潮垫一定要带。"
+        "帐篷的地钉和防风绳要拉紧，炉头和气罐放在帐篷外面用。",
+    ),
+    (
+        "露营帐篷怎么选",
+        "双层帐篷防雨又透气，内帐挂在外帐下面，夜里不容易结露。"
+        "营地风大时选抗风的帐篷，地钉多带几根。"
+        "一家人露营选三到四人帐篷，睡袋和防潮垫放得下。",
+    ),
+    (
+        "冬天露营的睡袋",
+        "冬天营地气温低，睡袋的舒适温标要比最低气温低五度。"
+        "帐篷里先铺防潮垫，再铺睡袋，睡前喝点热水。"
+        "营地的炉头和气罐在低温下火力变小，气罐放进睡袋保温。",
+    ),
+]
+
+
+def test_a_shared_title_word_does_not_outweigh_the_body(ctx):
+    """Two articles whose titles share everyday words (新手, 第一次) but whose
+    bodies are about different things: each relates to its own topic first."""
+    owner = make_user("writer", role=Role.EDITOR)
+    ids = {}
+    for i, (title, body) in enumerate(BAKING + CAMPING):
+        ids[title] = make_article(title, body, owner=owner,
+                                  ago=timedelta(hours=10 - i)).id  # fmt: skip
+    worker.process_queue()
+    first_bake, first_camp = BAKING[0][0], CAMPING[0][0]
+    assert set(_list(ids[first_bake])[:2]) == {t for t, _ in BAKING[1:]}
+    assert set(_list(ids[first_camp])[:2]) == {t for t, _ in CAMPING[1:]}

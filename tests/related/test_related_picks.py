@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Role, User
-from cms.services import related
+from cms.services.related import picks, worker
 from tests.factories import make_article, make_user
 from tests.posts.support import editor_values, parse, stored
 
@@ -20,7 +20,7 @@ def _site(app):
         b = make_article("网贷逾期催收", "网贷逾期催收征信协商。", owner=owner)
         c = make_article("信用卡逾期还款", "信用卡逾期还款征信协商。", owner=owner)
         d = make_article("番茄炒蛋", "番茄鸡蛋葱花。", owner=owner)
-        related.process_queue()
+        worker.process_queue()
         return a.id, {x.title: x.public_id for x in (a, b, c, d)}
 
 
@@ -32,7 +32,7 @@ def _editor_form(client, article_id: int, **changes) -> dict[str, str]:
 
 def _public_list(app, client, public_id: str) -> list[str]:
     with app.app_context():
-        related.process_queue()
+        worker.process_queue()
     soup = parse(client.get(f"/{public_id}.html"))
     return [a.get_text() for a in soup.select(".related li .related-title")]
 
@@ -57,7 +57,7 @@ def test_saving_the_editor_pins_and_excludes(app, client, editor, login):
     assert response.status_code == 303
     with app.app_context():
         assert stored(a).title == "信用卡逾期催收怎么办"  # the same save
-        assert related.overrides_of(a) == ([ids["番茄炒蛋"]], [ids["网贷逾期催收"]])
+        assert picks.overrides_of(a) == ([ids["番茄炒蛋"]], [ids["网贷逾期催收"]])
     shown = _public_list(app, client, ids["信用卡逾期催收"])
     assert shown[0] == "番茄炒蛋"
     assert "网贷逾期催收" not in shown
@@ -96,7 +96,7 @@ def test_an_unknown_pick_is_explained_beside_its_field(app, client, editor, logi
     with app.app_context():
         article = stored(a)
         assert (article.title, article.version) == ("信用卡逾期催收", version)
-        assert related.overrides_of(a) == ([], [])
+        assert picks.overrides_of(a) == ([], [])
     assert "番茄炒蛋" not in _public_list(app, client, ids["信用卡逾期催收"])
 
 
@@ -117,7 +117,7 @@ def test_pinning_the_article_itself_or_twice_is_refused(app, client, editor, log
     assert response.status_code == 400
     assert parse(response).select_one("#related_excluded-error") is not None
     with app.app_context():
-        assert related.overrides_of(a) == ([], [])
+        assert picks.overrides_of(a) == ([], [])
 
 
 def test_find_by_title_then_tick_to_pin(app, client, editor, login):
@@ -132,13 +132,13 @@ def test_find_by_title_then_tick_to_pin(app, client, editor, login):
     boxes = soup.select("form#post-form input[name=related_add_pin]")
     assert [box["value"] for box in boxes] == [ids["番茄炒蛋"]]
     with app.app_context():
-        assert related.overrides_of(a) == ([], [])  # a search saves nothing
+        assert picks.overrides_of(a) == ([], [])  # a search saves nothing
     values = editor_values(soup)
     values.pop("related_add_pin", None)
     values.update(do="publish", related_add_pin=ids["番茄炒蛋"])
     assert client.post(f"/moderation/posts/{a}", data=values).status_code == 303
     with app.app_context():
-        assert related.overrides_of(a) == ([ids["番茄炒蛋"]], [])
+        assert picks.overrides_of(a) == ([ids["番茄炒蛋"]], [])
     assert _public_list(app, client, ids["信用卡逾期催收"])[0] == "番茄炒蛋"
 
 
@@ -157,13 +157,13 @@ def test_a_search_takes_any_text_literally(app, client, editor, login):
 def test_a_form_without_the_fields_leaves_the_picks(app, client, editor, login):
     a, ids = _site(app)
     with app.app_context():
-        related.set_overrides(a, [ids["番茄炒蛋"]], [])
+        picks.set_overrides(a, [ids["番茄炒蛋"]], [])
     login(editor)
     values = _editor_form(client, a, title="新标题")
     del values["related_pins"], values["related_excluded"]
     assert client.post(f"/moderation/posts/{a}", data=values).status_code == 303
     with app.app_context():
-        assert related.overrides_of(a) == ([ids["番茄炒蛋"]], [])
+        assert picks.overrides_of(a) == ([ids["番茄炒蛋"]], [])
 
 
 def test_contributors_neither_see_nor_set_picks(app, client, contributor, login):
@@ -184,7 +184,7 @@ def test_contributors_neither_see_nor_set_picks(app, client, contributor, login)
     values.update(do="find_related", related_query="番茄")
     assert client.post(f"/moderation/posts/{own_id}", data=values).status_code == 403
     with app.app_context():
-        assert related.overrides_of(own_id) == ([], [])
+        assert picks.overrides_of(own_id) == ([], [])
 
 
 def test_a_new_article_is_published_with_its_pin(app, client, editor, login):
@@ -201,5 +201,5 @@ def test_a_new_article_is_published_with_its_pin(app, client, editor, login):
     assert response.status_code == 303
     with app.app_context():
         new = db.session.scalar(db.select(Article).where(Article.title == "新文章"))
-        assert related.overrides_of(new.id) == ([ids["番茄炒蛋"]], [])
+        assert picks.overrides_of(new.id) == ([ids["番茄炒蛋"]], [])
     assert _public_list(app, client, new.public_id)[0] == "番茄炒蛋"

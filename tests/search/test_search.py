@@ -115,6 +115,40 @@ def test_pages(ctx):
     assert search("催收", page=99).hits == []
 
 
+def test_a_query_matching_more_than_the_window_ranks_the_newest(ctx, monkeypatch):
+    """The work is bounded by WINDOW: the newest WINDOW matches (by id) are
+    ranked, title matches first; the rest are only counted as more."""
+    from cms.services import search as search_service
+
+    monkeypatch.setattr(search_service, "WINDOW", 4)
+    owner = make_user("writer", role=Role.EDITOR)
+    made = []
+    for i in range(6):  # oldest first: ids grow with time
+        title = f"催收第{i}篇" if i in (0, 3) else f"还款第{i}篇"
+        made.append(make_article(title, "正文说到催收。", owner=owner,
+                                 ago=timedelta(hours=10 - i)))  # fmt: skip
+    results = search("催收")
+    assert results.more and results.total == 4
+    ids = [h.public_id for h in results.hits]
+    # The four newest (2..5), the one with the word in its title first; the
+    # oldest title match (0) is outside the window.
+    assert ids[0] == made[3].public_id
+    assert set(ids) == {a.public_id for a in made[2:]}
+    assert search("第0篇").total == 1 and not search("第0篇").more
+
+
+def test_the_page_says_when_more_matched_than_are_ranked(app, client, monkeypatch):
+    from cms.services import search as search_service
+
+    monkeypatch.setattr(search_service, "WINDOW", 2)
+    with app.app_context():
+        owner = make_user("writer", role=Role.EDITOR)
+        for i in range(3):
+            make_article(f"催收第{i}篇", "正文", owner=owner)
+    html = client.get("/search", query_string={"q": "催收"}).get_data(as_text=True)
+    assert "超过 2 篇" in html and "最新的 2 篇" in html
+
+
 @pytest.mark.parametrize("query", HOSTILE)
 def test_hostile_queries_never_break_search(ctx, query):
     _site()

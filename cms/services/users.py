@@ -171,7 +171,10 @@ def authenticate(username: str, password: str) -> User | None:
 def known_username(username: str) -> str | None:
     """The username of the account `username` names (any case), else None:
     what a log may keep of a failed login (a password typed into the
-    username field names no account and is never kept)."""
+    username field names no account and is never kept). Text no username
+    could be (a NUL byte, which PostgreSQL refuses) is not looked up."""
+    if not USERNAME_RE.fullmatch(username):
+        return None
     return db.session.scalar(
         select(User.username).where(func.lower(User.username) == username.lower())
     )

@@ -26,12 +26,17 @@ class LoginForm(BaseForm):
     remember = BooleanField("记住我")
 
 
+def _strip(value):
+    """Surrounding spaces dropped from typed text (None and the rest as is)."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class ForgotForm(BaseForm):
     """Who forgot their password: a username or an e-mail address."""
 
     identifier = StringField(
         "用户名或邮箱",
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        filters=[_strip],
         validators=[
             DataRequired(message="请输入用户名或邮箱"),
             Length(max=254, message="最多 254 个字符"),
@@ -64,7 +69,7 @@ class CodeForm(BaseForm):
 
     code = StringField(
         "验证码",
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        filters=[_strip],
         validators=[
             DataRequired(message="请输入验证码"),
             Length(max=32, message="验证码最多 32 个字符"),

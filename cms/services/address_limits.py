@@ -1,6 +1,12 @@
-"""Failed attempts per client address (a login's password, its second step),
-counted in the rate-limit store every worker shares (Redis, or the database:
-cms.ratelimit).
+"""Failed attempts per client address (a login's password, its second step,
+a password change), counted in the database every worker and server shares,
+with or without Redis (cms.ratelimit.DatabaseStorage).
+
+Always the database, like the per-account counts (cms.services.login_limits):
+attempts are few, so the write costs nothing that matters, and the limit then
+holds exactly when Redis stops. (Counts made in Redis do not move to its
+database fallback: an address guessing when Redis stopped would get a fresh
+window.)
 
 The attempt is claimed before it is checked: `claim_address` adds one to
 each window of the limit (e.g. "5 per minute;30 per hour") in one atomic
@@ -12,9 +18,8 @@ no more failures than one process would. (Flask-Limiter's `deduct_when`
 tests first and counts after the answer, which lets parallel requests past.)
 
 A refused attempt keeps nothing counted, so hammering a full window does not
-lengthen the wait. A store that fails lets the attempt through (and says so
-in the log): a broken limit store never stops logins; the per-account limit
-(cms.services.login_limits) still holds then.
+lengthen the wait. A database that fails here lets the attempt through (and
+says so in the log); the login that follows needs the database anyway.
 """
 
 from __future__ import annotations
@@ -25,11 +30,17 @@ import time
 
 from flask import current_app
 from limits import RateLimitItem, parse_many
+from limits.strategies import FixedWindowRateLimiter
 
 from cms.extensions import limiter
+from cms.ratelimit import DatabaseStorage
 from cms.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
+
+# The database's counters (stateless: every call uses the app's session).
+_STORAGE = DatabaseStorage()
+_STRATEGY = FixedWindowRateLimiter(_STORAGE)
 
 
 class AddressThrottled(ServiceError):
@@ -46,9 +57,8 @@ def _identifiers(scope: str, address: str) -> list[str]:
 
 
 def _add(items: list[RateLimitItem], identifiers: list[str], amount: int) -> None:
-    storage = limiter.limiter.storage
     for item in items:
-        storage.incr(item.key_for(*identifiers), item.get_expiry(), amount=amount)
+        _STORAGE.incr(item.key_for(*identifiers), item.get_expiry(), amount=amount)
 
 
 def _limits(limits: str | None) -> list[RateLimitItem]:
@@ -63,17 +73,16 @@ def claim_address(scope: str, address: str, limits: str | None = None) -> None:
         return
     items = _limits(limits)
     identifiers = _identifiers(scope, address)
-    strategy = limiter.limiter
     try:
         counted: list[RateLimitItem] = []
         for item in items:
             counted.append(item)
-            if strategy.hit(item, *identifiers):
+            if _STRATEGY.hit(item, *identifiers):
                 continue
             _add(counted, identifiers, -1)
-            reset = strategy.get_window_stats(item, *identifiers).reset_time
+            reset = _STRATEGY.get_window_stats(item, *identifiers).reset_time
             raise AddressThrottled(max(1, math.ceil(reset - time.time())))
-    except strategy.storage.base_exceptions:
+    except _STORAGE.base_exceptions:
         log.warning("address limit: the store failed; not throttled", exc_info=True)
 
 
@@ -83,8 +92,7 @@ def release_address(scope: str, address: str, limits: str | None = None) -> None
     one lower; nothing worse."""
     if not limiter.enabled:
         return
-    storage = limiter.limiter.storage
     try:
         _add(_limits(limits), _identifiers(scope, address), -1)
-    except storage.base_exceptions:
+    except _STORAGE.base_exceptions:
         log.warning("address limit: cannot give a claim back", exc_info=True)

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from cms.extensions import db
+from cms.extensions import db, limiter
 from cms.services.address_limits import (
     AddressThrottled,
     claim_address,
@@ -70,3 +70,27 @@ def test_each_window_of_the_limit_holds(ctx):
     with pytest.raises(AddressThrottled) as refused:
         claim_address("login", "203.0.113.81", "10 per minute;3 per hour")
     assert refused.value.retry_after > 60
+
+
+@pytest.fixture
+def unreachable_redis(app_config):
+    app_config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # the limiter's store
+
+
+def test_failed_logins_are_counted_in_the_database_even_with_redis(
+    unreachable_redis, ctx
+):
+    """With Redis set, an address's count still lives in `rate_limits`: a
+    Redis that stops cannot hand the address a fresh window."""
+    from cms.models import RateLimit
+    from cms.ratelimit import RedisWithFallback
+
+    assert isinstance(limiter.storage, RedisWithFallback)
+    for _ in range(2):
+        claim_address("login", "203.0.113.82", LIMIT)
+
+    rows = db.session.scalars(
+        db.select(RateLimit).where(RateLimit.key.contains("203.0.113.82"))
+    ).all()
+    assert [row.count for row in rows] == [2]
+    assert not limiter.storage.using_fallback  # Redis was never asked

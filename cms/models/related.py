@@ -120,18 +120,27 @@ SEARCH_TSVECTOR = (
     "(setweight(to_tsvector('simple'::regconfig, title_terms), 'A') || "
     "setweight(to_tsvector('simple'::regconfig, body_terms), 'D'))"
 )
+# The titles alone, with a GIN index of their own: title matches are read
+# newest first from the title postings only, however many bodies hold a term.
+TITLE_TSVECTOR = "to_tsvector('simple'::regconfig, title_terms)"
 
 
 class SearchDocument(Model):
     """A published article's segmented text for search (terms separated by
     spaces), written in the transaction that changes the article. SQLite
-    searches it through the FTS5 table `search_fts` (kept in step by
-    triggers); PostgreSQL through a GIN index on SEARCH_TSVECTOR."""
+    searches it through the FTS5 tables `search_fts` (titles and bodies) and
+    `search_fts_title` (titles alone), kept in step by triggers; PostgreSQL
+    through GIN indexes on SEARCH_TSVECTOR and TITLE_TSVECTOR."""
 
     __tablename__ = "search_documents"
     __table_args__ = (
         Index(
             "ix_search_documents_tsv", text(SEARCH_TSVECTOR), postgresql_using="gin"
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_search_documents_title_tsv",
+            text(TITLE_TSVECTOR),
+            postgresql_using="gin",
         ).ddl_if(dialect="postgresql"),
     )
 
@@ -143,6 +152,7 @@ class SearchDocument(Model):
 
 
 FTS_TABLE = "search_fts"
+TITLE_FTS_TABLE = "search_fts_title"  # starts with FTS_TABLE: left out of Alembic
 
 
 def include_object(obj: object, name: str | None, type_: str, *_args: object) -> bool:
@@ -167,8 +177,26 @@ SQLITE_SEARCH_DDL = [
     "VALUES ('delete', old.article_id, old.title_terms, old.body_terms); "
     f"INSERT INTO {FTS_TABLE}(rowid, title_terms, body_terms) "
     "VALUES (new.article_id, new.title_terms, new.body_terms); END",
+    f"CREATE VIRTUAL TABLE {TITLE_FTS_TABLE} USING fts5(title_terms, "
+    "content='search_documents', content_rowid='article_id', "
+    "tokenize=\"unicode61 remove_diacritics 0 tokenchars '-+.#_'\")",
+    f"CREATE TRIGGER search_documents_title_ai AFTER INSERT ON search_documents "  # noqa: S608  # nosec B608  # DDL of the constant TITLE_FTS_TABLE; no input
+    f"BEGIN INSERT INTO {TITLE_FTS_TABLE}(rowid, title_terms) "
+    "VALUES (new.article_id, new.title_terms); END",
+    f"CREATE TRIGGER search_documents_title_ad AFTER DELETE ON search_documents "  # noqa: S608  # nosec B608  # DDL of the constant TITLE_FTS_TABLE; no input
+    f"BEGIN INSERT INTO {TITLE_FTS_TABLE}({TITLE_FTS_TABLE}, rowid, title_terms) "
+    "VALUES ('delete', old.article_id, old.title_terms); END",
+    f"CREATE TRIGGER search_documents_title_au AFTER UPDATE ON search_documents "  # noqa: S608  # nosec B608  # DDL of the constant TITLE_FTS_TABLE; no input
+    f"BEGIN INSERT INTO {TITLE_FTS_TABLE}({TITLE_FTS_TABLE}, rowid, title_terms) "
+    "VALUES ('delete', old.article_id, old.title_terms); "
+    f"INSERT INTO {TITLE_FTS_TABLE}(rowid, title_terms) "
+    "VALUES (new.article_id, new.title_terms); END",
 ]
 SQLITE_SEARCH_DROP = [
+    "DROP TRIGGER IF EXISTS search_documents_title_ai",
+    "DROP TRIGGER IF EXISTS search_documents_title_ad",
+    "DROP TRIGGER IF EXISTS search_documents_title_au",
+    f"DROP TABLE IF EXISTS {TITLE_FTS_TABLE}",
     "DROP TRIGGER IF EXISTS search_documents_ai",
     "DROP TRIGGER IF EXISTS search_documents_ad",
     "DROP TRIGGER IF EXISTS search_documents_au",

@@ -8,13 +8,15 @@ Guarantees:
 - The same segmentation (cms.text.segment.search_terms) feeds the index and
   the queries, on SQLite (FTS5) and PostgreSQL (tsvector 'simple' + GIN), so
   both find the same articles.
-- Every term of the query must match (AND); of the matching articles, the
-  WINDOW newest (by id, the order the index is read in) are ranked: those
-  whose title holds every term first, then by relevance (BM25 / ts_rank),
-  then newest. The work is bounded by WINDOW, not by how many match: a
-  query matching more finds the WINDOW newest and says there are more
-  (`Results.more`); an older article is not shown then, even when its
-  title matches.
+- Every term of the query must match (AND). Articles whose title holds
+  every term come first (by their title's relevance), then the others (by
+  relevance over title, body and tags: BM25 / ts_rank); ties go to the
+  newest. The work is bounded by WINDOW, not by how many match: the WINDOW
+  newest title matches are read from an index of the titles alone (so an
+  old article with the word in its title is found however many newer
+  bodies hold it), then the newest other matches until WINDOW articles are
+  ranked; when more matched, the page says so (`Results.more`) and the
+  older body matches are not shown.
 - Any query is safe: it is cut to MAX_QUERY characters and MAX_TERMS terms,
   and each term is passed as a quoted string (never as FTS or tsquery
   syntax); a query with no terms finds nothing.
@@ -34,7 +36,12 @@ from cms.database import write_transaction
 from cms.events import ArticleChanged, ContentImported
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, SearchDocument, utcnow
-from cms.models.related import FTS_TABLE, SEARCH_TSVECTOR
+from cms.models.related import (
+    FTS_TABLE,
+    SEARCH_TSVECTOR,
+    TITLE_FTS_TABLE,
+    TITLE_TSVECTOR,
+)
 from cms.services.related.terms import load_site_words
 from cms.text import segment
 from cms.text.excerpt import html_to_text
@@ -44,8 +51,8 @@ MAX_QUERY = 100
 MAX_TERMS = 8
 PER_PAGE = 10
 MAX_PAGE = 50
-# The newest WINDOW matching articles (by id: the index's order) are ranked;
-# older ones are counted as "more" and not shown. MAX_PAGE pages hold them.
+# At most WINDOW matching articles are ranked (title matches first, each
+# group newest first by id: the indexes' order); MAX_PAGE pages hold them.
 WINDOW = MAX_PAGE * PER_PAGE
 INDEXED_FIELDS = {"created", "status", "title", "body", "tags", "excerpt"}
 
@@ -219,52 +226,68 @@ _WINDOW_COLUMNS = (
 )
 
 
-def _sqlite_window(terms: list[str], now: datetime, size: int) -> list[_Match]:
-    match = " ".join(_fts_string(t) for t in terms)
-    title = "title_terms : (" + " AND ".join(_fts_string(t) for t in terms) + ")"
+def _sqlite_rows(table: str, match: str, now: datetime, size: int) -> list:
     # CROSS JOIN keeps the FTS table as the outer loop, read newest rowid
-    # first and stopped by the LIMIT: bm25 is computed for the window only.
-    rows = db.session.execute(
-        text(
-            f"SELECT a.id, a.published_at, bm25({FTS_TABLE}, 10.0, 1.0) "  # noqa: S608  # nosec B608  # constant table name; the terms are bound
-            f"FROM {FTS_TABLE} CROSS JOIN articles a ON a.id = {FTS_TABLE}.rowid "
-            f"WHERE {FTS_TABLE} MATCH :match AND a.status = 'published' "
-            f"AND a.published_at <= :now ORDER BY {FTS_TABLE}.rowid DESC "
-            "LIMIT :size"
-        ).columns(*_WINDOW_COLUMNS),
-        {"match": match, "now": now, "size": size},
-    ).all()
-    if not rows:
-        return []
-    # Title matches among the window: a rowid range of the FTS index.
-    in_title = set(
+    # first and stopped by the LIMIT: bm25 is computed for these rows only.
+    weights = "10.0, 1.0" if table == FTS_TABLE else "1.0"
+    return list(
         db.session.execute(
             text(
-                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :title "  # noqa: S608  # nosec B608  # constant table name; the terms are bound
-                "AND rowid BETWEEN :low AND :high"
-            ),
-            {"title": title, "low": rows[-1][0], "high": rows[0][0]},
-        ).scalars()
+                f"SELECT a.id, a.published_at, bm25({table}, {weights}) "  # noqa: S608  # nosec B608  # constant table names and weights; the terms are bound
+                f"FROM {table} CROSS JOIN articles a ON a.id = {table}.rowid "
+                f"WHERE {table} MATCH :match AND a.status = 'published' "
+                f"AND a.published_at <= :now ORDER BY {table}.rowid DESC "
+                "LIMIT :size"
+            ).columns(*_WINDOW_COLUMNS),
+            {"match": match, "now": now, "size": size},
+        )
     )
-    return [_Match(i, when, i in in_title, -score) for i, when, score in rows]
 
 
-def _postgres_window(terms: list[str], now: datetime, size: int) -> list[_Match]:
+def _sqlite_window(
+    terms: list[str], now: datetime, size: int, titles: bool
+) -> list[_Match]:
+    match = " ".join(_fts_string(t) for t in terms)  # every term: AND
+    table = TITLE_FTS_TABLE if titles else FTS_TABLE
+    rows = _sqlite_rows(table, match, now, size)
+    return [_Match(i, when, titles, -score) for i, when, score in rows]
+
+
+def _postgres_window(
+    terms: list[str], now: datetime, size: int, titles: bool
+) -> list[_Match]:
     query = "plainto_tsquery('simple'::regconfig, :q)"  # plain text: no syntax
+    vector = TITLE_TSVECTOR if titles else SEARCH_TSVECTOR
     rows = db.session.execute(
         text(
-            "SELECT w.id, w.published_at, "  # noqa: S608  # nosec B608  # constant names; the query text is bound
-            f"to_tsvector('simple'::regconfig, d.title_terms) @@ {query}, "
-            f"ts_rank({SEARCH_TSVECTOR}, {query}) "
+            f"SELECT w.id, w.published_at, ts_rank({vector}, {query}) "  # noqa: S608  # nosec B608  # constant names; the query text is bound
             "FROM (SELECT a.id, a.published_at FROM search_documents d "
             "JOIN articles a ON a.id = d.article_id "
-            f"WHERE {SEARCH_TSVECTOR} @@ {query} AND a.status = 'published' "
+            f"WHERE {vector} @@ {query} AND a.status = 'published' "
             "AND a.published_at <= :now ORDER BY a.id DESC LIMIT :size) w "
             "JOIN search_documents d ON d.article_id = w.id"
-        ).columns(*_WINDOW_COLUMNS[:2], column("in_title"), column("score", Float)),
+        ).columns(*_WINDOW_COLUMNS),
         {"q": " ".join(terms), "now": now, "size": size},
     ).all()
-    return [_Match(i, when, bool(title), float(rank)) for i, when, title, rank in rows]
+    return [_Match(i, when, titles, float(rank)) for i, when, rank in rows]
+
+
+def _window(terms: list[str], now: datetime) -> tuple[list[_Match], bool]:
+    """The ranked window and whether more matched: the WINDOW newest title
+    matches (every term in the title, read from the titles' own index), then
+    the newest matches anywhere until WINDOW are kept. Two reads of at most
+    WINDOW + 1 rows each, however many articles match."""
+    finder = (
+        _postgres_window if db.engine.dialect.name == "postgresql" else _sqlite_window
+    )
+    titled = finder(terms, now, WINDOW + 1, titles=True)
+    if len(titled) > WINDOW:  # title matches fill every page
+        return titled[:WINDOW], True
+    seen = {m.article_id for m in titled}
+    anywhere = finder(terms, now, WINDOW + 1, titles=False)
+    rest = [m for m in anywhere if m.article_id not in seen]
+    room = WINDOW - len(titled)
+    return titled + rest[:room], len(rest) > room
 
 
 def _ranked(matches: list[_Match]) -> list[int]:
@@ -282,14 +305,7 @@ def search(query: str, page: int = 1, per_page: int = PER_PAGE) -> Results:
     terms = query_terms(query)
     if not terms or page > MAX_PAGE:
         return Results(query[:MAX_QUERY], terms, [], 0, page, per_page)
-    finder = (
-        _postgres_window if db.engine.dialect.name == "postgresql" else _sqlite_window
-    )
-    matches = finder(terms, utcnow(), WINDOW + 1)
-    more = len(matches) > WINDOW
-    if more:  # the oldest one only told that there are more
-        oldest = min(matches, key=lambda m: m.article_id)
-        matches = [m for m in matches if m is not oldest]
+    matches, more = _window(terms, utcnow())
     ranked = _ranked(matches)
     ids = ranked[(page - 1) * per_page : page * per_page]
     articles = {a.id: a for a in db.session.scalars(

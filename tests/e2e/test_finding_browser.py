@@ -124,8 +124,16 @@ def test_desktop_sidebar_beside_the_article_and_related_list(
     assert main and aside
     assert aside["x"] >= main["x"] + main["width"] - 1  # beside, on the right
     assert aside["y"] < main["y"] + 200
-    for heading in ("热门文章", "标签", "归档"):
+    for heading in ("热门文章", "最新评论", "标签", "归档"):
         assert page.locator(".site-sidebar h2", has_text=heading).count() == 1
+    # The sidebar flows with the page: no scroll area of its own that would
+    # hide its lower boxes (归档) below the screen's height.
+    assert page.eval_on_selector(
+        ".site-sidebar", "e => e.scrollHeight <= e.clientHeight + 1"
+    )
+    page.locator(".site-sidebar h2", has_text="归档").scroll_into_view_if_needed()
+    assert page.locator(".side-archive li").count() == 3  # the demo's months
+    assert all(page.locator(".side-archive li").nth(i).is_visible() for i in range(3))
     items = page.locator(".related li")
     assert items.count() == 6
     text = page.locator(".related").inner_text()
@@ -141,6 +149,8 @@ def test_phone_sidebar_below_the_content(context_for, nine_links_server):
     aside = page.locator(".site-sidebar").bounding_box()
     assert main and aside
     assert aside["y"] >= main["y"] + main["height"] - 1
+    for heading in ("热门文章", "最新评论", "标签", "归档"):
+        assert page.locator(".site-sidebar h2", has_text=heading).count() == 1
     _shot(page, "phone-home")
 
 

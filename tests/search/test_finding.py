@@ -83,6 +83,16 @@ def test_the_sidebar_shows_the_digests_with_links_to_their_place(app, client):
     assert "归档" in aside
 
 
+def test_the_sidebar_says_when_there_are_no_comments_yet(app, client):
+    with app.app_context():
+        article = make_article("没有评论的文章", "正文")
+        make_comment(article, body="待审核的评论", status="pending")
+    html = client.get("/").get_data(as_text=True)
+    aside = html.split('<aside class="site-sidebar"', 1)[1].split("</aside>", 1)[0]
+    assert "最新评论" in aside and "还没有评论" in aside
+    assert "待审核的评论" not in aside
+
+
 def test_the_archive_lists_months_and_a_month_lists_its_articles(app, client):
     with app.app_context():
         when = datetime(2024, 12, 10, 20, 0, tzinfo=UTC)  # 12-11 04:00 in Shanghai

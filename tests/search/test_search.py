@@ -115,26 +115,61 @@ def test_pages(ctx):
     assert search("催收", page=99).hits == []
 
 
-def test_a_query_matching_more_than_the_window_ranks_the_newest(ctx, monkeypatch):
-    """The work is bounded by WINDOW: the newest WINDOW matches (by id) are
-    ranked, title matches first; the rest are only counted as more."""
+def test_a_query_matching_more_than_the_window_ranks_title_matches_then_the_newest(
+    ctx, monkeypatch
+):
+    """The work is bounded by WINDOW: the title matches first (from the
+    titles' own index, however old), then the newest other matches until
+    WINDOW are ranked; the rest are only counted as more."""
     from cms.services import search as search_service
 
     monkeypatch.setattr(search_service, "WINDOW", 4)
     owner = make_user("writer", role=Role.EDITOR)
     made = []
-    for i in range(6):  # oldest first: ids grow with time
-        title = f"催收第{i}篇" if i in (0, 3) else f"还款第{i}篇"
+    for i in range(8):  # oldest first: ids grow with time
+        title = f"催收第{i}篇" if i in (0, 5) else f"还款第{i}篇"
         made.append(make_article(title, "正文说到催收。", owner=owner,
                                  ago=timedelta(hours=10 - i)))  # fmt: skip
     results = search("催收")
     assert results.more and results.total == 4
     ids = [h.public_id for h in results.hits]
-    # The four newest (2..5), the one with the word in its title first; the
-    # oldest title match (0) is outside the window.
-    assert ids[0] == made[3].public_id
-    assert set(ids) == {a.public_id for a in made[2:]}
+    # The two title matches first, the old one (0) too, though six newer
+    # bodies hold the word; then the two newest body matches (7, 6).
+    assert set(ids[:2]) == {made[0].public_id, made[5].public_id}
+    assert ids[2:] == [made[7].public_id, made[6].public_id]
     assert search("第0篇").total == 1 and not search("第0篇").more
+
+
+def test_title_matches_alone_can_fill_the_window(ctx, monkeypatch):
+    from cms.services import search as search_service
+
+    monkeypatch.setattr(search_service, "WINDOW", 3)
+    owner = make_user("writer", role=Role.EDITOR)
+    old = [make_article(f"催收第{i}篇", "正文", owner=owner,
+                        ago=timedelta(hours=10 - i)) for i in range(4)]  # fmt: skip
+    make_article("还款", "正文说到催收。", owner=owner)  # newest, body only
+    results = search("催收")
+    assert results.more and results.total == 3
+    # The three newest title matches; the body match waits behind them.
+    assert {h.public_id for h in results.hits} == {a.public_id for a in old[1:]}
+
+
+def test_an_old_title_match_is_on_the_first_page_of_a_common_word(ctx, monkeypatch):
+    """Many newer articles hold the word in their bodies only; the old one
+    with it in its title is still the first result."""
+    from cms.services import search as search_service
+
+    monkeypatch.setattr(search_service, "WINDOW", 5)
+    owner = make_user("writer", role=Role.EDITOR)
+    first = make_article("催收的由来", "很早的文章。", owner=owner,
+                         ago=timedelta(days=400))  # fmt: skip
+    for i in range(8):
+        make_article(f"还款第{i}篇", "正文说到催收。", owner=owner,
+                     ago=timedelta(hours=10 - i))  # fmt: skip
+    results = search("催收")
+    assert results.hits[0].public_id == first.public_id
+    assert str(results.hits[0].title) == "<mark>催收</mark>的由来"
+    assert results.more and results.total == 5
 
 
 def test_the_page_says_when_more_matched_than_are_ranked(app, client, monkeypatch):
@@ -146,7 +181,7 @@ def test_the_page_says_when_more_matched_than_are_ranked(app, client, monkeypatc
         for i in range(3):
             make_article(f"催收第{i}篇", "正文", owner=owner)
     html = client.get("/search", query_string={"q": "催收"}).get_data(as_text=True)
-    assert "超过 2 篇" in html and "最新的 2 篇" in html
+    assert "超过 2 篇" in html and "标题里有它的在前，共 2 篇" in html
 
 
 @pytest.mark.parametrize("query", HOSTILE)

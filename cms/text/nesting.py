@@ -23,6 +23,13 @@ import re
 MAX_DEPTH = 128  # browsers cap theirs at 512; Markdown nests at most 20 deep
 
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
+# An inline element holding text only (`<a href="x">text</a>`, as Markdown
+# writes links and emphasis by the thousand): its start tag ends nothing
+# and its end tag ends just it, so it leaves the depth as it found it.
+_LEAF = re.compile(
+    r"<(a|abbr|b|code|del|em|i|ins|kbd|mark|s|small|span|strong|sub|sup|u)"
+    r"(?:\s[^<>]*)?>[^<]*</\1>"
+)
 
 
 def _names(text: str) -> frozenset[str]:
@@ -150,6 +157,12 @@ class _Stack:
 def bound_nesting(html: str, max_depth: int = MAX_DEPTH) -> str:
     """`html` with each start tag that would nest deeper than `max_depth`
     made text (see the module docstring); unchanged when none would."""
+    # No start tag is deeper than the start tags before it, nor a leaf one
+    # deeper than those outside leaves: with fewer than max_depth of those,
+    # none is made text (and the tags need not be followed one by one).
+    outside_leaves = _LEAF.sub("", html)
+    if outside_leaves.count("<") - outside_leaves.count("</") < max_depth:
+        return html
     stack = _Stack()
     parts: list[str] = []
     last = 0

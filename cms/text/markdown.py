@@ -92,12 +92,17 @@ def _clean(html: str) -> str:
     checked: nh3 can write a tree no parser builds (a <p> left inside a <p>
     when the <select> between them is dropped), which a browser reads as
     another tree; cleaning nh3's output once more gives HTML that reads back
-    as itself. Nesting is bounded first (cms.text.nesting); ids get the
-    heading prefix (_UNPREFIXED_ID), images load lazily, inputs are disabled
-    checkboxes (_FIXED_ATTRIBUTES): each a substitution over nh3's output
-    (in C: no Python call per attribute, as nh3's attribute_filter made)."""
+    as itself (when nh3 wrote back just what it read, as it does for most
+    Markdown, that second pass would write the same once more: skipped).
+    Nesting is bounded first (cms.text.nesting); ids get the heading prefix
+    (_UNPREFIXED_ID), images load lazily, inputs are disabled checkboxes
+    (_FIXED_ATTRIBUTES): each a substitution over nh3's output (in C: no
+    Python call per attribute, as nh3's attribute_filter made)."""
     cleaner = _cleaner()
-    clean = cleaner.clean(cleaner.clean(bound_nesting(html)))
+    bounded = bound_nesting(html)
+    clean = cleaner.clean(bounded)
+    if clean != bounded:
+        clean = cleaner.clean(clean)
     if ' id="' in clean:
         clean = _UNPREFIXED_ID.sub(rf"\1{HEADING_ID_PREFIX}", clean)
     if 'href="#fn' in clean:

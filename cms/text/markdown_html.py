@@ -106,8 +106,14 @@ _SHAPED = re.compile(
     ")"
 )
 # What only the shaping reads (the sanitiser would drop it, after parsing
-# it), in cmark-gfm's start tags only: never text that reads the same.
-_SOURCEPOS = re.compile(r'(<[a-z0-9]+(?: [a-z]+="[^"<>]*")*) data-sourcepos="[0-9:-]*"')
+# it): as cmark-gfm writes it, last in a start tag, after its name or
+# another attribute's quote (text would have to hold the same, `>` included).
+_SOURCEPOS = re.compile(
+    r'(?<=[a-z0-9"]) data-sourcepos="[0-9]+:[0-9]+-[0-9]+:[0-9]+"(?=>| />)'
+)
+# cmark-gfm's void elements (`<br />`) as nh3 writes them (`<br>`), so that
+# nh3 more often writes back just what it reads (cms.text.markdown._clean).
+_SELF_CLOSING = re.compile(r"(<(?:br|hr|img|input)\b[^<>]*) />")
 # What a heading's id leaves out, as markdown-it's anchors did (they read
 # only its text and code): tags, comments and footnote marks (cmark-gfm
 # writes only whole comments and valid tags here; `<` in text is `&lt;`).
@@ -130,6 +136,7 @@ class _Shaper:
         self.edits: list[tuple[int, int, str]] = []
         self.slugs: set[str] = set()
         self.next_suffix: dict[str, int] = {}
+        self.slug_of: dict[str, str] = {}  # a heading's HTML: its slug
         self.heading: tuple[str, int] | None = None  # level, where text starts
         self.lists: list[tuple[int, bool]] = []  # where a class goes, has tasks
         self.marks: dict[str, int] = {}  # footnote number: marks so far
@@ -153,9 +160,14 @@ class _Shaper:
         level, start = self.heading
         self.heading = None
         inner = html[start : match.start()]
-        title = html_lib.unescape(_NOT_TITLE.sub("", inner)).replace("\n", "")
-        slug = html_lib.escape(self.unique(heading_slug(title)))
-        self.edits.append((start - 1, start, f' id="{slug}">'))
+        if inner not in self.slug_of:
+            title = _NOT_TITLE.sub("", inner) if "<" in inner else inner
+            title = html_lib.unescape(title) if "&" in title else title
+            self.slug_of[inner] = heading_slug(title.replace("\n", ""))
+        slug = html_lib.escape(self.unique(self.slug_of[inner]))
+        # The start tag's data-sourcepos goes: the id takes its place.
+        tag_end = html.rfind(" data-sourcepos=", 0, start)
+        self.edits.append((tag_end, start, f' id="{slug}">'))
         anchor = f' <a class="header-anchor" href="#{slug}">#</a>'
         self.edits.append((match.start(), match.start(), anchor))
 
@@ -225,7 +237,7 @@ class _Shaper:
             elif match["notes"]:
                 self.replace(
                     match,
-                    '<hr class="footnotes-sep" />\n<section class="footnotes">\n'
+                    '<hr class="footnotes-sep">\n<section class="footnotes">\n'
                     '<ol class="footnotes-list">\n',
                 )
             elif match["note"]:
@@ -255,7 +267,8 @@ def shape(html: str) -> str:
     """cmark-gfm's HTML in this site's shape (see the module docstring)."""
     shaper = _Shaper()
     shaper.read(html)
-    return _SOURCEPOS.sub(r"\1", shaper.apply(html))
+    shaped = _SOURCEPOS.sub("", shaper.apply(html))
+    return _SELF_CLOSING.sub(r"\1>", shaped) if " />" in shaped else shaped
 
 
 def to_html(source: str) -> str:

@@ -136,15 +136,17 @@ def table(title: str, cases: dict[str, object], per: str) -> None:
 
 def same_output(found: dict[str, list[str]]) -> None:
     squeeze = re.compile(r"\s+")
+
+    def spaced(html: str) -> str:
+        return squeeze.sub(" ", html).replace("> <", "><").strip()
+
     same = spaces = other = 0
     for texts in found.values():
         for text in texts:
             a, b = old(text), new(text)
             if a == b:
                 same += 1
-            elif squeeze.sub(" ", a).replace("> <", "><") == squeeze.sub(
-                " ", b
-            ).replace("> <", "><"):
+            elif spaced(a) == spaced(b):
                 spaces += 1
             else:
                 other += 1

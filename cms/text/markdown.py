@@ -1,23 +1,17 @@
-"""Markdown source to safe HTML: markdown-it-py renders (with footnotes, task
-lists and Pygments-highlighted code blocks), nh3 sanitises."""
+"""Markdown source to safe HTML: cmark-gfm renders (with footnotes, task
+lists, heading anchors and Pygments-highlighted code blocks: see
+cms.text.markdown_html), nh3 sanitises."""
 
 import re
-from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.tasklists import tasklists_plugin
 
-from cms.text.highlight import TOKEN_CLASSES, highlight_block
+from cms.text.highlight import TOKEN_CLASSES
+from cms.text.markdown_html import to_html
 from cms.text.nesting import bound_nesting
-from cms.text.slug import HEADING_ID_PREFIX, heading_slug
+from cms.text.slug import HEADING_ID_PREFIX
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "details", "em", "figcaption",
@@ -51,14 +45,26 @@ ALLOWED_CLASSES = {
     "pre": {"highlight"},
     "span": set(TOKEN_CLASSES),
 }
-# A footnote link's target (#fn1, #fnref1:2): ids get HEADING_ID_PREFIX, so
-# these links get it too.
-_FOOTNOTE_HREF = re.compile(r"#fn(?:ref)?\d+(?::\d+)?")
-
-# An <a> start tag as nh3 writes it: values double-quoted, with `"`, `<` and `>`
-# escaped, and attributes in the source's order (href is not always first).
-_ANCHOR_TAG = re.compile(r"<a(\s[^>]*)?>")
-_ATTRIBUTE = re.compile(r'\s+([^\s=>]+)(?:="([^"]*)")?')
+# nh3's output is normalised: values double-quoted, with `"`, `<` and `>`
+# escaped, attributes in the source's order; so a tag's attributes can be
+# read one after the other (_ATTRIBUTES: a value is skipped whole, and
+# ` href="` inside one is never taken for an attribute).
+_ATTRIBUTES = r'(?: [^\s"<>=/]+(?:="[^"]*")?)*?'
+# Ids written in raw HTML get the heading prefix too, so no article can
+# clobber an id of the page around it; links to a footnote (#fn1,
+# #fnref1:2) follow; an <input> is only ever a checkbox.
+_UNPREFIXED_ID = re.compile(rf'(<[a-z][a-z0-9]*{_ATTRIBUTES} id=")(?!h-)')
+_FOOTNOTE_LINK = re.compile(
+    rf'(<a{_ATTRIBUTES} href="#)(fn(?:ref)?[0-9]+(?::[0-9]+)?")'
+)
+_INPUT_TYPE = re.compile(rf'(<input{_ATTRIBUTES} type=")[^"]*"')
+# A link that may name a host: its href has two slashes (backslashes read as
+# slashes, tabs and line breaks between them dropped, as browsers and
+# urlsplit do); without them a URL has no host, so no other link can leave
+# the site.
+_HOSTED_HREF = re.compile(
+    rf'<a{_ATTRIBUTES} href="([^"]*[/\\\\][\t\n\r]*[/\\\\][^"]*)"'
+)
 # What every <img> and <input> gets, last and in this order (nh3's own way
 # to add attributes writes them in an order that changes from process to
 # process, so the same source rendered differently in two workers).
@@ -70,27 +76,6 @@ _FIXED_TAG = re.compile(r"<(img|input)(\s[^>]*)?>")
 
 
 @lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
-    md = MarkdownIt(
-        "commonmark", {"html": True, "linkify": False, "typographer": False}
-    )
-    md.enable(["table", "strikethrough"])
-    footnote_plugin(md)
-    tasklists_plugin(md)
-    md.add_render_rule("fence", _fence)
-    anchors_plugin(
-        md,
-        min_level=2,
-        max_level=4,
-        slug_func=heading_slug,
-        permalink=True,
-        permalinkSymbol="#",
-        permalinkBefore=False,
-    )
-    return md
-
-
-@lru_cache(maxsize=1)
 def _cleaner() -> nh3.Cleaner:
     return nh3.Cleaner(
         tags=ALLOWED_TAGS,
@@ -99,37 +84,7 @@ def _cleaner() -> nh3.Cleaner:
         link_rel=None,
         strip_comments=True,
         allowed_classes=ALLOWED_CLASSES,
-        attribute_filter=_filter_attribute,
     )
-
-
-def _fence(
-    self: RendererHTML,
-    tokens: Sequence[Token],
-    idx: int,
-    options: OptionsDict,
-    env: EnvType,
-) -> str:
-    """A fenced block: highlighted when its language is known, else plain."""
-    token = tokens[idx]
-    language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
-    block = highlight_block(token.content, language)
-    if block:
-        return block + "\n"
-    return RendererHTML.fence(self, tokens, idx, options, env)
-
-
-def _filter_attribute(tag: str, attribute: str, value: str) -> str:
-    """Ids written in raw HTML get the heading prefix too, so no article can
-    clobber an id of the page around it (footnote links follow); an <input>
-    is only ever a checkbox."""
-    if attribute == "id" and not value.startswith(HEADING_ID_PREFIX):
-        return HEADING_ID_PREFIX + value
-    if attribute == "href" and _FOOTNOTE_HREF.fullmatch(value):
-        return "#" + HEADING_ID_PREFIX + value[1:]
-    if tag == "input" and attribute == "type":
-        return "checkbox"
-    return value
 
 
 def _clean(html: str) -> str:
@@ -137,36 +92,53 @@ def _clean(html: str) -> str:
     checked: nh3 can write a tree no parser builds (a <p> left inside a <p>
     when the <select> between them is dropped), which a browser reads as
     another tree; cleaning nh3's output once more gives HTML that reads back
-    as itself. Nesting is bounded first (cms.text.nesting); images load
-    lazily, task list boxes are disabled (_FIXED_ATTRIBUTES)."""
+    as itself (when nh3 wrote back just what it read, as it does for most
+    Markdown, that second pass would write the same once more: skipped).
+    Nesting is bounded first (cms.text.nesting); ids get the heading prefix
+    (_UNPREFIXED_ID), images load lazily, inputs are disabled checkboxes
+    (_FIXED_ATTRIBUTES): each a substitution over nh3's output (in C: no
+    Python call per attribute, as nh3's attribute_filter made)."""
     cleaner = _cleaner()
-    clean = cleaner.clean(cleaner.clean(bound_nesting(html)))
+    bounded = bound_nesting(html)
+    clean = cleaner.clean(bounded)
+    if clean != bounded:
+        clean = cleaner.clean(clean)
+    if ' id="' in clean:
+        clean = _UNPREFIXED_ID.sub(rf"\1{HEADING_ID_PREFIX}", clean)
+    if 'href="#fn' in clean:
+        clean = _FOOTNOTE_LINK.sub(rf"\1{HEADING_ID_PREFIX}\2", clean)
+    if "<input" in clean:
+        clean = _INPUT_TYPE.sub(r'\1checkbox"', clean)
     return _FIXED_TAG.sub(
         lambda m: f"<{m[1]}{m[2] or ''}{_FIXED_ATTRIBUTES[m[1]]}>", clean
     )
 
 
 def _mark_external_links(html: str, site_host: str | None) -> str:
-    """Give links to other hosts rel="nofollow noopener"; nh3's output is
-    normalised (double-quoted, escaped attributes), so its tags can be read
-    attribute by attribute."""
+    """Give links to other hosts rel="nofollow noopener" (read from nh3's
+    normalised output: see _HOSTED_HREF); each distinct href is judged once."""
+    external: dict[str, bool] = {}
 
     def add_rel(match: re.Match[str]) -> str:
-        attributes = match.group(1) or ""
-        href = dict(_ATTRIBUTE.findall(attributes)).get("href")
-        if href is None:
-            return match.group(0)
-        # Browsers read a backslash in an http(s) URL as a slash.
-        url = href.replace("&amp;", "&").replace("\\", "/")
-        try:
-            host = urlsplit(url).hostname
-        except ValueError:  # unparsable here: treat as external
-            host = ""
-        if host is None or host == site_host:
-            return match.group(0)
-        return f'<a rel="nofollow noopener"{attributes}>'
+        href = match[1]
+        if href not in external:
+            external[href] = _is_external(href, site_host)
+        if external[href]:
+            return '<a rel="nofollow noopener"' + match[0][2:]
+        return match[0]
 
-    return _ANCHOR_TAG.sub(add_rel, html)
+    return _HOSTED_HREF.sub(add_rel, html)
+
+
+def _is_external(href: str, site_host: str | None) -> bool:
+    """Whether a link to `href` (as nh3 escaped it) leaves `site_host`."""
+    # Browsers read a backslash in an http(s) URL as a slash.
+    url = href.replace("&amp;", "&").replace("\\", "/")
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # unparsable here: treat as external
+        return True
+    return host is not None and host != site_host
 
 
 def render_markdown(source: str, site_host: str | None = None) -> str:
@@ -178,7 +150,7 @@ def render_markdown(source: str, site_host: str | None = None) -> str:
     raw HTML nests at most MAX_DEPTH deep (deeper start tags show as text), so
     the time taken grows linearly with the source (cms.text.nesting).
     """
-    html = _parser().render(source)
+    html = to_html(source)
     return _mark_external_links(_clean(html), site_host)
 
 

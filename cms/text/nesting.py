@@ -23,6 +23,12 @@ import re
 MAX_DEPTH = 128  # browsers cap theirs at 512; Markdown nests at most 20 deep
 
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)")
+# An element holding text only (`<p>text</p>`, `<a href="x">text</a>`, as
+# Markdown writes them by the thousand): its start tag pushes it (after
+# popping what it ends) and its end tag pops just it, so it leaves no more
+# open than it found.
+_LEAF = re.compile(r"<([A-Za-z][^\s/<>]*)(?:\s[^<>]*)?>[^<]*</\1>")
+_LEAF_ROUNDS = 3  # leaves, then what held only leaves (<li><p>x</p></li>) …
 
 
 def _names(text: str) -> frozenset[str]:
@@ -150,6 +156,16 @@ class _Stack:
 def bound_nesting(html: str, max_depth: int = MAX_DEPTH) -> str:
     """`html` with each start tag that would nest deeper than `max_depth`
     made text (see the module docstring); unchanged when none would."""
+    # A start tag opens at most as deep as the start tags outside leaves
+    # (which may stay open) plus the leaves around it (at most one per round
+    # of stripping): when that stays under max_depth, none is made text, and
+    # the tags need not be followed one by one.
+    outside_leaves = html
+    for rounds in range(1, _LEAF_ROUNDS + 1):
+        outside_leaves = _LEAF.sub("", outside_leaves)
+        starts = outside_leaves.count("<") - outside_leaves.count("</")
+        if starts + rounds - 1 < max_depth:
+            return html
     stack = _Stack()
     parts: list[str] = []
     last = 0

@@ -1,4 +1,4 @@
-"""Benchmark: the word engine (cms/text/wordfilter.py) against the two
+"""Benchmark: the word engine (cms/text/wordfilter/) against the two
 obvious alternatives, on the same text and rules.
 
 The text: the 48 demo articles (cms/data/demo-articles.jsonl), concatenated

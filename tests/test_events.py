@@ -13,7 +13,7 @@ from cms.events import (
     subscribe,
 )
 from cms.models import Role
-from cms.services import editorial, profiles, settings, users
+from cms.services import article_workflow, editorial, profiles, settings, users
 from cms.services.article_edits import ArticleEdit
 from cms.services.errors import FieldError, NotAllowed
 from tests.factories import make_article, make_user
@@ -44,7 +44,7 @@ def test_article_workflow_names_changed_fields_and_statuses(heard):
     assert last.fields >= {"title", "status", "published_at"}
     assert "body" not in last.fields
     assert (last.before_status, last.after_status) == ("draft", "published")
-    editorial.trash(editor, article.id)
+    article_workflow.trash(editor, article.id)
     assert heard[ArticleChanged][-1].after_status == "trash"
     assert len(heard[ArticleChanged]) == 3
 

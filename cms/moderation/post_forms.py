@@ -26,7 +26,8 @@ from cms.services.article_edits import (
     MAX_TAGS,
     ArticleEdit,
 )
-from cms.services.editorial import MAX_REASON_LENGTH, RelatedPicks
+from cms.services.article_workflow import MAX_REASON_LENGTH
+from cms.services.editorial import RelatedPicks
 from cms.services.post_list import TABS, PostFilter
 from cms.services.related.picks import overrides_of
 from cms.services.settings import current_settings

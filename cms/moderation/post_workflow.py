@@ -15,7 +15,7 @@ from cms.models import Article, Role
 from cms.moderation.views import bp, open_to
 from cms.params import int_arg
 from cms.services import article_access as access
-from cms.services import editorial
+from cms.services import article_workflow
 from cms.services.revisions import Snapshot, compare, get_revision, revisions_of
 from cms.templating import localtime
 
@@ -139,7 +139,7 @@ def post_diff(article_id: int):
 @bp.post("/posts/<int:article_id>/revisions/<int:number>/restore")
 def post_revision_restore(article_id: int, number: int):
     """Bring revision `number` back, as a new revision; 303 to the editor."""
-    editorial.restore_revision(current_user, article_id, number)
+    article_workflow.restore_revision(current_user, article_id, number)
     flash(f"已恢复到第 {number} 版（保存为新的版本）。", "success")
     return redirect(url_for("moderation.post_edit", article_id=article_id), 303)
 
@@ -148,7 +148,7 @@ def post_revision_restore(article_id: int, number: int):
 @open_to(*Role)
 def post_trash(article_id: int):
     """Move an article to the trash; 303 to the list."""
-    editorial.trash(current_user, article_id)
+    article_workflow.trash(current_user, article_id)
     flash("已移到回收站。", "success")
     return redirect(url_for("moderation.posts"), 303)
 
@@ -157,6 +157,6 @@ def post_trash(article_id: int):
 @open_to(*Role)
 def post_restore(article_id: int):
     """Bring an article back from the trash as a draft; 303 to the editor."""
-    editorial.restore(current_user, article_id)
+    article_workflow.restore(current_user, article_id)
     flash("已从回收站恢复为草稿。", "success")
     return redirect(url_for("moderation.post_edit", article_id=article_id), 303)

@@ -35,7 +35,13 @@ from cms.moderation.post_workflow import (
 from cms.moderation.views import bp, open_to
 from cms.params import int_arg, page_arg
 from cms.services import article_access as access
-from cms.services import article_edits, editorial, submissions
+from cms.services import (
+    article_changes,
+    article_edits,
+    article_workflow,
+    editorial,
+    submissions,
+)
 from cms.services import autosave as autosaves
 from cms.services.errors import EditConflict, InvalidInput
 from cms.services.media_library import (
@@ -125,7 +131,7 @@ def _editor(
         form=form,
         article=article,
         state=state_of(article) if article else "new",
-        edition=editorial.edition_of(article) if article else None,
+        edition=article_changes.edition_of(article) if article else None,
         readonly=article is not None and not access.can_edit(current_user, article),
         can_trash=article is not None and access.can_trash(current_user, article),
         send_back=(send_back or SendBackForm(formdata=None))
@@ -383,6 +389,6 @@ def post_send_back(article_id: int):
             400,
             send_back=form,
         )
-    editorial.send_back(current_user, article_id, form.reason.data)
+    article_workflow.send_back(current_user, article_id, form.reason.data)
     flash("已退回，投稿者会在文章上看到退回原因。", "success")
     return _to_editor(article_id)

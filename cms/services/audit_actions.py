@@ -23,7 +23,7 @@ ACTION_LABELS: dict[str, str] = {
     "ban": "封禁",
     "erase-comments": "删除评论者的评论",
     "erase-personal": "删除评论者的个人信息",
-    # articles (cms.services.editorial)
+    # articles (cms.services.editorial, cms.services.article_workflow)
     "article-create": "新建文章",
     "article-save": "保存文章",
     "article-submit": "投稿",

@@ -55,7 +55,7 @@ def _forced_media_delete(admin: User, article_id: int) -> None:
 
 def _extra_actions(app, admin_name: str) -> None:
     """The actions no sample route records."""
-    from cms.services import editorial, password_reset
+    from cms.services import article_workflow, editorial, password_reset
     from cms.services.article_edits import ArticleEdit
     from cms.services.categories import create_category, move_category
     from cms.services.commenters import erase_commenter, pin_comment
@@ -86,7 +86,7 @@ def _extra_actions(app, admin_name: str) -> None:
         editorial.save(
             admin, made.id, ArticleEdit(title="将被恢复", body_markdown="二"), 1
         )
-        editorial.restore_revision(admin, made.id, 1)
+        article_workflow.restore_revision(admin, made.id, 1)
         edit = ArticleEdit(title="发布又撤回", body_markdown="正文")
         published = editorial.create(admin, edit, "publish")
         editorial.save(admin, published.id, edit, published.version, "unpublish")

@@ -17,7 +17,7 @@ from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import MediaFile, MediaOwner, OutboxMessage, OutboxStatus, Role, User
 from cms.moderation.views import allowed_roles
-from cms.services import editorial
+from cms.services import article_workflow, editorial
 from cms.services.article_edits import ArticleEdit
 from cms.services.categories import create_category
 from cms.services.menus import add_item
@@ -248,7 +248,7 @@ def make_targets(contributor: str) -> dict[str, int]:
         return editorial.create(author, edit, action).id
 
     trashed_article = draft("回收站里的稿子")
-    editorial.trash(author, trashed_article)
+    article_workflow.trash(author, trashed_article)
     tagged = make_article(
         title="有标签的文章",
         owner=boss,

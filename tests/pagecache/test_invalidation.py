@@ -18,7 +18,7 @@ from cms.database import write_transaction
 from cms.events import MediaChanged, RelatedChanged, emit
 from cms.extensions import db
 from cms.models import Article, Comment, Role, User, utcnow
-from cms.services import editorial, moderation
+from cms.services import article_workflow, editorial, moderation
 from cms.services.article_edits import ArticleEdit
 from cms.services.categories import create_category, update_category
 from cms.services.commenters import edit_comment
@@ -96,7 +96,7 @@ def unpublish(site):
 
 
 def trash(site):
-    editorial.trash(_boss(), site.ids["X2"])
+    article_workflow.trash(_boss(), site.ids["X2"])
 
 
 def publish_new(site):

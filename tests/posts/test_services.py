@@ -12,7 +12,7 @@ import pytest
 from cms.extensions import db
 from cms.models import ArticleStatus, AuditEntry, Role, utcnow
 from cms.services import article_access as access
-from cms.services import article_edits, editorial
+from cms.services import article_edits, article_workflow, editorial
 from cms.services.article_edits import ArticleEdit
 from cms.services.errors import EditConflict, InvalidInput, NotAllowed, NotFound
 from cms.services.revisions import get_revision
@@ -50,7 +50,7 @@ def test_who_may_see_edit_and_trash_what(people):
     with pytest.raises(NotFound):
         editorial.save(b, draft.id, EDIT, 1)
     with pytest.raises(NotFound):
-        editorial.trash(b, draft.id)
+        article_workflow.trash(b, draft.id)
     assert stored(draft.id).version == 1
 
 
@@ -62,9 +62,9 @@ def test_contributors_never_publish(people):
     with pytest.raises(NotAllowed):
         editorial.save(a, draft.id, EDIT, 1, "publish")
     with pytest.raises(NotAllowed):
-        editorial.send_back(a, editorial.create(a, EDIT, "submit").id, "理由")
+        article_workflow.send_back(a, editorial.create(a, EDIT, "submit").id, "理由")
     with pytest.raises(NotAllowed):
-        editorial.restore_revision(a, draft.id, 1)
+        article_workflow.restore_revision(a, draft.id, 1)
     assert stored(draft.id).status == ArticleStatus.DRAFT
 
 
@@ -137,13 +137,13 @@ def test_snapshot_fields(people):
 def test_every_change_writes_one_audit_entry_and_edits_one_revision(people):
     editor, a = people["editor"], people["a"]
     article = editorial.create(a, EDIT, "submit")  # create + submit
-    editorial.send_back(editor, article.id, "再想想")
+    article_workflow.send_back(editor, article.id, "再想想")
     editorial.save(a, article.id, EDIT, 3, "submit")
     editorial.save(editor, article.id, EDIT, 4, "publish")
     editorial.save(editor, article.id, EDIT, 5, "unpublish")
-    editorial.trash(editor, article.id)
-    editorial.restore(editor, article.id)
-    editorial.restore_revision(editor, article.id, 1)
+    article_workflow.trash(editor, article.id)
+    article_workflow.restore(editor, article.id)
+    article_workflow.restore_revision(editor, article.id, 1)
 
     # Moves of the workflow that change nothing else amend the newest
     # revision (第 1 版); bringing revision 1 back is a version of its own.

@@ -79,7 +79,9 @@ class Gunicorn:
         self.origin = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.errors_log = log.with_name(log.stem + "-errors.log")
-        self.env = {**env, "SITE_URL": self.origin}
+        # Text access lines in the format `pids_answering` reads (production
+        # would otherwise write JSON: cms/access_log.py).
+        self.env = {"LOG_FORMAT": "text", **env, "SITE_URL": self.origin}
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 90.0) -> Gunicorn:

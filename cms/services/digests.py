@@ -129,9 +129,8 @@ def stored() -> tuple[tuple[str, str], ...]:
     """The four kept digests as stored (name, JSON text), in name order: what
     `sidebar` shows, as a value that compares equal exactly when it would show
     the same (one query by primary key, nothing parsed)."""
-    return tuple(
-        sorted(db.session.execute(_stored_query(), {"names": list(NAMES)}).tuples())
-    )
+    rows = db.session.execute(_stored_query(), {"names": list(NAMES)})
+    return tuple(sorted((name, data) for name, data in rows))
 
 
 @lru_cache(maxsize=1)

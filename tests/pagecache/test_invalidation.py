@@ -322,7 +322,7 @@ def _sidebar(body: str) -> str:
 def test_every_page_shows_the_new_sidebar_at_once(
     app, client, site, change, text, shown
 ):
-    pages = ("U", "X1", "N", "home", "soft", "alice", "page")
+    pages = ("U", "X1", "N", "home", "soft", "alice")
     _warm(client, [site.paths[k] for k in pages])
     before = _sidebar(client.get(site.paths["U"]).get_data(as_text=True))
     assert (text in before) is not shown

@@ -5,6 +5,10 @@ uses. Prints; changes nothing but a throwaway copy of the database.
 
     .venv/bin/python bench/profile_article.py [--articles 10000] [--requests 20]
     .venv/bin/python bench/profile_article.py --path /   # another page instead
+
+The database is pages.py's (its articles and comments: `--comments`, 200,000
+by default), so the profile is of the pages pages.py measures; `--comments 0`
+profiles the smaller site without comments (bench/_dataset.py).
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from contextlib import closing
 from pathlib import Path
 
 from _common import RESULTS
-from _dataset import cached_database
+from _dataset import cache_key, cached_database
+from scale import site as build_site
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--top", type=int, default=25, help="functions to list")
     parser.add_argument("--path", help="profile this page (default: random articles)")
+    parser.add_argument("--comments", type=int, default=200_000)
     parser.add_argument("--cache-dir", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
@@ -45,8 +51,17 @@ def main(argv: list[str] | None = None) -> int:
             CMS_CONFIG="production",
             SECRET_KEY=secrets.token_urlsafe(48),
             SITE_URL="http://127.0.0.1:5000",
+            LOG_LEVEL="WARNING",
+            RELATED_MODE="tick",  # as pages.py serves it
         )
-        cached = cached_database(args.articles, args.cache_dir, fresh=False)
+        if args.comments:
+            folder = args.cache_dir / f"pages-{cache_key(args.articles)}"
+            folder.mkdir(parents=True, exist_ok=True)
+            cached = build_site(
+                folder, "site", args.articles, args.comments, seed=20241211
+            )
+        else:
+            cached = cached_database(args.articles, args.cache_dir, fresh=False)
         shutil.copyfile(cached, database)
         with closing(sqlite3.connect(database)) as conn:
             ids = [row[0] for row in conn.execute("SELECT public_id FROM articles")]

@@ -13,7 +13,7 @@ after the change's drop has run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -23,7 +23,9 @@ class Entry:
     a hit counts ("" for other pages); `views` the count the page showed when
     it was rendered, cut out of `body` (cms.pagecache.counts), or -1 when the
     body has no count to fill in; `token` that the comment form's token is cut
-    out too; `sidebar` that the sidebar is cut out (cms.pagecache.fragments)."""
+    out too; `sidebar` that the sidebar is cut out (cms.pagecache.fragments).
+    `parts` is `body` cut at those slots, made at the first hit and kept with
+    the entry (cms.pagecache.counts.filled); never stored by a backend."""
 
     status: str
     headers: list[tuple[str, str]]
@@ -36,6 +38,7 @@ class Entry:
     views: int = -1
     token: bool = False
     sidebar: bool = False
+    parts: list[bytes] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,31 @@
 """The one place where the page cache reaches into the services: a hit of an
 article's page (or the beacon of a page nginx served from the page store)
-counts a view, and a hit gets what its copy fills in (cms.pagecache.counts)."""
+counts a view, and a hit gets what its copy fills in (cms.pagecache.counts).
+
+Both run in the WSGI layer in front of Flask with no app context (pushing one
+costs more than the rest of a hit): `HitCounter` holds what they need, taken
+from the app once."""
 
 from __future__ import annotations
 
-from cms.services.form_tokens import issue_comment_token
-from cms.services.views import shown_count
+from flask import Flask
+
+from cms.extensions import db
+from cms.services.form_tokens import CommentTokenIssuer
+from cms.services.views import shown_count_outside, stored_count_reader
 
 
-def count_cached_view(public_id: str, user_agent: str | None) -> int:
-    """Count one view of the article `public_id` (buffered, no database
-    write; not at all for a self-declared bot) and return the count its page
-    shows now. Inside an app context."""
-    return shown_count(public_id, user_agent)
+class HitCounter:
+    """Counting a cached page's view and issuing its form token, for `app`."""
 
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        with app.app_context():
+            self._read = stored_count_reader(db.engine)
+        self.fresh_token = CommentTokenIssuer(app.config["SECRET_KEY"])
 
-def fresh_token(public_id: str) -> str:
-    """A comment-form token for the article, issued now. Inside an app context."""
-    return issue_comment_token(public_id)
+    def count_view(self, public_id: str, user_agent: str | None) -> int:
+        """Count one view of the article `public_id` (buffered, no database
+        write; not at all for a self-declared bot) and return the count its
+        page shows now."""
+        return shown_count_outside(self.app, public_id, user_agent, self._read)

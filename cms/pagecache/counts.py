@@ -2,7 +2,7 @@
 the page is stored, filled in at each hit. The page then lives as long as
 any other page (until an event drops it, or PAGE_CACHE_SECONDS), while
 
-- its view count is the one of the moment (cms.services.views.shown_count:
+- its view count is the one of the moment (cms.services.views.shown_count_outside:
   a few seconds behind at most, as INTERFACE.md allows), and
 - its comment form carries a token issued at this hit, so the too-fast check
   (comments.min_submit_seconds) measures from when this reader got the page,
@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from cms.pagecache.backends import Entry
+from cms.pagecache.fragments import SLOT
 
 VIEWS = b"\x00views\x00"
 TOKEN = b"\x00token\x00"
@@ -51,9 +54,29 @@ def cut(body: bytes) -> Cut:
     return Cut(body, shown, tokens > 0)
 
 
-def fill(template: bytes, views: int, token: str | None) -> bytes:
-    """The page with `views` and `token` where `cut` left their slots."""
-    page = template.replace(VIEWS, str(views).encode())
-    if token is not None:
-        page = page.replace(TOKEN, token.encode())
-    return page
+_SLOTS = re.compile(b"(" + b"|".join(map(re.escape, (SLOT, VIEWS, TOKEN))) + b")")
+
+
+def filled(
+    entry: Entry, sidebar: bytes | None, views: int | None, token: str | None
+) -> bytes:
+    """The entry's page with the sidebar fragment in its slot (the first one;
+    cms.pagecache.fragments) and `views` and `token` in every slot `cut` left
+    for them; a slot given None stays as it is. The body is cut at its slots
+    once per entry (`entry.parts`), and joined once per hit."""
+    parts = entry.parts
+    if parts is None:
+        parts = entry.parts = _SLOTS.split(entry.body)
+    if len(parts) == 1:
+        return parts[0]
+    fills = {VIEWS: None if views is None else str(views).encode(),
+             TOKEN: None if token is None else token.encode()}  # fmt: skip
+    out = list(parts)
+    for i in range(1, len(out), 2):
+        slot = out[i]
+        if slot == SLOT:
+            if sidebar is not None:
+                out[i], sidebar = sidebar, None  # the first slot only
+        elif fills[slot] is not None:
+            out[i] = fills[slot]  # type: ignore[assignment]
+    return b"".join(out)

@@ -23,18 +23,14 @@ SLOT = b"\x00sidebar\x00"
 
 def split(body: bytes) -> tuple[bytes, bytes | None]:
     """`body` with its sidebar replaced by SLOT, and the sidebar (None, and
-    the body unchanged, when the page has none)."""
+    the body unchanged, when the page has none). A hit puts it back
+    (cms.pagecache.counts.filled)."""
     start = body.find(_START)
     end = body.find(_END, start + 1) if start >= 0 else -1
     if start < 0 or end < 0:
         return body, None
     end += len(_END)
     return body[:start] + SLOT + body[end:], body[start:end]
-
-
-def join(template: bytes, fragment: bytes) -> bytes:
-    """The page with the sidebar `fragment` where `split` left its slot."""
-    return template.replace(SLOT, fragment, 1)
 
 
 def version(fragment: bytes) -> str:

@@ -32,8 +32,8 @@ from flask import Flask
 
 from cms.pagecache import fragments
 from cms.pagecache.backends import Backend, Entry
-from cms.pagecache.counting import count_cached_view, fresh_token
-from cms.pagecache.counts import Cut, cut, fill
+from cms.pagecache.counting import HitCounter
+from cms.pagecache.counts import Cut, cut, filled
 from cms.pagecache.marks import (
     ELIGIBLE,
     INTERNAL_HEADERS,
@@ -80,6 +80,7 @@ class PageCacheMiddleware:
         self.store = store
         self.bypass = bypass_cookies(app)
         self.count_seconds = app.config["PAGE_CACHE_COUNT_SECONDS"]
+        self.counter = HitCounter(app)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse):
         path = environ.get("PATH_INFO", "") or "/"
@@ -115,17 +116,21 @@ class PageCacheMiddleware:
     # -- hits -------------------------------------------------------------
 
     def _hit(self, entry: Entry, sidebar: Entry | None, environ, start_response):
-        body, etag = entry.body, entry.etag
+        etag = entry.etag
+        fragment = shown = token = None
         if sidebar is not None:
-            body = fragments.join(body, sidebar.body)
-            etag = f'{etag[:-1]}-{fragments.version(sidebar.body)}"'
+            fragment = sidebar.body
+            etag = f'{etag[:-1]}-{sidebar.etag}"'
         if entry.view:
             shown, token = self._count(
                 entry.view, environ.get("HTTP_USER_AGENT"), entry.token
             )
             if entry.views >= 0:  # this moment's count and token, filled in
                 shown = entry.views if shown is None else shown
-                body, etag = fill(body, shown, token), counted_etag(etag, shown)
+                etag = counted_etag(etag, shown)
+            else:
+                shown = token = None
+        body = filled(entry, fragment, shown, token)
         validators = [
             ("ETag", etag),
             ("Last-Modified", formatdate(entry.stored_at, usegmt=True)),
@@ -147,10 +152,9 @@ class PageCacheMiddleware:
         issued now when `with_token` (None for what failed)."""
         shown = token = None
         try:
-            with self.app.app_context():
-                shown = count_cached_view(public_id, user_agent)
-                if with_token:
-                    token = fresh_token(public_id)
+            shown = self.counter.count_view(public_id, user_agent)
+            if with_token:
+                token = self.counter.fresh_token(public_id)
         except Exception:
             log.exception("view of %s not counted", public_id)
         return shown, token
@@ -283,7 +287,7 @@ def _fragment_entry(fragment: bytes, page: Entry) -> Entry:
         status="200 OK",
         headers=[],
         body=fragment,
-        etag="",
+        etag=fragments.version(fragment),  # named in the pages' ETags
         tags=frozenset({fragments.TAG}),
         stored_at=page.stored_at,
         expires_at=page.expires_at,

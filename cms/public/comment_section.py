@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import request, url_for
 from flask_login import current_user
@@ -34,10 +35,20 @@ def fresh_form_token(subject: Subject) -> str:
 
 def subject_link(subject: Subject) -> Callable[..., str]:
     """`link(**args)`: the subject's public address with query arguments
-    (cpage, replytocom)."""
+    (cpage, replytocom), as url_for writes them. The address is built once:
+    the page asks for one link per comment."""
     if isinstance(subject, Page):
-        return partial(url_for, "public.page", slug=subject.slug)
-    return partial(url_for, "public.article", public_id=subject.public_id)
+        base = url_for("public.page", slug=subject.slug)
+    else:
+        base = url_for("public.article", public_id=subject.public_id)
+    return partial(_with_query, base)
+
+
+def _with_query(base: str, **args: object) -> str:
+    query = urlencode(
+        [(name, value) for name, value in args.items() if value is not None]
+    )
+    return f"{base}?{query}" if query else base
 
 
 def post_url(subject: Subject) -> str:

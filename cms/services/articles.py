@@ -15,12 +15,15 @@ from sqlalchemy import (
     bindparam,
     false,
     func,
+    inspect,
     literal_column,
     or_,
     select,
     true,
     union_all,
 )
+from sqlalchemy.orm import defer, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cms.database import write_transaction
 from cms.events import ArticleChanged, emit
@@ -183,25 +186,75 @@ def create_article(draft: ArticleDraft) -> Article:
 
 def visible_articles(now: datetime | None = None) -> Select:
     """Readers' articles, newest first: published and due (a scheduled article
-    shows up by itself when its time comes)."""
+    shows up by itself when its time comes). Without `now`: due at the time
+    the statement runs (built once, see `_visible_at_run`)."""
+    if now is None:
+        return _visible_at_run()
     return (
         select(Article)
-        .where(Article.visible(now or utcnow()))
+        .where(Article.visible(now))
         .order_by(Article.published_at.desc(), Article.id.desc())
     )
 
 
+# The time a statement runs, bound when it runs: a statement using it can be
+# built once and run at any time (building one costs more than running it).
+def _now() -> datetime:
+    return utcnow()  # looked up when called: the clock a test moves is used
+
+
+_NOW_AT_RUN = bindparam("now_at_run", callable_=_now, type_=Article.published_at.type)
+
+
+@lru_cache(maxsize=1)
+def _visible_at_run() -> Select:
+    return (
+        select(Article)
+        .where(Article.visible(_NOW_AT_RUN))  # type: ignore[arg-type]
+        .order_by(Article.published_at.desc(), Article.id.desc())
+    )
+
+
+def as_cards(query: Select) -> Select:
+    """`query` loading what a list's card shows (title, summary, time,
+    counts, author, category, cover), not the bodies nor the tags: a list
+    page reads twenty rows, and their bodies are most of their bytes."""
+    return query.options(
+        defer(Article.body_markdown, raiseload=True),
+        defer(Article.body_html, raiseload=True),
+        defer(Article.excerpt, raiseload=True),
+        lazyload(Article.tags),  # not shown on a card: never loaded
+    )
+
+
 def pinned_articles(now: datetime | None = None) -> list[Article]:
-    """Readers' sticky articles (置顶), newest first: shown above the first
-    page of the home page."""
-    # `= true`, not `IS true`: PostgreSQL uses an index only for the former.
-    query = visible_articles(now).where(Article.sticky == true()).limit(20)
+    """Readers' sticky articles (置顶), newest first, as cards (`as_cards`):
+    shown above the first page of the home page."""
+    query = _pinned_at_run() if now is None else _pinned(visible_articles(now))
     return list(db.session.scalars(query))
 
 
+def _pinned(query: Select) -> Select:
+    # `= true`, not `IS true`: PostgreSQL uses an index only for the former.
+    return as_cards(query.where(Article.sticky == true()).limit(20))
+
+
+@lru_cache(maxsize=1)
+def _pinned_at_run() -> Select:
+    return _pinned(_visible_at_run())
+
+
 def home_articles(now: datetime | None = None) -> Select:
-    """The home page's stream: readers' articles that are not pinned."""
-    return visible_articles(now).where(Article.sticky == false())
+    """The home page's stream, as cards (`as_cards`): readers' articles that
+    are not pinned."""
+    if now is None:
+        return _home_at_run()
+    return as_cards(visible_articles(now).where(Article.sticky == false()))
+
+
+@lru_cache(maxsize=1)
+def _home_at_run() -> Select:
+    return as_cards(_visible_at_run().where(Article.sticky == false()))
 
 
 def unlock(article: Article, password: str) -> bool:
@@ -263,21 +316,43 @@ def _visible_by_public_id() -> Select:
     # Built once: the article page is the hottest path, and building a select
     # costs more than running this one. (Tags come by selectin: joining them
     # here makes SQLite materialise the whole tag table.)
-    return select(Article).where(
-        Article.status == ArticleStatus.PUBLISHED,
-        Article.published_at <= bindparam("now"),
-        Article.public_id == bindparam("public_id"),
+    # The Markdown source is the editors' (the page shows the rendered body):
+    # read only if something asks for it. The tags: see `_tags_of`.
+    return (
+        select(Article)
+        .where(
+            Article.status == ArticleStatus.PUBLISHED,
+            Article.published_at <= bindparam("now"),
+            Article.public_id == bindparam("public_id"),
+        )
+        .options(defer(Article.body_markdown), lazyload(Article.tags))
+    )
+
+
+@lru_cache(maxsize=1)
+def _tags_of() -> Select:
+    # The article's tags as its `tags` relationship orders them, by a statement
+    # built once: the relationship's own selectin load builds its statement at
+    # every load, which costs more than the rest of reading the article.
+    return (
+        select(Tag)
+        .join(article_tags, article_tags.c.tag_id == Tag.id)
+        .where(article_tags.c.article_id == bindparam("article_id"))
+        .order_by(Tag.name)
     )
 
 
 def get_visible(public_id: str) -> Article:
-    """The article readers may see under this id, or NotFound (drafts, pending,
-    trashed and future articles are not found)."""
+    """The article readers may see under this id, with its tags, or NotFound
+    (drafts, pending, trashed and future articles are not found)."""
     article = db.session.scalars(
         _visible_by_public_id(), {"now": utcnow(), "public_id": public_id}
     ).first()
     if article is None:
         raise NotFound(public_id)
+    if "tags" not in inspect(article).dict:  # not already loaded in this session
+        tags = list(db.session.scalars(_tags_of(), {"article_id": article.id}))
+        set_committed_value(article, "tags", tags)
     return article
 
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from cms.database import write_transaction
 from cms.events import ArticleChanged, CommentsChanged, ContentImported, TaxonomyChanged
@@ -124,14 +125,33 @@ def refresh(*names: str) -> None:
         db.session.flush()
 
 
-def sidebar() -> dict[str, list[dict[str, Any]]]:
-    """The four kept digests (empty lists for those not computed yet)."""
+def stored() -> tuple[tuple[str, str], ...]:
+    """The four kept digests as stored (name, JSON text), in name order: what
+    `sidebar` shows, as a value that compares equal exactly when it would show
+    the same (one query by primary key, nothing parsed)."""
+    rows = db.session.execute(_stored_query(), {"names": list(NAMES)})
+    return tuple(sorted((name, data) for name, data in rows))
+
+
+@lru_cache(maxsize=1)
+def _stored_query() -> Select:
+    # Built once: every page with the sidebar runs it.
+    return select(Digest.name, Digest.data).where(
+        Digest.name.in_(bindparam("names", expanding=True))
+    )
+
+
+def parse(rows: tuple[tuple[str, str], ...]) -> dict[str, list[dict[str, Any]]]:
+    """`stored` rows as `sidebar` gives them."""
     found: dict[str, list[dict[str, Any]]] = {name: [] for name in NAMES}
-    for name, data in db.session.execute(
-        select(Digest.name, Digest.data).where(Digest.name.in_(NAMES))
-    ):
+    for name, data in rows:
         found[name] = json.loads(data)
     return found
+
+
+def sidebar() -> dict[str, list[dict[str, Any]]]:
+    """The four kept digests (empty lists for those not computed yet)."""
+    return parse(stored())
 
 
 def follow_articles(event: ArticleChanged) -> None:

@@ -16,13 +16,18 @@ token is at most that much older than the reader's copy.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode, int_to_bytes, want_bytes
 
 from cms.services.errors import InvalidInput
 
@@ -44,6 +49,33 @@ def issue_comment_token(article_public_id: str) -> str:
     a random part makes each one different, so that it also tells one served
     form from another (a form sent twice: cms.services.submissions)."""
     return _serializer().dumps({"a": article_public_id, "n": secrets.token_hex(4)})
+
+
+class CommentTokenIssuer:
+    """`issue_comment_token` without an app context and at a fraction of its
+    cost, for the page cache's WSGI layer, which fills a fresh token into
+    every hit: the signing key is derived once, and the token is written as
+    itsdangerous writes it (URL-safe base64 of the compact JSON payload, never
+    compressed at this size; the time; HMAC-SHA1 of both), so that
+    `read_comment_token` reads it exactly like one from `issue_comment_token`."""
+
+    def __init__(self, secret_key: str) -> None:
+        signer = _serializer_for(secret_key).make_signer()
+        self._key = signer.derive_key()
+        self._sep = want_bytes(signer.sep)
+
+    def __call__(self, article_public_id: str) -> str:
+        payload = json.dumps(
+            {"a": article_public_id, "n": secrets.token_hex(4)},
+            separators=(",", ":"),
+        ).encode()
+        value = (
+            base64_encode(payload)
+            + self._sep
+            + base64_encode(int_to_bytes(int(time.time())))
+        )
+        mac = hmac.new(self._key, value, hashlib.sha1).digest()
+        return (value + self._sep + base64_encode(mac)).decode("ascii")
 
 
 def read_comment_token(token: str, article_public_id: str) -> datetime:

@@ -36,10 +36,12 @@ import time
 import uuid
 import weakref
 from collections import Counter
+from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Select, Table, bindparam, select, update
 
 from cms.database import write_transaction
 from cms.extensions import db
@@ -166,16 +168,33 @@ class _StoredCounts:
             self.known.clear()
         self.known[public_id] = (count, time.monotonic())
 
-    def get(self, public_id: str) -> int:
-        """The stored count (inside an app context); 0 for no such article."""
+    def fresh(self, public_id: str) -> int | None:
+        """The stored count when read less than STORED_READ_SECONDS ago."""
         known = self.known.get(public_id)
         if known is not None and time.monotonic() - known[1] < STORED_READ_SECONDS:
             return known[0]
-        count = db.session.scalar(
-            select(Article.view_count).where(Article.public_id == public_id)
-        )
+        return None
+
+    def get(
+        self, public_id: str, read: Callable[[str], int | None] | None = None
+    ) -> int:
+        """The stored count; 0 for no such article. Read when stale through
+        `read`, or else the session (then inside an app context)."""
+        count = self.fresh(public_id)
+        if count is not None:
+            return count
+        if read is None:
+            count = db.session.scalar(_stored_count(), {"public_id": public_id})
+        else:
+            count = read(public_id)
         self.remember(public_id, count or 0)
         return count or 0
+
+
+@lru_cache(maxsize=1)
+def _stored_count() -> Select:
+    # Built once: a cached page's hit reads it, and building costs more than running.
+    return select(Article.view_count).where(Article.public_id == bindparam("public_id"))
 
 
 class ViewCounter:
@@ -409,6 +428,35 @@ def shown_count(public_id: str, user_agent: str | None) -> int:
     else:
         pending = counter.add(public_id)
     return counter.stored.get(public_id) + pending
+
+
+def shown_count_outside(
+    app: Flask,
+    public_id: str,
+    user_agent: str | None,
+    read: Callable[[str], int | None],
+) -> int:
+    """`shown_count` for a WSGI layer in front of `app`, with no app context:
+    the stored count, when older than STORED_READ_SECONDS, is read by
+    `read(public_id)` (the article's view_count, None for no such article)."""
+    counter = _counters.get(app) or init_view_counter(app)
+    if is_bot(user_agent):
+        pending = counter.local.pending(public_id)
+    else:
+        pending = counter.add(public_id)
+    return counter.stored.get(public_id, read) + pending
+
+
+def stored_count_reader(engine: Any) -> Callable[[str], int | None]:
+    """`read` for `shown_count_outside`: one short read on its own pooled
+    connection of `engine` (no session, no app context)."""
+    statement = _stored_count()
+
+    def read(public_id: str) -> int | None:
+        with engine.connect() as connection:
+            return connection.execute(statement, {"public_id": public_id}).scalar()
+
+    return read
 
 
 def flush_views() -> int:

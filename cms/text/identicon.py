@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 
 from markupsafe import Markup
 
 
+@lru_cache(maxsize=4096)  # a page shows one per comment; commenters come back
 def identicon_svg(seed: str, key: bytes, size: int = 40) -> Markup:
     """An SVG identicon for `seed` (an e-mail address). The seed is hashed with
     HMAC-`key`, so the picture cannot be traced back to the address the way

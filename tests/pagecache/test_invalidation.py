@@ -288,3 +288,48 @@ def test_a_related_list_follows_the_articles_it_shows(app, client, site):
     answer = client.get(site.paths["X1"])
     assert cache_state(answer) == "MISS"
     assert "相关文章改了标题" in answer.get_data(as_text=True)
+
+
+# The sidebar (热门, 最新评论, tags, archive) is on every page, and kept twice:
+# as the page cache's own fragment (cms.pagecache.fragments), and, rendered,
+# in each process (cms.templating.sidebar_html, keyed by the digests' stored
+# text). After a change it shows, every page shows the new sidebar at once:
+# the pages that were dropped, and those still served from the cache (HIT).
+SIDEBAR_TABLE = [
+    (approve, "一条等待审核的评论"),  # 最新评论
+    (edit_a_comment, "改过的评论内容"),  # 最新评论
+    (edit_title, "改过的标题"),  # 热门 and 最新评论 name the article
+    (publish_new, "新发布的文章"),  # 热门
+]
+SIDEBAR_GONE = [
+    (unapprove, "一条已经通过的评论"),
+    (delete_comment, "一条已经通过的评论"),
+    (unpublish, "文章X2"),
+    (trash, "文章X2"),
+]
+
+
+def _sidebar(body: str) -> str:
+    start = body.index("<!--cms:sidebar-->")
+    return body[start : body.index("<!--/cms:sidebar-->", start)]
+
+
+@pytest.mark.parametrize(
+    ("change", "text", "shown"),
+    [(c, t, True) for c, t in SIDEBAR_TABLE] + [(c, t, False) for c, t in SIDEBAR_GONE],
+    ids=[c.__name__ for c, _ in SIDEBAR_TABLE] + [c.__name__ for c, _ in SIDEBAR_GONE],
+)
+def test_every_page_shows_the_new_sidebar_at_once(
+    app, client, site, change, text, shown
+):
+    pages = ("U", "X1", "N", "home", "soft", "alice")
+    _warm(client, [site.paths[k] for k in pages])
+    before = _sidebar(client.get(site.paths["U"]).get_data(as_text=True))
+    assert (text in before) is not shown
+    with app.app_context():
+        change(site)
+    for key in pages:
+        answer = client.get(site.paths[key])
+        assert (text in _sidebar(answer.get_data(as_text=True))) is shown, key
+    # The unrelated article's page was not dropped: its hit took the new sidebar.
+    assert cache_state(client.get(site.paths["U"])) == "HIT"

@@ -144,6 +144,7 @@ def stack(tmp_path):
         PAGE_CACHE_SYNC_FILE=str(sync), TRUSTED_PROXIES="1",
         MEDIA_URL=f"file://{media}", PYTHONDONTWRITEBYTECODE="1",
         VIEW_FLUSH_SECONDS="0.2",  # each worker writes its buffered views soon
+        LOG_FORMAT="text",  # access lines as `app_requests` counts them
     )  # fmt: skip
     stack = Stack(tmp_path, env, port, app_port)
     conf = nginx_config(tmp_path, port, app_port, store, media)

@@ -185,3 +185,29 @@ def test_the_demo_has_its_pages_menu_friend_links_and_tip_box(seeded, app):
     assert 'data-pay="wechat"' in article and 'data-pay="alipay"' in article
     guestbook = client.get("/page/guestbook/").get_data(as_text=True)
     assert "暂无评论" in guestbook and 'id="comment-form"' in guestbook
+
+
+def test_the_related_lists_are_the_settled_ones(seeded):
+    """Seeding ends with the lists a full recompute gives, whatever the order
+    of publication: the same on every new demo site."""
+    from cms.models import RelatedArticle
+    from cms.services.related.lists import rebuild_all
+
+    def lists() -> list[tuple[int, int, int]]:
+        rows = db.session.execute(
+            select(
+                RelatedArticle.article_id,
+                RelatedArticle.position,
+                RelatedArticle.related_id,
+            ).order_by(RelatedArticle.article_id, RelatedArticle.position)
+        )
+        return [tuple(row) for row in rows]
+
+    seeded_lists = lists()
+    rebuild_all()
+
+    assert seeded_lists == lists()
+    reference = db.session.scalar(
+        select(Article.id).where(Article.public_id == REFERENCE_PUBLIC_ID)
+    )
+    assert sum(1 for row in seeded_lists if row[0] == reference) == 6

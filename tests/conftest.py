@@ -25,9 +25,15 @@ from cms.models import Role
 from cms.services.outbox import deliver_due
 from tests.email.support import SMTPServer
 from tests.factories import make_user
-from tests.speedups import copy_sqlite_schema, empty_postgres, memoize_route_builders
+from tests.speedups import (
+    copy_sqlite_schema,
+    empty_postgres,
+    memoize_route_builders,
+    share_compiled_templates,
+)
 
 memoize_route_builders()  # each app still compiles its own routes' regexes
+share_compiled_templates()  # each app still loads and checks its templates
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")

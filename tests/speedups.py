@@ -12,6 +12,12 @@ tests: each test still gets an app, an engine and a database of its own.
   their indexes, the search triggers) costs more than most tests; a copy of a
   database made once per process by `create_all` (sqlite3's backup, page by
   page) gives the same schema in a fraction of it (`copy_sqlite_schema`).
+- Templates: each app's Jinja environment compiles every template it renders
+  (most of a typical test's own time); a bytecode cache shared by the
+  process's apps keeps each compiled template, keyed by its name, file,
+  source and everything of the environment the compiled code depends on
+  (the mail overlay's trim_blocks and autoescape differ, so its code too):
+  `share_compiled_templates`.
 - Emptying PostgreSQL after a test: TRUNCATE of every table makes new files
   for each table and index (about 0.5 s for 42 tables); DELETE of the rows and
   a restart of the sequences that moved leaves the same empty database in a
@@ -24,6 +30,9 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from flask import Flask
+from jinja2 import Environment
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from werkzeug.routing.rules import Rule
@@ -79,6 +88,67 @@ def route_builders_match(rules: Iterable[Rule]) -> list[str]:
             if built.__func__.__code__ != fresh.__code__:  # type: ignore[attr-defined]
                 differing.append(f"{rule.rule} (append_unknown={append_unknown})")
     return differing
+
+
+def _environment_key(environment: Environment, name: str | None) -> tuple:
+    """What of an environment the code it compiles for template `name`
+    depends on (the lexer's settings, autoescape, extensions, the finalize
+    hook, the generator, async, the filters and tests it may name)."""
+    autoescape = environment.autoescape
+    return (
+        environment.block_start_string,
+        environment.block_end_string,
+        environment.variable_start_string,
+        environment.variable_end_string,
+        environment.comment_start_string,
+        environment.comment_end_string,
+        environment.line_statement_prefix,
+        environment.line_comment_prefix,
+        environment.trim_blocks,
+        environment.lstrip_blocks,
+        environment.newline_sequence,
+        environment.keep_trailing_newline,
+        autoescape(name) if callable(autoescape) else autoescape,
+        tuple(sorted(environment.extensions)),
+        environment.finalize is not None,
+        environment.optimized,
+        environment.is_async,
+        environment.code_generator_class,
+        tuple(sorted(environment.filters)),
+        tuple(sorted(environment.tests)),
+    )
+
+
+class _SharedTemplates(BytecodeCache):
+    """Compiled templates, kept in this process for every app's environment."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, tuple[str, Any]] = {}
+
+    def get_bucket(
+        self, environment: Environment, name: str, filename: str | None, source: str
+    ) -> Bucket:
+        key = repr((name, filename, _environment_key(environment, name)))
+        bucket = Bucket(environment, key, self.get_source_checksum(source))
+        self.load_bytecode(bucket)
+        return bucket
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        kept = self.code.get(bucket.key)
+        if kept is not None and kept[0] == bucket.checksum:
+            bucket.code = kept[1]
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = (bucket.checksum, bucket.code)
+
+
+SHARED_TEMPLATES = _SharedTemplates()
+
+
+def share_compiled_templates() -> None:
+    """Every Flask app made in this process from now on keeps its compiled
+    templates in SHARED_TEMPLATES (idempotent)."""
+    Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SHARED_TEMPLATES}
 
 
 _schema: sqlite3.Connection | None = None

@@ -8,12 +8,17 @@ import sqlite3
 
 import pytest
 from flask import url_for
+from jinja2 import DictLoader, Environment
 from sqlalchemy import inspect, text
 
 from cms import create_app
 from cms.extensions import db
 from tests.factories import make_user
-from tests.speedups import copy_sqlite_schema, route_builders_match
+from tests.speedups import (
+    SHARED_TEMPLATES,
+    copy_sqlite_schema,
+    route_builders_match,
+)
 
 
 @pytest.fixture
@@ -91,3 +96,30 @@ def test_the_next_test_starts_empty_second(app):
         assert {name: n for name, n in counts.items() if n} == {}
         user = make_user(username="second-of-two")
         assert user.id == 1  # sequences restarted, as RESTART IDENTITY does
+
+
+def test_a_template_compiled_by_one_app_serves_the_next(memory_app, monkeypatch):
+    """The second app renders from the kept code, the same text as the first,
+    and a differently configured environment (the mail overlay: no escaping,
+    trim_blocks) compiles its own."""
+    source = "{% if x %}\n<b>{{ x }}</b>\n{% endif %}\n"
+    loader = DictLoader({"probe.html": source})
+    first, second = Environment(loader=loader), Environment(loader=loader)
+    for env in (first, second):
+        env.bytecode_cache = SHARED_TEMPLATES
+    overlay = second.overlay(autoescape=False, trim_blocks=True)
+    assert first.get_template("probe.html").render(x="<i>") == "\n<b><i></b>\n"
+    compiled: list[str] = []
+    real = Environment.compile
+
+    def spy(self, source, name=None, *args, **kwargs):
+        compiled.append(name)
+        return real(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(Environment, "compile", spy)
+    assert second.get_template("probe.html").render(x="<i>") == "\n<b><i></b>\n"
+    assert compiled == []
+    assert overlay.get_template("probe.html").render(x="<i>") == "<b><i></b>\n"
+    assert compiled == ["probe.html"]
+    with memory_app.test_request_context():
+        assert memory_app.jinja_env.bytecode_cache is SHARED_TEMPLATES

@@ -172,6 +172,45 @@ def copy_sqlite_schema(db: Any) -> None:
         raw.close()
 
 
+_made: dict[str, sqlite3.Connection] = {}
+
+
+def copy_sqlite_database(db: Any, name: str, build: Callable[[], Any]) -> None:
+    """Make the app's in-memory SQLite database (schema copied, no rows yet)
+    what `build()` makes of it: the first time in this process by calling
+    `build()` and keeping a copy under `name`, later by copying that. For
+    fixtures that build the same rows for every test (the demo site); only
+    what `build` leaves in the database is copied, so it must leave nothing
+    else (files, caches) a test relies on. A database that already has rows
+    gets `build()`."""
+    if db.engine.url.render_as_string() != "sqlite://":
+        build()
+        return
+    db.session.remove()
+    raw = db.engine.raw_connection()
+    try:
+        made = _made.get(name)
+        if made is None:
+            raw.close()
+            build()
+            db.session.remove()
+            raw = db.engine.raw_connection()
+            made = sqlite3.connect(":memory:", check_same_thread=False)
+            raw.driver_connection.backup(made)
+            _made[name] = made
+        else:
+            made.backup(raw.driver_connection)
+    finally:
+        raw.close()
+
+
+def _has_rows(db: Any) -> bool:
+    return any(
+        db.session.execute(text(f'SELECT 1 FROM "{name}" LIMIT 1')).first()
+        for name in db.metadata.tables
+    )
+
+
 def empty_postgres(session: Any, tables: list[str]) -> None:
     """Delete every row of `tables` and restart the sequences that moved, in
     one round trip: the empty database TRUNCATE ... RESTART IDENTITY leaves.

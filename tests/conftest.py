@@ -25,6 +25,15 @@ from cms.models import Role
 from cms.services.outbox import deliver_due
 from tests.email.support import SMTPServer
 from tests.factories import make_user
+from tests.speedups import (
+    copy_sqlite_schema,
+    empty_postgres,
+    memoize_route_builders,
+    share_compiled_templates,
+)
+
+memoize_route_builders()  # each app still compiles its own routes' regexes
+share_compiled_templates()  # each app still loads and checks its templates
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -71,9 +80,7 @@ def database_url():
 
 
 def _empty_tables() -> None:
-    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-    db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    db.session.commit()
+    empty_postgres(db.session, [table.name for table in db.metadata.sorted_tables])
 
 
 @pytest.fixture(scope="session")
@@ -114,20 +121,23 @@ def app(app_config):
     """A fresh app per test, with an empty schema."""
     app = create_app(app_config)
     # SQLite (in memory, or a file a test asked for): a schema of its own.
-    sqlite = app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    uri = app_config["SQLALCHEMY_DATABASE_URI"]
+    sqlite, memory = uri.startswith("sqlite"), uri == "sqlite://"
     with app.app_context():
-        if sqlite:
+        if memory:
+            copy_sqlite_schema(db)  # what create_all makes, copied
+        elif sqlite:
             db.create_all()
     yield app
     if app_config.get("RATELIMIT_KEY_PREFIX"):
         _delete_redis_keys(app_config["RATELIMIT_KEY_PREFIX"])
     with app.app_context():
         db.session.remove()
-        if sqlite:
+        if sqlite and not memory:
             db.drop_all()
-        else:
+        elif not sqlite:
             _empty_tables()
-        db.engine.dispose()
+        db.engine.dispose()  # an in-memory database goes with its connection
 
 
 @pytest.fixture

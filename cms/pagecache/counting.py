@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask
 
 from cms.extensions import db
-from cms.services.form_tokens import CommentTokenIssuer
+from cms.services.form_tokens import issuer_for
 from cms.services.views import shown_count_outside, stored_count_reader
 
 
@@ -22,7 +22,7 @@ class HitCounter:
         self.app = app
         with app.app_context():
             self._read = stored_count_reader(db.engine)
-        self.fresh_token = CommentTokenIssuer(app.config["SECRET_KEY"])
+        self.fresh_token = issuer_for(app.config["SECRET_KEY"])
 
     def count_view(self, public_id: str, user_agent: str | None) -> int:
         """Count one view of the article `public_id` (buffered, no database

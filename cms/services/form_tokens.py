@@ -48,16 +48,22 @@ def issue_comment_token(article_public_id: str) -> str:
     """A token for the comment form of one article, stamped with the time now;
     a random part makes each one different, so that it also tells one served
     form from another (a form sent twice: cms.services.submissions)."""
-    return _serializer().dumps({"a": article_public_id, "n": secrets.token_hex(4)})
+    return issuer_for(current_app.config["SECRET_KEY"])(article_public_id)
+
+
+@lru_cache(maxsize=4)
+def issuer_for(secret_key: str) -> CommentTokenIssuer:
+    """The one issuer of comment-form tokens signed with `secret_key`."""
+    return CommentTokenIssuer(secret_key)
 
 
 class CommentTokenIssuer:
-    """`issue_comment_token` without an app context and at a fraction of its
-    cost, for the page cache's WSGI layer, which fills a fresh token into
-    every hit: the signing key is derived once, and the token is written as
-    itsdangerous writes it (URL-safe base64 of the compact JSON payload, never
-    compressed at this size; the time; HMAC-SHA1 of both), so that
-    `read_comment_token` reads it exactly like one from `issue_comment_token`."""
+    """Issues comment-form tokens without an app context and cheaply (the
+    page cache's WSGI layer fills a fresh one into every hit): the signing
+    key is derived once, and the token is written as itsdangerous's
+    URLSafeTimedSerializer writes it (URL-safe base64 of the compact JSON
+    payload, never compressed at this size; the time; HMAC-SHA1 of both), so
+    that `read_comment_token` reads it with that serializer."""
 
     def __init__(self, secret_key: str) -> None:
         signer = _serializer_for(secret_key).make_signer()

@@ -19,42 +19,19 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from cms.text.highlight import TOKEN_CLASSES, highlight_block
+from cms.text.highlight import highlight_block
+
+# The same allow-lists as the current renderer: the engines are compared
+# under one policy.
+from cms.text.markdown import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_CLASSES,
+    ALLOWED_TAGS,
+    URL_SCHEMES,
+)
 from cms.text.nesting import bound_nesting
 from cms.text.slug import HEADING_ID_PREFIX, heading_slug
 
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "details", "em", "figcaption",
-    "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
-    "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "summary", "sup",
-    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
-    "section", "input",  # footnotes; task lists' boxes (always disabled checkboxes)
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "*": {"title", "lang"},
-    "a": {"href", "aria-hidden", "id"},
-    "li": {"id"},
-    "input": {"type", "checked"},
-    "img": {"src", "alt", "width", "height"},
-    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
-    "td": {"colspan", "rowspan", "align"}, "th": {"colspan", "rowspan", "align"},
-    "ol": {"start"},
-}  # fmt: skip
-URL_SCHEMES = {"http", "https", "mailto"}
-ALLOWED_CLASSES = {
-    "a": {"header-anchor", "footnote-backref"},
-    "sup": {"footnote-ref"},
-    "hr": {"footnotes-sep"},
-    "section": {"footnotes"},
-    "ol": {"footnotes-list"},
-    "li": {"footnote-item", "task-list-item"},
-    "ul": {"contains-task-list"},
-    "input": {"task-list-item-checkbox"},
-    "figure": {"code-block"},
-    "figcaption": {"code-lang"},
-    "pre": {"highlight"},
-    "span": set(TOKEN_CLASSES),
-}
 # A footnote link's target (#fn1, #fnref1:2): ids get HEADING_ID_PREFIX, so
 # these links get it too.
 _FOOTNOTE_HREF = re.compile(r"#fn(?:ref)?\d+(?::\d+)?")

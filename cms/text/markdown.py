@@ -12,6 +12,7 @@ from cms.text.highlight import TOKEN_CLASSES
 from cms.text.markdown_html import to_html
 from cms.text.nesting import bound_nesting
 from cms.text.slug import HEADING_ID_PREFIX
+from cms.text.stand_ins import clean as clean_linearly
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "details", "em", "figcaption",
@@ -94,15 +95,17 @@ def _clean(html: str) -> str:
     another tree; cleaning nh3's output once more gives HTML that reads back
     as itself (when nh3 wrote back just what it read, as it does for most
     Markdown, that second pass would write the same once more: skipped).
-    Nesting is bounded first (cms.text.nesting); ids get the heading prefix
+    Nesting is bounded first (cms.text.nesting), and nh3 is handed `&` and
+    no-break spaces as stand-ins (cms.text.stand_ins: its serialiser is
+    quadratic in them); ids get the heading prefix
     (_UNPREFIXED_ID), images load lazily, inputs are disabled checkboxes
     (_FIXED_ATTRIBUTES): each a substitution over nh3's output (in C: no
     Python call per attribute, as nh3's attribute_filter made)."""
     cleaner = _cleaner()
     bounded = bound_nesting(html)
-    clean = cleaner.clean(bounded)
-    if clean != bounded:
-        clean = cleaner.clean(clean)
+    clean = clean_linearly(cleaner, bounded)
+    if clean != bounded and "<" in clean:  # text alone reads back as itself
+        clean = clean_linearly(cleaner, clean)
     if ' id="' in clean:
         clean = _UNPREFIXED_ID.sub(rf"\1{HEADING_ID_PREFIX}", clean)
     if 'href="#fn' in clean:
@@ -147,9 +150,9 @@ def render_markdown(source: str, site_host: str | None = None) -> str:
     Guarantees: only ALLOWED_TAGS/ATTRIBUTES survive, URLs are http(s)/mailto or
     relative, headings h2-h4 get stable ids and a "#" permalink, images load
     lazily, links to hosts other than `site_host` get rel="nofollow noopener";
-    raw HTML nests at most MAX_DEPTH deep (deeper start tags show as text), so
-    the time taken grows linearly with the source (cms.text.nesting).
-    """
+    raw HTML nests at most MAX_DEPTH deep (from a deeper start tag on, the
+    rest shows as text), so the time taken grows linearly with the source
+    (cms.text.nesting, cms.text.stand_ins)."""
     html = to_html(source)
     return _mark_external_links(_clean(html), site_host)
 

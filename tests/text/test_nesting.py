@@ -126,3 +126,14 @@ def test_only_ever_makes_a_less_than_sign_text():
 
     assert bounded != text
     assert bounded.replace("&lt;", "<") == text
+
+
+def test_after_the_first_too_deep_tag_the_rest_is_text():
+    html = "<div>" * 200 + "</div>" * 200 + "<p>后面的段落</p>"
+
+    bounded = bound_nesting(html)
+
+    cut = bounded.index("&lt;")
+    assert cut == len("<div>") * (MAX_DEPTH - 1)
+    assert "<" not in bounded[cut:]
+    assert bounded.replace("&lt;", "<") == html

@@ -134,6 +134,6 @@ def test_after_the_first_too_deep_tag_the_rest_is_text():
     bounded = bound_nesting(html)
 
     cut = bounded.index("&lt;")
-    assert cut == len("<div>") * (MAX_DEPTH - 1)
+    assert cut == len("<div>") * MAX_DEPTH
     assert "<" not in bounded[cut:]
     assert bounded.replace("&lt;", "<") == html

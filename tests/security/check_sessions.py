@@ -133,7 +133,7 @@ def _flags(site: Site, tally: Tally) -> None:
                 tally.attempt(flag not in flags, f"{name} on {site_url}: no {flag}")
 
 
-@check("sessions")
+@check("sessions", alone=True)
 def run(site: Site) -> Tally:
     tally = Tally("sessions")
     _new_session(site, tally)

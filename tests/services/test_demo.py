@@ -21,6 +21,7 @@ from cms.models import (
 )
 from cms.services.demo import REFERENCE_PUBLIC_ID, seed_demo, site_is_empty
 from cms.services.settings import current_settings, get_setting, set_setting
+from tests.speedups import copy_sqlite_database
 
 
 def count(table) -> int:
@@ -44,11 +45,22 @@ def snapshot() -> dict:
     }
 
 
+# What each seed_demo of this process reported (a copy reports the last).
+_reports: list[str] = []
+
+
+def _seed() -> None:
+    _reports.append(seed_demo())
+
+
 @pytest.fixture
 def seeded(ctx):
-    report = seed_demo()
+    """A new site seeded: by seed_demo on this test's database (the first
+    time in a process, and on PostgreSQL), else as a copy of the database
+    that first run made (tests/speedups.copy_sqlite_database); its report."""
+    copy_sqlite_database(db, "services-demo", _seed)
     db.session.expire_all()
-    return report
+    return _reports[-1]
 
 
 def reference() -> Article:

@@ -240,16 +240,23 @@ def _copy_postgres(db: Any, name: str, build: Callable[[], Any]) -> None:
         return
     rows, sequences = kept
     db.session.remove()
-    with db.engine.begin() as connection:
-        connection.execute(text("SET LOCAL session_replication_role = replica"))
-        for table in db.metadata.sorted_tables:
-            if rows[table.name]:
-                connection.execute(table.insert(), rows[table.name])
-        for sequence, value in sequences:
-            connection.execute(
-                text("SELECT setval(CAST(quote_ident(:name) AS regclass), :value)"),
-                {"name": sequence, "value": value},
-            )
+    with db.engine.connect() as connection:
+        try:
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        except DBAPIError:  # an account that may not: the rows are built instead
+            connection.rollback()
+        else:
+            for table in db.metadata.sorted_tables:
+                if rows[table.name]:
+                    connection.execute(table.insert(), rows[table.name])
+            for sequence, value in sequences:
+                connection.execute(
+                    text("SELECT setval(CAST(quote_ident(:name) AS regclass), :value)"),
+                    {"name": sequence, "value": value},
+                )
+            connection.commit()
+            return
+    build()
 
 
 def _has_rows(db: Any) -> bool:

@@ -7,6 +7,8 @@ PORT   ?= 5000
 WORKERS ?= 2
 # pytest-xdist processes for `make test` (auto: one per core; 0: no xdist).
 TEST_WORKERS ?= auto
+# Processes for `make security` (the checks with a time bound run alone after).
+SECURITY_JOBS ?= 2
 export HOST PORT
 
 .PHONY: run test lint security bench clean
@@ -48,7 +50,7 @@ lint: $(VENV)/.dev
 # The attack suite: one line `NAME: FOUND/TRIED` per check; fails when any
 # FOUND is above its bound (tests/security; also run by `make test`).
 security: $(VENV)/.dev
-	$(BIN)/python -m tests.security
+	$(BIN)/python -m tests.security --jobs $(SECURITY_JOBS)
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/pages.py

@@ -18,6 +18,10 @@ tests: each test still gets an app, an engine and a database of its own.
   source and everything of the environment the compiled code depends on
   (the mail overlay's trim_blocks and autoescape differ, so its code too):
   `share_compiled_templates`.
+- Rows every test of a module starts from (the demo site, seeded): built
+  once per process and copied into each test's empty database
+  (`copy_database`: sqlite3's backup for in-memory SQLite, the rows and
+  sequence values for PostgreSQL).
 - Emptying PostgreSQL after a test: TRUNCATE of every table makes new files
   for each table and index (about 0.5 s for 42 tables); DELETE of the rows and
   a restart of the sequences that moved leaves the same empty database in a
@@ -33,7 +37,7 @@ from typing import Any
 from flask import Flask
 from jinja2 import Environment
 from jinja2.bccache import Bucket, BytecodeCache
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from werkzeug.routing.rules import Rule
 
@@ -173,19 +177,31 @@ def copy_sqlite_schema(db: Any) -> None:
 
 
 _made: dict[str, sqlite3.Connection] = {}
+# PostgreSQL: per name, each table's rows and the sequences' last values.
+_kept_rows: dict[str, tuple[dict[str, list[dict]], list[tuple[str, int]]]] = {}
 
 
-def copy_sqlite_database(db: Any, name: str, build: Callable[[], Any]) -> None:
-    """Make the app's in-memory SQLite database (schema copied, no rows yet)
+def copy_database(db: Any, name: str, build: Callable[[], Any]) -> None:
+    """Make the app's empty database (the app context's `db`: schema, no rows)
     what `build()` makes of it: the first time in this process by calling
     `build()` and keeping a copy under `name`, later by copying that. For
     fixtures that build the same rows for every test (the demo site); only
     what `build` leaves in the database is copied, so it must leave nothing
-    else (files, caches) a test relies on. A database that already has rows
-    gets `build()`."""
-    if db.engine.url.render_as_string() != "sqlite://":
+    else (files, caches) a test relies on. In-memory SQLite: the database
+    file's pages (sqlite3's backup). PostgreSQL: every table's rows, inserted
+    as they were (row triggers off, as in the original they ran already),
+    and each sequence set where `build` left it. A database that already
+    has rows, or of another kind (a SQLite file), gets `build()`."""
+    url = db.engine.url
+    if url.render_as_string() == "sqlite://" and not _has_rows(db):
+        _copy_sqlite(db, name, build)
+    elif url.get_backend_name() == "postgresql" and not _has_rows(db):
+        _copy_postgres(db, name, build)
+    else:
         build()
-        return
+
+
+def _copy_sqlite(db: Any, name: str, build: Callable[[], Any]) -> None:
     db.session.remove()
     raw = db.engine.raw_connection()
     try:
@@ -204,11 +220,52 @@ def copy_sqlite_database(db: Any, name: str, build: Callable[[], Any]) -> None:
         raw.close()
 
 
+def _copy_postgres(db: Any, name: str, build: Callable[[], Any]) -> None:
+    kept = _kept_rows.get(name)
+    if kept is None:
+        build()
+        db.session.remove()
+        with db.engine.connect() as connection:
+            rows = {
+                table.name: [r._asdict() for r in connection.execute(select(table))]
+                for table in db.metadata.sorted_tables
+            }
+            sequences = connection.execute(
+                text(
+                    "SELECT sequencename, last_value FROM pg_sequences "
+                    "WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+                )
+            ).all()
+        _kept_rows[name] = (rows, [tuple(s) for s in sequences])
+        return
+    rows, sequences = kept
+    db.session.remove()
+    with db.engine.connect() as connection:
+        try:
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        except DBAPIError:  # an account that may not: the rows are built instead
+            connection.rollback()
+        else:
+            for table in db.metadata.sorted_tables:
+                if rows[table.name]:
+                    connection.execute(table.insert(), rows[table.name])
+            for sequence, value in sequences:
+                connection.execute(
+                    text("SELECT setval(CAST(quote_ident(:name) AS regclass), :value)"),
+                    {"name": sequence, "value": value},
+                )
+            connection.commit()
+            return
+    build()
+
+
 def _has_rows(db: Any) -> bool:
-    return any(
+    found = any(
         db.session.execute(text(f'SELECT 1 FROM "{name}" LIMIT 1')).first()
         for name in db.metadata.tables
     )
+    db.session.rollback()
+    return found
 
 
 def empty_postgres(session: Any, tables: list[str]) -> None:

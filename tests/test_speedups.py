@@ -9,13 +9,14 @@ import sqlite3
 import pytest
 from flask import url_for
 from jinja2 import DictLoader, Environment
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from cms import create_app
 from cms.extensions import db
-from tests.factories import make_user
+from tests.factories import make_article, make_comment, make_user
 from tests.speedups import (
     SHARED_TEMPLATES,
+    copy_database,
     copy_sqlite_schema,
     route_builders_match,
 )
@@ -83,6 +84,44 @@ def test_the_next_test_starts_empty(app):
     with app.app_context():
         user = make_user(username="first-of-two")
         assert user.id == 1
+
+
+def _build_a_site() -> None:
+    owner = make_user(username="copied-owner")
+    article = make_article(owner=owner, title="复制的文章")
+    for n in range(3):
+        make_comment(article, body=f"评论 {n}")
+
+
+def _rows() -> dict[str, list[str]]:
+    db.session.rollback()
+    return {
+        table.name: sorted(map(repr, db.session.execute(select(table))))
+        for table in db.metadata.sorted_tables
+    }
+
+
+_built: dict[str, object] = {}
+
+
+def test_copy_database_builds_the_first_time(app):
+    """The first call builds (and keeps a copy; see the test below, which
+    runs after this one in the same worker and gets the copy)."""
+    with app.app_context():
+        copy_database(db, "speedups-copy", _build_a_site)
+        _built["rows"] = _rows()
+        _built["next user"] = make_user(username="after-the-site").id
+    assert _built["rows"]["comments"]
+
+
+def test_copy_database_copies_the_rows_and_the_sequences(app):
+    if not _built:
+        pytest.skip("the test above did not run first in this worker")
+    with app.app_context():
+        assert _rows()["users"] == []
+        copy_database(db, "speedups-copy", lambda: pytest.fail("built again"))
+        assert _rows() == _built["rows"]
+        assert make_user(username="after-the-site").id == _built["next user"]
 
 
 def test_the_next_test_starts_empty_second(app):

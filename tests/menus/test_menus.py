@@ -42,7 +42,8 @@ def test_category_page_and_url_links_with_default_labels(
             (1, "关于本站", "", None, about),
             (2, "文档", "https://example.com/docs", None, None),
         ]
-        assert db.session.scalars(select(AuditEntry.action)).all() == [
+        actions = select(AuditEntry.action).order_by(AuditEntry.id)
+        assert db.session.scalars(actions).all() == [
             "page-create", "menu-add", "menu-add", "menu-add",
         ]  # fmt: skip
     assert header_links(client) == [

@@ -106,7 +106,7 @@ def _times(app: Flask, tries: int, tally: Tally) -> None:
         )
 
 
-@check("enumeration")
+@check("enumeration", alone=True)
 def run(site: Site) -> Tally:
     tally = Tally("enumeration")
     app = _app(site)

@@ -150,7 +150,7 @@ def _fast(tally: Tally, quick: bool) -> None:
         )
 
 
-@check("sanitizer-properties")
+@check("sanitizer-properties", alone=True)
 def run(site: Site) -> Tally:
     from cms.services.articles import render_body
 

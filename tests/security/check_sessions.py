@@ -133,11 +133,13 @@ def _flags(site: Site, tally: Tally) -> None:
                 tally.attempt(flag not in flags, f"{name} on {site_url}: no {flag}")
 
 
-@check("sessions")
+@check("sessions", alone=True)
 def run(site: Site) -> Tally:
     tally = Tally("sessions")
     _new_session(site, tally)
     _copied_cookies_die(site, tally)
+    if site.enough(tally):  # a planted-fault run skips the real waits then
+        return tally
     _limits(site, tally)
     _flags(site, tally)
     return tally

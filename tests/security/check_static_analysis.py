@@ -153,16 +153,17 @@ def _planted_fault(command: str, document: str):
 @planted("static-analysis")
 def _unsafe_module(site: Site, monkeypatch) -> None:
     """A copy of the code with a module running a shell command and loading
-    YAML unsafely, and a suppression without a reason."""
+    YAML unsafely, and a suppression without a reason. The copy holds the
+    two modules changed and the root modules (the whole tree is what the
+    check's own run scans; here, bandit's time goes to what matters)."""
     copy = site.folder / "scanned"
+    copy.mkdir()
     for target in TARGETS:
-        source = ROOT / target
-        if source.is_dir():
-            shutil.copytree(
-                source, copy / target, ignore=shutil.ignore_patterns("__pycache__")
-            )
-        else:
-            shutil.copy(source, copy / target)
+        if not (ROOT / target).is_dir():
+            shutil.copy(ROOT / target, copy / target)
+    for changed in ("cms/services/backup.py", "cms/text/notice.py"):
+        (copy / changed).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / changed, copy / changed)
     module = copy / "cms" / "services" / "backup.py"
     module.write_text(module.read_text(encoding="utf-8") + FAULTY, encoding="utf-8")
     notice = copy / "cms" / "text" / "notice.py"

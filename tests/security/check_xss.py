@@ -55,7 +55,8 @@ def run(site: Site) -> Tally:
     from tests.factories import make_comment
 
     tally = Tally("xss")
-    items = payloads()
+    # A planted-fault run (site.quick): every sixth payload is enough to see.
+    items = payloads()[:: 6 if site.quick else 1]
     with site.context():
         owner = db.session.scalar(select(User).where(User.username == "admin"))
         article = create_article(

@@ -55,16 +55,25 @@ class Tally:
 
 
 CHECKS: dict[str, Callable[[Site], Tally]] = {}
+# Checks that hold a time bound (a render's CPU time, medians of answer
+# times, real session timeouts): `make security` runs them with nothing else
+# running (tests/security/__main__.py).
+ALONE: set[str] = set()
 # For each check, the fault that proves it can fail: a function that switches
 # one defence off on a Site (with pytest's monkeypatch, undone after the test).
 PLANTED: dict[str, Callable[[Site, Any], None]] = {}
 
 
-def check(name: str) -> Callable[[Callable[[Site], Tally]], Callable[[Site], Tally]]:
-    """Register a check under `name` (the name it prints)."""
+def check(
+    name: str, alone: bool = False
+) -> Callable[[Callable[[Site], Tally]], Callable[[Site], Tally]]:
+    """Register a check under `name` (the name it prints); `alone`: it holds
+    a time bound, so is never run beside another check."""
 
     def register(run: Callable[[Site], Tally]) -> Callable[[Site], Tally]:
         CHECKS[name] = run
+        if alone:
+            ALONE.add(name)
         return run
 
     return register

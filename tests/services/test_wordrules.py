@@ -216,8 +216,9 @@ def test_dry_run_counts_match_what_applying_does(ctx):
 
 def test_demo_reference_article_shows_the_fixed_text(ctx):
     from cms.services.demo import REFERENCE_PUBLIC_ID, seed_demo
+    from tests.speedups import copy_database
 
-    seed_demo()
+    copy_database(db, "demo", seed_demo)  # seed_demo, once a process
     article = db.session.scalar(
         select(Article).where(Article.public_id == REFERENCE_PUBLIC_ID)
     )

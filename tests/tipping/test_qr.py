@@ -12,7 +12,7 @@ from cms.extensions import db
 from cms.services.demo import REFERENCE_PUBLIC_ID, seed_demo
 from cms.services.settings import get_setting, set_setting
 from cms.services.tipping import qr_key, qr_svg
-from tests.speedups import copy_sqlite_database
+from tests.speedups import copy_database
 from tests.tipping.conftest import OWN_ALIPAY, OWN_WECHAT, tip_images
 from tests.tipping.support import (
     SVG_NS,
@@ -29,7 +29,7 @@ REFERENCE = f"/{REFERENCE_PUBLIC_ID}.html"
 def demo(app):
     """The demo site; returns its default links."""
     with app.app_context():
-        copy_sqlite_database(db, "demo", seed_demo)  # seed_demo, once a process
+        copy_database(db, "demo", seed_demo)  # seed_demo, once a process
         return {
             "wechat": get_setting("tipping.wechat"),
             "alipay": get_setting("tipping.alipay"),

@@ -31,9 +31,14 @@ _RAW_TEXT = re.compile(r"<(?:iframe|noembed|noframes|noscript|plaintext|xmp)", r
 _BARE_AMPERSAND = re.compile(r"&(?![A-Za-z]|#[0-9Xx])")
 # nh3 reads a numeric reference in half the time of a named one.
 _NUMERIC = (("&lt;", "&#60;"), ("&gt;", "&#62;"), ("&quot;", "&#34;"))
-# Private-use characters: no parser or sanitiser gives them a meaning.
-_FIRST_CANDIDATE = 0xE000
-_LAST_CANDIDATE = 0xF8FF
+# Private-use characters (the BMP's area and planes 15 and 16): no parser
+# or sanitiser gives them a meaning, and no body is long enough to hold all
+# 137,468 of them.
+_CANDIDATES = (
+    range(0xE000, 0xF900),
+    range(0xF0000, 0xFFFFE),
+    range(0x100000, 0x10FFFE),
+)
 
 
 def _two_unused(html: str) -> tuple[str, str] | None:
@@ -42,9 +47,7 @@ def _two_unused(html: str) -> tuple[str, str] | None:
         return "\ue000", "\ue001"
     used = set(html)
     free = (
-        chr(code)
-        for code in range(_FIRST_CANDIDATE, _LAST_CANDIDATE + 1)
-        if chr(code) not in used
+        chr(code) for codes in _CANDIDATES for code in codes if chr(code) not in used
     )
     pair = next(free, None), next(free, None)
     return (pair[0], pair[1]) if pair[0] and pair[1] else None

@@ -112,12 +112,13 @@ def _secure_cookies(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from cms import models  # noqa: F401  (tables must be known to migrations)
-    from cms.database import configure_engine
+    from cms.database import configure_engine, end_sessions_safely
     from cms.extensions import csrf, db, limiter, login_manager, migrate
     from cms.models.base import render_item
     from cms.models.related import include_object
 
     db.init_app(app)
+    end_sessions_safely(app)
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(

@@ -3,13 +3,16 @@ a write transaction (nestable), with domain events dispatched after commit."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from cms.extensions import db
@@ -63,6 +66,28 @@ def configure_engine(engine: Engine) -> None:
     def _on_begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(_IMMEDIATE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def end_sessions_safely(app: Flask) -> None:
+    """End each request's session even when the database went away after
+    the request's last read (PostgreSQL stopped between the answer and the
+    end of the request): closing rolls the transaction back, which then
+    fails, and Flask-SQLAlchemy's own teardown let that error out of the
+    app, so gunicorn answered a finished page with a 500. This teardown runs
+    first (Flask runs them in reverse order of registration: call it after
+    `db.init_app`); a session whose rollback fails is logged, its
+    connections are invalidated (closed, never handed out again) and it is
+    dropped; the next request gets a new session and a new connection."""
+
+    @app.teardown_appcontext
+    def _end_session(_error: BaseException | None) -> None:
+        try:
+            db.session.remove()
+        except SQLAlchemyError as error:
+            log.warning("session not closed cleanly, dropped: %s", error)
+            with contextlib.suppress(SQLAlchemyError):
+                db.session().invalidate()  # its connections closed, not reused
+            db.session.registry.clear()
 
 
 def refuses_writes(error: BaseException) -> bool:

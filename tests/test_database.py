@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from cms import create_app
 from cms.database import SQLITE_BUSY_TIMEOUT_MS, write_transaction
@@ -157,3 +158,31 @@ def test_write_transaction_rolls_back_on_a_database_error(ctx):
     assert {s.key: s.value for s in db.session.scalars(select(Setting))} == {
         "site.name": "甲"
     }
+
+
+def test_a_session_that_cannot_roll_back_at_the_end_of_a_request_is_dropped(
+    file_app,
+):
+    """PostgreSQL stopping between a page's last read and the end of its
+    request: the rollback that ends the session fails. The page was made
+    and is answered; the next request gets a new session (a 500 from the
+    teardown before: the postgres-restart check found it)."""
+    client = file_app.test_client()
+    with file_app.app_context():
+        engine = db.engine
+
+    def server_gone(conn):
+        raise OperationalError(
+            "ROLLBACK", {}, Exception("server closed the connection unexpectedly")
+        )
+
+    event.listen(engine, "rollback", server_gone)
+    try:
+        failed = client.get("/")
+    finally:
+        event.remove(engine, "rollback", server_gone)
+    again = client.get("/")
+
+    assert failed.status_code == 200
+    assert "最新文章" in failed.get_data(as_text=True)
+    assert again.status_code == 200

@@ -33,30 +33,30 @@ import os
 import re
 import threading
 import time
-import uuid
 import weakref
 from collections import Counter
 from collections.abc import Callable
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import Select, Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, update
 
 from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, utcnow
+from cms.services.view_buffers import (
+    LocalBuffer,
+    RedisBuffer,
+    StoredCounts,
+    stored_count_statement,
+)
 
 if TYPE_CHECKING:
-    import redis
+    pass
 
 log = logging.getLogger(__name__)
 
 DEFAULT_FLUSH_SECONDS = 5.0
-# A cached article page reads its stored count again once the value this
-# process knows is older than this (cms.pagecache.counts fills it in).
-STORED_READ_SECONDS = 5.0
-STORED_KEPT = 50_000  # counts remembered per process, at most
 # Self-declared robots: the crawlers of Baidu (Baiduspider), Google
 # (Googlebot, AdsBot-Google, Mediapartners-Google), Bing (bingbot), Yandex
 # (YandexBot), Sogou (Sogou web spider), 360 (360Spider), ByteDance
@@ -80,131 +80,14 @@ def is_bot(user_agent: str | None) -> bool:
     return bool(user_agent) and _BOT.search(user_agent) is not None  # type: ignore[arg-type]
 
 
-class _LocalBuffer:
-    """Increments kept in this process, under a lock."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.counts: Counter[str] = Counter()
-
-    def add(self, public_id: str) -> int:
-        with self.lock:
-            self.counts[public_id] += 1
-            return self.counts[public_id]
-
-    def pending(self, public_id: str) -> int:
-        with self.lock:
-            return self.counts.get(public_id, 0)
-
-    def take(self) -> Counter[str]:
-        with self.lock:
-            taken, self.counts = self.counts, Counter()
-        return taken
-
-    def give_back(self, counts: Counter[str]) -> None:
-        with self.lock:
-            self.counts.update(counts)
-
-    def clear(self) -> None:
-        self.lock = threading.Lock()  # a lock held at fork time stays held
-        self.counts = Counter()
-
-
-class _RedisBuffer:
-    """Increments in one Redis hash shared by every worker and server."""
-
-    def __init__(self, url: str, key: str, timeout: float) -> None:
-        import redis
-
-        self.client: redis.Redis = redis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
-        self.key = key
-
-    def add(self, public_id: str) -> int:
-        return int(self.client.hincrby(self.key, public_id, 1))
-
-    def take(self) -> tuple[str | None, Counter[str]]:
-        """Move the hash to a key of this flush (atomic: a view buffered
-        after this goes to a new hash); (that key, its counts)."""
-        import redis
-
-        taken = f"{self.key}:flushing:{uuid.uuid4().hex}"
-        try:
-            self.client.rename(self.key, taken)
-        except redis.ResponseError:  # no such key: nothing buffered
-            return None, Counter()
-        # Should this process die before it deletes the key, it goes by itself
-        # (its views are lost then: at most one flush interval's).
-        self.client.expire(taken, 24 * 3600)
-        raw = self.client.hgetall(taken)
-        return taken, Counter(
-            {
-                (k.decode() if isinstance(k, bytes) else k): int(v)
-                for k, v in raw.items()
-            }
-        )
-
-    def done(self, taken: str) -> None:
-        self.client.delete(taken)
-
-    def give_back(self, taken: str, counts: Counter[str]) -> None:
-        pipe = self.client.pipeline(transaction=True)
-        for public_id, n in counts.items():
-            pipe.hincrby(self.key, public_id, n)
-        pipe.delete(taken)
-        pipe.execute()
-
-
-class _StoredCounts:
-    """The stored counts of the articles this process showed lately, each
-    read again once older than STORED_READ_SECONDS."""
-
-    def __init__(self) -> None:
-        self.known: dict[str, tuple[int, float]] = {}
-
-    def remember(self, public_id: str, count: int) -> None:
-        if len(self.known) >= STORED_KEPT:
-            self.known.clear()
-        self.known[public_id] = (count, time.monotonic())
-
-    def fresh(self, public_id: str) -> int | None:
-        """The stored count when read less than STORED_READ_SECONDS ago."""
-        known = self.known.get(public_id)
-        if known is not None and time.monotonic() - known[1] < STORED_READ_SECONDS:
-            return known[0]
-        return None
-
-    def get(
-        self, public_id: str, read: Callable[[str], int | None] | None = None
-    ) -> int:
-        """The stored count; 0 for no such article. Read when stale through
-        `read`, or else the session (then inside an app context)."""
-        count = self.fresh(public_id)
-        if count is not None:
-            return count
-        if read is None:
-            count = db.session.scalar(_stored_count(), {"public_id": public_id})
-        else:
-            count = read(public_id)
-        self.remember(public_id, count or 0)
-        return count or 0
-
-
-@lru_cache(maxsize=1)
-def _stored_count() -> Select:
-    # Built once: a cached page's hit reads it, and building costs more than running.
-    return select(Article.view_count).where(Article.public_id == bindparam("public_id"))
-
-
 class ViewCounter:
     """The buffers and the flush timer of one app in this process."""
 
     def __init__(self, app: Flask) -> None:
         self.app_ref = weakref.ref(app)
-        self.local = _LocalBuffer()
-        self.stored = _StoredCounts()
-        self.redis: _RedisBuffer | None = None
+        self.local = LocalBuffer()
+        self.stored = StoredCounts()
+        self.redis: RedisBuffer | None = None
         url = app.config.get("REDIS_URL")
         if url:
             prefix = (
@@ -213,7 +96,7 @@ class ViewCounter:
                 or "cms"
             )
             timeout = float(app.config.get("RATELIMIT_REDIS_TIMEOUT", 0.5))
-            self.redis = _RedisBuffer(url, f"{prefix}:views", timeout)
+            self.redis = RedisBuffer(url, f"{prefix}:views", timeout)
         self.interval = float(
             app.config.get("VIEW_FLUSH_SECONDS", DEFAULT_FLUSH_SECONDS)
         )
@@ -419,9 +302,10 @@ def count_view(public_id: str, user_agent: str | None = None, stored: int = 0) -
 def shown_count(public_id: str, user_agent: str | None) -> int:
     """`buffer_view` for a cached copy of the article's page, and the count
     that copy should show now: the stored count (read at most every
-    STORED_READ_SECONDS in this process) plus the views buffered and not yet
-    written. Behind the real count by at most that read interval plus one
-    flush interval of the other workers. Inside an app context."""
+    STORED_READ_SECONDS of cms.services.view_buffers in this process) plus
+    the views buffered and not yet written. Behind the real count by at
+    most that read interval plus one flush interval of the other workers.
+    Inside an app context."""
     counter = _counter()
     if is_bot(user_agent):
         pending = counter.local.pending(public_id)
@@ -437,7 +321,7 @@ def shown_count_outside(
     read: Callable[[str], int | None],
 ) -> int:
     """`shown_count` for a WSGI layer in front of `app`, with no app context:
-    the stored count, when older than STORED_READ_SECONDS, is read by
+    the stored count, when older than view_buffers.STORED_READ_SECONDS, is read by
     `read(public_id)` (the article's view_count, None for no such article)."""
     counter = _counters.get(app) or init_view_counter(app)
     if is_bot(user_agent):
@@ -450,7 +334,7 @@ def shown_count_outside(
 def stored_count_reader(engine: Any) -> Callable[[str], int | None]:
     """`read` for `shown_count_outside`: one short read on its own pooled
     connection of `engine` (no session, no app context)."""
-    statement = _stored_count()
+    statement = stored_count_statement()
 
     def read(public_id: str) -> int | None:
         with engine.connect() as connection:

@@ -79,7 +79,7 @@ def test_a_hit_shows_the_count_of_the_moment(app, client, article, monkeypatch):
     """A cached article page lives on, its count does not: each hit fills in
     the stored count (read again once older than STORED_READ_SECONDS) plus
     the views buffered since."""
-    from cms.services import views
+    from cms.services import view_buffers
 
     article_id, public_id = article
     path = f"/{public_id}.html"
@@ -94,7 +94,7 @@ def test_a_hit_shows_the_count_of_the_moment(app, client, article, monkeypatch):
         flush_views()
         db.session.get(Article, article_id).view_count = 500  # other servers' views
         db.session.commit()
-    monkeypatch.setattr(views, "STORED_READ_SECONDS", 0.0)
+    monkeypatch.setattr(view_buffers, "STORED_READ_SECONDS", 0.0)
     assert shown() == "HIT 501"
 
 

@@ -159,7 +159,11 @@ def _redis_stopped(tally: Tally, server: Gunicorn, redis: RedisServer) -> None:
 def _serve(
     folder: Path, env: dict[str, str], name: str, use: Callable[[Gunicorn], None]
 ) -> None:
-    server = Gunicorn(4, env, folder / f"{name}.log", max_requests=None)
+    # Preloaded: the four workers are forked from a process that has the app,
+    # so all of them accept once the first answers (each importing the app
+    # itself, a busy machine could leave one worker to take every guess, and
+    # the planted per-worker counters went unseen once in a run of pass 1).
+    server = Gunicorn(4, env, folder / f"{name}.log", max_requests=None, preload=True)
     try:
         use(server.start())
     finally:

@@ -4,6 +4,7 @@ same e-mail, different for different ones; the e-mail never reaches the page."""
 from __future__ import annotations
 
 import hashlib
+import re
 
 from cms.text.identicon import identicon_svg
 from tests.comments.support import article_path, comment_items, parse
@@ -57,3 +58,22 @@ def test_identicons_differ_across_many_addresses():
     pictures = {identicon_svg(f"reader{n}@example.cn", b"k") for n in range(200)}
 
     assert len(pictures) >= 190
+
+
+def _cells(svg: str) -> set[tuple[int, int]]:
+    """The filled cells of an identicon: each `M x y h w v1 h-w z` of its path
+    is a run of w cells in row y from column x."""
+    path = re.search(r' d="([^"]*)"', svg)
+    assert path is not None
+    runs = re.findall(r"M(\d) (\d)h(\d)v1h-(\d)z", path.group(1))
+    assert "".join(f"M{x} {y}h{w}v1h-{w2}z" for x, y, w, w2 in runs) == path.group(1)
+    return {(int(x) + i, int(y)) for x, y, w, _ in runs for i in range(int(w))}
+
+
+def test_identicon_is_a_mirrored_five_by_five_picture():
+    for n in range(300):
+        cells = _cells(identicon_svg(f"reader{n}@example.cn", b"k"))
+
+        assert all(1 <= x <= 5 and 1 <= y <= 5 for x, y in cells)
+        assert cells == {(6 - x, y) for x, y in cells}  # left and right mirror
+    assert {frozenset(_cells(identicon_svg(f"r{n}@x.cn", b"k"))) for n in range(50)}

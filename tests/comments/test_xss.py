@@ -41,7 +41,7 @@ BATCH = 50
 # Tags the comments section is made of; anything else came from a reader.
 ALLOWED_TAGS = {
     "section", "h2", "ol", "li", "article", "header", "span", "a", "time", "div",
-    "p", "br", "nav", "svg", "rect", "g", "form", "input", "label", "textarea",
+    "p", "br", "nav", "svg", "rect", "path", "form", "input", "label", "textarea",
     "button", "ul",
 }  # fmt: skip
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "srcset",

@@ -11,9 +11,10 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Result
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from cms.extensions import db
 
@@ -102,6 +103,17 @@ def end_read() -> None:
     of its own and read between them), so that what it does next sees the
     database as it is now. Nothing is pending outside a unit of work."""
     db.session.rollback()
+
+
+def read_rows(
+    statement: Executable, parameters: dict[str, Any] | None = None
+) -> Result[*tuple[Any, ...]]:
+    """Run a select of columns (never of mapped entities) on the session's
+    connection, inside its transaction, so it sees what the session sees;
+    the ORM's execution layer is skipped (about 30 µs a statement, which the
+    article page pays half a dozen times). No autoflush: reads on the public
+    pages' paths only, where nothing is pending."""
+    return db.session.connection().execute(statement, parameters)
 
 
 def in_unit_of_work() -> bool:

@@ -7,7 +7,7 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from cms import create_app
-from cms.database import SQLITE_BUSY_TIMEOUT_MS, write_transaction
+from cms.database import SQLITE_BUSY_TIMEOUT_MS, read_rows, write_transaction
 from cms.extensions import db
 from cms.models import Role, Setting, User
 
@@ -130,6 +130,20 @@ def test_write_transaction_commits(ctx):
         db.session.add(User(username="alice", display_name="A", role=Role.EDITOR))
     db.session.rollback()  # nothing pending may survive outside the block
     assert db.session.scalar(select(User.username)) == "alice"
+
+
+def test_read_rows_sees_what_the_session_sees(ctx):
+    names = select(Setting.key, Setting.value).order_by(Setting.key)
+    with pytest.raises(RuntimeError, match="undo"), write_transaction():
+        db.session.add(Setting(key="site.name", value="甲"))
+        db.session.flush()
+        # Inside the unit, before commit: the flushed row is there.
+        assert read_rows(names).all() == [("site.name", "甲")]
+        raise RuntimeError("undo")
+    assert read_rows(names).all() == []
+    with write_transaction():
+        db.session.add(Setting(key="site.name", value="乙"))
+    assert [tuple(row) for row in read_rows(names)] == [("site.name", "乙")]
 
 
 def test_write_transaction_rolls_back_on_an_exception(ctx):

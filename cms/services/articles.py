@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import defer, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from cms.database import write_transaction
+from cms.database import read_rows, write_transaction
 from cms.events import ArticleChanged, emit
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Category, Tag, User, article_tags, utcnow
@@ -376,7 +376,7 @@ def neighbours(article: Article) -> tuple[Neighbour | None, Neighbour | None]:
     it (LIMIT 1); only the columns the links show are read."""
     params = {"key_at": article.published_at, "key_id": article.id, "now": utcnow()}
     older = newer = None
-    for side, *columns in db.session.execute(_neighbours_query(), params):
+    for side, *columns in read_rows(_neighbours_query(), params):
         if side == "older":
             older = Neighbour(*columns)
         else:

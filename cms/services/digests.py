@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, func, select
 
-from cms.database import write_transaction
+from cms.database import read_rows, write_transaction
 from cms.events import ArticleChanged, CommentsChanged, ContentImported, TaxonomyChanged
 from cms.extensions import db
 from cms.models import (
@@ -129,7 +129,7 @@ def stored() -> tuple[tuple[str, str], ...]:
     """The four kept digests as stored (name, JSON text), in name order: what
     `sidebar` shows, as a value that compares equal exactly when it would show
     the same (one query by primary key, nothing parsed)."""
-    rows = db.session.execute(_stored_query(), {"names": list(NAMES)})
+    rows = read_rows(_stored_query(), {"names": list(NAMES)})
     return tuple(sorted((name, data) for name, data in rows))
 
 

@@ -9,9 +9,9 @@ from functools import lru_cache
 from typing import Any
 
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from cms.database import write_transaction
+from cms.database import read_rows, write_transaction
 from cms.events import SettingsChanged, emit
 from cms.extensions import db
 from cms.models import Role, Setting, User
@@ -24,9 +24,15 @@ from cms.services.setting_specs import SPECS, SettingSpec, spec_for
 from cms.text.bounded import has_control_characters
 
 
+@lru_cache(maxsize=1)
+def _all_settings() -> Select:
+    # Built once: every request that shows a page reads the settings.
+    return select(Setting.key, Setting.value)
+
+
 def _load() -> dict[str, Any]:
     values = {key: spec.default for key, spec in SPECS.items()}
-    for key, text in db.session.execute(select(Setting.key, Setting.value)):
+    for key, text in read_rows(_all_settings()):
         if key not in SPECS:
             continue  # a key a newer or older version knew; harmless
         # A stored value that no longer validates falls back to the default.

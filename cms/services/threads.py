@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import Integer, Select, and_, bindparam, case, func, or_, select, true
 
+from cms.database import read_rows
 from cms.extensions import db
 from cms.models import Article, Comment, CommentStatus, Page, Role, User
 from cms.services.comment_subjects import Subject, comments_on, is_on
@@ -15,12 +18,31 @@ from cms.services.comment_subjects import Subject, comments_on, is_on
 TOP_LEVEL_PER_PAGE = 50
 
 
+class ShownComment(NamedTuple):
+    """What the page shows of a comment (and what threading needs): read as
+    plain rows, not ORM objects, which cost about half of the thread's time."""
+
+    id: int
+    parent_id: int | None
+    author_name: str
+    author_email: str
+    author_url: str
+    body: str
+    created_at: datetime
+    status: CommentStatus
+    pinned_at: datetime | None
+    user_id: int | None
+
+
+_SHOWN_COLUMNS = tuple(getattr(Comment, name) for name in ShownComment._fields)
+
+
 @dataclass
 class Node:
     """One comment on the page, its replies, and whom it answers when its
     real parent is deeper than the page shows."""
 
-    comment: Comment
+    comment: ShownComment
     depth: int
     holder: Node | None = field(default=None, repr=False)  # shown inside this one
     replies: list[Node] = field(default_factory=list)
@@ -97,7 +119,7 @@ def comment_thread(
 class _Rows:
     total: int  # top-level comments shown, on every page
     held: int  # held comments shown (the viewer's own), on every page
-    comments: list[Comment]  # the page's top-level comments and their replies
+    comments: list[ShownComment]  # the page's top-level comments and replies
     floors: dict[int, int]  # comment id -> 楼层 of the page's approved roots
 
 
@@ -119,14 +141,15 @@ def _thread_rows(subject: Subject, held: list[int], page: int) -> _Rows:
     }
     if held:
         parameters["held"] = held
-    rows = db.session.execute(_thread_statement(kind, bool(held)), parameters).all()
+    rows = read_rows(_thread_statement(kind, bool(held)), parameters).all()
     if not rows:
         return _Rows(0, 0, [], {})
+    comments = [ShownComment(*row[3:]) for row in rows if row[3] is not None]
     return _Rows(
         total=rows[0].total,
         held=rows[0].held,
-        comments=[row.Comment for row in rows if row.Comment is not None],
-        floors={row.Comment.id: row.floor for row in rows if row.floor is not None},
+        comments=comments,
+        floors={row[3]: row.floor for row in rows if row.floor is not None},
     )
 
 
@@ -207,7 +230,7 @@ def _thread_statement(kind: str, with_held: bool) -> Select:
         .cte("held_count")
     )
     return (
-        select(total.c.total, held_count.c.held, floors.c.floor, Comment)
+        select(total.c.total, held_count.c.held, floors.c.floor, *_SHOWN_COLUMNS)
         .select_from(
             total.join(held_count, true())
             .outerjoin(Comment, Comment.id.in_(select(tree.c.id)))
@@ -217,7 +240,7 @@ def _thread_statement(kind: str, with_held: bool) -> Select:
     )
 
 
-def _nest(comments: list[Comment], max_depth: int) -> list[Node]:
+def _nest(comments: list[ShownComment], max_depth: int) -> list[Node]:
     """The top-level nodes of `comments` (oldest first), replies nested."""
     nodes: dict[int, Node] = {}
     roots: list[Node] = []

@@ -18,7 +18,7 @@ from functools import cache
 
 from sqlalchemy import Select, bindparam, delete, insert, select
 
-from cms.database import call_after_commit, write_transaction
+from cms.database import call_after_commit, read_rows, write_transaction
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, RelatedArticle, RelatedOverride, utcnow
 from cms.services.errors import InvalidInput, NotFound
@@ -43,7 +43,7 @@ class RelatedItem:
 def related_for(article_id: int, now: datetime | None = None) -> list[RelatedItem]:
     """The stored list, in order, of articles readers may see: one indexed
     read (related_articles by article id, joined to articles by key)."""
-    rows = db.session.execute(
+    rows = read_rows(
         _related_statement(), {"article_id": article_id, "now": now or utcnow()}
     )
     return [RelatedItem(*row) for row in rows]

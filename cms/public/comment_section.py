@@ -23,6 +23,7 @@ from cms.services.comments import comments_open, reply_notices_offered
 from cms.services.form_tokens import issue_comment_token
 from cms.services.settings import current_settings
 from cms.services.threads import approved_count, comment_thread, visible_comment
+from cms.templating import article_url
 
 
 def fresh_form_token(subject: Subject) -> str:
@@ -40,15 +41,17 @@ def subject_link(subject: Subject) -> Callable[..., str]:
     if isinstance(subject, Page):
         base = url_for("public.page", slug=subject.slug)
     else:
-        base = url_for("public.article", public_id=subject.public_id)
+        base = article_url(subject.public_id)
     return partial(_with_query, base)
 
 
 def _with_query(base: str, **args: object) -> str:
-    query = urlencode(
-        [(name, value) for name, value in args.items() if value is not None]
-    )
-    return f"{base}?{query}" if query else base
+    pairs = [(name, value) for name, value in args.items() if value is not None]
+    if not pairs:
+        return base
+    if all(type(value) is int for _, value in pairs):  # ids and page numbers
+        return f"{base}?" + "&".join(f"{name}={value}" for name, value in pairs)
+    return f"{base}?{urlencode(pairs)}"
 
 
 def post_url(subject: Subject) -> str:

@@ -51,9 +51,10 @@ def _coerce_stored(key: str, text: str) -> Any:
 def current_settings() -> dict[str, Any]:
     """Every setting's typed value; read from the database at most once per
     application context (one request, one CLI command)."""
-    if "cms_settings" not in g:
-        g.cms_settings = _load()
-    return g.cms_settings
+    settings = g.get("cms_settings")  # one lookup: pages ask ~100 times
+    if settings is None:
+        settings = g.cms_settings = _load()
+    return settings
 
 
 def get_setting(key: str) -> Any:

@@ -83,15 +83,15 @@ def shows_articles(articles, counts: bool = True) -> None:
     also_shows(*tags)
 
 
-def shows_article(article) -> None:
+def shows_article(article, tags) -> None:
     """The article's own page: itself, its comments, its author, category and
-    tags; a hit counts its view and shows the count of that moment
-    (cms.pagecache.counts)."""
+    `tags` (its tags, as the page shows them); a hit counts its view and
+    shows the count of that moment (cms.pagecache.counts)."""
     cache_page(
         f"p:{article.id}", f"a:{article.id}", f"c:{article.id}",
         f"user:{article.owner_id}",
         *([f"category:{article.category_id}"] if article.category_id else []),
-        *(f"tag:{tag.id}" for tag in article.tags),
+        *(f"tag:{tag.id}" for tag in tags),
         view=article.public_id,
     )  # fmt: skip
 

@@ -12,6 +12,7 @@ from cms.public.comment_form import CommentForm
 from cms.public.comment_section import comment_section
 from cms.services import articles as article_service
 from cms.services.article_access import can_edit
+from cms.services.articles import TagLink
 from cms.services.attribution import attribution_for, structured_data
 from cms.services.tipping import pay_links_for
 from cms.text.reading import TOC_MIN_HEADINGS, reading_of, table_of_contents
@@ -25,15 +26,19 @@ def render_article_page(
     message: str | None = None,
     locked: bool = False,
     unlock_failed: bool = False,
+    tags: list[TagLink] | None = None,
 ):
     """The full article page; `form` carries a rejected submission back with
     its errors and the reader's text, under a fresh token. A new form is
     filled with the reader's remembered name, e-mail and site; such a page
-    is marked private (a third element: headers)."""
+    is marked private (a third element: headers). `tags`: the article's, as
+    `tags_shown` gives them, when the caller has read them already."""
     older, newer = article_service.neighbours(article)
     also_shows(*(f"a:{near.id}" for near in (older, newer) if near is not None))
     section = comment_section(article, form, message)
     toc = table_of_contents(article.body_html)
+    if tags is None:
+        tags = article_service.tags_shown(article.id)
     html = render_template(
         "public/article.html",
         article=article,
@@ -41,7 +46,8 @@ def render_article_page(
         older=older,
         newer=newer,
         notice=attribution_for(article),
-        ld_json=structured_data(article),
+        tags=tags,
+        ld_json=structured_data(article, tags),
         tip=pay_links_for(article),
         locked=locked,
         unlock_failed=unlock_failed,

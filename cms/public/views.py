@@ -78,13 +78,14 @@ def article(public_id: str):
     item = article_service.get_visible(public_id)
     locked = item.is_protected and not _unlocked(item)
     views = count_view(public_id, request.user_agent.string, stored=item.view_count)
+    tags = article_service.tags_shown(item.id)
     if item.is_protected and not locked:
-        page = render_article_page(item, views=views, locked=False)
+        page = render_article_page(item, views=views, locked=False, tags=tags)
         response = make_response(page)
         response.headers["Cache-Control"] = "private, no-store"
         return response
-    shows_article(item)
-    return render_article_page(item, views=views, locked=locked)
+    shows_article(item, tags)
+    return render_article_page(item, views=views, locked=locked, tags=tags)
 
 
 @bp.post("/<string(length=16):public_id>.html/unlock")

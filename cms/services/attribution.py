@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app
@@ -9,7 +10,7 @@ from markupsafe import Markup
 
 from cms.extensions import db
 from cms.models import Article
-from cms.services.articles import visible_articles
+from cms.services.articles import TagLink, visible_articles
 from cms.services.settings import current_settings, spec_for
 from cms.text.notice import render_notice
 
@@ -62,8 +63,9 @@ def preview_notice(template: str) -> Markup:
     return attribution_for(newest, checked)
 
 
-def structured_data(article: Article) -> dict[str, Any]:
-    """schema.org `Article` for search engines (rendered with |tojson)."""
+def structured_data(article: Article, tags: Sequence[TagLink]) -> dict[str, Any]:
+    """schema.org `Article` for search engines (rendered with |tojson);
+    `tags`: the article's, as the page shows them."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Article",
@@ -80,6 +82,6 @@ def structured_data(article: Article) -> dict[str, Any]:
         data["datePublished"] = article.published_at.isoformat(timespec="seconds")
     if article.category:
         data["articleSection"] = article.category.name
-    if article.tags:
-        data["keywords"] = ",".join(tag.name for tag in article.tags)
+    if tags:
+        data["keywords"] = ",".join(tag.name for tag in tags)
     return data

@@ -18,6 +18,7 @@ from cms.models import Comment, Page
 from cms.params import int_arg, page_arg
 from cms.public.comment_cookies import held_ids, remembered_commenter
 from cms.public.comment_form import CommentForm
+from cms.public.comment_list import comment_list_html
 from cms.services.comment_subjects import Subject, form_key
 from cms.services.comments import comments_open, reply_notices_offered
 from cms.services.form_tokens import issue_comment_token
@@ -89,15 +90,18 @@ def comment_section(
             form.parent_id.data = reply_target.id
         remembered = _fill_remembered(form)
     form.csrf_token.data = fresh_form_token(subject)
+    replies_open = comments_open(subject)
+    link = subject_link(subject)
     context = {
         "thread": thread,
+        "comment_list": comment_list_html(thread.nodes, replies_open, link),
         "form": form,
         "form_message": message,
         "reply_target": reply_target,
-        "comments_open": comments_open(subject),
+        "comments_open": replies_open,
         "offer_notices": reply_notices_offered(),
         "comment_count": approved_count(subject),
-        "comments_link": subject_link(subject),
+        "comments_link": link,
         "comment_action": post_url(subject),
         "closed_note": (
             "本页面的评论已关闭。" if isinstance(subject, Page)

@@ -144,11 +144,13 @@ def _thread_rows(subject: Subject, held: list[int], page: int) -> _Rows:
     rows = read_rows(_thread_statement(kind, bool(held)), parameters).all()
     if not rows:
         return _Rows(0, 0, [], {})
-    comments = [ShownComment(*row[3:]) for row in rows if row[3] is not None]
+    # Each row: total, held, floor, then ShownComment's columns (all None
+    # when the subject shows no comment).
+    shown = [ShownComment(*row[3:]) for row in rows if row[3] is not None]
     return _Rows(
         total=rows[0].total,
         held=rows[0].held,
-        comments=comments,
+        comments=shown,
         floors={row[3]: row.floor for row in rows if row.floor is not None},
     )
 

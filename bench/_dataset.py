@@ -3,10 +3,12 @@ realistic Chinese Markdown, built from the migrations and bulk-inserted.
 
 Calling create_article per row costs ~5.6 ms an article (about a minute for
 10,000), so rows go in with SQLAlchemy Core executemany instead; bodies still
-go through cms.text.markdown.render_markdown and cms.text.excerpt.derive_excerpt,
-exactly as cms.services.articles.apply_body does, so body_html and summary are
-what the app would have stored. The result is cached under a key that changes
-with the generator, the migrations and the text code, so reruns start at once.
+go through cms.text.markdown.render_markdown, cms.models.body_columns (the
+reading time and table of contents) and cms.text.excerpt.derive_excerpt,
+exactly as cms.services.articles.apply_body does, so body_html, what is derived
+from it and summary are what the app would have stored. The result is cached
+under a key that changes with the generator, the migrations and the text code,
+so reruns start at once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from _common import ROOT
 
@@ -32,6 +35,7 @@ _KEY_FILES = [
     "bench/_dataset.py",
     "cms/text/markdown.py",
     "cms/text/excerpt.py",
+    "cms/text/reading.py",
     "cms/text/slug.py",
     "cms/data/demo-articles.jsonl",
     "cms/data/reference-article.md",
@@ -154,16 +158,19 @@ def make_markdown(rng: random.Random, corpus: Corpus, doc: Doc) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def _render(markdown: str) -> tuple[str, str]:
+def _render(markdown: str) -> tuple[dict[str, Any], str]:
+    from cms.models import body_columns
     from cms.text.excerpt import derive_excerpt
     from cms.text.markdown import render_markdown
 
     html = render_markdown(markdown, SITE_HOST)
-    return html, derive_excerpt(html)
+    return body_columns(html), derive_excerpt(html)
 
 
-def render_all(sources: list[str]) -> list[tuple[str, str]]:
-    """(body_html, summary) for each source, on every CPU (pure functions)."""
+def render_all(sources: list[str]) -> list[tuple[dict[str, Any], str]]:
+    """(body columns, summary) for each source, on every CPU (pure functions):
+    the columns are cms.models.body_columns' (body_html and what the article
+    page reads from it)."""
     if len(sources) < 500 or (os.cpu_count() or 1) < 2:
         return [_render(s) for s in sources]
     pool = multiprocessing.get_context("fork").Pool(initializer=_default_signals)
@@ -231,7 +238,7 @@ def _article_rows(n: int, rng: random.Random, corpus: Corpus, now: datetime):
     tag_ids = {name: i for i, name in enumerate(corpus.tags, start=1)}
     public_ids: set[str] = set()
     rows, tag_links = [], []
-    for i, (doc, markdown, (html, summary)) in enumerate(
+    for i, (doc, markdown, (body, summary)) in enumerate(
         zip(docs, sources, rendered, strict=True), start=1
     ):
         public_id = new_public_id()
@@ -254,7 +261,7 @@ def _article_rows(n: int, rng: random.Random, corpus: Corpus, now: datetime):
                 "public_id": public_id,
                 "title": title,
                 "body_markdown": markdown,
-                "body_html": html,
+                **body,
                 "excerpt": "",
                 "summary": summary,
                 "status": ArticleStatus.PUBLISHED,

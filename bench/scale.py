@@ -30,6 +30,7 @@ Prints each page's medians and the ratio L ÷ S (goal ≤ 1.5).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import random
 import sqlite3
@@ -102,14 +103,25 @@ def _when(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
 
 
-def _bodies(rng: random.Random, corpus) -> list[tuple[str, str, str, object]]:
+def _bodies(rng: random.Random, corpus) -> list[tuple[str, tuple, str, object]]:
+    """(source, body columns, summary, doc): the columns as _insert_articles
+    takes them (body_html, reading words and minutes, the TOC as JSON)."""
     docs = [rng.choice(corpus.docs) for _ in range(BODY_POOL)]
     sources = [make_markdown(rng, corpus, doc) for doc in docs]
     rendered = render_all(sources)
     return [
-        (source, html, summary, doc)
-        for source, (html, summary), doc in zip(sources, rendered, docs, strict=True)
+        (source, _body_values(body), summary, doc)
+        for source, (body, summary), doc in zip(sources, rendered, docs, strict=True)
     ]
+
+
+def _body_values(body: dict) -> tuple:
+    return (
+        body["body_html"],
+        body["reading_words"],
+        body["reading_minutes"],
+        json.dumps(body["toc"], ensure_ascii=False),
+    )
 
 
 def build(path: Path, articles: int, comments: int, seed: int) -> float:
@@ -168,12 +180,12 @@ def build(path: Path, articles: int, comments: int, seed: int) -> float:
     rows, links = [], []
     span = max(3 * 365 * 86400, articles * 60)
     for i in range(1, articles + 1):
-        source, html, summary, doc = pool[i % len(pool)]
+        source, body, summary, doc = pool[i % len(pool)]
         when = now - timedelta(seconds=rng.randint(3600, span))
         published.append(when)
         category = doc.category if rng.random() > 0.15 else rng.choice(names)
         rows.append((
-            i, new_public_id(), doc.title, source, html, summary, _when(when),
+            i, new_public_id(), doc.title, source, *body, summary, _when(when),
             rng.randint(1, len(AUTHORS)), category_ids[category],
             rng.randint(0, 5000), _when(when - timedelta(minutes=5)),
             _when(when + timedelta(minutes=rng.randint(0, 60))),
@@ -231,10 +243,11 @@ def build(path: Path, articles: int, comments: int, seed: int) -> float:
 def _insert_articles(db: sqlite3.Connection, rows: list[tuple]) -> None:
     db.executemany(
         "INSERT INTO articles (id, public_id, title, body_markdown, body_html,"
+        " reading_words, reading_minutes, toc,"
         " excerpt, summary, status, published_at, owner_id, contributor,"
         " category_id, allow_comments, show_tip, tip_opens, version, review_note,"
         " view_count, comment_count, created_at, updated_at) VALUES (?, ?, ?, ?, ?,"
-        " '', ?, 'published', ?, ?, '', ?, 1, 1, 0, 1, '', ?, 0, ?, ?)",
+        " ?, ?, ?, '', ?, 'published', ?, ?, '', ?, 1, 1, 0, 1, '', ?, 0, ?, ?)",
         rows,
     )
 

@@ -1,6 +1,6 @@
 """The data model; import models from here."""
 
-from cms.models.article import Article, ArticleStatus, new_public_id
+from cms.models.article import Article, ArticleStatus, body_columns, new_public_id
 from cms.models.audit import AuditEntry
 from cms.models.autosave import Autosave
 from cms.models.base import UTCDateTime, utcnow
@@ -91,6 +91,7 @@ __all__ = [
     "WordExemption",
     "WordRule",
     "article_tags",
+    "body_columns",
     "new_public_id",
     "utcnow",
 ]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import enum
 import secrets
 import string
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     ColumnElement,
     ForeignKey,
@@ -17,6 +20,7 @@ from sqlalchemy import (
     Text,
     and_,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cms.extensions import Model
@@ -24,6 +28,7 @@ from cms.models.base import UTCDateTime, utcnow
 from cms.models.media import MediaFile
 from cms.models.taxonomy import Category, Tag, article_tags
 from cms.models.user import User, enum_column
+from cms.text.reading import Reading, TocEntry, reading_of, table_of_contents
 
 PUBLIC_ID_ALPHABET = string.digits + string.ascii_letters
 PUBLIC_ID_LENGTH = 16
@@ -32,6 +37,35 @@ PUBLIC_ID_LENGTH = 16
 def new_public_id() -> str:
     """16 characters of [0-9A-Za-z] from `secrets`: about 95 bits, unguessable."""
     return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(PUBLIC_ID_LENGTH))
+
+
+def body_columns(html: str) -> dict[str, Any]:
+    """The columns an article stores for the rendered body `html`: the HTML,
+    and what the article page reads from it (cms.text.reading: the word
+    count and reading minutes, the h2-h3 headings as [level, id, text]).
+    Derived here only, so what is stored never disagrees with the HTML."""
+    reading = reading_of(html)
+    return {
+        "body_html": html,
+        "reading_words": reading.words,
+        "reading_minutes": reading.minutes,
+        "toc": [[e.level, e.id, e.text] for e in table_of_contents(html)],
+    }
+
+
+def _from_body(name: str) -> Callable[[DefaultExecutionContext], Any]:
+    """An INSERT default: the column `name` of body_columns() for the row's
+    body_html, for a row inserted without it: a new article flushed before
+    its body is set (body_html "" then; set_body_html follows), rows
+    written as dicts (a site export made before these columns, a
+    benchmark's bulk insert)."""
+
+    def default(context: DefaultExecutionContext) -> Any:
+        row = context.get_current_parameters()  # type: ignore[no-untyped-call]
+        html = row.get("body_html")
+        return body_columns(html or "")[name]  # body_html's default is ""
+
+    return default
 
 
 class ArticleStatus(enum.StrEnum):
@@ -48,6 +82,8 @@ class Article(Model):
     source and the written excerpt, and `public_title` from `title`, by
     cms.services.articles whenever they change (through the word rules:
     readers see `public_title`, the editor keeps `title` as written).
+    `reading_words`, `reading_minutes` and `toc` are derived from
+    `body_html` whenever it is stored (set_body_html, body_columns).
     """
 
     __tablename__ = "articles"
@@ -89,6 +125,18 @@ class Article(Model):
     public_title: Mapped[str] = mapped_column(Text, default="", server_default="")
     body_markdown: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # What the article page shows of body_html, stored with it (body_columns)
+    # so a view does not derive it again. Never NULL and no server default:
+    # SQL that leaves them out is refused rather than shows wrong values
+    # (SQLAlchemy inserts derive them, _from_body).
+    reading_words: Mapped[int] = mapped_column(
+        Integer, default=_from_body("reading_words")
+    )
+    reading_minutes: Mapped[int] = mapped_column(
+        Integer, default=_from_body("reading_minutes")
+    )
+    # The h2-h3 headings, in order: [[level, id, text], ...].
+    toc: Mapped[list[list[Any]]] = mapped_column(JSON, default=_from_body("toc"))
     excerpt: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[ArticleStatus] = mapped_column(
@@ -153,6 +201,29 @@ class Article(Model):
             and self.published_at is not None
             and self.published_at <= now
         )
+
+    def set_body_html(self, html: str) -> None:
+        """Store the rendered body `html` with what is derived from it
+        (body_columns): the one way an article's body_html changes."""
+        for name, value in body_columns(html).items():
+            setattr(self, name, value)
+
+    def body_differs(self, html: str) -> bool:
+        """Whether set_body_html(html) would change this row: its HTML, or
+        what is derived from it (stored under an older rule)."""
+        return any(
+            getattr(self, name) != value for name, value in body_columns(html).items()
+        )
+
+    @property
+    def reading(self) -> Reading:
+        """The stored word count and reading minutes of the body."""
+        return Reading(self.reading_words, self.reading_minutes)
+
+    @property
+    def table_of_contents(self) -> tuple[TocEntry, ...]:
+        """The stored h2-h3 headings of the body, in order."""
+        return tuple(TocEntry(level, ident, text) for level, ident, text in self.toc)
 
     @property
     def is_protected(self) -> bool:

@@ -15,7 +15,7 @@ from cms.services.article_access import can_edit
 from cms.services.articles import TagLink
 from cms.services.attribution import attribution_for, structured_data
 from cms.services.tipping import pay_links_for
-from cms.text.reading import TOC_MIN_HEADINGS, reading_of, table_of_contents
+from cms.text.reading import TOC_MIN_HEADINGS
 
 
 def render_article_page(
@@ -36,7 +36,7 @@ def render_article_page(
     older, newer = article_service.neighbours(article)
     also_shows(*(f"a:{near.id}" for near in (older, newer) if near is not None))
     section = comment_section(article, form, message)
-    toc = table_of_contents(article.body_html)
+    toc = article.table_of_contents  # stored with the body (Article.set_body_html)
     if tags is None:
         tags = article_service.tags_shown(article.id)
     html = render_template(
@@ -51,7 +51,7 @@ def render_article_page(
         tip=pay_links_for(article),
         locked=locked,
         unlock_failed=unlock_failed,
-        reading=reading_of(article.body_html),
+        reading=article.reading,
         toc=toc if len(toc) >= TOC_MIN_HEADINGS else (),
         # Only for a logged-in user: such pages never come from the page cache.
         edit_url=_edit_url(article),

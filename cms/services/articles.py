@@ -60,14 +60,15 @@ def apply_title(article: Article, title: str) -> None:
 
 
 def apply_body(article: Article, markdown: str, excerpt: str = "") -> None:
-    """Set the source and written excerpt, and re-derive the HTML and summary
-    from them. The HTML (and a written excerpt's summary) readers get is
+    """Set the source and written excerpt, and re-derive the HTML, what the
+    article page reads from it (Article.set_body_html) and the summary from
+    them. The HTML (and a written excerpt's summary) readers get is
     filtered by the word rules of the `articles` scope
     (cms.services.wordrules); the source stays as written."""
     article.body_markdown = markdown
     article.excerpt = excerpt.strip()
     filtered = filter_article_source(article.id, markdown).text
-    article.body_html = render_body(filtered, article.body_format or "markdown")
+    article.set_body_html(render_body(filtered, article.body_format or "markdown"))
     written = filter_article_source(article.id, article.excerpt).text
     article.summary = written or derive_excerpt(article.body_html)
 
@@ -96,9 +97,11 @@ def rendition_of(article: Article, matcher: Matcher | None = None) -> Rendition:
 
 
 def rendition_changes(article: Article, now: Rendition) -> frozenset[str]:
-    """The fields of ArticleChanged ("body", "title") a rendition changes."""
+    """The fields of ArticleChanged ("body", "title") a rendition changes;
+    "body" also when only what is derived from the HTML (reading time, table
+    of contents) is not what the current code derives."""
     fields = set()
-    if (now.body_html, now.summary) != (article.body_html, article.summary):
+    if now.summary != article.summary or article.body_differs(now.body_html):
         fields.add("body")
     if now.public_title != article.public_title:
         fields.add("title")
@@ -114,7 +117,7 @@ def rerender_article(
     now = rendition_of(article, matcher)
     fields = rendition_changes(article, now)
     if fields:
-        article.body_html = now.body_html
+        article.set_body_html(now.body_html)
         article.summary = now.summary
         article.public_title = now.public_title
     return fields
@@ -215,11 +218,13 @@ def _visible_at_run() -> Select:
 
 def as_cards(query: Select) -> Select:
     """`query` loading what a list's card shows (title, summary, time,
-    counts, author, category, cover), not the bodies nor the tags: a list
-    page reads twenty rows, and their bodies are most of their bytes."""
+    counts, author, category, cover), not the bodies (nor their table of
+    contents) nor the tags: a list page reads twenty rows, and their bodies
+    are most of their bytes."""
     return query.options(
         defer(Article.body_markdown, raiseload=True),
         defer(Article.body_html, raiseload=True),
+        defer(Article.toc, raiseload=True),
         defer(Article.excerpt, raiseload=True),
         lazyload(Article.tags),  # not shown on a card: never loaded
     )

@@ -33,6 +33,7 @@ from cms.models import (
     Tag,
     User,
     article_tags,
+    body_columns,
     new_public_id,
     utcnow,
 )
@@ -275,8 +276,9 @@ def article_values(
     *, title: str, body: str, body_format: str, excerpt: str, **values: Any
 ) -> dict[str, Any]:
     """The row of a new article: body rendered (and sanitised) as the editor
-    would, summary from the excerpt or the body, the title readers see
-    through the word rules."""
+    would, with what the article page reads from it (body_columns), summary
+    from the excerpt or the body, the title readers see through the word
+    rules."""
     body_html = render_body(body, body_format)
     now = utcnow()
     row = {
@@ -285,7 +287,7 @@ def article_values(
         "public_title": public_title_of(None, title),
         "body_markdown": body,
         "body_format": body_format,
-        "body_html": body_html,
+        **body_columns(body_html),
         "excerpt": excerpt,
         "summary": excerpt or derive_excerpt(body_html),
         "created_at": now,

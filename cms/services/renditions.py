@@ -4,7 +4,9 @@ articles and pages stored before it keep their old HTML until saved again;
 `rerender_all()` renders every one again from its source.
 
 Guarantees: the sources (Markdown or imported HTML, excerpts) are never
-changed, only the HTML and summary readers get, exactly as a save would
+changed, only the HTML and summary readers get (with what an article
+stores derived from its HTML: reading time, table of contents; also when
+only the rule deriving them changed), exactly as a save would
 make them now (cms.services.articles.rerender_article: the body_format's
 renderer, the word rules of the `articles` scope with each article's
 exemptions; cms.services.pages.rerender_page); `updated_at` stays (a new

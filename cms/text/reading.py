@@ -38,7 +38,7 @@ def count_words(text: str) -> tuple[int, int]:
     return len(_CJK.findall(text)), len(_LATIN.findall(text))
 
 
-@lru_cache(maxsize=128)  # the article page asks on every view; bodies rarely change
+@lru_cache(maxsize=128)  # a save asks twice (changed? then store); previews often
 def reading_of(html: str) -> Reading:
     """The word count and reading time (at least a minute for any text) of
     a rendered body; footnote marks and heading permalinks are not text."""

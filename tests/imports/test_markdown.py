@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from cms.events import IN_TRANSACTION, CommentsChanged, ContentImported, subscribe
 from cms.extensions import db
-from cms.models import Article, ArticleStatus, Category, User
+from cms.models import Article, ArticleStatus, Category, User, body_columns
 from cms.services import portable
 from cms.services.markdown_import import import_markdown
 
@@ -205,6 +205,19 @@ def test_second_run_changes_nothing_and_events_come_per_batch(app, runner, tmp_p
     assert (tmp_path / "before.json").read_bytes() == (
         tmp_path / "after.json"
     ).read_bytes()
+
+
+def test_imported_articles_store_their_reading_time_and_contents(app, tmp_path):
+    root = write(tmp_path / "hexo", HEXO)
+    with app.app_context():
+        import_markdown(root)
+        articles = list(db.session.scalars(select(Article)))
+        assert len(articles) == 3
+        for article in articles:
+            derived = body_columns(article.body_html)
+            stored = {name: getattr(article, name) for name in derived}
+            assert stored == derived, article.title
+        assert by_title("Python 入门").toc[0][2] == "正文"
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ from cms.models import (
     Role,
     Tag,
     User,
+    body_columns,
 )
 from cms.services import portable
 from cms.services.errors import InvalidInput
@@ -245,6 +246,15 @@ def test_edge_cases_of_the_theme_file(app, imported, client):
     first = re.search(r'<article class="card[^"]*">.*?</article>', home, re.S).group(0)
     assert ids["sticky"] in first and "置顶" in first
     assert home.count("置顶") == 1
+
+
+def test_imported_posts_store_their_reading_time_and_contents(app, imported):
+    with app.app_context():
+        posts = list(db.session.scalars(select(Article)))
+        for post in posts:
+            derived = body_columns(post.body_html)
+            assert {name: getattr(post, name) for name in derived} == derived
+        assert sum(p.reading_words for p in posts) > 1000
 
 
 def test_old_links_answer_301(app, imported, client):

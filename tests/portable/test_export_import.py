@@ -163,6 +163,42 @@ def test_round_trip_is_byte_exact(app, other_app, tmp_path):
     assert user["name"]  # the document names its tables
 
 
+def test_an_export_from_before_the_reading_columns_gets_them_on_import(
+    app, other_app, tmp_path
+):
+    """A document an older release wrote has no reading time or table of
+    contents for its articles: the import derives them from body_html."""
+    from tests.factories import make_article
+
+    derived = ("reading_words", "reading_minutes", "toc")
+    with app.app_context():
+        make_article(body="## 一\n\n正文。\n\n## 二\n\n### 三\n\nSome English words.")
+        make_article(body="没有标题的短文。")
+        expected = {
+            a.id: (a.reading_words, a.reading_minutes, a.toc)
+            for a in db.session.scalars(select(Article))
+        }
+        document = json.loads(export_text(tmp_path, "site.json"))
+    (articles,) = [t for t in document["tables"] if t["name"] == "articles"]
+    kept = [i for i, name in enumerate(articles["columns"]) if name not in derived]
+    articles["columns"] = [articles["columns"][i] for i in kept]
+    articles["rows"] = [[row[i] for i in kept] for row in articles["rows"]]
+    (tmp_path / "old.json").write_text(json.dumps(document), encoding="utf-8")
+
+    result = other_app.test_cli_runner().invoke(
+        args=["cms", "import", str(tmp_path / "old.json")]
+    )
+
+    assert result.exit_code == 0, result.output
+    with other_app.app_context():
+        imported = {
+            a.id: (a.reading_words, a.reading_minutes, a.toc)
+            for a in db.session.scalars(select(Article))
+        }
+    assert imported == expected
+    assert sorted(len(toc) for _, _, toc in imported.values()) == [0, 3]
+
+
 def test_import_refuses_a_site_with_content_unless_merging(app, tmp_path):
     runner = app.test_cli_runner()
     with app.app_context():

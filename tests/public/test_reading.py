@@ -4,7 +4,11 @@ where there is code, and 编辑本文 for staff who may edit the article only.""
 
 from __future__ import annotations
 
-from cms.models import Role
+from sqlalchemy import update
+
+from cms.database import write_transaction
+from cms.extensions import db
+from cms.models import Article, Role
 from tests.comments.support import log_in
 from tests.factories import make_user
 from tests.public.conftest import parse
@@ -49,6 +53,28 @@ def test_three_headings_give_a_table_of_contents_whose_links_resolve(client, pub
         target = page.find(id=link["href"][1:])
         assert target is not None and target.name in ("h2", "h3")
     assert page.select_one("script[src$='js/code.js']") is not None
+
+
+def test_the_page_shows_what_is_stored_with_the_body(app, client, publish):
+    """The header and the table of contents come from the columns stored
+    with the body (cms.models.article.body_columns), not from its HTML."""
+    article = publish(body=LONG)
+    stored = [[2, "h-甲", "甲"], [2, "h-乙", "乙"], [3, "h-丙", "丙"]]
+    with app.app_context(), write_transaction():
+        db.session.execute(
+            update(Article)
+            .where(Article.id == article.id)
+            .values(reading_words=4321, reading_minutes=11, toc=stored)
+        )
+
+    page = parse(client.get(f"/{article.public_id}.html"))
+
+    meta = page.select_one(".post-meta .reading").get_text()
+    assert meta == "4,321 字 · 约 11 分钟读完"
+    toc = page.select_one("article.post details.toc")
+    entries = [(li["class"][0], li.get_text()) for li in toc.select("li")]
+    assert entries == [("toc-2", "甲"), ("toc-2", "乙"), ("toc-3", "丙")]
+    assert [a["href"] for a in toc.select("a")] == ["#h-甲", "#h-乙", "#h-丙"]
 
 
 def test_two_headings_give_none_and_no_code_no_script(client, publish):

@@ -74,6 +74,9 @@ _FIXED_ATTRIBUTES = {
     "input": ' disabled="disabled"',
 }
 _FIXED_TAG = re.compile(r"<(img|input)(\s[^>]*)?>")
+# A <pre> start tag in nh3's output (attribute values are double-quoted, with
+# `"` escaped) followed by a newline: see _serialised.
+_PRE_THEN_NEWLINE = re.compile(r'(<pre(?:\s(?:[^">]|"[^"]*")*)?>)\n')
 
 
 @lru_cache(maxsize=1)
@@ -103,9 +106,9 @@ def _clean(html: str) -> str:
     Python call per attribute, as nh3's attribute_filter made)."""
     cleaner = _cleaner()
     bounded = bound_nesting(html)
-    clean = clean_linearly(cleaner, bounded)
+    clean = _serialised(cleaner, bounded)
     if clean != bounded and "<" in clean:  # text alone reads back as itself
-        clean = clean_linearly(cleaner, clean)
+        clean = _serialised(cleaner, clean)
     if ' id="' in clean:
         clean = _UNPREFIXED_ID.sub(rf"\1{HEADING_ID_PREFIX}", clean)
     if 'href="#fn' in clean:
@@ -115,6 +118,17 @@ def _clean(html: str) -> str:
     return _FIXED_TAG.sub(
         lambda m: f"<{m[1]}{m[2] or ''}{_FIXED_ATTRIBUTES[m[1]]}>", clean
     )
+
+
+def _serialised(cleaner: nh3.Cleaner, html: str) -> str:
+    """nh3's cleaning of `html`, written so that it parses back into the tree
+    nh3 wrote: a parser drops a newline right after <pre>, so a <pre> whose
+    text begins with one gets a second (as HTML serialisation used to
+    require), else each cleaning would lose one more of its newlines."""
+    clean = clean_linearly(cleaner, html)
+    if "<pre" in clean:
+        clean = _PRE_THEN_NEWLINE.sub("\\1\n\n", clean)
+    return clean
 
 
 def _mark_external_links(html: str, site_host: str | None) -> str:

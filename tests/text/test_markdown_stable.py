@@ -51,3 +51,27 @@ def test_sanitising_rendered_html_again_changes_nothing(source):
 
     assert sanitize_html(html) == html
     assert sanitize_html(sanitize_html(source)) == sanitize_html(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<pre>\n\nkept</pre>",
+        '<pre class="highlight">\n\n\n三行</pre>',
+        '<pre title="a>b">\n</pre>',
+        # What the check of the sanitizer's properties found: the newline
+        # before a dropped <STYLE> becomes the <pre>'s first text.
+        "<pre\nhref=\"x\" /onload=`a'\x0ctitle = '#top['al'+'ert'](1)` />\n"
+        "<STYLE>b{}</STYLE>\n\n",
+    ],
+)
+def test_a_pre_that_begins_with_a_newline_keeps_it(source):
+    from bs4 import BeautifulSoup
+
+    html = sanitize_html(source)
+
+    assert sanitize_html(html) == html
+    assert sanitize_html(render_markdown(source)) == render_markdown(source)
+    # A parser drops one newline after <pre>: the text read back is nh3's.
+    text = BeautifulSoup(html, "html.parser").pre.get_text()
+    assert BeautifulSoup(sanitize_html(html), "html.parser").pre.get_text() == text

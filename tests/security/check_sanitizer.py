@@ -11,8 +11,8 @@ and hostile inputs of 64 KB (tests/security/redos.py).
   sanitizer), a comment with editors' highlighting, or the reprint notice
   renders to;
 - fast: each 64 KB input renders within BUDGET (Markdown, the HTML
-  sanitizer, a comment, and the TOC, word count and excerpt read from a
-  stored body), measured as CPU time in a child process (the best of five:
+  sanitizer, a comment, and the TOC, word count and excerpt derived from
+  a rendered body), measured as CPU time in a child process (the best of five:
   on this shared machine the same render's CPU time varies up to twofold
   with the others' load, which only ever adds; a render
   past TIMEOUT is killed), and one that takes over GROWTH_FROM takes at most
@@ -107,7 +107,8 @@ def _comments(tally: Tally, quick: bool) -> None:
 
 
 def _stored_body_reads(html: str) -> None:
-    """What the article page reads from a stored body on every view."""
+    """What is derived from a rendered body when it is stored (reading time,
+    table of contents: cms.models.article.body_columns) and its excerpt."""
     table_of_contents.__wrapped__(html)
     reading_of.__wrapped__(html)
     derive_excerpt(html)

@@ -33,7 +33,7 @@ from cms.services.setting_specs import spec_for
 from cms.services.tallies import rebuild_counts
 from cms.services.users import create_user
 from cms.services.views import flush_views
-from cms.services.wordrules import seed_default_rules
+from cms.services.wordrule_store import seed_default_rules
 
 cms_cli = AppGroup("cms", help="Run and maintain the CMS.")
 

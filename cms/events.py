@@ -152,7 +152,7 @@ class SettingsChanged(Event):
 
 @dataclass(frozen=True)
 class WordRulesChanged(Event):
-    """Word rules (cms.services.wordrules) were added, edited, removed or
+    """Word rules (cms.services.wordrule_store) were added, edited, removed or
     imported; `ids` names them (empty: too many to list). Pages whose
     filtered text may differ follow it (re-application is an editor's
     action, cms.services.article_words)."""

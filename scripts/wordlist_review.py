@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cms.services.wordrules import default_rules  # noqa: E402
+from cms.services.wordrule_store import default_rules  # noqa: E402
 from cms.text.wordfilter import Matcher  # noqa: E402
 
 DATA = ROOT / "cms" / "data"

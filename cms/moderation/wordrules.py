@@ -18,7 +18,7 @@ from cms.moderation.wordrule_forms import (
     WordRuleForm,
 )
 from cms.params import page_arg
-from cms.services import article_words, submissions, wordrules
+from cms.services import article_words, submissions, wordrule_store, wordrules
 from cms.services.errors import InvalidInput
 from cms.text.wordfilter import (
     ACTION_LABELS,
@@ -44,8 +44,9 @@ def _filters() -> dict[str, str]:
 
 def _page(status: int = 200, **extra):
     filters = _filters()
-    listing = wordrules.list_rules(filters["q"], filters["kind"], filters["action"],
-                                   page_arg())  # fmt: skip
+    listing = wordrule_store.list_rules(
+        filters["q"], filters["kind"], filters["action"], page_arg()
+    )
     values = {
         "listing": listing,
         "filters": filters,
@@ -89,7 +90,7 @@ def wordrule_add():
             "word_rule",
             f"user:{current_user.id}",
             submission_key(),
-            lambda: wordrules.add_rule(form.rule(), current_user),
+            lambda: wordrule_store.add_rule(form.rule(), current_user),
             WordRule,
         )
     except InvalidInput as error:
@@ -103,7 +104,7 @@ def wordrule_add():
 def wordrule_edit(rule_id: int):
     """Edit one rule; the dry-run button shows what the edited rule would
     catch instead of saving."""
-    row = wordrules.get_rule(rule_id)
+    row = wordrule_store.get_rule(rule_id)
     form = WordRuleForm() if request.method == "POST" else WordRuleForm(formdata=None)
     dry = None
     status = 200
@@ -114,7 +115,7 @@ def wordrule_edit(rule_id: int):
             if "dry_run" in request.form:
                 dry = article_words.dry_run(form.rule(), replacing=row.id)
             else:
-                wordrules.update_rule(row.id, form.rule(), current_user)
+                wordrule_store.update_rule(row.id, form.rule(), current_user)
                 flash(f"已保存规则“{form.phrase.data}”", "success")
                 return redirect(url_for("moderation.wordrules_list"), 303)
         except InvalidInput as error:
@@ -128,9 +129,9 @@ def wordrule_edit(rule_id: int):
 
 @bp.post("/wordrules/<int:rule_id>/delete")
 def wordrule_delete(rule_id: int):
-    row = wordrules.get_rule(rule_id)
+    row = wordrule_store.get_rule(rule_id)
     phrase = row.phrase
-    wordrules.delete_rule(rule_id, current_user)
+    wordrule_store.delete_rule(rule_id, current_user)
     flash(f"已删除规则“{phrase}”", "success")
     return redirect(url_for("moderation.wordrules_list"), 303)
 
@@ -152,7 +153,7 @@ def wordrules_import():
             form.tsv.errors = [*form.tsv.errors, "请粘贴或上传 TSV"]
         return _page(400, import_form=form)
     try:
-        result = wordrules.import_tsv(text, current_user, form.group.data or "")
+        result = wordrule_store.import_tsv(text, current_user, form.group.data or "")
     except InvalidInput as error:
         form.tsv.errors = [*form.tsv.errors, str(error)]
         return _page(400, import_form=form)
@@ -164,7 +165,7 @@ def wordrules_import():
 @bp.get("/wordrules/export.tsv")
 def wordrules_export():
     return Response(
-        wordrules.export_tsv(),
+        wordrule_store.export_tsv(),
         mimetype="text/tab-separated-values",
         headers={"Content-Disposition": "attachment; filename=word-rules.tsv"},
     )

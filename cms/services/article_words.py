@@ -27,6 +27,7 @@ from cms.models import Article, ArticleStatus, Comment, User, WordExemption
 from cms.services.articles import rendition_changes, rendition_of, rerender_article
 from cms.services.audit import record
 from cms.services.errors import InvalidInput, NotFound
+from cms.services.wordrule_store import get_rule
 from cms.services.wordrules import (
     BODY,
     EXEMPTION_FIELDS,
@@ -34,7 +35,6 @@ from cms.services.wordrules import (
     current_matcher,
     filter_article_source,
     filter_article_title,
-    get_rule,
     rule_of,
     rules_version,
     stored_rules,

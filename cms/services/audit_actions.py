@@ -57,7 +57,7 @@ ACTION_LABELS: dict[str, str] = {
     "menu-update": "修改菜单链接",
     "menu-move": "调整菜单顺序",
     "menu-delete": "删除菜单链接",
-    # word rules (cms.services.wordrules, cms.services.article_words)
+    # word rules (cms.services.wordrule_store, cms.services.article_words)
     "wordrule-add": "添加词语规则",
     "wordrule-update": "修改词语规则",
     "wordrule-delete": "删除词语规则",

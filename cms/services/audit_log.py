@@ -212,7 +212,7 @@ KEY_LABELS = {
     "key": "文件",
     "users": "使用者",
     "file_deleted": "文件已删除",
-    # word rules (cms.services.wordrules)
+    # word rules (cms.services.wordrule_store)
     "phrase": "词语",
     "field": "位置",
     "kind": "类型",

@@ -17,7 +17,7 @@ from cms.services.related.lists import rebuild_all
 from cms.services.related.worker import process_queue
 from cms.services.settings import set_settings
 from cms.services.users import create_user
-from cms.services.wordrules import seed_default_rules
+from cms.services.wordrule_store import seed_default_rules
 
 REFERENCE_PUBLIC_ID = "fb8e1C2pWVwldAVU"
 REFERENCE_TITLE = "支付宝催收上门了怎么办"

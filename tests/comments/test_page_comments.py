@@ -15,7 +15,7 @@ from cms.services.notify import held_mail
 from cms.services.pages import PageInput, create_page, delete_page, trash_page
 from cms.services.reply_notices import reply_mail
 from cms.services.tallies import comment_tallies, recount_tallies
-from cms.services.wordrules import add_rule
+from cms.services.wordrule_store import add_rule
 from cms.text.wordfilter import Action, Kind, Rule
 from tests.comments.support import (
     SITE_ORIGIN,

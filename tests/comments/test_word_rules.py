@@ -8,7 +8,7 @@ import pytest
 from cms.models import CommentStatus
 from cms.services.reasons import reason_text
 from cms.services.settings import set_setting
-from cms.services.wordrules import add_rule
+from cms.services.wordrule_store import add_rule
 from cms.text.wordfilter import Action, Kind, Rule
 from tests.comments.support import (
     comment_id_from,

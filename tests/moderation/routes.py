@@ -297,7 +297,7 @@ def make_targets(contributor: str) -> dict[str, int]:
 def word_targets() -> dict[str, int]:
     """Two rules and an article with one exempted occurrence of one."""
     from cms.services.article_words import exempt, exemptions_of
-    from cms.services.wordrules import add_rule
+    from cms.services.wordrule_store import add_rule
     from cms.text.wordfilter import Action, Rule
 
     articles = frozenset({"articles"})

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from cms.extensions import db
 from cms.models import Article, WordExemption, WordRule
-from cms.services.wordrules import add_rule
+from cms.services.wordrule_store import add_rule
 from cms.text.wordfilter import Action, Rule
 from tests.factories import make_article, make_comment
 
@@ -147,7 +147,7 @@ def test_the_editors_live_preview_is_the_filtered_rendition(staff, db_ctx):
 def test_readers_see_the_filtered_title_and_the_editor_the_written_one(
     app, staff, db_ctx
 ):
-    from cms.services.wordrules import seed_default_rules
+    from cms.services.wordrule_store import seed_default_rules
 
     with db_ctx():
         seed_default_rules()

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import Article, Role
-from cms.services import editorial, renditions, wordrules
+from cms.services import editorial, renditions, wordrule_store
 from cms.services.article_edits import ArticleEdit
 from cms.text.reading import Reading, TocEntry, reading_of, table_of_contents
 from cms.text.wordfilter import Action, Rule
@@ -85,7 +85,7 @@ def test_an_edit_of_the_body_updates_them(ctx):
 def test_rerendering_after_a_word_rule_change_updates_them(ctx):
     article = make_article(body="## 最大的优惠\n\n国内最大的平台。\n")
     assert stored(article.id)[0] == 12  # 5 + 7 Han characters
-    wordrules.add_rule(Rule("最大的", Action.STRIP, scopes=ARTICLES), None)
+    wordrule_store.add_rule(Rule("最大的", Action.STRIP, scopes=ARTICLES), None)
 
     done = renditions.rerender_all()
 

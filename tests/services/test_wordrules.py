@@ -1,6 +1,7 @@
-"""cms.services.wordrules and cms.services.article_words: rules stored,
-audited and announced; the defaults; articles filtered at publish with
-exemptions that survive; counts that match what applying does."""
+"""cms.services.wordrule_store, cms.services.wordrules and
+cms.services.article_words: rules stored, audited and announced; the
+defaults; articles filtered at publish with exemptions that survive; counts
+that match what applying does."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from cms.database import write_transaction
 from cms.events import AFTER_COMMIT, WordRulesChanged, subscribe
 from cms.extensions import db
 from cms.models import Article, AuditEntry, Comment, WordRule
-from cms.services import article_words, wordrules
+from cms.services import article_words, wordrule_store, wordrules
 from cms.services.articles import apply_body
 from cms.services.comment_words import match_comment
 from cms.services.errors import InvalidInput
@@ -32,9 +33,9 @@ def test_a_rule_change_is_audited_and_announced(app, ctx):
     seen: list[WordRulesChanged] = []
     subscribe(app, WordRulesChanged, seen.append, AFTER_COMMIT)
 
-    row = wordrules.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
-    wordrules.update_rule(row.id, Rule("最大", Action.FLAG, scopes=ARTICLES), None)
-    wordrules.delete_rule(row.id, None)
+    row = wordrule_store.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
+    wordrule_store.update_rule(row.id, Rule("最大", Action.FLAG, scopes=ARTICLES), None)
+    wordrule_store.delete_rule(row.id, None)
 
     assert [e.ids for e in seen] == [(row.id,), (row.id,), (row.id,)]
     assert _audit("wordrule-update")[0].changes["action"] == ["replace", "flag"]
@@ -53,44 +54,45 @@ def test_a_rule_change_is_audited_and_announced(app, ctx):
 )
 def test_bad_rules_are_refused_and_nothing_is_stored(ctx, rule, message):
     with pytest.raises(InvalidInput, match=message):
-        wordrules.add_rule(rule, None)
+        wordrule_store.add_rule(rule, None)
     assert db.session.scalar(select(WordRule)) is None
 
 
 def test_same_words_may_act_differently_per_scope_but_not_twice(ctx):
-    wordrules.add_rule(Rule("刷单", Action.STRIP, scopes=ARTICLES), None)
-    wordrules.add_rule(Rule("刷单", Action.HOLD, scopes=COMMENTS), None)
+    wordrule_store.add_rule(Rule("刷单", Action.STRIP, scopes=ARTICLES), None)
+    wordrule_store.add_rule(Rule("刷单", Action.HOLD, scopes=COMMENTS), None)
 
     with pytest.raises(InvalidInput, match="已经有规则"):
-        wordrules.add_rule(
+        wordrule_store.add_rule(
             Rule("刷单", Action.REJECT, scopes=frozenset({"names"})), None
         )
 
 
 def test_tsv_export_import_round_trip(ctx):
-    wordrules.add_rule(
+    wordrule_store.add_rule(
         Rule("最大", Action.REPLACE, "更大", ARTICLES, group="最字词"), None
     )
-    wordrules.add_rule(
+    wordrule_store.add_rule(
         Rule("薇信", Action.HOLD, scopes=COMMENTS, kind=Kind.CONTACT), None
     )
-    exported = wordrules.export_tsv()
+    exported = wordrule_store.export_tsv()
 
-    again = wordrules.import_tsv(exported, None)
-    changed = wordrules.import_tsv(exported.replace("\t更大\t", "\t较大\t"), None)
+    again = wordrule_store.import_tsv(exported, None)
+    changed = wordrule_store.import_tsv(exported.replace("\t更大\t", "\t较大\t"), None)
 
     assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
     assert (changed.added, changed.updated) == (0, 1)
-    assert [r.replacement for r in parse_tsv(wordrules.export_tsv())] == ["较大", ""]
+    exported_again = parse_tsv(wordrule_store.export_tsv())
+    assert [r.replacement for r in exported_again] == ["较大", ""]
     with pytest.raises(InvalidInput, match="第 2 行"):
-        wordrules.import_tsv("word\taction\n空替换\treplace\n", None)
+        wordrule_store.import_tsv("word\taction\n空替换\treplace\n", None)
 
 
 def test_defaults_load_once_and_never_over_an_editors_list(ctx):
-    added = wordrules.seed_default_rules()
+    added = wordrule_store.seed_default_rules()
 
-    assert added == len(wordrules.default_rules()) > 300
-    assert wordrules.seed_default_rules() == 0
+    assert added == len(wordrule_store.default_rules()) > 300
+    assert wordrule_store.seed_default_rules() == 0
     matcher = wordrules.current_matcher()
     assert matcher.apply("中国最大的第三方支付平台", "articles").text == (
         "中国更大的第三方支付平台"
@@ -99,7 +101,7 @@ def test_defaults_load_once_and_never_over_an_editors_list(ctx):
 
 
 def test_every_exception_survives_the_defaults(ctx):
-    wordrules.seed_default_rules()
+    wordrule_store.seed_default_rules()
     matcher = wordrules.current_matcher()
     exceptions = [
         r.phrase for r in wordrules.stored_rules() if r.kind == Kind.EXCEPTION
@@ -114,11 +116,11 @@ def test_every_exception_survives_the_defaults(ctx):
 
 
 def test_the_matcher_is_cached_until_the_rules_change(ctx):
-    wordrules.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
+    wordrule_store.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
     first = wordrules.current_matcher()
 
     assert wordrules.current_matcher() is first
-    wordrules.add_rule(Rule("最好", Action.REPLACE, "更好", ARTICLES), None)
+    wordrule_store.add_rule(Rule("最好", Action.REPLACE, "更好", ARTICLES), None)
     assert wordrules.current_matcher() is not first
 
 
@@ -130,7 +132,7 @@ SOURCE = (
 
 
 def test_publish_filters_the_rendition_and_keeps_the_source(ctx):
-    wordrules.seed_default_rules()
+    wordrule_store.seed_default_rules()
 
     article = make_article(body=SOURCE)
 
@@ -141,7 +143,7 @@ def test_publish_filters_the_rendition_and_keeps_the_source(ctx):
 
 
 def test_a_written_excerpt_is_filtered_too(ctx):
-    wordrules.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
+    wordrule_store.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
 
     article = make_article(body="正文", excerpt="国内最大的平台")
 
@@ -150,7 +152,7 @@ def test_a_written_excerpt_is_filtered_too(ctx):
 
 
 def test_an_exemption_survives_edits_elsewhere_and_reapplication(ctx):
-    wordrules.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
+    wordrule_store.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
     article = make_article(body=SOURCE)
     preview = article_words.preview(article.body_markdown, article.id)
     second = preview.result.changes[1]
@@ -163,7 +165,7 @@ def test_an_exemption_survives_edits_elsewhere_and_reapplication(ctx):
         apply_body(article, "新加的开头。\n\n" + SOURCE.replace("支付宝", "某平台"))
     assert "最大的问题" in article.body_html
     assert "中国更大的平台" in article.body_html
-    wordrules.add_rule(Rule("问题", Action.REPLACE, "情况", ARTICLES), None)
+    wordrule_store.add_rule(Rule("问题", Action.REPLACE, "情况", ARTICLES), None)
     assert article_words.reapply(None) == 1
     assert "最大的情况" in article.body_html
     assert [e.phrase for e in article_words.exemptions_of(article.id)] == ["最大"]
@@ -173,8 +175,8 @@ def test_affected_count_matches_reapply_and_is_audited(ctx):
     make_article(body="最大的优惠")
     make_article(body="没有相关词语")
     make_article(body="最好的服务")
-    wordrules.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
-    wordrules.add_rule(Rule("最好", Action.STRIP, scopes=ARTICLES), None)
+    wordrule_store.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
+    wordrule_store.add_rule(Rule("最好", Action.STRIP, scopes=ARTICLES), None)
 
     affected = article_words.affected_articles()
     assert article_words.affected_count() == 2
@@ -188,7 +190,7 @@ def test_affected_count_matches_reapply_and_is_audited(ctx):
 
 
 def test_dry_run_counts_match_what_applying_does(ctx):
-    wordrules.add_rule(Rule("第一遍", Action.FLAG, kind=Kind.EXCEPTION), None)
+    wordrule_store.add_rule(Rule("第一遍", Action.FLAG, kind=Kind.EXCEPTION), None)
     article = make_article(body="引言")
     for body in ("加微信聊", "加.微.信聊", "正常的评论", "第一遍看没懂"):
         make_comment(article, body=body)
@@ -201,8 +203,8 @@ def test_dry_run_counts_match_what_applying_does(ctx):
     comment_run = article_words.dry_run(new)
     article_run = article_words.dry_run(first)
 
-    wordrules.add_rule(new, None)
-    wordrules.add_rule(first, None)
+    wordrule_store.add_rule(new, None)
+    wordrule_store.add_rule(first, None)
     matcher = wordrules.current_matcher()
     caught = 0
     for comment in db.session.scalars(select(Comment)):
@@ -233,7 +235,7 @@ TITLE = "中国最大的支付平台"
 
 
 def test_the_title_readers_see_is_filtered_and_the_written_one_kept(ctx):
-    wordrules.seed_default_rules()
+    wordrule_store.seed_default_rules()
 
     article = make_article(title=TITLE)
 
@@ -242,7 +244,7 @@ def test_the_title_readers_see_is_filtered_and_the_written_one_kept(ctx):
 
 
 def test_a_title_exemption_keeps_the_word_and_names_only_the_title(ctx):
-    wordrules.seed_default_rules()
+    wordrule_store.seed_default_rules()
     article = make_article(title=TITLE, body=TITLE)
     (change,) = [
         c
@@ -256,7 +258,7 @@ def test_a_title_exemption_keeps_the_word_and_names_only_the_title(ctx):
     assert "中国更大的支付平台" in article.body_html  # same words, other field
     (kept,) = article_words.exemptions_of(article.id)
     assert (kept.field, kept.phrase) == ("title", "最大")
-    wordrules.add_rule(Rule("支付", Action.REPLACE, "付款", ARTICLES), None)
+    wordrule_store.add_rule(Rule("支付", Action.REPLACE, "付款", ARTICLES), None)
     assert article_words.reapply(None) == 1
     assert article.public_title == "中国最大的付款平台"
 
@@ -268,7 +270,7 @@ def test_a_rule_change_then_reapply_updates_the_title(app, ctx):
     subscribe(app, ArticleChanged, seen.append, AFTER_COMMIT)
     article = make_article(title=TITLE, body="没有相关词语")
     assert article.public_title == TITLE
-    wordrules.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
+    wordrule_store.add_rule(Rule("最大", Action.REPLACE, "更大", ARTICLES), None)
 
     assert [a.id for a in article_words.affected_articles()] == [article.id]
     strip = Rule("平台", Action.STRIP, scopes=ARTICLES)
@@ -282,7 +284,7 @@ def test_a_rule_change_then_reapply_updates_the_title(app, ctx):
 
 
 def test_a_title_the_rules_empty_still_shows_something(ctx):
-    wordrules.add_rule(Rule("违禁词", Action.STRIP, scopes=ARTICLES), None)
+    wordrule_store.add_rule(Rule("违禁词", Action.STRIP, scopes=ARTICLES), None)
 
     article = make_article(title="违禁词")
 

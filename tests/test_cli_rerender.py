@@ -15,7 +15,8 @@ from cms.database import write_transaction
 from cms.events import AFTER_COMMIT, ArticleChanged, PageChanged, subscribe
 from cms.extensions import db
 from cms.models import Article, Page, Role
-from cms.services.pages import PageInput, create_page
+from cms.services.page_edits import PageInput
+from cms.services.pages import create_page
 from cms.services.wordrule_store import add_rule
 from cms.text.wordfilter import Action, Rule
 from tests.factories import make_article, make_user

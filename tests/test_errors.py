@@ -229,7 +229,8 @@ class TestRefusedModerationPost:
 
     @pytest.fixture
     def published_page(self, app, admin):
-        from cms.services.pages import PageInput, create_page
+        from cms.services.page_edits import PageInput
+        from cms.services.pages import create_page
 
         with app.app_context():
             actor = db.session.scalar(select(User).where(User.username == admin))
@@ -299,7 +300,8 @@ def test_a_post_from_another_site_is_403_before_the_view(
 
 @pytest.fixture
 def published_page_id(app, admin):
-    from cms.services.pages import PageInput, create_page
+    from cms.services.page_edits import PageInput
+    from cms.services.pages import create_page
 
     with app.app_context():
         actor = db.session.scalar(select(User).where(User.username == admin))

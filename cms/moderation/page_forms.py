@@ -21,7 +21,7 @@ from wtforms.widgets import HiddenInput
 
 from cms.forms import BaseForm, IdField, to_id_or
 from cms.models import Page
-from cms.services.pages import (
+from cms.services.page_edits import (
     MAX_POSITION,
     MAX_SLUG_LENGTH,
     MAX_TITLE_LENGTH,

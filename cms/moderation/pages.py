@@ -18,6 +18,7 @@ from cms.services import pages as service
 from cms.services import submissions
 from cms.services.articles import render_body
 from cms.services.errors import EditConflict, InvalidInput
+from cms.services.page_edits import snapshot_of_input
 from cms.services.page_queries import (
     descendants_of,
     get_page,
@@ -101,7 +102,7 @@ def _refused(form: PageForm, page: Page | None, error: InvalidInput):
 def _conflict(form: PageForm, page: Page, conflict: EditConflict):
     """409: the user's text kept, the diff from the saved version to it, and
     the version updated so that saving again overwrites on purpose."""
-    mine = service.snapshot_of_input(form.to_input(), page)
+    mine = snapshot_of_input(form.to_input(), page)
     form.version.data, form.version.raw_data = conflict.version, [str(conflict.version)]
     latest = next(iter(revisions_of("page", page.id)), None)
     details = {

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from cms.extensions import db
 from cms.models import Article, Category, Menu, MenuItem, Page, User
 from cms.services.menus import add_item
-from cms.services.pages import PageInput, create_page
+from cms.services.page_edits import PageInput
+from cms.services.pages import create_page
 
 HEADER_CATEGORIES = 5
 

@@ -9,7 +9,7 @@ stores derived from its HTML: reading time, table of contents; also when
 only the rule deriving them changed), exactly as a save would
 make them now (cms.services.articles.rerender_article: the body_format's
 renderer, the word rules of the `articles` scope with each article's
-exemptions; cms.services.pages.rerender_page); `updated_at` stays (a new
+exemptions; cms.services.page_edits.rerender_page); `updated_at` stays (a new
 rendition is not an edit by anyone). The work goes in batches, each its
 own write transaction, so a large site never holds the write lock long;
 each changed article or page is announced (ArticleChanged / PageChanged
@@ -31,7 +31,7 @@ from cms.events import ArticleChanged, PageChanged, emit
 from cms.extensions import db
 from cms.models import Article, Page
 from cms.services.articles import rerender_article
-from cms.services.pages import rerender_page
+from cms.services.page_edits import rerender_page
 from cms.services.wordrules import current_matcher
 
 BATCH_SIZE = 100

@@ -13,7 +13,8 @@ from cms.extensions import db
 from cms.models import AuditEntry, User
 from cms.services.categories import create_category, merge_categories
 from cms.services.moderation import apply_action, undo
-from cms.services.pages import PageInput, create_page
+from cms.services.page_edits import PageInput
+from cms.services.pages import create_page
 from cms.services.settings import update_settings
 from tests.audit.helpers import entry_ids, notices, soup_of
 from tests.factories import make_article, make_comment, make_user

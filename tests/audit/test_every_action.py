@@ -60,12 +60,8 @@ def _extra_actions(app, admin_name: str) -> None:
     from cms.services.categories import create_category, move_category
     from cms.services.commenters import erase_commenter, pin_comment
     from cms.services.moderation import apply_action
-    from cms.services.pages import (
-        PageInput,
-        create_page,
-        publish_page,
-        unpublish_page,
-    )
+    from cms.services.page_edits import PageInput
+    from cms.services.pages import create_page, publish_page, unpublish_page
     from cms.services.users import AccountEdit, create_user, edit_account
     from tests.conftest import PASSWORD
     from tests.factories import make_article, make_comment

@@ -12,7 +12,8 @@ from cms.extensions import db
 from cms.models import Comment, CommentStatus, Page, Role, User
 from cms.services.form_tokens import issue_comment_token
 from cms.services.notify import held_mail
-from cms.services.pages import PageInput, create_page, delete_page, trash_page
+from cms.services.page_edits import PageInput
+from cms.services.pages import create_page, delete_page, trash_page
 from cms.services.reply_notices import reply_mail
 from cms.services.tallies import comment_tallies, recount_tallies
 from cms.services.wordrule_store import add_rule

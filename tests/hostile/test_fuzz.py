@@ -18,7 +18,8 @@ from werkzeug.datastructures import ImmutableMultiDict
 from cms.extensions import limiter
 from cms.models import Role
 from cms.services.action_links import issue_link
-from cms.services.pages import PageInput, create_page
+from cms.services.page_edits import PageInput
+from cms.services.pages import create_page
 from cms.services.password_reset import issue_token
 from cms.services.settings import set_settings
 from tests.conftest import PASSWORD

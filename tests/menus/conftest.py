@@ -10,7 +10,8 @@ from sqlalchemy import select
 from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import Category, Menu, MenuItem, User
-from cms.services.pages import PageInput, create_page
+from cms.services.page_edits import PageInput
+from cms.services.pages import create_page
 
 
 def parse(response) -> BeautifulSoup:

@@ -22,7 +22,8 @@ from cms.services.article_edits import ArticleEdit
 from cms.services.categories import create_category
 from cms.services.menus import add_item
 from cms.services.moderation import apply_action
-from cms.services.pages import PageInput, create_page, trash_page
+from cms.services.page_edits import PageInput
+from cms.services.pages import create_page, trash_page
 from tests.factories import make_article, make_user
 from tests.moderation.helpers import add_comment
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from cms.extensions import db
 from cms.models import AuditEntry, Comment, Page, Role
-from cms.services.pages import PageInput, create_page
+from cms.services.page_edits import PageInput
+from cms.services.pages import create_page
 from cms.services.threads import approved_count
 from tests.factories import make_user
 from tests.moderation.helpers import add_comment, assert_counts_exact, statuses

@@ -23,7 +23,8 @@ from cms.services.article_edits import ArticleEdit
 from cms.services.categories import create_category, update_category
 from cms.services.commenters import edit_comment
 from cms.services.menus import add_item
-from cms.services.pages import PageInput, create_page, save_page
+from cms.services.page_edits import PageInput
+from cms.services.pages import create_page, save_page
 from cms.services.profiles import ProfileInput, update_profile
 from cms.services.settings import set_setting
 from tests.factories import make_article, make_comment, make_user

@@ -10,7 +10,8 @@ from bs4 import BeautifulSoup
 from cms.extensions import db
 from cms.models import Comment, Page, Role
 from cms.services import moderation
-from cms.services.pages import PageInput, create_page
+from cms.services.page_edits import PageInput
+from cms.services.pages import create_page
 from cms.services.settings import set_setting
 from tests.factories import make_comment, make_user
 from tests.pagecache.conftest import cache_state

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from cms.extensions import db
 from cms.models import AuditEntry, Page, User
-from cms.services.pages import PageInput, create_page
+from cms.services.page_edits import PageInput
+from cms.services.pages import create_page
 
 
 def parse(response) -> BeautifulSoup:

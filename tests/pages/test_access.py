@@ -10,7 +10,7 @@ from cms.extensions import db
 from cms.models import Page, PageStatus
 from cms.services import pages as service
 from cms.services.errors import NotAllowed
-from cms.services.pages import PageInput
+from cms.services.page_edits import PageInput
 from tests.pages.conftest import form_data, page_by_slug, user_named
 
 PAGE_ROUTES = [

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from cms.extensions import db
 from cms.models import AuditEntry, Page, PageStatus, Revision
-from cms.services.pages import PageInput, save_page
+from cms.services.page_edits import PageInput
+from cms.services.pages import save_page
 from tests.pages.conftest import (
     actions,
     body_text,

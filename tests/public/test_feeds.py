@@ -13,7 +13,8 @@ from sqlalchemy.exc import OperationalError
 
 from cms.extensions import db
 from cms.models import ArticleStatus, User, utcnow
-from cms.services.pages import PageInput, create_page
+from cms.services.page_edits import PageInput
+from cms.services.pages import create_page
 from tests.public.conftest import EVENING_UTC
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

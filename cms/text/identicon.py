@@ -37,7 +37,7 @@ def identicon_svg(seed: str, key: bytes, size: int = 40) -> Markup:
     The picture: a hue and 15 bits, five rows of three cells mirrored to five
     columns, drawn as one path (a page shows one per comment: a rectangle per
     cell made them a third of an article page's bytes)."""
-    digest = hmac.new(key, seed.strip().lower().encode(), hashlib.sha256).digest()
+    digest = hmac.digest(key, seed.strip().lower().encode(), hashlib.sha256)
     hue = int.from_bytes(digest[:2], "big") % 360
     bits = int.from_bytes(digest[2:6], "big")
     path = "".join(_ROWS[row][bits >> (3 * row) & 7] for row in range(5))

@@ -2,7 +2,7 @@
 
 Revision ID: 480a778ce037
 Revises: a7c41e9d2b60
-Create Date: 2026-12-08 09:30:00
+Create Date: 2026-12-07 09:30:00
 
 The article page showed a word count, reading minutes and the h2-h3
 headings derived from body_html on every view; they are now stored with

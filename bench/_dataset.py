@@ -5,7 +5,7 @@ Calling create_article per row costs ~5.6 ms an article (about a minute for
 10,000), so rows go in with SQLAlchemy Core executemany instead; bodies still
 go through cms.text.markdown.render_markdown, cms.models.body_columns (the
 reading time and table of contents) and cms.text.excerpt.derive_excerpt,
-exactly as cms.services.articles.apply_body does, so body_html, what is derived
+exactly as cms.services.article_writing.apply_body does, so body_html, what is derived
 from it and summary are what the app would have stored. The result is cached
 under a key that changes with the generator, the migrations and the text code,
 so reruns start at once.

@@ -267,7 +267,7 @@ def publish_once(app, draft: tuple[str, str, str]) -> float:
     """Seconds for the related update of one newly published article."""
     from cms.extensions import db
     from cms.models import ArticleStatus, RelatedQueue, Role, User
-    from cms.services.articles import ArticleDraft, create_article
+    from cms.services.article_writing import ArticleDraft, create_article
     from cms.services.related import lists
     from cms.services.users import create_user
 

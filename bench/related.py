@@ -64,7 +64,7 @@ def precision_at_5(corpus: Path, with_categories: bool) -> Precision:
 
     from cms.extensions import db
     from cms.models import ArticleStatus, RelatedArticle, Role
-    from cms.services.articles import ArticleDraft, create_article
+    from cms.services.article_writing import ArticleDraft, create_article
     from cms.services.related import lists, scoring, worker
     from cms.services.users import create_user
 

@@ -18,7 +18,7 @@ from cms.models import (
     User,
     utcnow,
 )
-from cms.services.articles import ArticleDraft, create_article
+from cms.services.article_writing import ArticleDraft, create_article
 from cms.services.users import create_user
 
 _counter = itertools.count(1)

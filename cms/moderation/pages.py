@@ -16,7 +16,7 @@ from cms.moderation.views import bp
 from cms.params import int_arg
 from cms.services import pages as service
 from cms.services import submissions
-from cms.services.articles import render_body
+from cms.services.article_writing import render_body
 from cms.services.errors import EditConflict, InvalidInput
 from cms.services.page_edits import snapshot_of_input
 from cms.services.page_queries import (

@@ -30,7 +30,7 @@ from cms.services.article_edits import (
     source_url_of,
     tag_names,
 )
-from cms.services.articles import apply_body, apply_title
+from cms.services.article_writing import apply_body, apply_title
 from cms.services.audit import record
 from cms.services.errors import EditConflict, InvalidInput, NotFound
 from cms.services.media_library import usable_cover

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from cms.extensions import db
 from cms.models import Article, Category, Revision, User
 from cms.services.article_access import PUBLISHED
-from cms.services.articles import MAX_TITLE_LENGTH
+from cms.services.article_writing import MAX_TITLE_LENGTH
 from cms.services.errors import InvalidInput
 from cms.services.revisions import Snapshot
 

@@ -24,7 +24,11 @@ from cms.database import write_transaction
 from cms.events import ArticleChanged, emit
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Comment, User, WordExemption
-from cms.services.articles import rendition_changes, rendition_of, rerender_article
+from cms.services.article_writing import (
+    rendition_changes,
+    rendition_of,
+    rerender_article,
+)
 from cms.services.audit import record
 from cms.services.errors import InvalidInput, NotFound
 from cms.services.wordrule_store import get_rule

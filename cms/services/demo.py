@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Setting, User
-from cms.services.articles import ArticleDraft, create_article
+from cms.services.article_writing import ArticleDraft, create_article
 from cms.services.demo_pages import seed_demo_pages
 from cms.services.related.lists import rebuild_all
 from cms.services.related.worker import process_queue

@@ -26,7 +26,7 @@ from cms.models import Article, User
 from cms.services.article_access import DRAFT, PENDING, PUBLISHED, can_edit
 from cms.services.article_changes import apply_edit, check_version, finish, locked, move
 from cms.services.article_edits import MAX_BODY_LENGTH, ArticleEdit, check_edit
-from cms.services.articles import render_body
+from cms.services.article_writing import render_body
 from cms.services.errors import InvalidInput, NotAllowed
 from cms.services.related import picks as related_picks
 from cms.services.wordrules import filter_article_source

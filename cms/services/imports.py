@@ -37,7 +37,7 @@ from cms.models import (
     new_public_id,
     utcnow,
 )
-from cms.services.articles import render_body
+from cms.services.article_writing import render_body
 from cms.services.wordrules import public_title_of
 from cms.text.excerpt import derive_excerpt
 from cms.text.names import clean_name

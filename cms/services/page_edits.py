@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from cms.extensions import db
 from cms.models import Page
-from cms.services.articles import render_body
+from cms.services.article_writing import render_body
 from cms.services.errors import FieldError
 from cms.services.page_queries import descendants_of
 from cms.services.revisions import Snapshot

@@ -7,7 +7,7 @@ Guarantees: the sources (Markdown or imported HTML, excerpts) are never
 changed, only the HTML and summary readers get (with what an article
 stores derived from its HTML: reading time, table of contents; also when
 only the rule deriving them changed), exactly as a save would
-make them now (cms.services.articles.rerender_article: the body_format's
+make them now (cms.services.article_writing.rerender_article: the body_format's
 renderer, the word rules of the `articles` scope with each article's
 exemptions; cms.services.page_edits.rerender_page); `updated_at` stays (a new
 rendition is not an edit by anyone). The work goes in batches, each its
@@ -30,7 +30,7 @@ from cms.database import write_transaction
 from cms.events import ArticleChanged, PageChanged, emit
 from cms.extensions import db
 from cms.models import Article, Page
-from cms.services.articles import rerender_article
+from cms.services.article_writing import rerender_article
 from cms.services.page_edits import rerender_page
 from cms.services.wordrules import current_matcher
 

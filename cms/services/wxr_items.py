@@ -19,7 +19,7 @@ from typing import Any
 
 from cms.models import ArticleStatus, CommentStatus, CommentType, PageStatus
 from cms.services import imports
-from cms.services.articles import render_body
+from cms.services.article_writing import render_body
 from cms.services.imports import NewArticle
 from cms.services.passwords import hash_password
 from cms.services.wxr_terms import ImportState

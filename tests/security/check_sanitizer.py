@@ -153,7 +153,7 @@ def _fast(tally: Tally, quick: bool) -> None:
 
 @check("sanitizer-properties", alone=True)
 def run(site: Site) -> Tally:
-    from cms.services.articles import render_body
+    from cms.services.article_writing import render_body
 
     tally = Tally("sanitizer-properties")
 

@@ -51,7 +51,7 @@ def _surfaces(site: Site, public_id: str) -> dict[str, list[str]]:
 @check("xss")
 def run(site: Site) -> Tally:
     from cms.models import ArticleStatus, utcnow
-    from cms.services.articles import ArticleDraft, create_article
+    from cms.services.article_writing import ArticleDraft, create_article
     from tests.factories import make_comment
 
     tally = Tally("xss")

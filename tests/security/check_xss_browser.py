@@ -36,7 +36,7 @@ FEED_PATH = "/__feed-entries.html"
 def _store(site: Site, items: list[str]) -> tuple[str, str]:
     """The commented article and the hostile one (public ids)."""
     from cms.models import ArticleStatus, utcnow
-    from cms.services.articles import ArticleDraft, create_article
+    from cms.services.article_writing import ArticleDraft, create_article
     from tests.factories import make_comment
 
     with site.context():

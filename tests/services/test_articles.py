@@ -10,10 +10,9 @@ from sqlalchemy import func, select
 from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Category, Tag, utcnow
+from cms.services.article_writing import ArticleDraft, create_article
 from cms.services.articles import (
-    ArticleDraft,
     by_owner,
-    create_article,
     get_visible,
     in_category,
     neighbours,

@@ -13,7 +13,7 @@ from cms.events import AFTER_COMMIT, WordRulesChanged, subscribe
 from cms.extensions import db
 from cms.models import Article, AuditEntry, Comment, WordRule
 from cms.services import article_words, wordrule_store, wordrules
-from cms.services.articles import apply_body
+from cms.services.article_writing import apply_body
 from cms.services.comment_words import match_comment
 from cms.services.errors import InvalidInput
 from cms.text.wordfilter import Action, Kind, Rule, parse_tsv

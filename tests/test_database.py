@@ -132,8 +132,7 @@ def test_read_rows_sees_what_the_session_sees(ctx):
     names = select(Setting.key, Setting.value).order_by(Setting.key)
     with pytest.raises(RuntimeError, match="undo"), write_transaction():
         db.session.add(Setting(key="site.name", value="甲"))
-        db.session.flush()
-        # Inside the unit, before commit: the flushed row is there.
+        # Inside the unit, before commit: the pending row is flushed and read.
         assert read_rows(names).all() == [("site.name", "甲")]
         raise RuntimeError("undo")
     assert read_rows(names).all() == []

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import MediaFile
-from cms.services import imports
+from cms.services import import_store
 from cms.services.errors import InvalidInput
 from cms.services.imports import Summary
 from cms.services.media_library import store_upload, upload_limits
@@ -103,7 +103,7 @@ class UploadsFolder:
     def store_all(self, items: list[Item], author_id: Callable[[str], int]) -> None:
         """Store every attachment of `items` (see the module docstring)."""
         with write_transaction():
-            known = imports.known_keys(
+            known = import_store.known_keys(
                 self.source, "attachment", [i.post_id for i in items]
             )
         for item in items:
@@ -135,7 +135,9 @@ class UploadsFolder:
         except InvalidInput as exc:
             return f"文件不是可接受的图片（{exc}），保留原站地址"
         with write_transaction():
-            imports.remember_keys(self.source, "attachment", [(item.post_id, media_id)])
+            import_store.remember_keys(
+                self.source, "attachment", [(item.post_id, media_id)]
+            )
         self._remember(item, media_id)
         return None
 

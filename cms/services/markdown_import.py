@@ -25,7 +25,7 @@ and Jekyll write them, imported as articles.
   and slug (front matter `slug`, else the file name without Jekyll's date
   prefix) answer 301 to the article.
 
-Batches, events, counters and idempotence as cms.services.imports says;
+Batches, events, counters and idempotence as cms.services.import_store says;
 each file is known by its path under DIR.
 """
 
@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 from cms.database import write_transaction
 from cms.events import TaxonomyChanged, emit
 from cms.models import ArticleStatus
-from cms.services import imports
+from cms.services import import_store, imports
 from cms.services.errors import InvalidInput
 from cms.services.import_media import file_under, store_file
 from cms.services.imports import NewArticle, Summary
@@ -239,7 +239,7 @@ class _Run:
         if not wanted:
             return body
         with write_transaction():
-            if imports.known_keys(self.source, "post", [key]):
+            if import_store.known_keys(self.source, "post", [key]):
                 return body  # imported before: skipped whole at the flush
             uploader = self._author(author)
         out, end = [], 0
@@ -277,13 +277,15 @@ class _Run:
         for depth in range(1, len(path) + 1):
             key = tuple(path[:depth])
             if key not in self.categories:
-                found = imports.known_keys(self.source, "category", ["/".join(key)])
+                found = import_store.known_keys(
+                    self.source, "category", ["/".join(key)]
+                )
                 if found:
                     self.categories[key] = found["/".join(key)]
                 else:
                     name = key[-1]
-                    category_id, new = imports.ensure_category(name, "", parent)
-                    imports.remember_keys(
+                    category_id, new = import_store.ensure_category(name, "", parent)
+                    import_store.remember_keys(
                         self.source, "category", [("/".join(key), category_id)]
                     )
                     if new:
@@ -296,7 +298,7 @@ class _Run:
 
     def _tag(self, name: str) -> int:
         if name not in self.tags:
-            tag_id, new = imports.ensure_tag(name, "")
+            tag_id, new = import_store.ensure_tag(name, "")
             if new:
                 self.created["tag"].append(tag_id)
                 self.summary.imported["标签"] += 1
@@ -305,7 +307,7 @@ class _Run:
 
     def _author(self, name: str) -> int:
         if name not in self.authors:
-            self.authors[name] = imports.imported_author(
+            self.authors[name] = import_store.imported_author(
                 self.source, name, name, self.summary
             )
         return self.authors[name]
@@ -314,7 +316,9 @@ class _Run:
         if not self.batch:
             return
         with write_transaction():
-            known = imports.known_keys(self.source, "post", [a.key for a in self.batch])
+            known = import_store.known_keys(
+                self.source, "post", [a.key for a in self.batch]
+            )
             fresh = [a for a in self.batch if a.key not in known]
             self.summary.unchanged["文章"] += len(self.batch) - len(fresh)
             for article in fresh:
@@ -327,7 +331,7 @@ class _Run:
                     self._tag(t) for t in [*article.refs["tags"], *extra]
                 ]
                 article.values["owner_id"] = self._author(article.refs["author"])
-            imports.write_articles(self.source, fresh, self.summary)
+            import_store.write_articles(self.source, fresh, self.summary)
             self.summary.imported["文章"] += len(fresh)
             for kind, ids in self.created.items():
                 if ids:

@@ -1,5 +1,5 @@
 """Writing a WXR import in batches: articles, pages and their comments, a
-few thousand rows a transaction (cms.services.imports: one event of each
+few thousand rows a transaction (cms.services.import_store: one event of each
 kind a batch).
 
 Guarantees: an item already imported from the same source site (its key in
@@ -18,7 +18,7 @@ from cms.database import write_transaction
 from cms.events import IMPORT, CommentsChanged, ContentImported, emit
 from cms.extensions import db
 from cms.models import Page
-from cms.services import imports
+from cms.services import import_store
 from cms.services.imports import NewArticle
 from cms.services.wxr_items import NewPage
 from cms.services.wxr_terms import ImportState, author_id, resolve_refs
@@ -58,14 +58,14 @@ class Batch:
             page_ids = _write_pages(state, self.pages, self)
             if page_ids:
                 emit(ContentImported(page_ids=tuple(page_ids)))
-            known = imports.known_keys(
+            known = import_store.known_keys(
                 state.source, "post", [a.key for a in self.articles]
             )
             fresh = [a for a in self.articles if a.key not in known]
             for article in fresh:
                 resolve_refs(article, state)
             state.summary.unchanged["文章"] += len(self.articles) - len(fresh)
-            imports.write_articles(state.source, fresh, state.summary)
+            import_store.write_articles(state.source, fresh, state.summary)
             state.summary.imported["文章"] += len(fresh)
         self.articles, self.pages, self.rows = [], [], 0
 
@@ -73,12 +73,14 @@ class Batch:
 def _write_pages(state: ImportState, pages: list[NewPage], batch: Batch) -> list[int]:
     """Write the batch's new pages (in its transaction); parents are linked
     at the end of the import, when every page is there."""
-    known = imports.known_keys(state.source, "page", [p.key for p in pages])
+    known = import_store.known_keys(state.source, "page", [p.key for p in pages])
     fresh = [p for p in pages if p.key not in known]
     state.summary.unchanged["页面"] += len(pages) - len(fresh)
     if not fresh:
         return []
-    taken = imports.existing_pairs(Page, Page.slug, [p.values["slug"] for p in fresh])
+    taken = import_store.existing_pairs(
+        Page, Page.slug, [p.values["slug"] for p in fresh]
+    )
     for page in fresh:
         slug, n = page.values["slug"], 2
         base = slug
@@ -95,10 +97,10 @@ def _write_pages(state: ImportState, pages: list[NewPage], batch: Batch) -> list
             [p.values for p in fresh],
         )
     )
-    imports.remember_keys(
+    import_store.remember_keys(
         state.source, "page", [(p.key, i) for p, i in zip(fresh, ids, strict=True)]
     )
-    imports.remember_links(
+    import_store.remember_links(
         (link, None, page_id)
         for page, page_id in zip(fresh, ids, strict=True)
         for link in page.links
@@ -107,7 +109,7 @@ def _write_pages(state: ImportState, pages: list[NewPage], batch: Batch) -> list
         if page.parent and page.parent != "0":
             batch.pending_parents.append((page_id, page.parent))
     state.summary.imported["页面"] += len(fresh)
-    moves = imports.write_comments(
+    moves = import_store.write_comments(
         "page_id",
         [(page_id, page.comments) for page, page_id in zip(fresh, ids, strict=True)],
         state.summary,
@@ -121,7 +123,7 @@ def resolve_parents(state: ImportState, batch: Batch) -> None:
     if not batch.pending_parents:
         return
     with write_transaction():
-        known = imports.known_keys(
+        known = import_store.known_keys(
             state.source, "page", [p for _, p in batch.pending_parents]
         )
         for page_id, parent in batch.pending_parents:

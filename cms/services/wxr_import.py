@@ -2,8 +2,8 @@
 
 Streams the file (cms.text.wxr), so memory stays bounded whatever its size:
 only the terms, the authors and the keys of the open batch are held. Writes
-in batches (cms.services.imports: one transaction, one event of each kind a
-batch). What becomes what:
+in batches (cms.services.import_store: one transaction, one event of each
+kind a batch). What becomes what:
 
 - posts -> articles: publish/future -> published at their GMT date (a future
   one stays hidden until then), draft/pending/private -> draft/pending/draft,

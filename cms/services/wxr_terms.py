@@ -22,7 +22,8 @@ from sqlalchemy import update
 from cms.database import write_transaction
 from cms.events import TaxonomyChanged, emit
 from cms.extensions import db
-from cms.services import imports
+from cms.models import Category
+from cms.services import import_store
 from cms.services.import_media import UploadsFolder
 from cms.services.imports import NewArticle, Summary
 from cms.text.wxr import Item, Term
@@ -49,7 +50,7 @@ class ImportState:
 def author_id(state: ImportState, login: str) -> int:
     if login not in state.author_ids:
         display, _ = state.authors.get(login, (login, ""))
-        state.author_ids[login] = imports.imported_author(
+        state.author_ids[login] = import_store.imported_author(
             state.source, login, display, state.summary
         )
     return state.author_ids[login]
@@ -63,14 +64,14 @@ def import_terms(state: ImportState) -> None:
         categories = [t for t in state.terms if t.taxonomy == "category"]
         for term in categories:
             key = term.slug or term.name
-            known = imports.known_keys(state.source, "category", [key])
+            known = import_store.known_keys(state.source, "category", [key])
             if key in known:
                 state.category_ids[key] = known[key]
                 state.summary.unchanged["分类"] += 1
                 continue
-            category_id, new = imports.ensure_category(term.name, term.slug)
+            category_id, new = import_store.ensure_category(term.name, term.slug)
             state.category_ids[key] = category_id
-            imports.remember_keys(state.source, "category", [(key, category_id)])
+            import_store.remember_keys(state.source, "category", [(key, category_id)])
             if new:
                 created["category"].append(category_id)
                 state.summary.imported["分类"] += 1
@@ -82,7 +83,7 @@ def import_terms(state: ImportState) -> None:
             child = state.category_ids.get(term.slug or term.name)
             if parent and child and child in created["category"]:
                 db.session.execute(
-                    update(imports.Category).where(imports.Category.id == child)
+                    update(Category).where(Category.id == child)
                     .values(parent_id=parent)
                 )  # fmt: skip
         for term in state.terms:
@@ -102,13 +103,13 @@ def _tag(
     key = slug or name
     if key in state.tag_ids:
         return state.tag_ids[key]
-    known = imports.known_keys(state.source, "tag", [key])
+    known = import_store.known_keys(state.source, "tag", [key])
     if key in known:
         state.summary.unchanged["标签"] += 1
         state.tag_ids[key] = known[key]
         return known[key]
-    tag_id, new = imports.ensure_tag(name or slug, slug)
-    imports.remember_keys(state.source, "tag", [(key, tag_id)])
+    tag_id, new = import_store.ensure_tag(name or slug, slug)
+    import_store.remember_keys(state.source, "tag", [(key, tag_id)])
     state.tag_ids[key] = tag_id
     if new:
         state.summary.imported["标签"] += 1
@@ -122,8 +123,8 @@ def _tag(
 def _category(state: ImportState, slug: str, name: str) -> int:
     key = slug or name
     if key not in state.category_ids:  # used by a post, not declared (WXR 1.0)
-        category_id, new = imports.ensure_category(name, slug)
-        imports.remember_keys(state.source, "category", [(key, category_id)])
+        category_id, new = import_store.ensure_category(name, slug)
+        import_store.remember_keys(state.source, "category", [(key, category_id)])
         state.category_ids[key] = category_id
         state.summary.imported["分类"] += int(new)
     state.category_names.setdefault(key, name)

@@ -131,7 +131,7 @@ def post_article(item: Item, state: ImportState) -> NewArticle | None:
 def _comments(
     item: Item, state: ImportState, when: datetime | None
 ) -> list[dict[str, Any]]:
-    """The comments of a post or page, as rows for imports.write_comments
+    """The comments of a post or page, as rows for import_store.write_comments
     (their `key` and `parent` thread them); unsupported kinds are skipped."""
     comments: list[dict[str, Any]] = []
     for comment in item.comments:

@@ -9,6 +9,7 @@ from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import Integer, Select, and_, bindparam, case, func, or_, select, true
+from sqlalchemy.orm import aliased
 
 from cms.database import read_rows
 from cms.extensions import db
@@ -161,37 +162,47 @@ def _thread_statement(kind: str, with_held: bool) -> Select:
     ("article" or "page") and per whether the viewer has held comments:
     building it costs far more than running it. Bound parameters:
     `subject_id`, `offset`, and `held` (a list of ids) when `with_held`."""
-    subject_column = Comment.page_id if kind == "page" else Comment.article_id
     approved = CommentStatus.APPROVED
-    visible = Comment.status == approved
-    if with_held:
-        visible = or_(visible, Comment.id.in_(bindparam("held", expanding=True)))
+
+    def shown_on_subject(comment):
+        """`comment` (Comment or an alias) is on the subject and shown."""
+        column = comment.page_id if kind == "page" else comment.article_id
+        visible = comment.status == approved
+        if with_held:
+            visible = or_(visible, comment.id.in_(bindparam("held", expanding=True)))
+        return and_(column == bindparam("subject_id"), visible)
+
+    def after(later, earlier):
+        """`later` comes after `earlier` in (created_at, id) order."""
+        return or_(
+            later.created_at > earlier.created_at,
+            and_(later.created_at == earlier.created_at, later.id > earlier.id),
+        )
+
     shown = (
         select(
             Comment.id, Comment.parent_id, Comment.created_at, Comment.status,
             Comment.pinned_at,
         )
-        .where(subject_column == bindparam("subject_id"), visible)
+        .where(shown_on_subject(Comment))
         .cte("shown")
     )  # fmt: skip
-    reply, parent = shown.alias("reply"), shown.alias("parent")
-
-    def after(later, earlier):
-        """`later` comes after `earlier` in (created_at, id) order."""
-        return or_(
-            later.c.created_at > earlier.c.created_at,
-            and_(later.c.created_at == earlier.c.created_at, later.c.id > earlier.c.id),
-        )
-
+    # A parent is looked up in the table by primary key: against the shown
+    # comments (a CTE has no index) each lookup was a scan, n² for n comments.
+    parent = aliased(Comment, name="parent")
     # Top-level: no parent among the shown comments placed before it.
-    roots = (
-        select(reply.c.id, reply.c.created_at, reply.c.status, reply.c.pinned_at)
-        .select_from(
-            reply.outerjoin(
-                parent, and_(parent.c.id == reply.c.parent_id, after(reply, parent))
-            )
+    placed_under_parent = (
+        select(parent.id)
+        .where(
+            parent.id == shown.c.parent_id,
+            shown_on_subject(parent),
+            after(shown.c, parent),
         )
-        .where(parent.c.id.is_(None))
+        .exists()
+    )
+    roots = (
+        select(shown.c.id, shown.c.created_at, shown.c.status, shown.c.pinned_at)
+        .where(~placed_under_parent)
         .cte("roots")
     )
     is_pinned = and_(roots.c.pinned_at.is_not(None), roots.c.status == approved)
@@ -212,7 +223,7 @@ def _thread_statement(kind: str, with_held: bool) -> Select:
     tree = tree.union_all(
         select(child.c.id, child.c.created_at)
         .join(tree, child.c.parent_id == tree.c.id)
-        .where(after(child, tree))
+        .where(after(child.c, tree.c))
     )
     floors = (
         select(

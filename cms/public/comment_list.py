@@ -12,7 +12,6 @@ cms.text.comment_text."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -20,21 +19,20 @@ from markupsafe import Markup, escape
 
 from cms.services.settings import current_settings
 from cms.services.threads import Node
-from cms.templating import DATE_FORMATS
 from cms.text.comment_text import render_comment
 from cms.text.identicon import identicon_svg
 
 HELD_NOTE = "这条评论正在等待审核，通过后其他读者才能看到；现在只有你能看到它。"
 
 
-def comment_list_html(
-    nodes: list[Node], replies_open: bool, link: Callable[..., str]
-) -> Markup:
+def comment_list_html(nodes: list[Node], replies_open: bool, address: str) -> Markup:
     """The `<li>` of each node and its replies, in order. `replies_open`:
-    comments are open (approved comments get a 回复 link); `link(**args)`:
-    the page's address with query arguments (comment_section.subject_link)."""
+    comments are open (approved comments get a 回复 link to
+    `address?replytocom=<id>`); `address`: the page's own, without a query
+    (comment_section.subject_address)."""
     writer = _Writer(
-        replies_open, link, ZoneInfo(current_settings()["site.timezone"]),
+        replies_open, f"{escape(address)}?replytocom=",
+        ZoneInfo(current_settings()["site.timezone"]),
         current_app.config["SECRET_KEY"].encode(),
     )  # fmt: skip
     out: list[str] = []
@@ -43,12 +41,19 @@ def comment_list_html(
     return Markup("".join(out))  # noqa: S704  # nosec B704  # every value escaped
 
 
+def shown_time(iso: str) -> str:
+    """A local time's `isoformat(timespec="seconds")` as the `localtime`
+    filter's "datetime" format (%Y-%m-%d %H:%M) writes it: cut from the
+    ISO text, which the list writes anyway, for a third of strftime's cost."""
+    return f"{iso[:10]} {iso[11:16]}"
+
+
 class _Writer:
     def __init__(
-        self, replies_open: bool, link: Callable[..., str], zone: ZoneInfo, key: bytes
+        self, replies_open: bool, reply_href: str, zone: ZoneInfo, key: bytes
     ) -> None:
         self.replies_open = replies_open
-        self.link = link
+        self.reply_href = reply_href  # escaped; the comment's id follows
         self.zone = zone
         self.key = key
 
@@ -56,7 +61,7 @@ class _Writer:
         c = node.comment
         held, pinned, floor = node.held, node.pinned, node.floor
         name = escape(c.author_name)
-        local = c.created_at.astimezone(self.zone)
+        iso = c.created_at.astimezone(self.zone).isoformat(timespec="seconds")
         classes = "comment" + (" comment-held" if held else "")
         classes += " comment-pinned" if pinned else ""
         out.append(
@@ -76,8 +81,7 @@ class _Writer:
             )
         out.append(
             f'\n      <a class="comment-time" href="#comment-{c.id}"><time datetime='
-            f'"{local.isoformat(timespec="seconds")}">'
-            f"{local.strftime(DATE_FORMATS['datetime'])}</time></a>"
+            f'"{iso}">{shown_time(iso)}</time></a>'
         )
         if held:
             out.append('<span class="held-mark">待审核</span>')
@@ -93,10 +97,10 @@ class _Writer:
             out.append(f'\n    <p class="held-note">{HELD_NOTE}</p>')
         out.append(f'\n    <div class="comment-text">{render_comment(c.body)}</div>')
         if self.replies_open and not held:
-            href = escape(self.link(replytocom=c.id))
             out.append(
                 '\n    <p class="comment-actions"><a class="reply-link" data-reply-to='
-                f'"{c.id}" data-author="{name}" href="{href}#respond">回复</a></p>'
+                f'"{c.id}" data-author="{name}" href="{self.reply_href}{c.id}#respond">'
+                "回复</a></p>"
             )
         out.append("\n  </article>")
         if node.replies:

@@ -4,7 +4,6 @@ both so that a page's comments answer exactly as an article's."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -35,18 +34,16 @@ def fresh_form_token(subject: Subject) -> str:
     return issue_comment_token(form_key(subject))
 
 
-def subject_link(subject: Subject) -> Callable[..., str]:
-    """`link(**args)`: the subject's public address with query arguments
-    (cpage, replytocom), as url_for writes them. The address is built once:
-    the page asks for one link per comment."""
+def subject_address(subject: Subject) -> str:
+    """The subject's public address, without a query."""
     if isinstance(subject, Page):
-        base = url_for("public.page", slug=subject.slug)
-    else:
-        base = article_url(subject.public_id)
-    return partial(_with_query, base)
+        return url_for("public.page", slug=subject.slug)
+    return article_url(subject.public_id)
 
 
 def _with_query(base: str, **args: object) -> str:
+    """`base` with query arguments (cpage, replytocom), as url_for writes
+    them; the template's `comments_link(**args)`."""
     pairs = [(name, value) for name, value in args.items() if value is not None]
     if not pairs:
         return base
@@ -91,17 +88,17 @@ def comment_section(
         remembered = _fill_remembered(form)
     form.csrf_token.data = fresh_form_token(subject)
     replies_open = comments_open(subject)
-    link = subject_link(subject)
+    address = subject_address(subject)
     context = {
         "thread": thread,
-        "comment_list": comment_list_html(thread.nodes, replies_open, link),
+        "comment_list": comment_list_html(thread.nodes, replies_open, address),
         "form": form,
         "form_message": message,
         "reply_target": reply_target,
         "comments_open": replies_open,
         "offer_notices": reply_notices_offered(),
         "comment_count": approved_count(subject),
-        "comments_link": link,
+        "comments_link": partial(_with_query, address),
         "comment_action": post_url(subject),
         "closed_note": (
             "本页面的评论已关闭。" if isinstance(subject, Page)

@@ -7,7 +7,15 @@ from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, render_template, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
 
 from cms.models import MediaFile
@@ -97,6 +105,31 @@ def _one_argument_url(endpoint: str, name: str, value: str) -> str:
         before, _, after = address.partition(_PLACEHOLDER)
         cut = kept[endpoint] = (root, before, after)
     return f"{cut[1]}{value}{cut[2]}"
+
+
+_FIXED_URLS_KEY = "cms_fixed_urls"
+_FIXED_URLS_KEPT = 256
+
+
+def template_url_for(endpoint: str, **values: Any) -> str:
+    """The templates' url_for. An address that takes no values, or a static
+    file's, is the same on every page: it is built once per endpoint, file
+    and script root (every page of the site frame links a dozen of them).
+    Any other call, and any call outside a request, is url_for's."""
+    if (
+        (values and values.keys() != {"filename"})
+        or endpoint.startswith(".")  # relative to the current blueprint
+        or not has_request_context()
+    ):
+        return url_for(endpoint, **values)
+    key = (endpoint, values.get("filename"), request.script_root)
+    kept = current_app.extensions.setdefault(_FIXED_URLS_KEY, {})
+    address = kept.get(key)
+    if address is None:
+        address = url_for(endpoint, **values)
+        if len(kept) < _FIXED_URLS_KEPT:  # templates name a few dozen at most
+            kept[key] = address
+    return address
 
 
 def article_url(public_id: str) -> str:
@@ -207,6 +240,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(absolute_url)
     app.add_template_global(canonical_for_request)
     app.add_template_global(media_url)
+    app.add_template_global(template_url_for, "url_for")
     app.add_template_global(article_url)
     app.add_template_global(author_url)
     app.add_template_global(category_url)

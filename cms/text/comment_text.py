@@ -71,6 +71,10 @@ def render_comment(text: str, marks: Sequence[Mark] = ()) -> Markup:
     editors) are wrapped in <mark class="flagged" title="…">, cut where a
     paragraph, line or link begins or ends, so the HTML stays well formed."""
     text = comment_lines(text)
+    if not marks:  # readers' pages: most comments are one line without a link
+        line = text.strip()
+        if "\n" not in line and _URL.search(line) is None:
+            return Markup(f"<p>{escape(line)}</p>")  # noqa: S704  # nosec B704
     marks = sorted(marks)
     lead = len(text) - len(text.lstrip())
     text = text.strip()

@@ -60,3 +60,18 @@ def test_without_marks_nothing_changes_and_marks_keep_the_text(text):
         == BeautifulSoup(str(marked), "html.parser").get_text()
     )
     assert "<mark" not in plain
+
+
+_ONE_LINERS = st.lists(
+    st.sampled_from([*"ab中文 <>&\"'\t\r\n.:/　", "https://", "HTTP://x.cn"]),
+    max_size=20,
+).map("".join)
+
+
+@given(_ONE_LINERS)
+def test_the_fast_path_for_plain_lines_writes_what_the_general_one_does(text):
+    """Without marks, a comment of one line without a link takes a short
+    path; a mark past the end (which changes nothing) forces the general
+    one, and both write the same HTML."""
+    beyond = [(len(text) + 5, len(text) + 6, "规则")]
+    assert str(render_comment(text)) == str(render_comment(text, beyond))

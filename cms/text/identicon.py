@@ -40,7 +40,11 @@ def identicon_svg(seed: str, key: bytes, size: int = 40) -> Markup:
     digest = hmac.digest(key, seed.strip().lower().encode(), hashlib.sha256)
     hue = int.from_bytes(digest[:2], "big") % 360
     bits = int.from_bytes(digest[2:6], "big")
-    path = "".join(_ROWS[row][bits >> (3 * row) & 7] for row in range(5))
+    rows = _ROWS  # row r's cells are bits 3r..3r+2
+    path = (
+        f"{rows[0][bits & 7]}{rows[1][bits >> 3 & 7]}{rows[2][bits >> 6 & 7]}"
+        f"{rows[3][bits >> 9 & 7]}{rows[4][bits >> 12 & 7]}"
+    )
     return Markup(  # noqa: S704  # nosec B704  # numbers and hsl() made here only
         f'<svg class="avatar" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 7 7"'
         f' width="{size}" height="{size}" aria-hidden="true"'

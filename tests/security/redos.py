@@ -59,6 +59,9 @@ UNITS = {
     "urls": "http://",
     "blank lines": "\n \n",
     "gaps": "x" + " " * 8191,
+    # A comment of one line takes a short path (cms.text.comment_text): this
+    # gap, after a line break, goes through the paragraph and line rules.
+    "gaps after line breaks": "x\n" + " " * 8190,
     "nested blocks": "<ul><li>",
     "nested divs": "<div>",
     "definition lists": "<dl><dd>",
@@ -72,7 +75,8 @@ def inputs(quick: bool = False) -> dict[str, str]:
     made = {name: filled(unit) for name, unit in UNITS.items()}
     made["nested lists"] = nested_list()
     if quick:
-        return {k: made[k] for k in ("[", "gaps", "nested blocks", "nested lists")}
+        quick_ones = ("[", "gaps", "gaps after line breaks", "nested blocks")
+        return {k: made[k] for k in (*quick_ones, "nested lists")}
     return made
 
 

@@ -5,6 +5,9 @@ this file by default). Command-line options override what is set here.
 worker_exit: a worker that stops (a graceful stop, --max-requests, a reload)
 first writes the page views it buffered (cms/services/views.py), so a graceful
 stop loses none.
+
+post_worker_init: a worker that has loaded the app freezes what it made
+(gc.freeze), so the garbage collector walks only what requests make.
 """
 
 from __future__ import annotations

@@ -76,7 +76,9 @@ def server_env(database: Path, port: int) -> dict[str, str]:
 
 class Server:
     """gunicorn serving wsgi:app in its own process group; a context manager
-    that waits for /healthz and always stops the whole group on the way out."""
+    that waits for /healthz and always stops the whole group on the way out.
+    `root`: the source tree served (its wsgi.py and gunicorn.conf.py; this
+    tree's by default), always with this tree's .venv."""
 
     def __init__(
         self,
@@ -86,7 +88,9 @@ class Server:
         app: str = "wsgi:app",
         env: dict[str, str] | None = None,
         health: str = "/healthz",
+        root: Path = ROOT,
     ) -> None:
+        self.root = root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -109,7 +113,7 @@ class Server:
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
                 self.command,
-                cwd=ROOT,
+                cwd=self.root,
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -174,6 +178,24 @@ class Server:
             self.process.wait()
         except ProcessLookupError:
             pass
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server's processes
+        still alive: the master and its workers, read from /proc."""
+        if self.process is None:
+            return 0.0
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:  # gone meanwhile
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[2]) == self.process.pid:  # process group = the master's
+                total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total / os.sysconf("SC_CLK_TCK")
 
     def log_tail(self, lines: int = 30) -> str:
         """The end of the server's log, for error messages."""

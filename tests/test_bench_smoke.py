@@ -44,3 +44,34 @@ def test_pages_benchmark_smoke(tmp_path):
             rf"ratio {ratio} = \d+\.\d+ \(goal >= [\d.]+\) (MET|NOT MET)", output
         ), output
     assert "non-2xx" not in output, output
+
+
+@pytest.mark.server
+@pytest.mark.skipif(
+    not WRK.exists(), reason="wrk is not installed at /usr/bin/wrk (apt install wrk)"
+)
+@pytest.mark.skipif(
+    not GUNICORN.exists() and not (Path(sys.executable).parent / "gunicorn").exists(),
+    reason="gunicorn is not installed in .venv",
+)
+def test_cpu_per_request_compares_two_trees(tmp_path):
+    """bench/cpu_per_request.py serves two trees (here this one twice) and
+    reports each one's CPU per request and the second against the first."""
+    done = subprocess.run(
+        [
+            sys.executable, str(ROOT / "bench" / "cpu_per_request.py"), "--smoke",
+            "--cache-dir", str(tmp_path), str(ROOT), str(ROOT),
+        ],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    lines = re.findall(
+        r"tree (\d) .*: CPU per request healthz (\d+\.\d+) ms, article (\d+\.\d+) ms",
+        output,
+    )
+    assert [n for n, _, _ in lines] == ["1", "2"], output
+    for _, healthz, article in lines:
+        assert 0 < float(healthz) < float(article), output  # the page costs more
+    assert re.search(r"article CPU x\d+\.\d+ of tree 1", output), output
+    assert "FAIL" not in output, output

@@ -290,6 +290,14 @@ def add_load_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def fill_unset(args: argparse.Namespace, defaults: dict[str, object]) -> None:
+    """Give each option named in `defaults` its value there when the command
+    line left it unset (None): a benchmark's defaults differ with --smoke."""
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+
+
 def tools_missing() -> bool:
     """True (after saying so on stderr) when wrk or gunicorn is not there."""
     missing = [tool for tool in (WRK, venv_bin("gunicorn")) if not tool.exists()]

@@ -34,7 +34,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _common import ROOT, Server, run_main, run_wrk, tools_missing
+from _common import ROOT, Server, fill_unset, run_main, run_wrk, tools_missing
 from pages import site_database, write_paths
 
 TARGETS = ("healthz", "article")
@@ -62,13 +62,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--smoke", action="store_true", help="200 articles, 1 round")
     args = parser.parse_args(argv)
-    defaults = (200, 2_000, 1, 2) if args.smoke else (10_000, 200_000, 6, 5)
-    for name, value in zip(
-        ("articles", "comments", "rounds", "duration"), defaults, strict=True
-    ):
-        if getattr(args, name) is None:
-            setattr(args, name, value)
-    args.fresh = False
+    fill_unset(
+        args,
+        dict(articles=200, comments=2_000, rounds=1, duration=2)
+        if args.smoke
+        else dict(articles=10_000, comments=200_000, rounds=6, duration=5),
+    )
+    args.fresh = False  # pages.site_database: reuse the kept database
     args.trees = [tree.resolve() for tree in args.trees] or [ROOT]
     for tree in args.trees:
         if not (tree / "wsgi.py").exists():

@@ -38,6 +38,7 @@ from _common import (
     ROOT,
     Server,
     add_load_options,
+    fill_unset,
     measure,
     report,
     run_main,
@@ -56,12 +57,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true", help="1 upload, 1 x 2 s")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    defaults = (1, 2, 1, 0) if args.smoke else (3, 10, 3, 2)
-    for name, value in zip(
-        ("uploads", "duration", "rounds", "warmup"), defaults, strict=True
-    ):
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    fill_unset(
+        args,
+        dict(uploads=1, duration=2, rounds=1, warmup=0)
+        if args.smoke
+        else dict(uploads=3, duration=10, rounds=3, warmup=2),
+    )
     return args
 
 

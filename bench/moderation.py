@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _common import ROOT
+from _common import ROOT, fill_unset
 
 GOAL = 1.5
 EDITOR = "bench-editor"
@@ -106,9 +106,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             articles=200, pending_a=100, pending_b=100_000, bulk=10_000, rounds=200
         )
     )
-    for name, value in defaults.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    fill_unset(args, defaults)
     if min(args.articles, args.pending_a, args.pending_b, args.rounds) < 1:
         parser.error("sizes and --rounds must be >= 1")
     if not 0 < args.bulk <= args.pending_b:

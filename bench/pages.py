@@ -49,6 +49,7 @@ from _common import (
     Server,
     Target,
     add_load_options,
+    fill_unset,
     free_port,
     measure_targets,
     report_ratios,
@@ -84,11 +85,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--smoke", action="store_true", help="200 articles, 1 round of 2 s"
     )
     args = parser.parse_args(argv)
-    defaults = (200, 2_000, 2, 1, 0) if args.smoke else (10_000, 200_000, 8, 3, 3)
-    names = ("articles", "comments", "duration", "rounds", "warmup")
-    for name, value in zip(names, defaults, strict=True):
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    fill_unset(
+        args,
+        dict(articles=200, comments=2_000, duration=2, rounds=1, warmup=0)
+        if args.smoke
+        else dict(articles=10_000, comments=200_000, duration=8, rounds=3, warmup=3),
+    )
     if min(args.articles, args.rounds, args.duration, args.connections) < 1:
         parser.error("--articles, --rounds, --duration, --connections must be >= 1")
     return args

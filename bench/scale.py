@@ -41,7 +41,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _common import ROOT  # noqa: F401 (puts the repository root on sys.path)
+from _common import fill_unset  # also puts the repository root on sys.path
 from _dataset import (
     AUTHORS,
     CATEGORIES,
@@ -89,9 +89,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             rounds=60,
         )
     )
-    for name, value in defaults.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    fill_unset(args, defaults)
     return args
 
 

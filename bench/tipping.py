@@ -23,7 +23,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, add_load_options, compare, run_main, tools_missing
+from _common import (
+    ROOT,
+    add_load_options,
+    compare,
+    fill_unset,
+    run_main,
+    tools_missing,
+)
 
 GOAL = 0.9
 KINDS = ("healthz", "qr")
@@ -42,10 +49,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_load_options(parser)
     parser.add_argument("--smoke", action="store_true", help="1 round of 2 s")
     args = parser.parse_args(argv)
-    defaults = (2, 1, 0) if args.smoke else (10, 3, 2)
-    for name, value in zip(("duration", "rounds", "warmup"), defaults, strict=True):
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    fill_unset(
+        args,
+        dict(duration=2, rounds=1, warmup=0)
+        if args.smoke
+        else dict(duration=10, rounds=3, warmup=2),
+    )
     if min(args.rounds, args.duration, args.connections, args.draws) < 1:
         parser.error("--rounds, --duration, --connections, --draws must be >= 1")
     return args

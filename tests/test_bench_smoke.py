@@ -1,5 +1,6 @@
-"""bench/pages.py keeps working: a tiny run (200 articles, one 2 s round each)
-against a real gunicorn. Checks that it runs, not how fast anything is."""
+"""bench/pages.py and bench/cpu_per_request.py keep working: tiny runs (200
+articles, one short round each) against a real gunicorn. Checks that they
+run, not how fast anything is."""
 
 from __future__ import annotations
 
@@ -13,16 +14,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 WRK = Path("/usr/bin/wrk")
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+# Both benchmarks load a real gunicorn with wrk.
+pytestmark = [
+    pytest.mark.server,
+    pytest.mark.skipif(
+        not WRK.exists(),
+        reason="wrk is not installed at /usr/bin/wrk (apt install wrk)",
+    ),
+    pytest.mark.skipif(
+        not GUNICORN.exists()
+        and not (Path(sys.executable).parent / "gunicorn").exists(),
+        reason="gunicorn is not installed in .venv",
+    ),
+]
 
 
-@pytest.mark.server
-@pytest.mark.skipif(
-    not WRK.exists(), reason="wrk is not installed at /usr/bin/wrk (apt install wrk)"
-)
-@pytest.mark.skipif(
-    not GUNICORN.exists() and not (Path(sys.executable).parent / "gunicorn").exists(),
-    reason="gunicorn is not installed in .venv",
-)
 def test_pages_benchmark_smoke(tmp_path):
     done = subprocess.run(
         [
@@ -46,14 +52,6 @@ def test_pages_benchmark_smoke(tmp_path):
     assert "non-2xx" not in output, output
 
 
-@pytest.mark.server
-@pytest.mark.skipif(
-    not WRK.exists(), reason="wrk is not installed at /usr/bin/wrk (apt install wrk)"
-)
-@pytest.mark.skipif(
-    not GUNICORN.exists() and not (Path(sys.executable).parent / "gunicorn").exists(),
-    reason="gunicorn is not installed in .venv",
-)
 def test_cpu_per_request_compares_two_trees(tmp_path):
     """bench/cpu_per_request.py serves two trees (here this one twice) and
     reports each one's CPU per request and the second against the first."""

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup
+from werkzeug.routing import BuildError
 
 from cms.models import MediaFile
 from cms.pagecache.marks import also_shows
@@ -58,8 +59,9 @@ def rfc822(value: datetime) -> str:
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """SITE_URL + the path of `endpoint`: never built from the request's Host."""
-    return current_app.config["SITE_URL"] + url_for(endpoint, **values)
+    """SITE_URL + the path of `endpoint` (as the templates' url_for builds
+    it): never built from the request's Host."""
+    return current_app.config["SITE_URL"] + template_url_for(endpoint, **values)
 
 
 def canonical_for_request() -> str:
@@ -88,23 +90,42 @@ _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 
 
 def _one_argument_url(endpoint: str, name: str, value: str) -> str:
-    """url_for(endpoint, **{name: value}) for a route of one argument, the
+    """url_for(endpoint, **{name: value}) for a call of one text value, the
     same string at a fraction of the cost (lists and the article page show
     dozens of these links): the address is cut around a placeholder once per
-    endpoint and script root, and a value of ASCII letters, digits, `-` and
-    `_` needs no quoting. Any other value goes through url_for."""
+    endpoint, name and script root, and a value of ASCII letters, digits,
+    `-` and `_` needs no quoting. Any other value, and an endpoint whose
+    address cannot be built around the placeholder (a converter that
+    refuses it, as a number's does), goes through url_for. Like
+    template_url_for it assumes what holds for this app: no `url_defaults`
+    callbacks, no rule `defaults` (either could make url_for pick an address
+    by the value), and converters that write a plain text value as it is
+    (Werkzeug's string, path and any do)."""
+    values: dict[str, Any] = {name: value}
     if not value or not _PLAIN.issuperset(value):
-        values: dict[str, Any] = {name: value}
         return url_for(endpoint, **values)
     kept = current_app.extensions.setdefault(_URLS_KEY, {})
     root = request.script_root
-    cut = kept.get(endpoint)
+    cut = kept.get((endpoint, name))
     if cut is None or cut[0] != root:
-        placeholder: dict[str, Any] = {name: _PLACEHOLDER}
-        address = url_for(endpoint, **placeholder)
-        before, _, after = address.partition(_PLACEHOLDER)
-        cut = kept[endpoint] = (root, before, after)
+        cut = kept[(endpoint, name)] = (root, *_cut_at_placeholder(endpoint, name))
+    if cut[1] is None:
+        return url_for(endpoint, **values)
     return f"{cut[1]}{value}{cut[2]}"
+
+
+def _cut_at_placeholder(endpoint: str, name: str) -> tuple[str | None, str | None]:
+    """The address of `endpoint` with the placeholder as `name`, cut around
+    it; (None, None) when url_for refuses the placeholder."""
+    placeholder: dict[str, Any] = {name: _PLACEHOLDER}
+    try:
+        address = url_for(endpoint, **placeholder)
+    except (BuildError, ValueError):  # ValueError: a number converter's
+        return None, None
+    before, found, after = address.partition(_PLACEHOLDER)
+    if not found or _PLACEHOLDER in after:
+        return None, None
+    return before, after
 
 
 _FIXED_URLS_KEY = "cms_fixed_urls"
@@ -114,13 +135,17 @@ _FIXED_URLS_KEPT = 256
 def template_url_for(endpoint: str, **values: Any) -> str:
     """The templates' url_for. An address that takes no values, or a static
     file's, is the same on every page: it is built once per endpoint, file
-    and script root (every page of the site frame links a dozen of them).
-    Any other call, and any call outside a request, is url_for's."""
-    if (
-        (values and values.keys() != {"filename"})
-        or endpoint.startswith(".")  # relative to the current blueprint
-        or not has_request_context()
-    ):
+    and script root (every page of the site frame links a dozen of them). A
+    call of one text value is `_one_argument_url`'s. Any other call (options
+    such as `_external` included), and any call outside a request, is
+    url_for's."""
+    if endpoint.startswith(".") or not has_request_context():  # "." : relative
+        return url_for(endpoint, **values)
+    if values and values.keys() != {"filename"}:
+        if len(values) == 1:
+            ((name, value),) = values.items()
+            if type(value) is str and not name.startswith("_"):
+                return _one_argument_url(endpoint, name, value)
         return url_for(endpoint, **values)
     key = (endpoint, values.get("filename"), request.script_root)
     kept = current_app.extensions.setdefault(_FIXED_URLS_KEY, {})

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import request, url_for
+from flask import request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -23,7 +23,7 @@ from cms.services.comments import comments_open, reply_notices_offered
 from cms.services.form_tokens import issue_comment_token
 from cms.services.settings import current_settings
 from cms.services.threads import approved_count, comment_thread, visible_comment
-from cms.templating import article_url
+from cms.templating import article_url, template_url_for
 
 
 def fresh_form_token(subject: Subject) -> str:
@@ -37,7 +37,7 @@ def fresh_form_token(subject: Subject) -> str:
 def subject_address(subject: Subject) -> str:
     """The subject's public address, without a query."""
     if isinstance(subject, Page):
-        return url_for("public.page", slug=subject.slug)
+        return template_url_for("public.page", slug=subject.slug)
     return article_url(subject.public_id)
 
 
@@ -55,8 +55,8 @@ def _with_query(base: str, **args: object) -> str:
 def post_url(subject: Subject) -> str:
     """Where its comment form posts."""
     if isinstance(subject, Page):
-        return url_for("comments.post_page", slug=subject.slug)
-    return url_for("comments.post", public_id=subject.public_id)
+        return template_url_for("comments.post_page", slug=subject.slug)
+    return template_url_for("comments.post", public_id=subject.public_id)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ bulk inserts (sqlite3 executemany, synchronous off; generation is timed apart
 from the measurement): S with 1,000 articles and 10,000 comments, L with
 100,000 articles and 1,000,000 comments (the same ten comments an article on
 average, a fifth of them replies, 1 % pending), 20 authors, the demo's
-categories and tags (bench/_dataset.py). Bodies are real rendered Markdown
+categories and tags (bench/_dataset.py), six related articles each (of its
+category, picked at random: the page reads the stored list as it reads one
+that `flask cms tick` scored). Bodies are real rendered Markdown
 from the demo corpus (a pool of 2,000 rendered once and reused: the body's
 size, not its uniqueness, is what a page costs).
 
@@ -175,6 +177,7 @@ def build(path: Path, articles: int, comments: int, seed: int) -> float:
     category_ids = {name: i for i, name in enumerate(names, 1)}
     tag_ids = {name: i for i, name in enumerate(corpus.tags, 1)}
     published: list[datetime] = []
+    in_category: dict[int, list[int]] = {}
     rows, links = [], []
     span = max(3 * 365 * 86400, articles * 60)
     for i in range(1, articles + 1):
@@ -182,6 +185,7 @@ def build(path: Path, articles: int, comments: int, seed: int) -> float:
         when = now - timedelta(seconds=rng.randint(3600, span))
         published.append(when)
         category = doc.category if rng.random() > 0.15 else rng.choice(names)
+        in_category.setdefault(category_ids[category], []).append(i)
         rows.append((
             i, new_public_id(), doc.title, source, *body, summary, _when(when),
             rng.randint(1, len(AUTHORS)), category_ids[category],
@@ -195,6 +199,7 @@ def build(path: Path, articles: int, comments: int, seed: int) -> float:
             rows = []
     _insert_articles(db, rows)
     db.executemany("INSERT INTO article_tags (article_id, tag_id) VALUES (?, ?)", links)
+    _insert_related(db, rng, in_category)
     # Comments in time order (ids grow with created_at, as on a real site).
     times = sorted(
         (
@@ -246,6 +251,31 @@ def _insert_articles(db: sqlite3.Connection, rows: list[tuple]) -> None:
         " category_id, allow_comments, show_tip, tip_opens, version, review_note,"
         " view_count, comment_count, created_at, updated_at) VALUES (?, ?, ?, ?, ?,"
         " ?, ?, ?, '', ?, 'published', ?, ?, '', ?, 1, 1, 0, 1, '', ?, 0, ?, ?)",
+        rows,
+    )
+
+
+def _insert_related(
+    db: sqlite3.Connection, rng: random.Random, in_category: dict[int, list[int]]
+) -> None:
+    """Every article's related list as `flask cms tick` leaves one: SHOWN
+    others, stored by position (here picked at random from its category, not
+    scored: bench/related.py measures the scoring; the page reads the list
+    the same way)."""
+    from cms.services.related.lists import SHOWN
+
+    rows = []
+    for ids in in_category.values():
+        for article in ids:
+            picks = rng.sample(ids, min(len(ids), SHOWN + 1))
+            others = [other for other in picks if other != article][:SHOWN]
+            rows.extend(
+                (article, position, other, 1.0 / (position + 1))
+                for position, other in enumerate(others)
+            )
+    db.executemany(
+        "INSERT INTO related_articles (article_id, position, related_id, score,"
+        " kind) VALUES (?, ?, ?, ?, 'score')",
         rows,
     )
 

@@ -101,30 +101,35 @@ def _one_argument_url(endpoint: str, name: str, value: str) -> str:
     callbacks, no rule `defaults` (either could make url_for pick an address
     by the value), and converters that write a plain text value as it is
     (Werkzeug's string, path and any do)."""
+    if value and _PLAIN.issuperset(value):
+        cut = _kept_cut(endpoint, name)
+        if cut is not None:
+            return f"{cut[0]}{value}{cut[1]}"
     values: dict[str, Any] = {name: value}
-    if not value or not _PLAIN.issuperset(value):
-        return url_for(endpoint, **values)
+    return url_for(endpoint, **values)
+
+
+def _kept_cut(endpoint: str, name: str) -> tuple[str, str] | None:
+    """The address of `endpoint` with the placeholder as `name`, cut around
+    it, kept per endpoint, name and script root; None when url_for refuses
+    the placeholder."""
     kept = current_app.extensions.setdefault(_URLS_KEY, {})
     root = request.script_root
-    cut = kept.get((endpoint, name))
-    if cut is None or cut[0] != root:
-        cut = kept[(endpoint, name)] = (root, *_cut_at_placeholder(endpoint, name))
-    if cut[1] is None:
-        return url_for(endpoint, **values)
-    return f"{cut[1]}{value}{cut[2]}"
+    entry = kept.get((endpoint, name))
+    if entry is None or entry[0] != root:
+        entry = kept[(endpoint, name)] = (root, _cut_at_placeholder(endpoint, name))
+    return entry[1]
 
 
-def _cut_at_placeholder(endpoint: str, name: str) -> tuple[str | None, str | None]:
-    """The address of `endpoint` with the placeholder as `name`, cut around
-    it; (None, None) when url_for refuses the placeholder."""
+def _cut_at_placeholder(endpoint: str, name: str) -> tuple[str, str] | None:
     placeholder: dict[str, Any] = {name: _PLACEHOLDER}
     try:
         address = url_for(endpoint, **placeholder)
     except (BuildError, ValueError):  # ValueError: a number converter's
-        return None, None
+        return None
     before, found, after = address.partition(_PLACEHOLDER)
     if not found or _PLACEHOLDER in after:
-        return None, None
+        return None
     return before, after
 
 

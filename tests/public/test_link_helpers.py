@@ -69,6 +69,7 @@ ONE_VALUE = [
     ("public.sitemap_part", "part", ["posts-1", "pages"]),
     ("public.media", "key", ["2026/12/a.png", "cover"]),
     ("public.feed", "q", ["plain", "两个 词"]),  # not a route argument: a query
+    ("public.feed", "page", ["2"]),  # the same endpoint, another name
     ("moderation.post_edit", "article_id", ["12"]),  # an int converter
 ]
 

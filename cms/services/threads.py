@@ -88,15 +88,22 @@ def comment_thread(
     Comments written from a staff account carry a badge: 作者 for the
     article's (or page's) owner, 博主 for an administrator, 编辑 for an editor.
 
-    Paged in SQL, in one query whatever the number of comments: the page's
-    top-level comments (LIMIT/OFFSET over the article's comments, by the
-    (article_id, status, created_at) index), their replies at any depth (a
-    recursive CTE), their floors (a window over the approved top-level
-    ones), the number of top-level comments and of held ones shown. Only a
-    page number past the end costs a second query, and staff badges one."""
+    An article whose kept count says all of them fit on one page reads them
+    by one plain indexed query (`_small_thread_rows`; a test holds it equal
+    to the paged query). Otherwise paged in SQL, in one query whatever the
+    number of comments: the page's top-level comments (LIMIT/OFFSET over the
+    article's comments, by the (article_id, status, created_at) index), their
+    replies at any depth (a recursive CTE), their floors (a window over the
+    approved top-level ones), the number of top-level comments and of held
+    ones shown. Only a page number past the end costs a second query, and
+    staff badges one."""
     held = [i for i in held_ids if isinstance(i, int)]
     page = max(page, 1)
-    rows = _thread_rows(article, held, page)
+    rows = _small_thread_rows(article) if not held else None
+    if rows is not None:
+        page = 1
+    else:
+        rows = _thread_rows(article, held, page)
     pages = max(1, -(-rows.total // TOP_LEVEL_PER_PAGE))
     if page > pages:
         page = pages
@@ -153,6 +160,50 @@ def _thread_rows(subject: Subject, held: list[int], page: int) -> _Rows:
         held=rows[0].held,
         comments=shown,
         floors={row[3]: row.floor for row in rows if row.floor is not None},
+    )
+
+
+@cache
+def _small_thread_rows(subject: Subject) -> _Rows | None:
+    """`_thread_rows` of page 1 for an article whose kept count says every
+    comment it shows fits on one page (at most TOP_LEVEL_PER_PAGE approved
+    comments, replies included, and no held one of the viewer's): all of
+    them by one plain indexed read, the roots and floors found here as the
+    big query finds them. None for anything else (a standalone page keeps no
+    count; more comments than the count said): the big query answers.
+    Most articles have a few comments; the recursive query cost an uncached
+    article page about a tenth of its time, this read a quarter of that."""
+    if not isinstance(subject, Article) or subject.comment_count > TOP_LEVEL_PER_PAGE:
+        return None
+    limit = TOP_LEVEL_PER_PAGE + 1  # one more says the kept count was behind
+    statement = _approved_statement()
+    shown = [
+        ShownComment(*row)
+        for row in read_rows(statement, {"subject_id": subject.id, "limit": limit})
+    ]
+    if len(shown) == limit:
+        return None
+    floors: dict[int, int] = {}
+    placed: set[int] = set()
+    for comment in shown:  # oldest first, as the big query orders them
+        if comment.parent_id is None or comment.parent_id not in placed:
+            floors[comment.id] = len(floors) + 1  # every one shown is approved
+        placed.add(comment.id)
+    return _Rows(total=len(floors), held=0, comments=shown, floors=floors)
+
+
+@cache
+def _approved_statement() -> Select:
+    """The approved comments of one article, oldest first, by the
+    (article_id, status, created_at) index. Bound: `subject_id`, `limit`."""
+    return (
+        select(*_SHOWN_COLUMNS)
+        .where(
+            Comment.article_id == bindparam("subject_id"),
+            Comment.status == CommentStatus.APPROVED,
+        )
+        .order_by(Comment.created_at, Comment.id)
+        .limit(bindparam("limit", type_=Integer))
     )
 
 

@@ -292,3 +292,88 @@ def test_replies_older_than_their_parent_do_not_break_the_page(
     assert {i["id"] for i in comment_items(page)} == {
         f"comment-{c.id}" for c in (parent, early, earlier_reply)
     }
+
+
+def _shape(thread) -> list:
+    """What a reader sees of a thread: each node's comment, depth, floor,
+    badge, whom it answers, pin and replies, in order; and its paging."""
+
+    def node(n):
+        return (n.comment.id, n.depth, n.floor, n.badge, n.reply_to, n.pinned,
+                [node(r) for r in n.replies])  # fmt: skip
+
+    return [thread.page, thread.pages, thread.held, [node(n) for n in thread.nodes]]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_small_thread_read_plainly_equals_the_recursive_query(
+    app, article, publish, writer, monkeypatch, seed
+):
+    """An article whose comments fit on one page is read by a plain query
+    (threads._small_thread_rows); what it shows must be exactly what the
+    recursive query shows: replies to held, later-dated or other articles'
+    comments, same-second times, pins, staff badges and every depth."""
+    import random
+
+    from cms.extensions import db
+    from cms.models import Article
+    from cms.services import threads
+
+    rng = random.Random(seed)
+    start = utcnow() - timedelta(days=2)
+    with app.app_context():
+        other = make_comment(publish(title="另一篇"))
+        made: list = []
+        for _ in range(rng.randint(1, 30)):
+            parent = rng.choice([None, None, other, *made]) if made else None
+            pinned = start + timedelta(hours=rng.randint(1, 9))
+            made.append(
+                make_comment(
+                    article,
+                    parent=parent,
+                    status=rng.choice(["approved"] * 5 + ["pending", "spam"]),
+                    # Few distinct times: same-second comments and replies
+                    # dated before their parent.
+                    created_at=start + timedelta(minutes=rng.randint(0, 12)),
+                    pinned_at=pinned if rng.random() < 0.15 else None,
+                    user_id=writer.id if rng.random() < 0.2 else None,
+                )
+            )
+        for depth in (1, 2, 3, 5):
+            subject = db.session.get(Article, article.id)
+            assert subject.comment_count <= threads.TOP_LEVEL_PER_PAGE
+            plain = threads.comment_thread(subject, depth, page=rng.randint(1, 3))
+            with monkeypatch.context() as patch:
+                patch.setattr(threads, "_small_thread_rows", lambda _subject: None)
+                recursive = threads.comment_thread(subject, depth, page=1)
+            assert _shape(plain) == _shape(recursive)
+            assert plain.nodes or not subject.comment_count
+
+
+def test_a_kept_count_behind_the_comments_still_pages_them(app, client, article):
+    """The plain read trusts the kept count only as far as its LIMIT: an
+    article with more comments than the count says is paged by the
+    recursive query."""
+    from sqlalchemy import update
+
+    from cms.database import write_transaction
+    from cms.extensions import db
+    from cms.models import Article
+
+    start = utcnow() - timedelta(days=1)
+    with app.app_context():
+        made = [
+            make_comment(article, created_at=start + timedelta(minutes=n))
+            for n in range(53)
+        ]
+        with write_transaction():
+            db.session.execute(
+                update(Article).where(Article.id == article.id).values(comment_count=3)
+            )
+
+    first = _page(client, article)
+
+    assert _ids(first.select("#comments ol.comment-list > li")) == [
+        c.id for c in made[:50]
+    ]
+    assert first.select_one("#comments nav.pagination") is not None

@@ -96,10 +96,14 @@ def site(app):
 def test_the_main_pages_read_through_indexes(app, client, site):
     older = client.get("/?page=1")  # a keyset cursor: any listed article
     assert older.status_code == 200
+    with app.app_context():  # a thread small enough for the plain read
+        small = make_article(title="评论不多的文章")
+        make_comment(small, parent=make_comment(small))
     paths = [
         "/", "/?page=2", f"/?before={site}",
         "/category/fen-lei-0/", "/author/writer1/", "/tag/biao-qian-1/",
-        f"/{site}.html", f"/{site}.html?cpage=1", "/feed.xml", "/sitemap.xml",
+        f"/{site}.html", f"/{site}.html?cpage=1", f"/{small.public_id}.html",
+        "/feed.xml", "/sitemap.xml",
     ]  # fmt: skip
     for path in paths:
         client.get(path)

@@ -16,7 +16,7 @@ from flask_wtf.csrf import generate_csrf
 from cms.models import Comment, Page
 from cms.params import int_arg, page_arg
 from cms.public.comment_cookies import held_ids, remembered_commenter
-from cms.public.comment_form import CommentForm
+from cms.public.comment_form import BlankCommentForm, CommentForm
 from cms.public.comment_list import comment_list_html
 from cms.services.comment_subjects import Subject, form_key
 from cms.services.comments import comments_open, reply_notices_offered
@@ -73,26 +73,33 @@ def comment_section(
 ) -> Section:
     """Threads (page `?cpage=`, the reader's own held comments), the count,
     and the form: `form` carries a rejected submission back with its errors
-    and the reader's text, under a fresh token; a new form answers
-    `?replytocom=` and is filled with the reader's remembered fields."""
+    and the reader's text, under a fresh token; a new (blank) form answers
+    `?replytocom=` and is filled with the reader's remembered fields (the
+    cookie is HttpOnly: no script fills them in)."""
     thread = comment_thread(
         subject, current_settings()["comments.max_depth"],
         page=page_arg("cpage"), held_ids=held_ids(request),
     )  # fmt: skip
     reply_target = _reply_target(subject, form)
     remembered = False
+    shown: CommentForm | BlankCommentForm
     if form is None:
-        form = CommentForm(formdata=None)
-        if reply_target is not None:
-            form.parent_id.data = reply_target.id
-        remembered = _fill_remembered(form)
-    form.csrf_token.data = fresh_form_token(subject)
+        fields = remembered_commenter(request) or {}
+        remembered = bool(fields)
+        shown = BlankCommentForm(
+            **fields, remember=remembered or None,
+            parent_id=reply_target.id if reply_target is not None else None,
+            csrf_token=fresh_form_token(subject),
+        )  # fmt: skip
+    else:
+        form.csrf_token.data = fresh_form_token(subject)
+        shown = form
     replies_open = comments_open(subject)
     address = subject_address(subject)
     context = {
         "thread": thread,
         "comment_list": comment_list_html(thread.nodes, replies_open, address),
-        "form": form,
+        "form": shown,
         "form_message": message,
         "reply_target": reply_target,
         "comments_open": replies_open,
@@ -118,15 +125,3 @@ def _reply_target(subject: Subject, form: CommentForm | None) -> Comment | None:
     if not reply_to:
         return None
     return visible_comment(subject, reply_to, held_ids(request))
-
-
-def _fill_remembered(form: CommentForm) -> bool:
-    """Fill the form with what the reader asked to be remembered (the cookie
-    is HttpOnly: no script fills it in)."""
-    fields = remembered_commenter(request)
-    if not fields:
-        return False
-    for name, value in fields.items():
-        form[name].data = value
-    form.remember.data = True
-    return True

@@ -149,7 +149,7 @@ def _thread_rows(subject: Subject, held: list[int], page: int) -> _Rows:
     }
     if held:
         parameters["held"] = held
-    rows = read_rows(_thread_statement(kind, bool(held)), parameters).all()
+    rows = read_rows(_thread_statement(kind, bool(held)), parameters)
     if not rows:
         return _Rows(0, 0, [], {})
     # Each row: total, held, floor, then ShownComment's columns (all None

@@ -83,23 +83,27 @@ def comment_section(
     reply_target = _reply_target(subject, form)
     remembered = False
     shown: CommentForm | BlankCommentForm
+    invalid: list = []  # a blank form has no field in error
     if form is None:
-        fields = remembered_commenter(request) or {}
-        remembered = bool(fields)
+        kept = remembered_commenter(request) or {}
+        remembered = bool(kept)
         shown = BlankCommentForm(
-            **fields, remember=remembered or None,
+            **kept, remember=remembered or None,
             parent_id=reply_target.id if reply_target is not None else None,
             csrf_token=fresh_form_token(subject),
         )  # fmt: skip
     else:
         form.csrf_token.data = fresh_form_token(subject)
         shown = form
+        fields = (form.author, form.email, form.url, form.body)
+        invalid = [field for field in fields if field.errors]
     replies_open = comments_open(subject)
     address = subject_address(subject)
     context = {
         "thread": thread,
         "comment_list": comment_list_html(thread.nodes, replies_open, address),
         "form": shown,
+        "invalid_fields": invalid,
         "form_message": message,
         "reply_target": reply_target,
         "comments_open": replies_open,

@@ -133,9 +133,9 @@ def test_read_rows_sees_what_the_session_sees(ctx):
     with pytest.raises(RuntimeError, match="undo"), write_transaction():
         db.session.add(Setting(key="site.name", value="甲"))
         # Inside the unit, before commit: the pending row is flushed and read.
-        assert read_rows(names).all() == [("site.name", "甲")]
+        assert read_rows(names) == [("site.name", "甲")]
         raise RuntimeError("undo")
-    assert read_rows(names).all() == []
+    assert read_rows(names) == []
     with write_transaction():
         db.session.add(Setting(key="site.name", value="乙"))
     assert [tuple(row) for row in read_rows(names)] == [("site.name", "乙")]

@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             text=True,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-        )  # fmt: skip
+        )
         for tree in args.trees
     ]
     cpu: list[dict[str, list[float]]] = [{k: [] for k, _ in KINDS} for _ in children]

@@ -11,12 +11,14 @@ cpu_per_request.py's figures include the server's own share and swing more.
     .venv/bin/python bench/cpu_in_process.py ../before .   # before, after
     .venv/bin/python bench/cpu_in_process.py --smoke . .   # 200 articles
 
+    .venv/bin/python bench/cpu_in_process.py --path / ../before .   # home
+
 Prints, per tree, the median CPU milliseconds of an article page (random
-ids, the same ones for every tree in a round) and of /healthz over the
-rounds, their ratio (the CPU form of the issue's 0.25 goal, without the
-server's share), and, against the first tree, the median of the round-by-
-round ratios of article CPU. Trees run with this tree's .venv. Exit status
-0; 1 when a tree's page does not answer 200.
+ids, the same ones for every tree in a round; or of `--path`) and of
+/healthz over the rounds, their ratio (the CPU form of the issue's 0.25
+goal, without the server's share), and, against the first tree, the median
+of the round-by-round ratios of the page's CPU. Trees run with this
+tree's .venv. Exit status 0; 1 when a tree's page does not answer 200.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ warm = random.Random(0)
 for _ in range(100):  # templates compiled, caches as a running worker has them
     client.get(f"/{warm.choice(ids)}.html")
     client.get("/healthz")
+    client.get(sys.argv[2])
 gc.collect()
 gc.freeze()  # as gunicorn.conf.py's post_worker_init does
 print(json.dumps("ready"), flush=True)
@@ -60,8 +63,10 @@ try:
     for line in sys.stdin:
         seed, count, kind = line.split()
         pick = random.Random(int(seed))
-        paths = (["/healthz"] * int(count) if kind == "healthz"
-                 else [f"/{pick.choice(ids)}.html" for _ in range(int(count))])
+        if kind == "article":  # random articles, the same for every tree
+            paths = [f"/{pick.choice(ids)}.html" for _ in range(int(count))]
+        else:  # one path
+            paths = [kind] * int(count)
         started = time.process_time()
         status = {client.get(path).status_code for path in paths}
         took = (time.process_time() - started) * 1000 / len(paths)
@@ -70,7 +75,7 @@ finally:
     shutil.rmtree(folder, ignore_errors=True)
 """
 
-KINDS = (("article", 80), ("healthz", 200))  # requests per round
+HEALTHZ = "/healthz"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -80,6 +85,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--articles", type=int, help="articles (default 10000)")
     parser.add_argument("--comments", type=int, help="comments (default 200000)")
     parser.add_argument("--cache-dir", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--path", help="measure this page instead of random articles (e.g. /)"
+    )
     parser.add_argument("--smoke", action="store_true", help="200 articles, 2 rounds")
     args = parser.parse_args(argv)
     fill_unset(
@@ -114,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     python = str(ROOT / ".venv" / "bin" / "python")
     children = [
         subprocess.Popen(
-            [python, "-c", CHILD, str(database)],
+            [python, "-c", CHILD, str(database), args.path or HEALTHZ],
             cwd=tree,
             text=True,
             stdin=subprocess.PIPE,
@@ -122,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         for tree in args.trees
     ]
-    cpu: list[dict[str, list[float]]] = [{k: [] for k, _ in KINDS} for _ in children]
+    page = args.path or "article"
+    kinds = ((page, 80), (HEALTHZ, 200))  # requests per round
+    cpu: list[dict[str, list[float]]] = [{k: [] for k, _ in kinds} for _ in children]
     try:
         for child in children:
             if ask(child) != "ready":
@@ -131,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             order = list(enumerate(children))
             if n % 2:
                 order.reverse()  # neither tree always goes first
-            for kind, count in KINDS:
+            for kind, count in kinds:
                 for index, child in order:
                     took = ask(child, f"{n} {count} {kind}")
                     if not isinstance(took, float):
@@ -146,20 +156,20 @@ def main(argv: list[str] | None = None) -> int:
             if child.stdin:
                 child.stdin.close()
             child.wait(timeout=30)
-    first = cpu[0]["article"]
+    first = cpu[0][page]
     for index, tree in enumerate(args.trees):
-        article = statistics.median(cpu[index]["article"])
-        healthz = statistics.median(cpu[index]["healthz"])
+        shown = statistics.median(cpu[index][page])
+        healthz = statistics.median(cpu[index][HEALTHZ])
         line = (
             f"tree {index + 1} ({tree}): CPU in process healthz {healthz:.3f} ms, "
-            f"article {article:.3f} ms; healthz/article {healthz / article:.3f}"
+            f"{page} {shown:.3f} ms; healthz/{page} {healthz / shown:.3f}"
         )
         if index:
             paired = statistics.median(
                 mine / theirs
-                for mine, theirs in zip(cpu[index]["article"], first, strict=True)
+                for mine, theirs in zip(cpu[index][page], first, strict=True)
             )
-            line += f"; article CPU x{paired:.3f} of tree 1 (median of rounds)"
+            line += f"; {page} CPU x{paired:.3f} of tree 1 (median of rounds)"
         print(line)
     return 0
 

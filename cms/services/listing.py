@@ -18,15 +18,18 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
+from cms.database import read_rows
 from cms.extensions import db
 from cms.models import Article, ListsVersion, utcnow
 from cms.services.errors import NotFound
@@ -76,9 +79,15 @@ def _counts() -> _Counts:
 
 def lists_version() -> int:
     """The current lists version (0 before the first change)."""
-    return (
-        db.session.scalar(select(ListsVersion.version).where(ListsVersion.id == 1)) or 0
-    )
+    rows = read_rows(_lists_version_query())
+    return rows[0][0] if rows else 0
+
+
+@lru_cache(maxsize=1)
+def _lists_version_query() -> Select:
+    # Built once: every list page reads it (building a select, and the cache
+    # key SQLAlchemy computes for a new one, cost more than running it).
+    return select(ListsVersion.version).where(ListsVersion.id == 1)
 
 
 def bump_lists_version(_event: object = None) -> None:
@@ -121,12 +130,14 @@ class ListPage(SelectPagination):
             self.older_cursor = self.items[-1].public_id
 
     def _query_items(self) -> list[Any]:
-        """Past the first pages, the ids are found first (OFFSET over the
-        index alone), then only the page's rows are read."""
-        if self._query_offset < DEFERRED_JOIN_FROM:
-            return super()._query_items()
+        """The first pages: one statement, its LIMIT and OFFSET bound (see
+        `_paged`). Past them, the ids are found first (OFFSET over the index
+        alone), then only the page's rows are read."""
         query: Select = self._query_args["select"]
         session = self._query_args["session"]
+        if self._query_offset < DEFERRED_JOIN_FROM:
+            limits = {"per_page": self.per_page, "offset": self._query_offset}
+            return list(session.scalars(_paged(query), limits).unique())
         ids = list(
             session.scalars(
                 query.with_only_columns(Article.id)
@@ -147,6 +158,24 @@ class ListPage(SelectPagination):
     @property
     def pages(self) -> int:
         return min(super().pages, self.max_pages)
+
+
+_PAGED: weakref.WeakKeyDictionary[Select, Select] = weakref.WeakKeyDictionary()
+
+
+def _paged(query: Select) -> Select:
+    """`query` with its LIMIT and OFFSET as bound values, made once per query
+    object: the home page's query is built once per process, and a new
+    statement per page number made SQLAlchemy compute its cache key (a walk
+    of the whole statement) on every request. Rendered into the SQL as
+    numbers (literal_execute), as a LIMIT written in place would be, so the
+    database plans each page as before."""
+    paged = _PAGED.get(query)
+    if paged is None:
+        paged = _PAGED[query] = query.limit(
+            bindparam("per_page", type_=Integer, literal_execute=True)
+        ).offset(bindparam("offset", type_=Integer, literal_execute=True))
+    return paged
 
 
 class KeysetPage:

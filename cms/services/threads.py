@@ -163,7 +163,6 @@ def _thread_rows(subject: Subject, held: list[int], page: int) -> _Rows:
     )
 
 
-@cache
 def _small_thread_rows(subject: Subject) -> _Rows | None:
     """`_thread_rows` of page 1 for an article whose kept count says every
     comment it shows fits on one page (at most TOP_LEVEL_PER_PAGE approved

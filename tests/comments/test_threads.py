@@ -377,3 +377,22 @@ def test_a_kept_count_behind_the_comments_still_pages_them(app, client, article)
         c.id for c in made[:50]
     ]
     assert first.select_one("#comments nav.pagination") is not None
+
+
+def test_a_small_thread_is_read_anew_each_time(app, article):
+    """Nothing of a thread is kept between reads, even of one Article object:
+    a comment added since shows on the next read."""
+    from cms.extensions import db
+    from cms.models import Article
+    from cms.services import threads
+
+    with app.app_context():
+        first = make_comment(article)
+        subject = db.session.get(Article, article.id)
+        before = threads.comment_thread(subject, 3)
+        second = make_comment(article)
+        db.session.refresh(subject)  # its kept count moved
+        after = threads.comment_thread(subject, 3)
+
+    assert [n.comment.id for n in before.nodes] == [first.id]
+    assert [n.comment.id for n in after.nodes] == [first.id, second.id]

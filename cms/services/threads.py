@@ -171,7 +171,7 @@ def _small_thread_rows(subject: Subject) -> _Rows | None:
     big query finds them. None for anything else (a standalone page keeps no
     count; more comments than the count said): the big query answers.
     Most articles have a few comments; the recursive query cost an uncached
-    article page about a tenth of its time, this read a quarter of that."""
+    article page about a tenth of its time, this read under half of that."""
     if not isinstance(subject, Article) or subject.comment_count > TOP_LEVEL_PER_PAGE:
         return None
     limit = TOP_LEVEL_PER_PAGE + 1  # one more says the kept count was behind

@@ -290,6 +290,16 @@ def add_load_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def source_trees(parser: argparse.ArgumentParser, trees: list[Path]) -> list[Path]:
+    """The source trees named on the command line (this one when none),
+    resolved; a folder without wsgi.py is a usage error."""
+    resolved = [tree.resolve() for tree in trees] or [ROOT]
+    for tree in resolved:
+        if not (tree / "wsgi.py").exists():
+            parser.error(f"{tree} is not a source tree of this project (no wsgi.py)")
+    return resolved
+
+
 def fill_unset(args: argparse.Namespace, defaults: dict[str, object]) -> None:
     """Give each option named in `defaults` its value there when the command
     line left it unset (None): a benchmark's defaults differ with --smoke."""

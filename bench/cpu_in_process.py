@@ -29,7 +29,7 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from _common import RESULTS, ROOT, fill_unset, run_main
+from _common import RESULTS, ROOT, fill_unset, run_main, source_trees
 from pages import site_database
 
 # Run in each child, in the tree's folder: argv[1] the database to copy.
@@ -97,10 +97,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         else dict(articles=10_000, comments=200_000, rounds=24),
     )
     args.fresh = False  # pages.site_database: reuse the kept database
-    args.trees = [tree.resolve() for tree in args.trees] or [ROOT]
-    for tree in args.trees:
-        if not (tree / "wsgi.py").exists():
-            parser.error(f"{tree} is not a source tree of this project (no wsgi.py)")
+    args.trees = source_trees(parser, args.trees)
     return args
 
 

@@ -34,7 +34,15 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _common import ROOT, Server, fill_unset, run_main, run_wrk, tools_missing
+from _common import (
+    ROOT,
+    Server,
+    fill_unset,
+    run_main,
+    run_wrk,
+    source_trees,
+    tools_missing,
+)
 from pages import site_database, write_paths
 
 TARGETS = ("healthz", "article")
@@ -69,10 +77,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         else dict(articles=10_000, comments=200_000, rounds=6, duration=5),
     )
     args.fresh = False  # pages.site_database: reuse the kept database
-    args.trees = [tree.resolve() for tree in args.trees] or [ROOT]
-    for tree in args.trees:
-        if not (tree / "wsgi.py").exists():
-            parser.error(f"{tree} is not a source tree of this project (no wsgi.py)")
+    args.trees = source_trees(parser, args.trees)
     return args
 
 

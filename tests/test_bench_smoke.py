@@ -1,6 +1,7 @@
-"""bench/pages.py and bench/cpu_per_request.py keep working: tiny runs (200
-articles, one short round each) against a real gunicorn. Checks that they
-run, not how fast anything is."""
+"""bench/pages.py, bench/cpu_per_request.py and bench/cpu_in_process.py keep
+working: tiny runs (200 articles, one or two short rounds each), the first
+two against a real gunicorn. Checks that they run, not how fast anything
+is."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 WRK = Path("/usr/bin/wrk")
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
-# Both benchmarks load a real gunicorn with wrk.
+# pages.py and cpu_per_request.py load a real gunicorn with wrk (the marks
+# are the file's: cpu_in_process.py runs with them too).
 pytestmark = [
     pytest.mark.server,
     pytest.mark.skipif(
@@ -52,12 +54,20 @@ def test_pages_benchmark_smoke(tmp_path):
     assert "non-2xx" not in output, output
 
 
-def test_cpu_per_request_compares_two_trees(tmp_path):
-    """bench/cpu_per_request.py serves two trees (here this one twice) and
-    reports each one's CPU per request and the second against the first."""
+@pytest.mark.parametrize(
+    ("script", "measured"),
+    [
+        ("cpu_per_request.py", "CPU per request"),
+        ("cpu_in_process.py", "CPU in process"),
+    ],
+)
+def test_the_cpu_benchmarks_compare_two_trees(tmp_path, script, measured):
+    """bench/cpu_per_request.py (gunicorn) and bench/cpu_in_process.py (the
+    app alone) serve two trees (here this one twice) and report each one's
+    CPU per request and the second against the first."""
     done = subprocess.run(
         [
-            sys.executable, str(ROOT / "bench" / "cpu_per_request.py"), "--smoke",
+            sys.executable, str(ROOT / "bench" / script), "--smoke",
             "--cache-dir", str(tmp_path), str(ROOT), str(ROOT),
         ],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
@@ -65,7 +75,7 @@ def test_cpu_per_request_compares_two_trees(tmp_path):
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     lines = re.findall(
-        r"tree (\d) .*: CPU per request healthz (\d+\.\d+) ms, article (\d+\.\d+) ms",
+        rf"tree (\d) .*: {measured} healthz (\d+\.\d+) ms, article (\d+\.\d+) ms",
         output,
     )
     assert [n for n, _, _ in lines] == ["1", "2"], output

@@ -32,9 +32,11 @@ from pathlib import Path
 from _common import RESULTS, ROOT, fill_unset, run_main, source_trees
 from pages import site_database
 
-# Run in each child, in the tree's folder: argv[1] the database to copy.
-# Reads "seed count kind" lines (kind: article or healthz), answers with the
-# CPU milliseconds a request took, as JSON.
+# Run in each child, in the tree's folder: argv[1] the database to copy,
+# argv[2] the page measured besides /healthz when it is not random articles
+# (warmed up with them). Reads "seed count kind" lines (kind: "article" for
+# random articles, else one path) and answers with the CPU milliseconds a
+# request took, as JSON.
 CHILD = r"""
 import gc, json, os, random, secrets, shutil, sqlite3, sys, tempfile, time
 from pathlib import Path
@@ -159,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         healthz = statistics.median(cpu[index][HEALTHZ])
         line = (
             f"tree {index + 1} ({tree}): CPU in process healthz {healthz:.3f} ms, "
-            f"{page} {shown:.3f} ms; healthz/{page} {healthz / shown:.3f}"
+            f"{page} {shown:.3f} ms; healthz ÷ {page} {healthz / shown:.3f}"
         )
         if index:
             paired = statistics.median(

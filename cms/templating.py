@@ -27,6 +27,7 @@ from cms.security import analytics_tags, csp_nonce
 from cms.services import digests
 from cms.services.comment_words import flagged_marks
 from cms.services.menus import menu_links
+from cms.services.published import CoverImage
 from cms.services.reasons import reason_text
 from cms.services.related.picks import RelatedItem, related_for
 from cms.services.settings import current_settings
@@ -203,7 +204,9 @@ def media_url(key: str) -> str:
     return url_for("public.media", key=key)
 
 
-def media_size(media: MediaFile, width: int = 960, webp: bool = False) -> dict:
+def media_size(
+    media: MediaFile | CoverImage, width: int = 960, webp: bool = False
+) -> dict:
     """The page size of a stored image closest to `width` from below (the
     original when it has none): {"src", "width", "height"}; WebP when asked
     and made, else the original's format (what every crawler reads)."""

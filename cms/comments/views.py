@@ -21,7 +21,6 @@ from cms.public.article_page import render_article_page
 from cms.public.comment_cookies import remember_commenter, remember_held
 from cms.public.comment_form import CommentForm
 from cms.public.pages import render_page
-from cms.services import articles as article_service
 from cms.services import page_queries as page_service
 from cms.services.comment_subjects import Subject, form_key
 from cms.services.comments import (
@@ -34,6 +33,7 @@ from cms.services.comments import (
 )
 from cms.services.errors import InvalidInput
 from cms.services.form_tokens import check_origin, read_comment_token
+from cms.services.published import published_article
 from cms.services.reply_notices import read_unsubscribe, unsubscribe
 from cms.services.spam import Candidate
 
@@ -59,7 +59,7 @@ def _served_at(form: CommentForm, subject: Subject):
 def post(public_id: str):
     """403 closed, 400 invalid or refused by a word rule, 429 flood, 409
     duplicate, else 303 to the comment."""
-    article = article_service.get_visible(public_id)
+    article = published_article(public_id)
     return _post(
         article,
         lambda **answer: render_article_page(article, **answer),

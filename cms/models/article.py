@@ -28,7 +28,13 @@ from cms.models.base import UTCDateTime, utcnow
 from cms.models.media import MediaFile
 from cms.models.taxonomy import Category, Tag, article_tags
 from cms.models.user import User, enum_column
-from cms.text.reading import Reading, TocEntry, reading_of, table_of_contents
+from cms.text.reading import (
+    Reading,
+    TocEntry,
+    reading_of,
+    table_of_contents,
+    toc_entries,
+)
 
 PUBLIC_ID_ALPHABET = string.digits + string.ascii_letters
 PUBLIC_ID_LENGTH = 16
@@ -223,7 +229,7 @@ class Article(Model):
     @property
     def table_of_contents(self) -> tuple[TocEntry, ...]:
         """The stored h2-h3 headings of the body, in order."""
-        return tuple(TocEntry(level, ident, text) for level, ident, text in self.toc)
+        return toc_entries(self.toc)
 
     @property
     def is_protected(self) -> bool:

@@ -21,6 +21,11 @@ from cms.models.base import UTCDateTime, utcnow
 from cms.models.user import User
 
 
+def page_widths(widths: str) -> list[int]:
+    """A stored `widths` text ("480,960,1600") as numbers, smallest first."""
+    return [int(w) for w in widths.split(",") if w]
+
+
 class MediaFile(Model):
     """A stored image. `key` names the cleaned original ("ab/<32 hex>.jpg",
     a hash of its bytes: the same image uploaded twice is one row and one
@@ -45,7 +50,7 @@ class MediaFile(Model):
     @property
     def size_list(self) -> list[int]:
         """The page widths made, smallest first."""
-        return [int(w) for w in self.widths.split(",") if w]
+        return page_widths(self.widths)
 
 
 class MediaOwner(Model):

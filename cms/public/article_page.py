@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import render_template, url_for
 from flask_login import current_user
 
-from cms.models import Article
 from cms.pagecache.marks import also_shows
 from cms.public.comment_form import CommentForm
 from cms.public.comment_section import comment_section
@@ -14,12 +13,13 @@ from cms.services import articles as article_service
 from cms.services.article_access import can_edit
 from cms.services.articles import TagLink
 from cms.services.attribution import attribution_for, structured_data
+from cms.services.published import PublishedArticle
 from cms.services.tipping import pay_links_for
 from cms.text.reading import TOC_MIN_HEADINGS
 
 
 def render_article_page(
-    article: Article,
+    article: PublishedArticle,
     views: int | None = None,
     form: CommentForm | None = None,
     status: int = 200,
@@ -62,7 +62,7 @@ def render_article_page(
     return html, status
 
 
-def _edit_url(article: Article) -> str | None:
+def _edit_url(article: PublishedArticle) -> str | None:
     """The editor's address for staff who may change this article, else None
     (always None for readers)."""
     if not current_user.is_authenticated or not can_edit(current_user, article):

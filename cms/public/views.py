@@ -23,6 +23,7 @@ from cms.params import page_arg
 from cms.public.article_page import render_article_page
 from cms.services import articles as article_service
 from cms.services.listing import MANY_TAGGED, list_size, page_of
+from cms.services.published import published_article
 from cms.services.tags import tag_redirect
 from cms.services.views import count_view
 
@@ -75,7 +76,7 @@ def article(public_id: str):
     password-protected one shows the password form instead of its body and
     comments until the reader unlocks it; the unlocked page is private to
     that reader (never stored by a shared cache)."""
-    item = article_service.get_visible(public_id)
+    item = published_article(public_id)
     locked = item.is_protected and not _unlocked(item)
     views = count_view(public_id, request.user_agent.string, stored=item.view_count)
     tags = article_service.tags_shown(item.id)
@@ -95,7 +96,7 @@ def unlock(public_id: str):
     for this reader's session (303 back to it); a wrong one answers 403 with
     the form again. No CSRF token (the locked page is the same for everyone
     and may be cached): unlocking only changes the sender's own session."""
-    item = article_service.get_visible(public_id)
+    item = published_article(public_id)
     if not item.is_protected:
         return redirect(url_for("public.article", public_id=public_id), 303)
     if not article_service.unlock(item, request.form.get("password", "")[:200]):

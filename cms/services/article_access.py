@@ -13,17 +13,18 @@ from datetime import datetime
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, User, utcnow
 from cms.services.errors import NotFound
+from cms.services.published import ShownArticle
 
 DRAFT, PENDING = ArticleStatus.DRAFT, ArticleStatus.PENDING
 PUBLISHED, TRASH = ArticleStatus.PUBLISHED, ArticleStatus.TRASH
 
 
-def can_view(user: User, article: Article) -> bool:
+def can_view(user: User, article: ShownArticle) -> bool:
     """Editors and admins see every article; a contributor only their own."""
     return user.is_staff or article.owner_id == user.id
 
 
-def can_edit(user: User, article: Article) -> bool:
+def can_edit(user: User, article: ShownArticle) -> bool:
     """Editors and admins change any article not in the trash; a contributor
     only their own, and only while it is a draft or pending."""
     if article.status == TRASH or not can_view(user, article):

@@ -1,6 +1,7 @@
 """Finding the articles readers may see: visible, pinned, home, category,
-tag and author lists (as cards), one article by its public id with its tags
-and neighbours, the sitemap's entries. Writing them: cms.services.article_writing."""
+tag and author lists (as cards), an article's tags and neighbours, the
+sitemap's entries. One article by its public id: cms.services.published.
+Writing them: cms.services.article_writing."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from sqlalchemy.orm import defer, lazyload
 from cms.database import read_rows
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Category, Tag, User, article_tags, utcnow
-from cms.services.errors import NotFound
+from cms.services.published import ShownArticle
 
 
 def visible_articles(now: datetime | None = None) -> Select:
@@ -103,7 +104,7 @@ def _home_at_run() -> Select:
     return as_cards(_visible_at_run().where(Article.sticky == false()))
 
 
-def unlock(article: Article, password: str) -> bool:
+def unlock(article: ShownArticle, password: str) -> bool:
     """Whether `password` opens a password-protected article (always False
     for an open one: nothing to unlock)."""
     from cms.services.passwords import verify_hash
@@ -157,24 +158,6 @@ def by_owner(user: User) -> Select:
     return visible_articles().where(Article.owner_id == user.id)
 
 
-@lru_cache(maxsize=1)
-def _visible_by_public_id() -> Select:
-    # Built once: the article page is the hottest path, and building a select
-    # costs more than running this one. (Tags come by selectin: joining them
-    # here makes SQLite materialise the whole tag table.)
-    # The Markdown source is the editors' (the page shows the rendered body):
-    # read only if something asks for it. The tags: see `tags_shown`.
-    return (
-        select(Article)
-        .where(
-            Article.status == ArticleStatus.PUBLISHED,
-            Article.published_at <= bindparam("now"),
-            Article.public_id == bindparam("public_id"),
-        )
-        .options(defer(Article.body_markdown), lazyload(Article.tags))
-    )
-
-
 class TagLink(NamedTuple):
     """What the article page shows of a tag (and the page cache marks)."""
 
@@ -201,18 +184,6 @@ def _tags_of() -> Select:
     )
 
 
-def get_visible(public_id: str) -> Article:
-    """The article readers may see under this id, or NotFound (drafts,
-    pending, trashed and future articles are not found). Its tags load when
-    asked for; the page reads them by `tags_shown`."""
-    article = db.session.scalars(
-        _visible_by_public_id(), {"now": utcnow(), "public_id": public_id}
-    ).first()
-    if article is None:
-        raise NotFound(public_id)
-    return article
-
-
 class Neighbour(NamedTuple):
     """What the previous/next links show of an article."""
 
@@ -222,7 +193,7 @@ class Neighbour(NamedTuple):
     published_at: datetime
 
 
-def neighbours(article: Article) -> tuple[Neighbour | None, Neighbour | None]:
+def neighbours(article: ShownArticle) -> tuple[Neighbour | None, Neighbour | None]:
     """(the next older, the next newer) visible article, by publication time
     then id, so articles published in the same second still have an order.
     `article` must itself be visible.

@@ -9,8 +9,8 @@ from flask import current_app
 from markupsafe import Markup
 
 from cms.extensions import db
-from cms.models import Article
 from cms.services.articles import TagLink, visible_articles
+from cms.services.published import ShownArticle
 from cms.services.settings import current_settings, spec_for
 from cms.text.notice import render_notice
 
@@ -20,12 +20,14 @@ SAMPLE_ARTICLE = {"contributor": "张三", "title": "示例文章标题"}
 REPRINT_NOTICE = "本文转载自{source_url}，版权归原作者所有，不代表{site_name}立场。"
 
 
-def canonical_url(article: Article) -> str:
+def canonical_url(article: ShownArticle) -> str:
     """The article's one public address, under SITE_URL."""
     return f"{current_app.config['SITE_URL']}/{article.public_id}.html"
 
 
-def attribution_for(article: Article | None, template: str | None = None) -> Markup:
+def attribution_for(
+    article: ShownArticle | None, template: str | None = None
+) -> Markup:
     """The reprint notice (the `site.reprint_notice` template, or `template`)
     filled in for this article (escaped HTML); `article` None fills in sample
     values, for previews on a site without articles. A reprint (转载) with its
@@ -49,7 +51,7 @@ def attribution_for(article: Article | None, template: str | None = None) -> Mar
     return render_notice(notice, values, "canonical_url")
 
 
-def is_reprint(article: Article) -> bool:
+def is_reprint(article: ShownArticle) -> bool:
     """转载 from a known original (an original without a link is 原创)."""
     return article.source == "reprint" and bool(article.source_url)
 
@@ -63,7 +65,7 @@ def preview_notice(template: str) -> Markup:
     return attribution_for(newest, checked)
 
 
-def structured_data(article: Article, tags: Sequence[TagLink]) -> dict[str, Any]:
+def structured_data(article: ShownArticle, tags: Sequence[TagLink]) -> dict[str, Any]:
     """schema.org `Article` for search engines (rendered with |tojson);
     `tags`: the article's, as the page shows them."""
     data: dict[str, Any] = {

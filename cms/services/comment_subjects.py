@@ -16,8 +16,11 @@ from sqlalchemy import ColumnElement, Select, select
 
 from cms.models import Article, Comment, Page
 from cms.services.attribution import canonical_url
+from cms.services.published import PublishedArticle
 
-Subject = Article | Page
+# An article as the ORM loads it (writing, moderation) or as its public page
+# reads it (cms.services.published): what differs is only ever Page or not.
+Subject = Article | Page | PublishedArticle
 
 
 def comments_on(subject: Subject) -> ColumnElement[bool]:
@@ -51,7 +54,7 @@ def lock_subject(subject: Subject) -> Select:
 def subject_title(subject: Subject) -> str:
     """The title readers see, on one line (for mail subjects and lists): an
     article's through the word rules (public_title), a page's as written."""
-    title = subject.public_title if isinstance(subject, Article) else subject.title
+    title = subject.title if isinstance(subject, Page) else subject.public_title
     return " ".join(title.split())
 
 

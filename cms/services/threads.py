@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from cms.database import read_rows
 from cms.extensions import db
-from cms.models import Article, Comment, CommentStatus, Page, Role, User
+from cms.models import Comment, CommentStatus, Page, Role, User
 from cms.services.comment_subjects import Subject, comments_on, is_on
 
 TOP_LEVEL_PER_PAGE = 50
@@ -172,7 +172,7 @@ def _small_thread_rows(subject: Subject) -> _Rows | None:
     count; more comments than the count said): the big query answers.
     Most articles have a few comments; the recursive query cost an uncached
     article page about a tenth of its time, this read under half of that."""
-    if not isinstance(subject, Article) or subject.comment_count > TOP_LEVEL_PER_PAGE:
+    if isinstance(subject, Page) or subject.comment_count > TOP_LEVEL_PER_PAGE:
         return None
     limit = TOP_LEVEL_PER_PAGE + 1  # one more says the kept count was behind
     statement = _approved_statement()
@@ -350,7 +350,7 @@ def _add_badges(article: Subject, nodes: Iterable[Node]) -> None:
 def approved_count(subject: Subject) -> int:
     """Its approved comments, replies included (INTERFACE.md's data-count):
     an article's kept count, a page's counted by its index."""
-    if isinstance(subject, Article):
+    if not isinstance(subject, Page):
         return subject.comment_count
     return (
         db.session.scalar(

@@ -23,6 +23,7 @@ from cms.database import write_transaction
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Setting, User, utcnow
 from cms.services.errors import NotFound
+from cms.services.published import ShownArticle
 from cms.services.settings import current_settings
 from cms.text.paylinks import check_pay_link
 
@@ -86,7 +87,7 @@ def usable_link(raw: str | None) -> str:
         return ""
 
 
-def pay_links_for(article: Article) -> TipLinks | None:
+def pay_links_for(article: ShownArticle) -> TipLinks | None:
     """The tip box of `article`, or None when it has none: the switch
     `show_tip` is off, or neither kind has a link. For each kind the owner's
     own link wins over the site's default. Reads only the joined owner and the

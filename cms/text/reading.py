@@ -9,6 +9,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from cms.text.excerpt import html_to_text
 
@@ -55,6 +56,12 @@ class TocEntry:
     level: int  # 2 or 3
     id: str  # the heading's id, as rendered (escaped for an attribute)
     text: str
+
+
+def toc_entries(stored: list[list[Any]]) -> tuple[TocEntry, ...]:
+    """The stored form of a table of contents ([[level, id, text], ...], as
+    an article keeps it) as entries."""
+    return tuple(TocEntry(level, ident, text) for level, ident, text in stored)
 
 
 @lru_cache(maxsize=128)

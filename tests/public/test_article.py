@@ -88,6 +88,7 @@ def test_scheduled_article_shows_up_by_itself_when_its_time_comes(
     later = due + timedelta(seconds=1)
     # The clock of every service that decides visibility moves on.
     monkeypatch.setattr("cms.services.articles.utcnow", lambda: later)
+    monkeypatch.setattr("cms.services.published.utcnow", lambda: later)
     monkeypatch.setattr("cms.services.views.utcnow", lambda: later)
 
     assert client.get(url(item)).status_code == 200

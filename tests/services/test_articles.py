@@ -13,7 +13,6 @@ from cms.models import Article, ArticleStatus, Category, Tag, utcnow
 from cms.services.article_writing import ArticleDraft, create_article
 from cms.services.articles import (
     by_owner,
-    get_visible,
     in_category,
     neighbours,
     sitemap_entries,
@@ -21,6 +20,7 @@ from cms.services.articles import (
     with_tag,
 )
 from cms.services.errors import InvalidInput, NotFound
+from cms.services.published import published_article
 from cms.services.taxonomy import category_named
 from tests.factories import make_article, make_user
 
@@ -95,7 +95,7 @@ def test_publishing_without_a_time_publishes_now(owner):
     stored = db.session.get(Article, article.id)
     assert stored.status == ArticleStatus.PUBLISHED
     assert before <= stored.published_at <= after
-    assert get_visible(article.public_id).id == article.id
+    assert published_article(article.public_id).id == article.id
 
 
 def test_a_draft_gets_no_publication_time(owner):
@@ -188,23 +188,7 @@ def test_a_scheduled_article_appears_once_its_time_has_passed(owner):
     assert titles(visible_articles(now=when)) == ["定时"]
     assert titles(visible_articles(now=when + timedelta(minutes=1))) == ["定时"]
     with pytest.raises(NotFound):
-        get_visible(article.public_id)
-
-
-@pytest.mark.parametrize(
-    "status", [ArticleStatus.DRAFT, ArticleStatus.PENDING, ArticleStatus.TRASH]
-)
-def test_get_visible_does_not_find_hidden_articles(owner, status):
-    article = make_article(owner=owner, status=status, published_at=utcnow())
-    with pytest.raises(NotFound):
-        get_visible(article.public_id)
-
-
-def test_get_visible_finds_a_published_article_and_nothing_else(owner):
-    article = make_article("可见", owner=owner)
-    assert get_visible(article.public_id).title == "可见"
-    with pytest.raises(NotFound):
-        get_visible("0000000000000000")
+        published_article(article.public_id)
 
 
 # -- neighbours ----------------------------------------------------------------

@@ -120,17 +120,16 @@ class PublishedArticle:
 ShownArticle = Article | PublishedArticle
 
 
-# The statement's columns: the article's, in PublishedArticle's field order,
-# then each joined part's, in its tuple's order.
+# The statement's columns, named by the fields they fill: the article's, in
+# PublishedArticle's order, then each joined part's, in its tuple's order.
 _ARTICLE_COLUMNS = tuple(
     getattr(Article, name)
     for name in PublishedArticle.__dataclass_fields__
     if name not in ("owner", "category", "cover")
 )
-_BYLINE = (User.id, User.username, User.display_name, User.tip_wechat, User.tip_alipay)
-_CATEGORY = (Category.id, Category.name, Category.slug)
-_COVER = (MediaFile.id, MediaFile.key, MediaFile.ext, MediaFile.width,
-          MediaFile.height, MediaFile.widths)  # fmt: skip
+_BYLINE = tuple(getattr(User, name) for name in Byline._fields)
+_CATEGORY = tuple(getattr(Category, name) for name in CategoryLink._fields)
+_COVER = tuple(getattr(MediaFile, name) for name in CoverImage._fields)
 
 
 @lru_cache(maxsize=1)

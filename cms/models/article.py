@@ -7,7 +7,7 @@ import secrets
 import string
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     JSON,
@@ -83,7 +83,57 @@ class ArticleStatus(enum.StrEnum):
     TRASH = "trash"
 
 
-class Article(Model):
+class _Named(Protocol):
+    @property
+    def display_name(self) -> str: ...
+
+
+class _StoredFacts(Protocol):
+    """The stored columns ArticleFacts derives from (read-only)."""
+
+    @property
+    def reading_words(self) -> int: ...
+    @property
+    def reading_minutes(self) -> int: ...
+    @property
+    def toc(self) -> list[list[Any]]: ...
+    @property
+    def password_hash(self) -> str | None: ...
+    @property
+    def contributor(self) -> str: ...
+    @property
+    def owner(self) -> _Named: ...
+
+
+class ArticleFacts:
+    """What pages derive from an article's stored columns: one definition for
+    the ORM's Article and for the public page's PublishedArticle
+    (cms.services.published)."""
+
+    __slots__ = ()  # the dataclass keeps its slots
+
+    @property
+    def reading(self: _StoredFacts) -> Reading:
+        """The stored word count and reading minutes of the body."""
+        return Reading(self.reading_words, self.reading_minutes)
+
+    @property
+    def table_of_contents(self: _StoredFacts) -> tuple[TocEntry, ...]:
+        """The stored h2-h3 headings of the body, in order."""
+        return toc_entries(self.toc)
+
+    @property
+    def is_protected(self: _StoredFacts) -> bool:
+        """Readers need a password to see the body."""
+        return bool(self.password_hash)
+
+    @property
+    def credited(self: _StoredFacts) -> str:
+        """The name the attribution credits: the contributor, or the owner's name."""
+        return self.contributor or self.owner.display_name
+
+
+class Article(ArticleFacts, Model):
     """An article. `body_html` and `summary` are derived from the Markdown
     source and the written excerpt, and `public_title` from `title`, by
     cms.services.articles whenever they change (through the word rules:
@@ -220,26 +270,6 @@ class Article(Model):
         return any(
             getattr(self, name) != value for name, value in body_columns(html).items()
         )
-
-    @property
-    def reading(self) -> Reading:
-        """The stored word count and reading minutes of the body."""
-        return Reading(self.reading_words, self.reading_minutes)
-
-    @property
-    def table_of_contents(self) -> tuple[TocEntry, ...]:
-        """The stored h2-h3 headings of the body, in order."""
-        return toc_entries(self.toc)
-
-    @property
-    def is_protected(self) -> bool:
-        """Readers need a password to see the body."""
-        return bool(self.password_hash)
-
-    @property
-    def credited(self) -> str:
-        """The name the attribution credits: the contributor, or the owner's name."""
-        return self.contributor or self.owner.display_name
 
     def __repr__(self) -> str:
         return f"<Article {self.public_id} {self.status.value}>"

@@ -9,8 +9,9 @@ same row as columns (bench/README.md, "eighth session"), and it read the
 owner's whole account row (e-mail, password hash, two-factor secret), none
 of which the page shows. Writing and the editors' area keep the ORM's
 Article. A PublishedArticle is immutable: what a request read is what it
-renders. A test holds its derived values (reading, table of contents,
-credit, protection, cover sizes) equal to Article's for the same row.
+renders. What pages derive from the columns (reading, table of contents,
+credit, protection) is ArticleFacts', shared with Article; a test holds
+every field and derived value equal to Article's for the same row.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from sqlalchemy import Select, bindparam, select
 
 from cms.database import read_rows
 from cms.models import Article, ArticleStatus, Category, MediaFile, User, utcnow
+from cms.models.article import ArticleFacts
 from cms.models.media import page_widths
 from cms.services.errors import NotFound
-from cms.text.reading import Reading, TocEntry, toc_entries
 
 
 class Byline(NamedTuple):
@@ -65,9 +66,10 @@ class CoverImage(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class PublishedArticle:
+class PublishedArticle(ArticleFacts):
     """A visible article's public facts (the fields keep Article's names, so
-    the templates and the comment services read either alike)."""
+    the templates and the comment services read either alike; what pages
+    derive from them is ArticleFacts', as Article's is)."""
 
     id: int
     public_id: str
@@ -93,26 +95,6 @@ class PublishedArticle:
     owner: Byline
     category: CategoryLink | None
     cover: CoverImage | None
-
-    @property
-    def reading(self) -> Reading:
-        """The stored word count and reading minutes of the body."""
-        return Reading(self.reading_words, self.reading_minutes)
-
-    @property
-    def table_of_contents(self) -> tuple[TocEntry, ...]:
-        """The stored h2-h3 headings of the body, in order."""
-        return toc_entries(self.toc)
-
-    @property
-    def is_protected(self) -> bool:
-        """Readers need a password to see the body."""
-        return bool(self.password_hash)
-
-    @property
-    def credited(self) -> str:
-        """The name the attribution credits: the contributor, or the owner's name."""
-        return self.contributor or self.owner.display_name
 
 
 # An article as a page shows it: the ORM's (the editors' previews, feeds)

@@ -10,26 +10,15 @@ import time
 import pytest
 
 from cms.auth import sessions
+from tests.clock import patch_clock
 from tests.conftest import PASSWORD
 
 MINUTE, HOUR = 60.0, 3600.0
 
 
-class Clock:
-    """The session code's clock, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def time(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(sessions, "time", clock)
-    return clock
+    return patch_clock(monkeypatch, sessions)
 
 
 def log_in(client, username: str, remember: bool = False):

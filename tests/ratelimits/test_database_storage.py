@@ -16,8 +16,10 @@ from sqlalchemy import func, select
 from cms.extensions import db, limiter
 from cms.models import RateLimit
 from cms.ratelimit import DatabaseStorage, RedisWithFallback, storage_uri
+from cms.ratelimit import database as database_storage
 from cms.ratelimit.counters import delete_expired, increment, storage_key
 from cms.services.jobs import JOBS, run_due_jobs
+from tests.clock import patch_clock
 
 
 def test_without_redis_the_app_counts_in_the_database(app_config):
@@ -46,20 +48,26 @@ def test_the_schemes_are_registered_with_limits():
     )
 
 
-def test_a_fixed_window_counts_and_restarts(ctx):
+def test_a_fixed_window_counts_and_restarts(ctx, monkeypatch):
+    """On a clock moved by hand, so a slow machine cannot stretch the four
+    hits across the window's end."""
+    clock = patch_clock(monkeypatch, database_storage)
+    start = clock.now
     storage = DatabaseStorage()
     strategy = FixedWindowRateLimiter(storage)
     item = parse("3 per second")
 
     answers = [strategy.hit(item, "k") for _ in range(4)]
     stats = strategy.get_window_stats(item, "k")
-    checked = time.time()
-    time.sleep(1.05)
+    clock.now += 0.99
+    still = strategy.hit(item, "k")
+    clock.now += 0.01
     after = strategy.hit(item, "k")
 
     assert answers == [True, True, True, False]
     assert stats.remaining == 0
-    assert checked < stats.reset_time <= checked + 1
+    assert stats.reset_time == pytest.approx(start + 1)
+    assert still is False
     assert after is True
     assert storage.get(item.key_for("k")) == 1
 

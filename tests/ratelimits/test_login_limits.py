@@ -18,27 +18,16 @@ from cms.services.login_limits import (
     delay_after,
     login_succeeded,
 )
+from tests.clock import patch_clock
 from tests.conftest import PASSWORD
 
 WRONG = "wrong password 123"
 T0 = 1_800_000_000.0
 
 
-class Clock:
-    """The service's clock, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def time(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(login_limits, "time", clock)
-    return clock
+    return patch_clock(monkeypatch, login_limits, T0)
 
 
 def attempt(client, username: str, password: str, n: int):

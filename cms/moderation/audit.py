@@ -10,7 +10,7 @@ from flask import render_template, request, url_for
 from werkzeug.routing import BuildError
 from wtforms import HiddenField, SelectField, StringField
 
-from cms.forms import BaseForm
+from cms.forms import BaseForm, select_choices
 from cms.models import AuditEntry, Role
 from cms.moderation.views import bp, open_to
 from cms.services.audit_actions import action_name
@@ -113,15 +113,16 @@ def _choose(form: AuditFilterForm, name: str, known, query: AuditQuery) -> str:
 def read_query(form: AuditFilterForm, choices: FilterChoices) -> AuditQuery:
     """The filter the form asks for; unknown accounts, actions and types and
     bad dates are dropped with a notice (never an error page)."""
-    form.actor.choices = [("", "全部"), ("system", "系统")] + [
-        (str(i), label) for i, label in choices.actors
-    ]
-    form.action.choices = [("", "全部")] + [
-        (a, action_name(a)) for a in choices.actions
-    ]
-    form.target_type.choices = [("", "全部")] + [
-        (t, TYPE_LABELS.get(t, t)) for t in choices.target_types
-    ]
+    form.actor.choices = select_choices(
+        [("", "全部"), ("system", "系统")]
+        + [(str(i), label) for i, label in choices.actors]
+    )
+    form.action.choices = select_choices(
+        [("", "全部")] + [(a, action_name(a)) for a in choices.actions]
+    )
+    form.target_type.choices = select_choices(
+        [("", "全部")] + [(t, TYPE_LABELS.get(t, t)) for t in choices.target_types]
+    )
     query = AuditQuery()
     actors = {"system", *(str(i) for i, _ in choices.actors)}
     actor = _choose(form, "actor", actors, query)

@@ -5,9 +5,10 @@ the categories service's."""
 from __future__ import annotations
 
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from cms.forms import BaseForm, to_id_or
+from cms.forms import BaseForm, select_choices, to_id_or
 from cms.services.categories import (
     MAX_DESCRIPTION_LENGTH,
     MAX_NAME_LENGTH,
@@ -32,15 +33,15 @@ def tree_choices(
     nodes: list[CategoryNode],
     none_label: str | None = None,
     skip: set[int] = frozenset(),
-) -> list[tuple[int, str]]:
+) -> list[SelectChoice]:
     """The tree as select options, indented by depth; `none_label` first (the
     value 0) when given; the ids in `skip` left out."""
-    choices = [(TOP_LEVEL, none_label)] if none_label is not None else []
+    pairs = [(TOP_LEVEL, none_label)] if none_label is not None else []
     for node in nodes:
         if node.category.id not in skip:
             indent = "— " * node.depth
-            choices.append((node.category.id, f"{indent}{node.category.name}"))
-    return choices
+            pairs.append((node.category.id, f"{indent}{node.category.name}"))
+    return select_choices(pairs)
 
 
 class _NameFields(BaseForm):

@@ -11,7 +11,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -22,7 +21,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from cms.forms import BaseForm, IdField, to_id
+from cms.forms import BaseForm, IdField, select_choices, to_id
 from cms.models import CommentStatus
 from cms.services.queue import QueueFilter
 
@@ -44,10 +43,6 @@ ACTION_LABELS = {
 FILTER_FIELDS = ("status", "article", "author", "email", "ip", "text", "order")
 
 
-def _choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
 def _strip(value: str | None) -> str:
     return (value or "").strip()
 
@@ -58,14 +53,14 @@ class QueueFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    status = SelectField("状态", choices=_choices(STATUS_LABELS.items()),
+    status = SelectField("状态", choices=select_choices(STATUS_LABELS.items()),
                          default="pending", validate_choice=False)  # fmt: skip
     article = StringField("文章 ID", filters=[_strip], validators=[Length(max=16)])
     author = StringField("昵称", filters=[_strip], validators=[Length(max=100)])
     email = StringField("邮箱", filters=[_strip], validators=[Length(max=254)])
     ip = StringField("IP", filters=[_strip], validators=[Length(max=45)])
     text = StringField("内容", filters=[_strip], validators=[Length(max=200)])
-    order = SelectField("排序", choices=_choices([("newest", "最新在前"),
+    order = SelectField("排序", choices=select_choices([("newest", "最新在前"),
                                                  ("oldest", "最早在前")]),
                         default="newest", validate_choice=False)  # fmt: skip
     after = HiddenField()
@@ -115,7 +110,7 @@ class BulkForm(BaseForm):
     the filter matches (`all_matching`), and one action."""
 
     ids = SelectMultipleField("评论", coerce=to_id, validate_choice=False)
-    action = SelectField("操作", choices=_choices(ACTION_LABELS.items()),
+    action = SelectField("操作", choices=select_choices(ACTION_LABELS.items()),
                          validators=[InputRequired("请选择操作")])  # fmt: skip
     all_matching = BooleanField("全部符合条件的评论")
 
@@ -181,7 +176,7 @@ class EraseForm(BaseForm):
     # No e-mail syntax check: imported comments may hold any address.
     email = StringField("邮箱", filters=[_strip], validators=[
         DataRequired("请填写邮箱"), Length(max=254)])  # fmt: skip
-    mode = RadioField("删除方式", default="personal", choices=_choices([
+    mode = RadioField("删除方式", default="personal", choices=select_choices([
         ("personal", "只删除个人信息（保留评论内容，昵称改为“已删除”）"),
         ("comments", "删除全部评论")]))  # fmt: skip
     confirm = BooleanField("我确认这个操作无法撤销",

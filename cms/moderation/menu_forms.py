@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from wtforms import HiddenField, RadioField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, Length
 
-from cms.forms import BaseForm, to_id_or
+from cms.forms import BaseForm, select_choices, to_id_or
 from cms.models import Category, Page
 from cms.services.menus import MAX_LABEL_LENGTH, MAX_URL_LENGTH
 
-KIND_CHOICES = [
-    SelectChoice("category", "分类"),
-    SelectChoice("page", "页面"),
-    SelectChoice("url", "网址"),
-]
+KIND_CHOICES = select_choices([("category", "分类"), ("page", "页面"), ("url", "网址")])
 LABEL_LENGTH = Length(
     max=MAX_LABEL_LENGTH, message=f"链接文字最多 {MAX_LABEL_LENGTH} 个字符"
 )
@@ -55,15 +50,17 @@ class MenuItemForm(BaseForm):
 
     def set_targets(self, categories: list[Category], pages: list[Page]) -> None:
         """The category and page selects."""
-        self.category_id.choices = [SelectChoice("", "选择分类…")] + [
-            SelectChoice(c.id, c.name) for c in categories
-        ]
-        self.page_id.choices = [SelectChoice("", "选择页面…")] + [
-            SelectChoice(
-                p.id, p.title + ("" if p.status.value == "published" else "（未发布）")
-            )
-            for p in pages
-        ]
+        self.category_id.choices = select_choices(
+            [("", "选择分类…")] + [(c.id, c.name) for c in categories]
+        )
+        unpublished = "（未发布）"
+        self.page_id.choices = select_choices(
+            [("", "选择页面…")]
+            + [
+                (p.id, p.title + ("" if p.status.value == "published" else unpublished))
+                for p in pages
+            ]
+        )
 
     @property
     def target_id(self) -> int | None:

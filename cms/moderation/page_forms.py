@@ -9,7 +9,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -19,7 +18,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from cms.forms import BaseForm, IdField, to_id_or
+from cms.forms import BaseForm, IdField, select_choices, to_id_or
 from cms.models import Page
 from cms.services.page_edits import (
     MAX_POSITION,
@@ -95,13 +94,14 @@ class PageForm(BaseForm):
         """The parent select: "none" then every page in tree order (indented),
         except `excluded` (the page itself and its descendants)."""
         marks = {"draft": "（草稿）", "trash": "（回收站）"}
-        self.parent_id.choices = [SelectChoice("", "（无，顶级页面）")] + [
-            SelectChoice(
-                page.id, "　" * depth + page.title + marks.get(page.status.value, "")
-            )
-            for page, depth in tree
-            if page.id not in excluded
-        ]
+        self.parent_id.choices = select_choices(
+            [("", "（无，顶级页面）")]
+            + [
+                (page.id, "　" * depth + page.title + marks.get(page.status.value, ""))
+                for page, depth in tree
+                if page.id not in excluded
+            ]
+        )
 
     def to_input(self) -> PageInput:
         """What the service takes."""

@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from cms.forms import BaseForm, to_id, to_id_or
+from cms.forms import BaseForm, select_choices, to_id, to_id_or
 from cms.models import Article
 from cms.services.article_edits import (
     MAX_BODY_LENGTH,
@@ -92,12 +92,10 @@ class PostFilterForm(BaseForm):
     def set_choices(self, authors, tree) -> None:
         """The author select (empty for contributors: they see only their
         own) and the category select, in tree order."""
-        self.author.choices = [("", "全部作者")] + [
-            (str(user.id), user.display_name) for user in authors
-        ]
-        self.category.choices = [("", "全部分类")] + [
-            (str(c.id), "　" * depth + c.name) for c, depth in tree
-        ]
+        self.author.choices = select_choices(
+            [("", "全部作者")] + [(str(user.id), user.display_name) for user in authors]
+        )
+        self.category.choices = select_choices([("", "全部分类"), *_indented(tree)])
 
     def to_filter(self) -> PostFilter:
         """The service's filter; unknown tabs mean 全部, bad values are ignored."""
@@ -119,6 +117,11 @@ class PostFilterForm(BaseForm):
             "category": filter_.category_id,
         }
         return {key: str(value) for key, value in values.items() if value}
+
+
+def _indented(tree) -> list[tuple[str, str]]:
+    """(id, name indented by its depth) for each (category, depth) of a tree."""
+    return [(str(node.id), "　" * depth + node.name) for node, depth in tree]
 
 
 class CategoryField(SelectField):
@@ -200,7 +203,7 @@ class PostForm(BaseForm):
     )
     source = SelectField(
         "来源",
-        choices=[("original", "原创"), ("reprint", "转载")],
+        choices=select_choices([("original", "原创"), ("reprint", "转载")]),
         default="original",
         validate_choice=False,
     )  # fmt: skip  (the service checks the value, in Chinese)
@@ -241,9 +244,7 @@ class PostForm(BaseForm):
 
     def set_categories(self, tree) -> None:
         """The category select's choices: none, then the tree, indented."""
-        self.category.choices = [("", "（未分类）")] + [
-            (str(category.id), "　" * depth + category.name) for category, depth in tree
-        ]
+        self.category.choices = select_choices([("", "（未分类）"), *_indented(tree)])
 
     def to_edit(self) -> ArticleEdit:
         """The service's edit, the time converted from the site's zone to UTC."""

@@ -14,8 +14,9 @@ from zoneinfo import available_timezones
 
 from flask_wtf.file import FileField
 from wtforms import BooleanField, Field, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
-from cms.forms import BaseForm
+from cms.forms import BaseForm, select_choices
 from cms.services.setting_specs import GROUPS, SPECS, SettingSpec
 from cms.services.settings import current_settings
 
@@ -33,10 +34,10 @@ def field_id(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def timezone_choices() -> list[tuple[str, str]]:
+def timezone_choices() -> list[SelectChoice]:
     """Every IANA zone, the ones Chinese sites use first."""
     rest = sorted(available_timezones() - set(FIRST_ZONES))
-    return [(zone, zone) for zone in (*FIRST_ZONES, *rest)]
+    return select_choices((zone, zone) for zone in (*FIRST_ZONES, *rest))
 
 
 class SettingsFormBase(BaseForm):
@@ -81,7 +82,10 @@ class SettingsFormBase(BaseForm):
             field.errors = [*field.errors, message]
             if isinstance(field, SelectField) and field.data:
                 # (The time zone.) The refused value stays visible as sent.
-                field.choices = [(field.data, field.data), *timezone_choices()]
+                field.choices = [
+                    *select_choices([(field.data, field.data)]),
+                    *timezone_choices(),
+                ]
 
     def groups(self) -> list[tuple[str, str, list[SettingSpec]]]:
         """(group, heading, specs) for each section of the page, in order;

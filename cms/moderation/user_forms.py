@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from cms.forms import BaseForm
+from cms.forms import BaseForm, select_choices
 from cms.models import Role
 from cms.services.errors import FieldError
 from cms.services.profiles import MAX_BIO
 
 ROLE_LABELS = {"admin": "管理员", "editor": "编辑", "contributor": "投稿者"}
-ROLE_CHOICES = [SelectChoice(value, label) for value, label in ROLE_LABELS.items()]
+ROLE_CHOICES = select_choices(ROLE_LABELS.items())
 _PASSWORD_MAX = Length(max=1024, message="密码最多 1024 个字符")
 
 

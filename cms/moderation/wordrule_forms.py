@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, Length
 
-from cms.forms import BaseForm
+from cms.forms import BaseForm, select_choices
 from cms.text.wordfilter import (
     ACTION_LABELS,
     KIND_LABELS,
@@ -17,9 +16,9 @@ from cms.text.wordfilter import (
     Rule,
 )
 
-ACTION_CHOICES = [SelectChoice(a.value, label) for a, label in ACTION_LABELS.items()]
-KIND_CHOICES = [SelectChoice(k.value, label) for k, label in KIND_LABELS.items()]
-SCOPE_CHOICES = [SelectChoice(s, label) for s, label in SCOPE_LABELS.items()]
+ACTION_CHOICES = select_choices((a.value, label) for a, label in ACTION_LABELS.items())
+KIND_CHOICES = select_choices((k.value, label) for k, label in KIND_LABELS.items())
+SCOPE_CHOICES = select_choices(SCOPE_LABELS.items())
 MAX_TEST_LENGTH = 20_000
 MAX_IMPORT_LENGTH = 2_000_000
 

@@ -26,6 +26,12 @@ class Config:
     # Unset: production refuses to start; elsewhere a random key is made on
     # first start and kept in instance/secret_key (cms.secret_key).
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    # Retired keys still accepted after a rotation (session cookies, sealed
+    # two-factor secrets, which are sealed anew under SECRET_KEY when used):
+    # separated by spaces or commas.
+    SECRET_KEY_FALLBACKS = (
+        os.environ.get("SECRET_KEY_FALLBACKS", "").replace(",", " ").split()
+    )
     SQLALCHEMY_DATABASE_URI = _database_url()
     # hide_parameters: a database error's message (logs, 503 page) never
     # shows the values of the statement, which may be hashes or tokens.

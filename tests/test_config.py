@@ -15,7 +15,8 @@ from cms.extensions import db
 
 ENV_NAMES = ("CMS_CONFIG", "SECRET_KEY", "FLASK_SECRET_KEY", "DATABASE_URL",
              "TRUSTED_PROXIES", "SITE_URL", "HOST", "PORT", "REDIS_URL",
-             "REMEMBER_COOKIE_DAYS", "FLASK_DEBUG", "LOG_FORMAT")  # fmt: skip
+             "REMEMBER_COOKIE_DAYS", "FLASK_DEBUG", "LOG_FORMAT",
+             "SECRET_KEY_FALLBACKS")  # fmt: skip
 
 
 @pytest.fixture
@@ -71,6 +72,13 @@ def test_production_with_a_secret_key_starts(environment):
     assert not app.testing
     assert app.config["WTF_CSRF_ENABLED"] is not False
     assert not app.config.get("PASSWORD_HASH_CHEAP")
+
+
+def test_retired_keys_are_read_from_the_environment(environment):
+    environment(CMS_CONFIG="production", SECRET_KEY="n" * 64,
+                SECRET_KEY_FALLBACKS="old-one, older-one")  # fmt: skip
+    app = create_app()
+    assert app.config["SECRET_KEY_FALLBACKS"] == ["old-one", "older-one"]
 
 
 def test_production_runs_without_debug_and_logs_json_without_tracebacks(environment):

@@ -62,10 +62,11 @@ class User(UserMixin, Model):
     tip_alipay: Mapped[str] = mapped_column(String(512), default="")
     # Bumped to end every session of the account at once (deactivation, reset).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    # Two-factor login (cms.services.two_factor): the TOTP secret (base32)
-    # once confirmed, None without; and the last 30-second step whose code
-    # was accepted, so a code works once.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Two-factor login (cms.services.two_factor): the TOTP secret once
+    # confirmed, sealed under SECRET_KEY (cms.services.sealing), None
+    # without; and the last 30-second step whose code was accepted, so a
+    # code works once.
+    totp_secret: Mapped[str | None] = mapped_column(String(128))
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -9,6 +9,12 @@ What it guarantees:
   conditional UPDATE, and a code of that step or an earlier one is refused
   afterwards (parallel requests with one code: exactly one wins); the step
   before and after the current one are accepted for clocks that drift;
+- the secret is stored sealed (cms.services.sealing: AES-GCM under a key
+  derived from SECRET_KEY, bound to the account): a copy of the database
+  does not give the codes away. A secret sealed under a retired key (listed
+  in SECRET_KEY_FALLBACKS) is sealed again under the current one at its next
+  accepted code; one no configured key opens accepts no code (logged), and
+  the account logs in with a recovery code or is reset by the operator;
 - recovery codes are random (80 bits), shown once, stored as SHA-256, and
   each opens one login (one conditional UPDATE marks it used);
 - enabling, disabling and new recovery codes need a code, end every other
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from typing import Any, cast
 
@@ -35,9 +42,12 @@ from cms.models import RecoveryCode, Role, User
 from cms.models.base import utcnow
 from cms.services.audit import record
 from cms.services.errors import FieldError, InvalidInput, NotAllowed, NotFound
+from cms.services.sealing import Opened, seal, unseal
 from cms.services.settings import get_setting
 from cms.services.tipping import qr_svg
 from cms.services.users import end_sessions
+
+log = logging.getLogger(__name__)
 
 REQUIRED_SETTING = "auth.admin_two_factor"
 STEP_SECONDS = 30
@@ -119,20 +129,42 @@ def _rows(statement: Any) -> int:
     return cast(CursorResult[Any], db.session.execute(statement)).rowcount
 
 
+def _sealing_context(user_id: int) -> str:
+    return f"totp:{user_id}"
+
+
+def stored_secret(user: User) -> Opened | None:
+    """The account's TOTP secret, unsealed; None when it has none or when no
+    configured key opens it (logged: SECRET_KEY changed without the old one
+    in SECRET_KEY_FALLBACKS, or the row was altered)."""
+    if user.totp_secret is None:
+        return None
+    opened = unseal(user.totp_secret, _sealing_context(user.id))
+    if opened is None:
+        log.warning(
+            "two-factor: the secret of account %s does not open with SECRET_KEY "
+            "or SECRET_KEY_FALLBACKS; its codes are refused",
+            user.id,
+        )
+    return opened
+
+
 def _use_totp(user: User, code: str, now: float) -> bool:
-    step = (
-        matching_step(user.totp_secret or "", code, now) if user.totp_secret else None
-    )
-    if step is None:
+    opened = stored_secret(user)
+    step = matching_step(opened.plaintext, code, now) if opened else None
+    if opened is None or step is None:
         return False
     last = User.totp_last_step
+    values: dict[str, Any] = {"totp_last_step": step}
+    if not opened.current_key:  # opened by a retired key: seal it anew
+        values["totp_secret"] = seal(opened.plaintext, _sealing_context(user.id))
     with write_transaction():
         return (
             _rows(
                 update(User)
                 .where(User.id == user.id, User.totp_secret == user.totp_secret)
                 .where(or_(last.is_(None), last < step))
-                .values(totp_last_step=step)
+                .values(**values)
             )
             == 1
         )
@@ -199,7 +231,8 @@ def enable_two_factor(user_id: int, secret: str, code: str, now: float) -> list[
         user = _locked(user_id)
         if user.has_two_factor:
             raise InvalidInput("两步验证已经开启")
-        user.totp_secret, user.totp_last_step = secret, step
+        user.totp_secret = seal(secret, _sealing_context(user.id))
+        user.totp_last_step = step
         codes = _new_recovery_codes(user.id)
         end_sessions(user)
         record(user, "two-factor-enable", "user", [user.id], {"sessions": "ended"})

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from cms.extensions import db
 from cms.models import User
-from cms.services.two_factor import enable_two_factor, new_secret
+from cms.services.two_factor import enable_two_factor, new_secret, stored_secret
 from tests.conftest import PASSWORD
 
 STEP = 30
@@ -46,6 +46,15 @@ def enrol(app, username: str) -> Enrolled:
             user.id, secret, pyotp.TOTP(secret).generate_otp(step), now
         )
     return Enrolled(username, secret, step, codes)
+
+
+def secret_of(app, username: str) -> str | None:
+    """The account's TOTP secret as the service unseals it (None: none, or
+    no configured key opens it)."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        opened = stored_secret(user)
+        return opened.plaintext if opened else None
 
 
 def password_step(client, username: str, password: str = PASSWORD, ip: str = ""):

@@ -61,7 +61,7 @@ class QueueFilterForm(BaseForm):
     ip = StringField("IP", filters=[_strip], validators=[Length(max=45)])
     text = StringField("内容", filters=[_strip], validators=[Length(max=200)])
     order = SelectField("排序", choices=select_choices([("newest", "最新在前"),
-                                                 ("oldest", "最早在前")]),
+                                                        ("oldest", "最早在前")]),
                         default="newest", validate_choice=False)  # fmt: skip
     after = HiddenField()
 

@@ -51,17 +51,17 @@ def test_the_schemes_are_registered_with_limits():
 def test_a_fixed_window_counts_and_restarts(ctx, monkeypatch):
     """On a clock moved by hand, so a slow machine cannot stretch the four
     hits across the window's end."""
-    clock = patch_clock(monkeypatch, database_storage)
-    start = clock.now
+    start = 1_800_000_000.0
+    clock = patch_clock(monkeypatch, database_storage, start)
     storage = DatabaseStorage()
     strategy = FixedWindowRateLimiter(storage)
     item = parse("3 per second")
 
     answers = [strategy.hit(item, "k") for _ in range(4)]
     stats = strategy.get_window_stats(item, "k")
-    clock.now += 0.99
+    clock.now = start + 0.99
     still = strategy.hit(item, "k")
-    clock.now += 0.01
+    clock.now = start + 1  # the window's end
     after = strategy.hit(item, "k")
 
     assert answers == [True, True, True, False]

@@ -82,10 +82,8 @@ class SettingsFormBase(BaseForm):
             field.errors = [*field.errors, message]
             if isinstance(field, SelectField) and field.data:
                 # (The time zone.) The refused value stays visible as sent.
-                field.choices = [
-                    *select_choices([(field.data, field.data)]),
-                    *timezone_choices(),
-                ]
+                sent = select_choices([(field.data, field.data)])
+                field.choices = sent + timezone_choices()
 
     def groups(self) -> list[tuple[str, str, list[SettingSpec]]]:
         """(group, heading, specs) for each section of the page, in order;

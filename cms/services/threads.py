@@ -156,10 +156,10 @@ def _thread_rows(subject: Subject, held: list[int], page: int) -> _Rows:
     # when the subject shows no comment).
     shown = [ShownComment(*row[3:]) for row in rows if row[3] is not None]
     return _Rows(
-        total=rows[0].total,
-        held=rows[0].held,
+        total=rows[0][0],
+        held=rows[0][1],
         comments=shown,
-        floors={row[3]: row.floor for row in rows if row.floor is not None},
+        floors={row[3]: row[2] for row in rows if row[2] is not None},
     )
 
 

@@ -111,16 +111,17 @@ def read_rows(
     parameters: dict[str, Any] | None = None,
 ) -> Sequence[tuple[Any, ...]]:
     """Every row, as a tuple, of a select of columns (never of mapped
-    entities) built once (a statement kept by the module that runs it), run
-    on the session's connection, inside its transaction, so it sees what the
-    session sees (pending changes are flushed first, as the session's own
-    execute does). The rows are fetched at once.
+    entities), run on the session's connection, inside its transaction, so
+    it sees what the session sees (pending changes are flushed first, as the
+    session's own execute does). The rows are fetched at once.
 
-    The statement runs by its plan (cms.read_plans: compiled once per
-    dialect, executed on the DBAPI cursor), which skips the ORM's and the
-    engine's per-execution work, more than running the statement costs on
-    SQLite; a statement SQLAlchemy must render anew each time (an expanding
-    IN) takes the engine's own path, with the same result."""
+    A statement built once and kept by the module that runs it (nearly every
+    read here) runs, from its second use on, by its plan (cms.read_plans:
+    compiled once per dialect, executed on the DBAPI cursor), which skips
+    the ORM's and the engine's per-execution work: on SQLite that work cost
+    more than running the statement. Any other statement (built for one
+    request, or one SQLAlchemy renders anew each time, as an expanding IN)
+    takes the engine's own path, with the same result."""
     session = db.session()
     if session.autoflush and (session.new or session.dirty or session.deleted):
         session.flush()

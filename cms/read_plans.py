@@ -35,12 +35,6 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import CompoundSelect
 
-# Plans kept per dialect: a running site reads with a couple of dozen
-# statements; past this many, a caller is building statements per call (it
-# should not: read_rows is for statements built once) and the rest take
-# SQLAlchemy's own path instead of growing the table.
-MAX_PLANS = 256
-
 Processor = Callable[[Any], Any]
 
 
@@ -77,28 +71,32 @@ class ReadPlan:
         }
 
 
-# Per dialect (by id, the entry dropped when the dialect goes, as a test's
-# app does): statement id -> (the statement, kept so its id stays its own;
-# its plan or None).
-_plans: dict[int, dict[int, tuple[object, ReadPlan | None]]] = {}
+# Statement -> {id(dialect): (the dialect, weakly; its plan or None)}. A
+# statement's entry goes with it; the first use of a statement only adds
+# an empty entry (see plan_for).
+_plans: weakref.WeakKeyDictionary[Any, dict[int, tuple[Any, ReadPlan | None]]]
+_plans = weakref.WeakKeyDictionary()
 
 
 def plan_for(statement: Select | CompoundSelect, dialect: Dialect) -> ReadPlan | None:
-    """The statement's plan for this dialect, made at its first use; None
-    when SQLAlchemy must render or bind the statement anew at each execution
-    (an expanding IN, a literal-execute parameter, a value given by a
-    callable) or the table is full."""
-    kept = _plans.get(id(dialect))
+    """The statement's plan for this dialect, made at the statement's second
+    use: a statement built for one request (a category's list) is seen once
+    and takes the engine's path, whose cache knows it by its cache key; one
+    built once and kept (nearly every read) is planned when it comes back.
+    None also when SQLAlchemy must render or bind the statement anew at each
+    execution (an expanding IN, a literal-execute parameter, a value given
+    by a callable)."""
+    kept = _plans.get(statement)
     if kept is None:
-        kept = _plans[id(dialect)] = {}
-        weakref.finalize(dialect, _plans.pop, id(dialect), None)
-    entry = kept.get(id(statement))
-    if entry is not None and entry[0] is statement:
-        return entry[1]
-    if len(kept) >= MAX_PLANS:
+        _plans[statement] = {}
         return None
+    entry = kept.get(id(dialect))
+    if entry is not None and entry[0]() is dialect:
+        return entry[1]
+    for key in [key for key, (ref, _) in kept.items() if ref() is None]:
+        del kept[key]  # a dialect that is gone (a test's app), its id reusable
     plan = _compile(statement, dialect)
-    kept[id(statement)] = (statement, plan)
+    kept[id(dialect)] = (weakref.ref(dialect), plan)
     return plan
 
 

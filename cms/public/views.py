@@ -125,10 +125,7 @@ def category(slug: str):
         query = request.query_string.decode("utf-8", "replace")
         return redirect(f"{location}?{query}" if query else location, 301)
     cache_page(f"list:category:{item.id}", "lists:category", f"category:{item.id}")
-    page = _page_of(
-        article_service.as_cards(article_service.in_category(item)),
-        ("category", item.id),
-    )
+    page = _page_of(article_service.in_category(item), ("category", item.id))
     shows_articles(page.items)
     return render_template("public/list.html", kind="category", item=item, page=page)
 
@@ -147,9 +144,7 @@ def tag(slug: str):
     cache_page(f"list:tag:{item.id}", "lists:tag", f"tag:{item.id}")
     key = ("tag", item.id)
     many = list_size(article_service.with_tag(item), key) > MANY_TAGGED
-    page = _page_of(
-        article_service.as_cards(article_service.with_tag(item, many=many)), key
-    )
+    page = _page_of(article_service.with_tag(item, many=many), key)
     shows_articles(page.items)
     return render_template("public/list.html", kind="tag", item=item, page=page)
 
@@ -161,8 +156,6 @@ def author(username: str):
     cache_page(f"list:author:{item.id}", "lists:author", f"user:{item.id}")
     if item.avatar:
         cache_page(f"media:{item.avatar}")
-    page = _page_of(
-        article_service.as_cards(article_service.by_owner(item)), ("author", item.id)
-    )
+    page = _page_of(article_service.by_owner(item), ("author", item.id))
     shows_articles(page.items)
     return render_template("public/list.html", kind="author", item=item, page=page)

@@ -21,11 +21,11 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.orm import defer, lazyload
 
 from cms.database import read_rows
 from cms.extensions import db
 from cms.models import Article, ArticleStatus, Category, Tag, User, article_tags, utcnow
+from cms.services.cards import Card, card_select, read_cards
 from cms.services.published import ShownArticle
 
 
@@ -60,30 +60,16 @@ def _visible_at_run() -> Select:
     )
 
 
-def as_cards(query: Select) -> Select:
-    """`query` loading what a list's card shows (title, summary, time,
-    counts, author, category, cover), not the bodies (nor their table of
-    contents) nor the tags: a list page reads twenty rows, and their bodies
-    are most of their bytes."""
-    return query.options(
-        defer(Article.body_markdown, raiseload=True),
-        defer(Article.body_html, raiseload=True),
-        defer(Article.toc, raiseload=True),
-        defer(Article.excerpt, raiseload=True),
-        lazyload(Article.tags),  # not shown on a card: never loaded
-    )
-
-
-def pinned_articles(now: datetime | None = None) -> list[Article]:
-    """Readers' sticky articles (置顶), newest first, as cards (`as_cards`):
-    shown above the first page of the home page."""
+def pinned_articles(now: datetime | None = None) -> list[Card]:
+    """Readers' sticky articles (置顶), newest first, as cards: shown above
+    the first page of the home page."""
     query = _pinned_at_run() if now is None else _pinned(visible_articles(now))
-    return list(db.session.scalars(query))
+    return read_cards(card_select(query))
 
 
 def _pinned(query: Select) -> Select:
     # `= true`, not `IS true`: PostgreSQL uses an index only for the former.
-    return as_cards(query.where(Article.sticky == true()).limit(20))
+    return query.where(Article.sticky == true()).limit(20)
 
 
 @lru_cache(maxsize=1)
@@ -92,16 +78,16 @@ def _pinned_at_run() -> Select:
 
 
 def home_articles(now: datetime | None = None) -> Select:
-    """The home page's stream, as cards (`as_cards`): readers' articles that
-    are not pinned."""
+    """The home page's stream (a list: cms.services.listing reads it as
+    cards): readers' articles that are not pinned."""
     if now is None:
         return _home_at_run()
-    return as_cards(visible_articles(now).where(Article.sticky == false()))
+    return visible_articles(now).where(Article.sticky == false())
 
 
 @lru_cache(maxsize=1)
 def _home_at_run() -> Select:
-    return as_cards(_visible_at_run().where(Article.sticky == false()))
+    return _visible_at_run().where(Article.sticky == false())
 
 
 def unlock(article: ShownArticle, password: str) -> bool:

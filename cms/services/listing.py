@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from cms.database import read_rows
 from cms.extensions import db
 from cms.models import Article, ListsVersion, utcnow
+from cms.services.cards import Card, card_select, read_cards
 from cms.services.errors import NotFound
 
 DEFAULT_MAX_PAGES = 100
@@ -130,24 +131,25 @@ class ListPage(SelectPagination):
             self.older_cursor = self.items[-1].public_id
 
     def _query_items(self) -> list[Any]:
-        """The first pages: one statement, its LIMIT and OFFSET bound (see
-        `_paged`). Past them, the ids are found first (OFFSET over the index
-        alone), then only the page's rows are read."""
+        """The page's cards (cms.services.cards). The first pages: one
+        statement, its LIMIT and OFFSET bound (see `_paged`). Past them, the
+        ids are found first (OFFSET over the index alone), then only the
+        page's rows are read."""
         query: Select = self._query_args["select"]
-        session = self._query_args["session"]
         if self._query_offset < DEFERRED_JOIN_FROM:
             limits = {"per_page": self.per_page, "offset": self._query_offset}
-            return list(session.scalars(_paged(query), limits).unique())
-        ids = list(
-            session.scalars(
+            return read_cards(_paged(card_select(query)), limits)
+        ids = [
+            row[0]
+            for row in db.session.execute(
                 query.with_only_columns(Article.id)
                 .limit(self.per_page)
                 .offset(self._query_offset)
             )
-        )
+        ]
         if not ids:
             return []
-        return list(session.scalars(query.where(Article.id.in_(ids))).unique())
+        return read_cards(card_select(query.where(Article.id.in_(ids))))
 
     def _query_count(self) -> int:
         seconds = float(
@@ -187,7 +189,7 @@ class KeysetPage:
     pages = 1
     has_prev = has_next = False
 
-    def __init__(self, items: list[Article], older_cursor: str | None, total: int):
+    def __init__(self, items: list[Card], older_cursor: str | None, total: int):
         self.items = items
         self.older_cursor = older_cursor
         self.total = total
@@ -225,16 +227,11 @@ def _after(query: Select, count_key: tuple, before: str, per_page: int) -> Keyse
     if cursor is None:
         raise NotFound(before)
     at, key = cursor
-    rows = list(
-        db.session.scalars(
-            query.where(
-                or_(
-                    Article.published_at < at,
-                    and_(Article.published_at == at, Article.id < key),
-                )
-            ).limit(per_page + 1)
-        ).unique()
+    older_than = or_(
+        Article.published_at < at,
+        and_(Article.published_at == at, Article.id < key),
     )
+    rows = read_cards(card_select(query.where(older_than).limit(per_page + 1)))
     items = rows[:per_page]
     older = items[-1].public_id if len(rows) > per_page else None
     return KeysetPage(items, older, list_size(query, count_key))

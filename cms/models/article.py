@@ -179,8 +179,6 @@ class Article(ArticleFacts, Model):
     title: Mapped[str] = mapped_column(String(200))
     # The title readers see: `title` through the word rules (articles scope).
     public_title: Mapped[str] = mapped_column(Text, default="", server_default="")
-    body_markdown: Mapped[str] = mapped_column(Text, default="")
-    body_html: Mapped[str] = mapped_column(Text, default="")
     # What the article page shows of body_html, stored with it (body_columns)
     # so a view does not derive it again. Never NULL and no server default:
     # SQL that leaves them out is refused rather than shows wrong values
@@ -191,9 +189,6 @@ class Article(ArticleFacts, Model):
     reading_minutes: Mapped[int] = mapped_column(
         Integer, default=_from_body("reading_minutes")
     )
-    # The h2-h3 headings, in order: [[level, id, text], ...].
-    toc: Mapped[list[list[Any]]] = mapped_column(JSON, default=_from_body("toc"))
-    excerpt: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[ArticleStatus] = mapped_column(
         enum_column(ArticleStatus), default=ArticleStatus.DRAFT
@@ -220,8 +215,6 @@ class Article(ArticleFacts, Model):
     # Bumped by every save from the editor: a save that names an older version
     # is refused instead of overwriting someone else's work.
     version: Mapped[int] = mapped_column(Integer, default=1)
-    # Why an editor sent a submitted article back (shown to its contributor).
-    review_note: Mapped[str] = mapped_column(Text, default="")
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     # Pinned first on the home page (置顶).
     sticky: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
@@ -237,6 +230,18 @@ class Article(ArticleFacts, Model):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow
     )
+    # The large columns come last, in this order (and so on SQLite, by the
+    # migration 5e2f7a9c1d84): SQLite stores a row's values in column order
+    # and reaches a value stored after a large one by walking its overflow
+    # pages, so lists, related articles and neighbours, which read only
+    # the small columns, never touch a body.
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    # Why an editor sent a submitted article back (shown to its contributor).
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    # The h2-h3 headings, in order: [[level, id, text], ...].
+    toc: Mapped[list[list[Any]]] = mapped_column(JSON, default=_from_body("toc"))
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    body_markdown: Mapped[str] = mapped_column(Text, default="")
 
     owner: Mapped[User] = relationship(back_populates="articles", lazy="joined")
     category: Mapped[Category | None] = relationship(lazy="joined")

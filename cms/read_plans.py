@@ -201,5 +201,6 @@ def _wrapped(
         connection.invalidate(error)
     return DBAPIError.instance(
         plan.sql, arguments, error, dialect.loaded_dbapi.Error,
+        hide_parameters=connection.engine.hide_parameters,  # as the engine logs
         connection_invalidated=gone, dialect=dialect,
     )  # fmt: skip

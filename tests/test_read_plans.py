@@ -167,6 +167,10 @@ def test_a_database_error_is_sqlalchemy_s(ctx):
     with pytest.raises(DBAPIError) as raised:
         read_rows(statement, {"key": "x"})
     assert raised.value.connection_invalidated
+    # The values are kept out of the message, as the engine keeps them
+    # (config: hide_parameters), so no reader's data reaches a log.
+    assert db.engine.hide_parameters and raised.value.hide_parameters
+    assert "'x'" not in str(raised.value)
     db.session.rollback()
     db.session.remove()
     # The invalidated connection is never handed out again.

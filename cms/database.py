@@ -128,7 +128,8 @@ def read_rows(
     connection = session.connection()
     plan = plan_for(statement, connection.dialect)
     if plan is None:
-        return [tuple(row) for row in connection.execute(statement, parameters)]
+        rows = connection.execute(statement, parameters).all()  # fetched at once
+        return [tuple(row) for row in rows]
     return run(connection, plan, parameters)
 
 

@@ -12,7 +12,6 @@ read, under Article's names, so the template reads either alike.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,8 +19,15 @@ from typing import Any
 from sqlalchemy import Select
 
 from cms.database import read_rows
-from cms.models import Article, Category, MediaFile, User
-from cms.services.published import Byline, CategoryLink, CoverImage
+from cms.models import Article
+from cms.services.published import (
+    JOINED_COLUMNS,
+    Byline,
+    CategoryLink,
+    CoverImage,
+    joined_parts,
+    with_joined_parts,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +56,6 @@ _ARTICLE_COLUMNS = tuple(
     for name in Card.__dataclass_fields__
     if name not in ("owner", "category", "cover")
 )
-_BYLINE = tuple(getattr(User, name) for name in Byline._fields)
-_CATEGORY = tuple(getattr(Category, name) for name in CategoryLink._fields)
-_COVER = tuple(getattr(MediaFile, name) for name in CoverImage._fields)
-_OWNER_AT = len(_ARTICLE_COLUMNS)
-_CATEGORY_AT = _OWNER_AT + len(_BYLINE)
-_COVER_AT = _CATEGORY_AT + len(_CATEGORY)
-
 # Card statements of the lists' statements that are built once (home,
 # pinned), kept with them so a request does not build one again.
 _KEPT: weakref.WeakKeyDictionary[Select, Select] = weakref.WeakKeyDictionary()
@@ -68,15 +67,9 @@ def card_select(query: Select) -> Select:
     cover's, joined by key (none of the bodies, nor the owner's account)."""
     kept = _KEPT.get(query)
     if kept is None:
-        kept = _KEPT[query] = (
-            query.with_only_columns(
-                *_ARTICLE_COLUMNS,
-                *_BYLINE, *_CATEGORY, *_COVER,
-            )
-            .join(User, User.id == Article.owner_id)
-            .outerjoin(Category, Category.id == Article.category_id)
-            .outerjoin(MediaFile, MediaFile.id == Article.cover_media_id)
-        )  # fmt: skip
+        kept = _KEPT[query] = with_joined_parts(
+            query.with_only_columns(*_ARTICLE_COLUMNS, *JOINED_COLUMNS)
+        )
     return kept
 
 
@@ -84,15 +77,8 @@ def read_cards(
     statement: Select, parameters: dict[str, Any] | None = None
 ) -> list[Card]:
     """The cards of a `card_select` statement, in its order."""
-    return [_card(row) for row in read_rows(statement, parameters)]
-
-
-def _card(row: Sequence[Any]) -> Card:
-    owner = Byline(*row[_OWNER_AT:_CATEGORY_AT])
-    category = (
-        None
-        if row[_CATEGORY_AT] is None
-        else CategoryLink(*row[_CATEGORY_AT:_COVER_AT])
-    )
-    cover = None if row[_COVER_AT] is None else CoverImage(*row[_COVER_AT:])
-    return Card(*(*row[:_OWNER_AT], owner, category, cover))
+    at = len(_ARTICLE_COLUMNS)
+    return [
+        Card(*(*row[:at], *joined_parts(row, at)))
+        for row in read_rows(statement, parameters)
+    ]

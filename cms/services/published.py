@@ -16,6 +16,7 @@ every field and derived value equal to Article's for the same row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -112,17 +113,41 @@ _ARTICLE_COLUMNS = tuple(
 _BYLINE = tuple(getattr(User, name) for name in Byline._fields)
 _CATEGORY = tuple(getattr(Category, name) for name in CategoryLink._fields)
 _COVER = tuple(getattr(MediaFile, name) for name in CoverImage._fields)
+# The joined parts' columns, in the order `joined_parts` reads them (the
+# lists' cards read them too: cms.services.cards).
+JOINED_COLUMNS = (*_BYLINE, *_CATEGORY, *_COVER)
+Parts = tuple[Byline, CategoryLink | None, CoverImage | None]
+
+
+def with_joined_parts(query: Select) -> Select:
+    """`query` (over Article) joined to its owner, category and cover by key,
+    as JOINED_COLUMNS need."""
+    return (
+        query.join(User, User.id == Article.owner_id)
+        .outerjoin(Category, Category.id == Article.category_id)
+        .outerjoin(MediaFile, MediaFile.id == Article.cover_media_id)
+    )
+
+
+def joined_parts(row: Sequence[Any], at: int) -> Parts:
+    """The byline, category and cover read by JOINED_COLUMNS from position
+    `at` of `row` (None for a category or a cover the article has not)."""
+    category_at = at + len(_BYLINE)
+    cover_at = category_at + len(_CATEGORY)
+    category = row[category_at]
+    cover = row[cover_at]
+    return (
+        Byline(*row[at:category_at]),
+        None if category is None else CategoryLink(*row[category_at:cover_at]),
+        None if cover is None else CoverImage(*row[cover_at:]),
+    )
 
 
 @lru_cache(maxsize=1)
 def _published_by_public_id() -> Select:
     # Built once: the article page is the hottest path.
-    return (
-        select(*_ARTICLE_COLUMNS, *_BYLINE, *_CATEGORY, *_COVER)
-        .join_from(Article, User, User.id == Article.owner_id)
-        .outerjoin(Category, Category.id == Article.category_id)
-        .outerjoin(MediaFile, MediaFile.id == Article.cover_media_id)
-        .where(
+    return with_joined_parts(
+        select(*_ARTICLE_COLUMNS, *JOINED_COLUMNS).where(
             Article.status == ArticleStatus.PUBLISHED,
             Article.published_at <= bindparam("now"),
             Article.public_id == bindparam("public_id"),
@@ -139,12 +164,5 @@ def published_article(public_id: str) -> PublishedArticle:
     if not rows:
         raise NotFound(public_id)
     row = rows[0]
-    owner_at = len(_ARTICLE_COLUMNS)
-    category_at = owner_at + len(_BYLINE)
-    cover_at = category_at + len(_CATEGORY)
-    owner = Byline(*row[owner_at:category_at])
-    category = (
-        None if row[category_at] is None else CategoryLink(*row[category_at:cover_at])
-    )
-    cover = None if row[cover_at] is None else CoverImage(*row[cover_at:])
-    return PublishedArticle(*(*row[:owner_at], owner, category, cover))
+    at = len(_ARTICLE_COLUMNS)
+    return PublishedArticle(*(*row[:at], *joined_parts(row, at)))

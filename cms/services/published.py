@@ -131,7 +131,8 @@ def with_joined_parts(query: Select) -> Select:
 
 def joined_parts(row: Sequence[Any], at: int) -> Parts:
     """The byline, category and cover read by JOINED_COLUMNS from position
-    `at` of `row` (None for a category or a cover the article has not)."""
+    `at` of `row` to its end (None for a category or a cover the article
+    has not)."""
     category_at = at + len(_BYLINE)
     cover_at = category_at + len(_CATEGORY)
     category = row[category_at]

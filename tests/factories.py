@@ -13,6 +13,7 @@ from cms.models import (
     ArticleStatus,
     Comment,
     CommentStatus,
+    MediaFile,
     Page,
     Role,
     User,
@@ -93,3 +94,13 @@ def make_comment(
         )  # fmt: skip
         emit(CommentsChanged.of_moves([move]))
     return comment
+
+
+def make_cover(width: int = 1600, height: int = 900) -> MediaFile:
+    """A stored image row (no file) with page sizes 480 and 960, to be an
+    article's cover (call inside an app context)."""
+    cover = MediaFile(key=f"ab/{next(_counter):032d}.png", ext="png", width=width,
+                      height=height, byte_size=1000, widths="480,960")  # fmt: skip
+    with write_transaction():
+        db.session.add(cover)
+    return cover

@@ -11,11 +11,11 @@ from sqlalchemy import event
 
 from cms.database import write_transaction
 from cms.extensions import db
-from cms.models import Article, MediaFile, Tag
+from cms.models import Article, Tag
 from cms.services import articles as article_service
 from cms.services.cards import Card, card_select, read_cards
 from cms.services.listing import page_of
-from tests.factories import make_article, make_user
+from tests.factories import make_article, make_cover, make_user
 
 JOINED = ("owner", "category", "cover")
 
@@ -26,11 +26,8 @@ def owner(ctx):
 
 
 def _with_cover(article: Article) -> Article:
+    cover = make_cover(1200, 800)
     with write_transaction():
-        cover = MediaFile(key="ab/" + "d" * 32 + ".png", ext="png", width=1200,
-                          height=800, byte_size=1000, widths="480,960")  # fmt: skip
-        db.session.add(cover)
-        db.session.flush()
         article.cover_media_id = cover.id
         article.password_hash = "$argon2id$not-a-real-hash"
         article.sticky = True

@@ -10,10 +10,10 @@ from sqlalchemy import event
 
 from cms.database import write_transaction
 from cms.extensions import db
-from cms.models import Article, ArticleStatus, MediaFile, utcnow
+from cms.models import Article, ArticleStatus, utcnow
 from cms.services.errors import NotFound
 from cms.services.published import PublishedArticle, published_article
-from tests.factories import make_article, make_user
+from tests.factories import make_article, make_cover, make_user
 
 BODY = "\n\n".join(
     f"## 第{n}节\n\n正文{n}，[外链](https://example.com/{n})。" for n in range(4)
@@ -38,11 +38,8 @@ def _full_article(owner) -> Article:
         contributor="投稿人", source="reprint", source_url="https://example.org/a",
         view_count=42,
     )  # fmt: skip
+    cover = make_cover(1600, 900)
     with write_transaction():
-        cover = MediaFile(key="ab/" + "c" * 32 + ".png", ext="png", width=1600,
-                          height=900, byte_size=1000, widths="480,960")  # fmt: skip
-        db.session.add(cover)
-        db.session.flush()
         article.cover_media_id = cover.id
         article.password_hash = "$argon2id$not-a-real-hash"
     db.session.expire_all()
